@@ -1,0 +1,57 @@
+# Tinycast. `make demo` and `make test` are the README's two commands.
+SWIFT ?= swift
+SHELL := /bin/bash
+REAL_DATA ?= ../shared/data/store-item-demand/train.csv
+
+.PHONY: demo test bench bench-compare fuzz build deps clean
+
+# GNU readline is the only system library; tmux drives the terminal test. Install them when
+# they are missing.
+deps:
+	@{ pkg-config --exists readline 2>/dev/null && command -v tmux >/dev/null; } || { \
+	  echo "installing libreadline-dev and tmux"; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq libreadline-dev pkg-config tmux; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq libreadline-dev pkg-config tmux; fi; }
+
+build: deps
+	$(SWIFT) build -c release
+
+# A session on the built-in data: trains two LSTMs, prints a comparison with the baselines.
+demo: build
+	.build/release/tinycast run examples/demo.tcs
+
+# The numeric code is tested in release mode: debug builds are 30x slower at training.
+# A hung test fails the run after 25 minutes instead of stalling CI (the suite takes about one).
+test: deps
+	$(SWIFT) build -c release --build-tests
+	@timeout --kill-after=30 1500 $(SWIFT) test -c release --skip-build; status=$$?; \
+	  if [ $$status -eq 124 ]; then echo "make test: the test suite did not finish within 25 minutes (a hung test)"; fi; exit $$status
+
+# Release-only benchmarks: training throughput (1 and 2 threads) on the real file when present.
+bench: build
+	.build/release/tinycast-bench $(REAL_DATA)
+
+# The article's Keras code and the TFLite interpreter timed on this machine, then Tinycast, with
+# the ratios (needs `pip install tensorflow-cpu`; never needed by the tests).
+bench-compare: build
+	python3 bench/keras_reference.py $(REAL_DATA) .build/keras-reference.json
+	.build/release/tinycast-bench $(REAL_DATA) --reference .build/keras-reference.json
+
+# libFuzzer on the command line, the CSV reader, the model file, the session runner and Keras
+# weights, FUZZ_SECONDS each (CI uses a shorter run). Seeds: Tests/Fuzz/corpus/TARGET; a crash
+# is written to .build-fuzz/TARGET-crash-*: add it to the corpus as a regression and fix it.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS = command csv tcm session keras
+fuzz: deps
+	$(SWIFT) build -c release --product tinycast-fuzz --scratch-path .build-fuzz \
+	  -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING
+	@for t in $(FUZZ_TARGETS); do \
+	  echo "== fuzz $$t ($(FUZZ_SECONDS) s)"; mkdir -p .build-fuzz/corpus/$$t; \
+	  TINYCAST_FUZZ_TARGET=$$t .build-fuzz/release/tinycast-fuzz .build-fuzz/corpus/$$t Tests/Fuzz/corpus/$$t \
+	    -max_total_time=$(FUZZ_SECONDS) -timeout=20 -rss_limit_mb=4096 -print_final_stats=1 \
+	    -artifact_prefix=.build-fuzz/$$t- 2>&1 | grep -E "^(#[0-9]+.*DONE|Done|stat::number_of_executed_units|==[0-9]+==ERROR|SUMMARY|artifact)" ; \
+	  test $${PIPESTATUS[0]} -eq 0 || exit 1; \
+	done
+
+clean:
+	rm -rf .build

@@ -1,0 +1,55 @@
+// swift-tools-version:6.0
+// Tinycast: a notebook-style shell for compressing LSTM demand forecasters for edge devices.
+// Layers, lowest first; each module imports only the ones above it in this list:
+//   NumericCore -> SalesData -> Modeling -> Compression, Evaluation -> Shell -> tinycast
+import PackageDescription
+
+// The kernels are written with Swift SIMD types. On x86_64 we let the compiler emit AVX2 and
+// FMA instructions (x86-64-v3, every x86 server since 2015); without these flags each
+// `addingProduct` becomes a call to `fmaf`, about 20x slower.
+#if arch(x86_64)
+let simdFlags: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-mavx2", "-Xcc", "-mfma"])]
+#else
+let simdFlags: [SwiftSetting] = []
+#endif
+
+let package = Package(
+  name: "Tinycast",
+  products: [
+    .executable(name: "tinycast", targets: ["tinycast"]),
+  ],
+  targets: [
+    // MARK: Core (no terminal, no Foundation in NumericCore)
+    .target(name: "NumericCore", swiftSettings: simdFlags),
+    .target(name: "SalesData", dependencies: ["NumericCore"]),
+    .target(name: "Modeling", dependencies: ["NumericCore", "SalesData"], swiftSettings: simdFlags),
+    .target(name: "Compression", dependencies: ["NumericCore", "SalesData", "Modeling"]),
+    .target(name: "Evaluation", dependencies: ["NumericCore", "SalesData", "Modeling"]),
+
+    // MARK: Shell
+    .target(name: "Shell", dependencies: ["NumericCore", "SalesData", "Modeling", "Compression", "Evaluation"]),
+    .systemLibrary(
+      name: "CReadline", pkgConfig: "readline",
+      providers: [.apt(["libreadline-dev"])]),
+
+    // MARK: Executables
+    .executableTarget(name: "tinycast", dependencies: ["Shell", "CReadline"]),
+    .executableTarget(name: "tinycast-fuzz", dependencies: ["Shell"]),
+    .executableTarget(
+      name: "tinycast-bench",
+      dependencies: ["NumericCore", "SalesData", "Modeling", "Compression", "Evaluation", "Shell"],
+      swiftSettings: simdFlags),
+
+    // MARK: Test support and tests
+    .target(name: "TestSupport", dependencies: ["NumericCore", "Modeling"]),
+    .testTarget(name: "NumericCoreTests", dependencies: ["NumericCore", "TestSupport"]),
+    .testTarget(name: "SalesDataTests", dependencies: ["SalesData", "TestSupport"]),
+    .testTarget(
+      name: "ModelingTests", dependencies: ["Modeling", "SalesData", "TestSupport"],
+      resources: [.copy("Fixtures")]),
+    .testTarget(name: "CompressionTests", dependencies: ["Compression", "Modeling", "SalesData", "TestSupport"]),
+    .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "TestSupport"]),
+    .testTarget(name: "ShellTests", dependencies: ["Shell", "Compression", "TestSupport"], exclude: ["BadInputs"]),
+  ],
+  swiftLanguageModes: [.v6]
+)

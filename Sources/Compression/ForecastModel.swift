@@ -1,0 +1,204 @@
+// ForecastModel: every kind of model the workspace holds, behind one interface, so eval,
+// compare, predict and export treat float, pruned, quantized, integer and low-rank models alike.
+
+import NumericCore
+import SalesData
+import Modeling
+
+public enum ForecastModel: Sendable, Equatable {
+  /// Float32 compute. `storage` says how the kernels are stored (nil: float32, or .float16);
+  /// the weights held are exactly the stored values (already rounded).
+  case float(LSTMForecaster, storage: QuantizationScheme?)
+  /// The article's INT8: kernels stored as uint8 codes with a scale and zero point each
+  /// (`params`, in `Pruning.prunable` order), computed in float32 on the dequantized weights.
+  case uint8(LSTMForecaster, params: [Quantization.AffineUInt8])
+  /// Per-channel int8 kernels run by the integer path. Boxed (`indirect`): with this large
+  /// payload inline, Swift 6.3's optimised copy of the enum crashed in a specialised Array ==
+  /// (reproduced in SessionTests.recordSaveReplayRoundTrip; AddressSanitizer finds no invalid
+  /// access in our code there). Boxing also makes copies of the workspace cheaper.
+  indirect case int8(QuantizedLSTM, dropout: Float)
+  /// Recurrent kernel factored as A [H, R] x B [R, 4H]; `network` holds the product for compute.
+  case lowRank(LowRankFactors, network: LSTMForecaster)
+
+  public var units: Int {
+    switch self {
+    case .float(let n, _), .uint8(let n, _): n.units
+    case .int8(let q, _): q.units
+    case .lowRank(_, let n): n.units
+    }
+  }
+
+  /// Numbers a device stores (for a low-rank model, the factors' entries instead of the product's).
+  public var parameterCount: Int {
+    switch self {
+    case .float(let n, _), .uint8(let n, _): n.parameterCount
+    case .int8(let q, _): q.parameterCount
+    case .lowRank(let f, let n): n.parameterCount - n.units * 4 * n.units + f.a.count + f.b.count
+    }
+  }
+
+  public var nonzeroCount: Int {
+    switch self {
+    case .float(let n, _), .uint8(let n, _): n.weights.values.filter { $0 != 0 }.count
+    case .int8(let q, _): q.nonzeroCount
+    case .lowRank(let f, let n):
+      n.weights.values.filter { $0 != 0 }.count - n.weights[.recurrentKernel].storage.filter { $0 != 0 }.count
+        + f.a.storage.filter { $0 != 0 }.count + f.b.storage.filter { $0 != 0 }.count
+    }
+  }
+
+  /// What this model computes with, in float (the dequantized weights for int8).
+  public var floatNetwork: LSTMForecaster {
+    switch self {
+    case .float(let n, _), .uint8(let n, _): n
+    case .int8(let q, let dropout): q.dequantized(dropout: dropout)
+    case .lowRank(_, let n): n
+    }
+  }
+
+  public var kindDescription: String {
+    switch self {
+    case .float(_, nil): "float32"
+    case .float(_, .float16?): "float16"
+    case .float(_, .uint8Tensor?), .uint8: "uint8 per tensor (simulated)"
+    case .float(_, .int8Channel?): "int8 per channel (simulated)"
+    case .int8: "int8 per channel, integer path"
+    case .lowRank(let f, _): "float32, recurrent kernel rank \(f.rank)"
+    }
+  }
+
+  /// Forecasts in scaled units for `windows`.
+  public func predictScaled(_ windows: [WindowRef], data: WindowedData, threads: Int) -> [Float] {
+    switch self {
+    case .float(let n, _), .uint8(let n, _), .lowRank(_, let n):
+      return Modeling.predictScaled(n, windows: windows, data: data, threads: threads)
+    case .int8(let q, _):
+      let capacity = inferenceChunk
+      return predictInChunks(windows, threads: threads, makeScratch: {
+        ([Float](repeating: 0, count: data.lookback * capacity), QuantizedLSTM.Scratch(capacity: capacity, inputSize: q.inputSize, units: q.units))
+      }) { scratch, chunk, out in
+        for (r, w) in chunk.enumerated() { data.gatherInputs(w, row: r, batch: chunk.count, into: &scratch.0) }
+        q.forward(x: scratch.0, steps: data.lookback, batch: chunk.count, scratch: &scratch.1)
+        for r in 0..<chunk.count { out[r] = scratch.1.y[r] }
+      }
+    }
+  }
+}
+
+// MARK: - Low rank
+
+/// W [H, G] ~ A [H, R] x B [R, G].
+public struct LowRankFactors: Sendable, Equatable {
+  public var a: Matrix
+  public var b: Matrix
+  public var rank: Int { a.cols }
+  public init(a: Matrix, b: Matrix) { self.a = a; self.b = b }
+  public var product: Matrix {
+    var w = Matrix(rows: a.rows, cols: b.cols)
+    gemm(a, b, into: &w)
+    return w
+  }
+}
+
+public enum LowRank {
+  /// Best rank-R approximation of W (rows x cols, rows <= cols) by the SVD W = U S V^T:
+  /// A = U_R S_R, B = V_R^T. The SVD comes from the eigen-decomposition of W W^T (Jacobi
+  /// rotations, in Double), which is accurate for these small, well-scaled matrices.
+  public static func factor(_ w: Matrix, rank: Int) -> LowRankFactors {
+    let n = w.rows, m = w.cols
+    precondition(rank >= 1 && rank <= n, "rank \(rank) outside 1...\(n)")
+    // G = W W^T (n x n), symmetric.
+    var g = [[Double]](repeating: [Double](repeating: 0, count: n), count: n)
+    for i in 0..<n { for j in i..<n {
+      var s = 0.0
+      for k in 0..<m { s += Double(w[i, k]) * Double(w[j, k]) }
+      g[i][j] = s; g[j][i] = s
+    } }
+    var v = [[Double]](repeating: [Double](repeating: 0, count: n), count: n)
+    for i in 0..<n { v[i][i] = 1 }
+    // Cyclic Jacobi sweeps until off-diagonal mass vanishes.
+    for _ in 0..<100 {
+      var off = 0.0
+      for i in 0..<n { for j in (i + 1)..<n { off += g[i][j] * g[i][j] } }
+      if off < 1e-22 { break }
+      for p in 0..<n { for q in (p + 1)..<n where abs(g[p][q]) > 1e-300 {
+        let theta = (g[q][q] - g[p][p]) / (2 * g[p][q])
+        let t = (theta >= 0 ? 1 : -1) / (abs(theta) + (theta * theta + 1).squareRoot())
+        let c = 1 / (t * t + 1).squareRoot(), s = t * c
+        for k in 0..<n {
+          let gkp = g[k][p], gkq = g[k][q]
+          g[k][p] = c * gkp - s * gkq; g[k][q] = s * gkp + c * gkq
+        }
+        for k in 0..<n {
+          let gpk = g[p][k], gqk = g[q][k]
+          g[p][k] = c * gpk - s * gqk; g[q][k] = s * gpk + c * gqk
+        }
+        for k in 0..<n {
+          let vkp = v[k][p], vkq = v[k][q]
+          v[k][p] = c * vkp - s * vkq; v[k][q] = s * vkp + c * vkq
+        }
+      } }
+    }
+    // Eigenvalues (squared singular values), largest first; ties by index.
+    let order = (0..<n).sorted { (-g[$0][$0], $0) < (-g[$1][$1], $1) }
+    var a = Matrix(rows: n, cols: rank), b = Matrix(rows: rank, cols: m)
+    for (r, e) in order.prefix(rank).enumerated() {
+      let sigma = max(g[e][e], 0).squareRoot()
+      // u = eigenvector; A[:, r] = u * sigma; B[r, :] = u^T W / sigma (= v^T).
+      for i in 0..<n { a[i, r] = Float(v[i][e] * sigma) }
+      guard sigma > 0 else { continue }
+      for k in 0..<m {
+        var s = 0.0
+        for i in 0..<n { s += v[i][e] * Double(w[i, k]) }
+        b[r, k] = Float(s / sigma)
+      }
+    }
+    return LowRankFactors(a: a, b: b)
+  }
+
+  /// The forecaster whose recurrent kernel is A x B.
+  public static func network(_ base: LSTMForecaster, factors: LowRankFactors) -> LSTMForecaster {
+    var n = base
+    n.weights[.recurrentKernel] = factors.product
+    return n
+  }
+
+  /// Trains the factors instead of the recurrent kernel: parameters are the network's weights
+  /// with the recurrent kernel replaced by A then B.
+  ///   expand:   W_h = A B;   pullback: dA = dW_h B^T,  dB = A^T dW_h.
+  public static func reparameterization(_ base: LSTMForecaster, factors: LowRankFactors) -> Reparameterization {
+    let l = base.layout
+    let H = l.units, G = 4 * H, R = factors.rank
+    let before = l.offset(.recurrentKernel), after = l.offset(.recurrentKernel) + H * G
+    let aCount = H * R, bCount = R * G
+    func split(_ p: [Float]) -> (Matrix, Matrix) {
+      (Matrix(rows: H, cols: R, storage: Array(p[before..<(before + aCount)])),
+       Matrix(rows: R, cols: G, storage: Array(p[(before + aCount)..<(before + aCount + bCount)])))
+    }
+    let w = base.weights.values
+    let initial = Array(w[0..<before]) + factors.a.storage + factors.b.storage + Array(w[after...])
+    return Reparameterization(
+      parameters: initial,
+      expand: { p in
+        let (a, b) = split(p)
+        var prod = Matrix(rows: H, cols: G)
+        gemm(a, b, into: &prod)
+        return Array(p[0..<before]) + prod.storage + Array(p[(before + aCount + bCount)...])
+      },
+      pullback: { p, dw in
+        let (a, b) = split(p)
+        let dW = Matrix(rows: H, cols: G, storage: Array(dw[before..<after]))
+        var da = Matrix(rows: H, cols: R), db = Matrix(rows: R, cols: G)
+        gemm(dW, b, into: &da, transposeB: true)
+        gemm(a, dW, into: &db, transposeA: true)
+        return Array(dw[0..<before]) + da.storage + db.storage + Array(dw[after...])
+      })
+  }
+
+  /// Splits a trained parameter vector back into the factors.
+  public static func factors(from p: [Float], layout l: ParameterLayout, rank R: Int) -> LowRankFactors {
+    let H = l.units, G = 4 * H, before = l.offset(.recurrentKernel)
+    return LowRankFactors(a: Matrix(rows: H, cols: R, storage: Array(p[before..<(before + H * R)])),
+                          b: Matrix(rows: R, cols: G, storage: Array(p[(before + H * R)..<(before + H * R + R * G)])))
+  }
+}

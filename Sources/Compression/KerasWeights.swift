@@ -1,0 +1,75 @@
+// KerasWeights: a model's float weights as JSON that Keras' `model.set_weights` accepts, for
+// LSTM(units) -> Dropout -> Dense(1) built over (lookback, 1) inputs; and the reverse, so models
+// trained in Keras can be compressed here. Integer models export their dequantized weights.
+//   {"format": "tinycast-keras-weights", "version": 1, "units": H, "lookback": T,
+//    "scaler": {"kind": "minmax", "offset": o, "factor": f},
+//    "weights": [kernel [1][4H], recurrent_kernel [H][4H], bias [4H], dense_kernel [H][1], dense_bias [1]]}
+// Gate order i, f, c (g), o is Keras' own, so no reordering is needed.
+
+import Foundation
+import NumericCore
+import Modeling
+
+public enum KerasWeights {
+  public static func encode(_ network: LSTMForecaster, metadata: ModelMetadata) -> String {
+    let w = network.weights
+    func row(_ v: ArraySlice<Float>) -> String { "[" + v.map { "\($0)" }.joined(separator: ", ") + "]" }
+    func matrix(_ p: ParameterName) -> String {
+      let (r, c) = w.layout.shape(p)
+      let base = w.layout.offset(p)
+      return "[" + (0..<r).map { row(w.values[(base + $0 * c)..<(base + ($0 + 1) * c)]) }.joined(separator: ",\n  ") + "]"
+    }
+    return """
+      {"format": "tinycast-keras-weights", "version": 1, "name": \(ModelFile.jsonString(metadata.name)),
+       "units": \(network.units), "lookback": \(metadata.lookback), "horizon": \(metadata.horizon), "dropout": \(network.dropout),
+       "scaler": {"kind": \(ModelFile.jsonString(metadata.scalerKind)), "offset": \(metadata.scalerOffset), "factor": \(metadata.scalerFactor)},
+       "weights": [
+      \(matrix(.kernel)),
+      \(matrix(.recurrentKernel)),
+      \(row(w.values[w.layout.range(.bias)])),
+      \(matrix(.denseKernel)),
+      \(row(w.values[w.layout.range(.denseBias)]))]}
+
+      """
+  }
+
+  public struct Imported: Sendable {
+    public var network: LSTMForecaster
+    public var lookback: Int?
+    public var scaler: (kind: String, offset: Float, factor: Float)?
+  }
+
+  /// Reads the JSON written by `encode` (or by hand from Keras' `get_weights()`: a "weights" list
+  /// of the five arrays is enough; units follow from the shapes).
+  public static func decode(_ data: Data) throws(ModelFileError) -> Imported {
+    guard let doc = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+      throw ModelFileError("not a JSON object")
+    }
+    guard let weights = doc["weights"] as? [Any], weights.count == 5 else {
+      throw ModelFileError("needs \"weights\": the five arrays of Keras' get_weights() (kernel, recurrent_kernel, bias, dense kernel, dense bias)")
+    }
+    func numbers(_ any: Any, _ what: String) throws(ModelFileError) -> [[Float]] {
+      if let m = any as? [[NSNumber]] { return m.map { $0.map(\.floatValue) } }
+      if let v = any as? [NSNumber] { return [v.map(\.floatValue)] }
+      throw ModelFileError("\(what) is not an array of numbers")
+    }
+    let kernel = try numbers(weights[0], "kernel"), recurrent = try numbers(weights[1], "recurrent_kernel")
+    let bias = try numbers(weights[2], "bias"), dense = try numbers(weights[3], "dense kernel"), denseBias = try numbers(weights[4], "dense bias")
+    let h = recurrent.count
+    guard h >= 1, h <= 4096, kernel.count == 1, kernel[0].count == 4 * h, recurrent.allSatisfy({ $0.count == 4 * h }),
+          bias.count == 1, bias[0].count == 4 * h, dense.count == h, dense.allSatisfy({ $0.count == 1 }),
+          denseBias.count == 1, denseBias[0].count == 1
+    else { throw ModelFileError("shapes do not form LSTM(H) -> Dense(1) over one input: kernel [1][4H], recurrent_kernel [H][4H], bias [4H], dense [H][1], [1]") }
+    var w = ParameterVector(layout: ParameterLayout(inputSize: 1, units: h))
+    let flat = kernel.flatMap { $0 } + recurrent.flatMap { $0 } + bias[0] + dense.flatMap { $0 } + denseBias[0]
+    guard flat.allSatisfy(\.isFinite) else { throw ModelFileError("a weight is not finite") }
+    w.values = flat
+    let dropout = (doc["dropout"] as? NSNumber)?.floatValue ?? 0.2
+    var scaler: (String, Float, Float)?
+    if let s = doc["scaler"] as? [String: Any], let kind = s["kind"] as? String,
+       let o = (s["offset"] as? NSNumber)?.floatValue, let f = (s["factor"] as? NSNumber)?.floatValue {
+      scaler = (kind, o, f)
+    }
+    return Imported(network: LSTMForecaster(weights: w, dropout: dropout), lookback: doc["lookback"] as? Int, scaler: scaler)
+  }
+}

@@ -1,0 +1,420 @@
+// ModelFile: Tinycast's deployable model format (.tcm), version 1. Little-endian throughout.
+//
+//   offset  size  field
+//   0       4     magic "TCM1"
+//   4       2     format version (1)
+//   6       2     reserved (0)
+//   8       4     header length N
+//   12      N     header: compact UTF-8 JSON: kind, storage, shapes, window, scaler, tensors, lineage
+//   12+N    ...   tensors, in header order, each:
+//                   encoding data   u8a: scale f32 + zero point u8;  i8c: one f32 scale per column;
+//                                   i8t: one f32 scale;  f32, f16: nothing
+//                   sparsity data   none: nothing;  bitmask: ceil(n/8) bytes, bit i (LSB first)
+//                                   set when element i is stored;  index: u16 (u32 when n > 65535)
+//                                   positions of the stored elements
+//                   values          every element (none) or only the stored ones, as f32 (4 bytes),
+//                                   f16 (2), u8 codes or int8 (1)
+//   end-4   4     CRC-32 (IEEE 802.3) of every byte before it
+//
+// The writer picks, per tensor, the smallest of dense, bitmask and index encodings, so a pruned
+// model is smaller on disk only by as much as its zeros really save. Readers reject a wrong magic,
+// a newer version, a bad checksum, a truncated file and tensors that do not fit the architecture.
+
+import Foundation
+import NumericCore
+import Modeling
+
+public struct ModelFileError: Error, Sendable, CustomStringConvertible {
+  public var message: String
+  public init(_ message: String) { self.message = message }
+  public var description: String { message }
+}
+
+/// What a model file holds besides the weights.
+public struct ModelMetadata: Sendable, Equatable {
+  public var name: String
+  public var lookback: Int
+  public var horizon: Int
+  public var scalerKind: String
+  public var scalerOffset: Float
+  public var scalerFactor: Float
+  public var lineage: [String]
+  public init(name: String, lookback: Int, horizon: Int, scalerKind: String, scalerOffset: Float,
+              scalerFactor: Float, lineage: [String]) {
+    self.name = name; self.lookback = lookback; self.horizon = horizon; self.scalerKind = scalerKind
+    self.scalerOffset = scalerOffset; self.scalerFactor = scalerFactor; self.lineage = lineage
+  }
+}
+
+/// One tensor as stored: its values in an encoding.
+enum StoredValues {
+  case f32([Float]), f16([Float]), u8a([UInt8], AffineUInt8Params), i8c([Int8], scales: [Float]), i8t([Int8], scale: Float)
+  struct AffineUInt8Params { var scale: Float; var zeroPoint: UInt8 }
+
+  var tag: String {
+    switch self { case .f32: "f32"; case .f16: "f16"; case .u8a: "u8a"; case .i8c: "i8c"; case .i8t: "i8t" }
+  }
+  var count: Int {
+    switch self {
+    case .f32(let v), .f16(let v): v.count
+    case .u8a(let v, _): v.count
+    case .i8c(let v, _), .i8t(let v, _): v.count
+    }
+  }
+  var valueSize: Int { switch self { case .f32: 4; case .f16: 2; default: 1 } }
+  func isStored(_ i: Int) -> Bool {
+    switch self {
+    case .f32(let v), .f16(let v): v[i] != 0
+    case .u8a(let v, let p): v[i] != p.zeroPoint
+    case .i8c(let v, _), .i8t(let v, _): v[i] != 0
+    }
+  }
+}
+
+struct TensorRecord {
+  var name: String
+  var rows: Int, cols: Int
+  var values: StoredValues
+}
+
+public enum ModelFile {
+  public static let magic: [UInt8] = Array("TCM1".utf8)
+  public static let version: UInt16 = 1
+
+  // MARK: - Writing
+
+  public static func encode(_ model: ForecastModel, metadata: ModelMetadata) -> [UInt8] {
+    let (kind, storage, rank, dropout, layout, tensors) = records(model)
+    var tensorHeaders: [String] = []
+    var payload: [UInt8] = []
+    for t in tensors {
+      let n = t.values.count
+      let stored = (0..<n).filter { t.values.isStored($0) }
+      let indexSize = n > 65_535 ? 4 : 2
+      let costs = [("none", n * t.values.valueSize),
+                   ("bitmask", (n + 7) / 8 + stored.count * t.values.valueSize),
+                   ("index", stored.count * (indexSize + t.values.valueSize))]
+      let sparse = costs.min { $0.1 < $1.1 }!.0   // first minimum: none, then bitmask, then index
+      tensorHeaders.append("{\"name\":\(jsonString(t.name)),\"shape\":[\(t.rows),\(t.cols)],\"encoding\":\"\(t.values.tag)\",\"sparse\":\"\(sparse)\",\"stored\":\(sparse == "none" ? n : stored.count)}")
+      // Encoding data.
+      switch t.values {
+      case .u8a(_, let p): appendLE(&payload, p.scale.bitPattern); payload.append(p.zeroPoint)
+      case .i8c(_, let scales): for s in scales { appendLE(&payload, s.bitPattern) }
+      case .i8t(_, let scale): appendLE(&payload, scale.bitPattern)
+      default: break
+      }
+      // Sparsity data.
+      let elements: [Int]
+      switch sparse {
+      case "bitmask":
+        payload += bitmask(stored, count: n)
+        elements = stored
+      case "index":
+        for i in stored { if indexSize == 2 { appendLE(&payload, UInt16(i)) } else { appendLE(&payload, UInt32(i)) } }
+        elements = stored
+      default:
+        elements = Array(0..<n)
+      }
+      // Values.
+      for i in elements {
+        switch t.values {
+        case .f32(let v): appendLE(&payload, v[i].bitPattern)
+        case .f16(let v): appendLE(&payload, Float16(v[i]).bitPattern)
+        case .u8a(let v, _): payload.append(v[i])
+        case .i8c(let v, _), .i8t(let v, _): payload.append(UInt8(bitPattern: v[i]))
+        }
+      }
+    }
+    let header = "{\"architecture\":\"lstm-dense\",\"kind\":\"\(kind)\",\"storage\":\"\(storage)\",\"input\":\(layout.inputSize),\"units\":\(layout.units)," +
+      (rank.map { "\"rank\":\($0)," } ?? "") +
+      "\"dropout\":\(dropout),\"name\":\(jsonString(metadata.name)),\"lookback\":\(metadata.lookback)," +
+      "\"horizon\":\(metadata.horizon),\"scaler\":{\"kind\":\(jsonString(metadata.scalerKind)),\"offset\":\(metadata.scalerOffset)," +
+      "\"factor\":\(metadata.scalerFactor)},\"tensors\":[\(tensorHeaders.joined(separator: ","))]," +
+      "\"lineage\":[\(metadata.lineage.map(jsonString).joined(separator: ","))]}"
+    var out = magic
+    appendLE(&out, version)
+    appendLE(&out, UInt16(0))
+    let headerBytes = Array(header.utf8)
+    appendLE(&out, UInt32(headerBytes.count))
+    out += headerBytes
+    out += payload
+    appendLE(&out, crc32(out))
+    return out
+  }
+
+  /// The tensors of a model as stored, in file order.
+  static func records(_ model: ForecastModel) -> (String, String, Int?, Float, ParameterLayout, [TensorRecord]) {
+    switch model {
+    case .float(let n, let storage):
+      let l = n.layout
+      var out: [TensorRecord] = []
+      for p in ParameterName.allCases {
+        let (r, c) = l.shape(p)
+        let v = Array(n.weights.values[l.range(p)])
+        let stored: StoredValues
+        switch (p.isKernel, storage) {
+        case (true, .float16?): stored = .f16(v)
+        case (true, .int8Channel?):
+          let scales = p == .denseKernel ? Quantization.columnScales(v[...], rows: r * c, cols: 1) : Quantization.columnScales(v[...], rows: r, cols: c)
+          stored = p == .denseKernel ? .i8t(Quantization.quantizeColumns(v[...], rows: r * c, cols: 1, scales: scales), scale: scales[0])
+                                     : .i8c(Quantization.quantizeColumns(v[...], rows: r, cols: c, scales: scales), scales: scales)
+        default: stored = .f32(v)
+        }
+        out.append(TensorRecord(name: p.description, rows: r, cols: c, values: stored))
+      }
+      return ("float", storage?.rawValue ?? "float32", nil, n.dropout, l, out)
+    case .uint8(let n, let params):
+      let l = n.layout
+      var out: [TensorRecord] = []
+      var kernel = 0
+      for p in ParameterName.allCases {
+        let (r, c) = l.shape(p)
+        let v = Array(n.weights.values[l.range(p)])
+        if p.isKernel {
+          let a = params[kernel]; kernel += 1
+          out.append(TensorRecord(name: p.description, rows: r, cols: c, values: .u8a(v.map { a.quantize($0) }, .init(scale: a.scale, zeroPoint: a.zeroPoint))))
+        } else {
+          out.append(TensorRecord(name: p.description, rows: r, cols: c, values: .f32(v)))
+        }
+      }
+      return ("float", "uint8Tensor", nil, n.dropout, l, out)
+    case .int8(let q, let dropout):
+      let l = ParameterLayout(inputSize: q.inputSize, units: q.units)
+      let G = 4 * q.units
+      return ("int8", "int8Channel", nil, dropout, l, [
+        TensorRecord(name: ParameterName.kernel.description, rows: q.inputSize, cols: G, values: .i8c(q.kernel, scales: q.kernelScales)),
+        TensorRecord(name: ParameterName.recurrentKernel.description, rows: q.units, cols: G, values: .i8c(q.recurrent, scales: q.recurrentScales)),
+        TensorRecord(name: ParameterName.bias.description, rows: 1, cols: G, values: .f32(q.bias)),
+        TensorRecord(name: ParameterName.denseKernel.description, rows: q.units, cols: 1, values: .i8t(q.dense, scale: q.denseScale)),
+        TensorRecord(name: ParameterName.denseBias.description, rows: 1, cols: 1, values: .f32([q.denseBias])),
+      ])
+    case .lowRank(let f, let n):
+      let l = n.layout
+      func t(_ p: ParameterName) -> TensorRecord {
+        let (r, c) = l.shape(p)
+        return TensorRecord(name: p.description, rows: r, cols: c, values: .f32(Array(n.weights.values[l.range(p)])))
+      }
+      return ("lowrank", "float32", f.rank, n.dropout, l, [
+        t(.kernel),
+        TensorRecord(name: "lstm/recurrent_kernel_a", rows: f.a.rows, cols: f.a.cols, values: .f32(f.a.storage)),
+        TensorRecord(name: "lstm/recurrent_kernel_b", rows: f.b.rows, cols: f.b.cols, values: .f32(f.b.storage)),
+        t(.bias), t(.denseKernel), t(.denseBias),
+      ])
+    }
+  }
+
+  // MARK: - Reading
+
+  public static func decode(_ bytes: [UInt8]) throws(ModelFileError) -> (ForecastModel, ModelMetadata) {
+    guard bytes.count >= 16 else { throw ModelFileError("file is truncated (\(bytes.count) bytes; a model file has at least 16)") }
+    guard Array(bytes[0..<4]) == magic else { throw ModelFileError("not a Tinycast model file (bad magic)") }
+    let v = readLE(bytes, 4, UInt16.self)
+    guard v <= version else { throw ModelFileError("model file format \(v) is newer than this Tinycast reads (\(version)); upgrade Tinycast") }
+    guard crc32(bytes[0..<(bytes.count - 4)]) == readLE(bytes, bytes.count - 4, UInt32.self) else {
+      throw ModelFileError("checksum mismatch: the file is corrupted or truncated")
+    }
+    let headerLength = Int(readLE(bytes, 8, UInt32.self))
+    guard 12 + headerLength <= bytes.count - 4 else { throw ModelFileError("header length \(headerLength) runs past the end of the file") }
+    guard let header = try? JSONSerialization.jsonObject(with: Data(bytes[12..<(12 + headerLength)])) as? [String: Any] else {
+      throw ModelFileError("header is not valid JSON")
+    }
+    func int(_ k: String) throws(ModelFileError) -> Int {
+      guard let v = header[k] as? Int else { throw ModelFileError("header field '\(k)' is missing or not a whole number") }
+      return v
+    }
+    guard header["architecture"] as? String == "lstm-dense" else { throw ModelFileError("unknown architecture \(header["architecture"] ?? "none")") }
+    let input = try int("input"), units = try int("units"), lookback = try int("lookback"), horizon = try int("horizon")
+    guard (1...4096).contains(units), (1...64).contains(input), (1...10_000).contains(lookback), (1...1000).contains(horizon) else {
+      throw ModelFileError("header has out-of-range shapes (units \(units), input \(input), lookback \(lookback))")
+    }
+    guard let scaler = header["scaler"] as? [String: Any], let scalerKind = scaler["kind"] as? String,
+          let offset = (scaler["offset"] as? NSNumber)?.floatValue, let factor = (scaler["factor"] as? NSNumber)?.floatValue
+    else { throw ModelFileError("header has no valid scaler") }
+    let dropout = (header["dropout"] as? NSNumber)?.floatValue ?? 0
+    let kind = header["kind"] as? String ?? ""
+    let layout = ParameterLayout(inputSize: input, units: units)
+    let G = 4 * units
+    let rank = header["rank"] as? Int
+    // The tensors each kind must have, in order.
+    var expected: [(String, Int, Int, [String])]
+    switch kind {
+    case "float":
+      expected = ParameterName.allCases.map { p in (p.description, layout.shape(p).rows, layout.shape(p).cols, p.isKernel ? ["f32", "f16", "u8a", "i8c", "i8t"] : ["f32"]) }
+    case "int8":
+      expected = [(ParameterName.kernel.description, input, G, ["i8c"]), (ParameterName.recurrentKernel.description, units, G, ["i8c"]),
+                  (ParameterName.bias.description, 1, G, ["f32"]), (ParameterName.denseKernel.description, units, 1, ["i8t"]),
+                  (ParameterName.denseBias.description, 1, 1, ["f32"])]
+    case "lowrank":
+      guard let r = rank, (1...units).contains(r) else { throw ModelFileError("low-rank model without a valid rank") }
+      expected = [(ParameterName.kernel.description, input, G, ["f32"]), ("lstm/recurrent_kernel_a", units, r, ["f32"]),
+                  ("lstm/recurrent_kernel_b", r, G, ["f32"]), (ParameterName.bias.description, 1, G, ["f32"]),
+                  (ParameterName.denseKernel.description, units, 1, ["f32"]), (ParameterName.denseBias.description, 1, 1, ["f32"])]
+    default: throw ModelFileError("unknown model kind '\(kind)'")
+    }
+    guard let tensors = header["tensors"] as? [[String: Any]], tensors.count == expected.count else {
+      throw ModelFileError("a \(kind) model has \(expected.count) tensors; the header lists \((header["tensors"] as? [Any])?.count ?? 0)")
+    }
+    var cursor = 12 + headerLength
+    let end = bytes.count - 4
+    func take(_ n: Int) throws(ModelFileError) -> ArraySlice<UInt8> {
+      guard n >= 0, cursor + n <= end else { throw ModelFileError("tensor data runs past the end of the file") }
+      defer { cursor += n }
+      return bytes[cursor..<(cursor + n)]
+    }
+    var decoded: [StoredValues] = []
+    for (t, e) in zip(tensors, expected) {
+      let (name, rows, cols, encodings) = e
+      guard t["name"] as? String == name, t["shape"] as? [Int] == [rows, cols],
+            let enc = t["encoding"] as? String, encodings.contains(enc), let sparse = t["sparse"] as? String,
+            ["none", "bitmask", "index"].contains(sparse), let storedCount = t["stored"] as? Int
+      else { throw ModelFileError("tensor \(t["name"] ?? "?") does not match \(name) \(rows)x\(cols) of a \(kind) model") }
+      let n = rows * cols
+      guard storedCount >= 0, storedCount <= n, sparse != "none" || storedCount == n else { throw ModelFileError("tensor \(name): bad stored count \(storedCount)") }
+      // Encoding data.
+      var affine = StoredValues.AffineUInt8Params(scale: 1, zeroPoint: 0)
+      var scales: [Float] = []
+      switch enc {
+      case "u8a":
+        let d = try take(5)
+        affine = .init(scale: Float(bitPattern: readLE(Array(d), 0, UInt32.self)), zeroPoint: d[d.startIndex + 4])
+      case "i8c":
+        let d = Array(try take(4 * cols))
+        scales = (0..<cols).map { Float(bitPattern: readLE(d, 4 * $0, UInt32.self)) }
+      case "i8t":
+        scales = [Float(bitPattern: readLE(Array(try take(4)), 0, UInt32.self))]
+      default: break
+      }
+      guard scales.allSatisfy({ $0.isFinite && $0 > 0 }), affine.scale.isFinite, affine.scale > 0 else {
+        throw ModelFileError("tensor \(name) has an invalid scale")
+      }
+      // Which elements are stored.
+      var elements: [Int]
+      switch sparse {
+      case "bitmask":
+        let bits = Array(try take((n + 7) / 8))
+        elements = (0..<n).filter { bits[$0 / 8] & (1 << UInt8($0 % 8)) != 0 }
+        guard elements.count == storedCount else { throw ModelFileError("tensor \(name): bitmask marks \(elements.count) elements, header says \(storedCount)") }
+      case "index":
+        let size = n > 65_535 ? 4 : 2
+        let d = Array(try take(size * storedCount))
+        elements = (0..<storedCount).map { size == 2 ? Int(readLE(d, 2 * $0, UInt16.self)) : Int(readLE(d, 4 * $0, UInt32.self)) }
+        guard zip(elements, elements.dropFirst()).allSatisfy({ $0 < $1 }), (elements.last ?? 0) < n else {
+          throw ModelFileError("tensor \(name): indices out of order or out of range")
+        }
+      default:
+        elements = Array(0..<n)
+      }
+      // Values.
+      let valueSize = enc == "f32" ? 4 : enc == "f16" ? 2 : 1
+      let d = Array(try take(valueSize * elements.count))
+      switch enc {
+      case "f32", "f16":
+        var v = [Float](repeating: 0, count: n)
+        for (k, i) in elements.enumerated() {
+          v[i] = enc == "f32" ? Float(bitPattern: readLE(d, 4 * k, UInt32.self)) : Float(Float16(bitPattern: readLE(d, 2 * k, UInt16.self)))
+        }
+        guard v.allSatisfy(\.isFinite) else { throw ModelFileError("tensor \(name) holds a value that is not finite") }
+        decoded.append(enc == "f32" ? .f32(v) : .f16(v))
+      case "u8a":
+        var v = [UInt8](repeating: affine.zeroPoint, count: n)
+        for (k, i) in elements.enumerated() { v[i] = d[k] }
+        decoded.append(.u8a(v, affine))
+      default:
+        var v = [Int8](repeating: 0, count: n)
+        for (k, i) in elements.enumerated() { v[i] = Int8(bitPattern: d[k]) }
+        guard v.allSatisfy({ $0 != -128 }) else { throw ModelFileError("tensor \(name) holds -128, outside the symmetric int8 range") }
+        decoded.append(enc == "i8c" ? .i8c(v, scales: scales) : .i8t(v, scale: scales[0]))
+      }
+    }
+    guard cursor == end else { throw ModelFileError("\(end - cursor) bytes left over after the last tensor") }
+
+    func floats(_ s: StoredValues, cols: Int) -> [Float] {
+      switch s {
+      case .f32(let v), .f16(let v): return v
+      case .u8a(let v, let p): let a = Quantization.AffineUInt8(scale: p.scale, zeroPoint: p.zeroPoint); return v.map { a.dequantize($0) }
+      case .i8c(let v, let sc): return v.enumerated().map { Float($0.element) * sc[$0.offset % cols] }
+      case .i8t(let v, let sc): return v.map { Float($0) * sc }
+      }
+    }
+    let meta = ModelMetadata(name: header["name"] as? String ?? "model", lookback: lookback, horizon: horizon,
+                             scalerKind: scalerKind, scalerOffset: offset, scalerFactor: factor,
+                             lineage: header["lineage"] as? [String] ?? [])
+    let model: ForecastModel
+    switch kind {
+    case "int8":
+      guard case .i8c(let k, let ks) = decoded[0], case .i8c(let r, let rs) = decoded[1], case .f32(let b) = decoded[2],
+            case .i8t(let dk, let ds) = decoded[3], case .f32(let db) = decoded[4] else { throw ModelFileError("int8 model tensors have the wrong encodings") }
+      model = .int8(QuantizedLSTM(inputSize: input, units: units, kernel: k, kernelScales: ks, recurrent: r, recurrentScales: rs,
+                                  bias: b, dense: dk, denseScale: ds, denseBias: db[0]), dropout: dropout)
+    case "lowrank":
+      var w = ParameterVector(layout: layout)
+      w.values.replaceSubrange(layout.range(.kernel), with: floats(decoded[0], cols: G))
+      w.values.replaceSubrange(layout.range(.bias), with: floats(decoded[3], cols: G))
+      w.values.replaceSubrange(layout.range(.denseKernel), with: floats(decoded[4], cols: 1))
+      w.values.replaceSubrange(layout.range(.denseBias), with: floats(decoded[5], cols: 1))
+      let f = LowRankFactors(a: Matrix(rows: units, cols: rank!, storage: floats(decoded[1], cols: rank!)),
+                             b: Matrix(rows: rank!, cols: G, storage: floats(decoded[2], cols: G)))
+      model = .lowRank(f, network: LowRank.network(LSTMForecaster(weights: w, dropout: dropout), factors: f))
+    default:
+      var w = ParameterVector(layout: layout)
+      for (p, s) in zip(ParameterName.allCases, decoded) { w.values.replaceSubrange(layout.range(p), with: floats(s, cols: layout.shape(p).cols)) }
+      let storage = QuantizationScheme(rawValue: header["storage"] as? String ?? "")
+      let net = LSTMForecaster(weights: w, dropout: dropout)
+      if storage == .uint8Tensor {
+        let params: [Quantization.AffineUInt8] = decoded.compactMap {
+          if case .u8a(_, let p) = $0 { return Quantization.AffineUInt8(scale: p.scale, zeroPoint: p.zeroPoint) }
+          return nil
+        }
+        guard params.count == Pruning.prunable.count else { throw ModelFileError("a uint8 model stores every kernel as u8a") }
+        model = .uint8(net, params: params)
+      } else {
+        model = .float(net, storage: storage)
+      }
+    }
+    return (model, meta)
+  }
+
+  // MARK: - Bytes
+
+  /// ceil(n/8) bytes with bit i (LSB first) set for each index in `indices`: the sparse
+  /// encoding shared by model files and exported C.
+  static func bitmask(_ indices: [Int], count n: Int) -> [UInt8] {
+    var bits = [UInt8](repeating: 0, count: (n + 7) / 8)
+    for i in indices { bits[i / 8] |= 1 << UInt8(i % 8) }
+    return bits
+  }
+
+  static func appendLE<T: FixedWidthInteger>(_ out: inout [UInt8], _ v: T) {
+    var x = v.littleEndian
+    withUnsafeBytes(of: &x) { out.append(contentsOf: $0) }
+  }
+  static func readLE<T: FixedWidthInteger>(_ b: [UInt8], _ at: Int, _: T.Type) -> T {
+    var v: T = 0
+    for i in 0..<MemoryLayout<T>.size { v |= T(b[at + i]) << (8 * i) }
+    return v
+  }
+  public static func jsonString(_ s: String) -> String {
+    var out = "\""
+    for u in s.unicodeScalars {
+      switch u {
+      case "\"": out += "\\\""
+      case "\\": out += "\\\\"
+      default: if u.value < 0x20 { out += String(format: "\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
+      }
+    }
+    return out + "\""
+  }
+}
+
+/// CRC-32 (IEEE 802.3, reflected, polynomial 0xEDB88320), as zlib's `crc32`.
+public func crc32<C: Collection>(_ bytes: C) -> UInt32 where C.Element == UInt8 {
+  var crc: UInt32 = 0xFFFF_FFFF
+  for b in bytes { crc = crc32Table[Int((crc ^ UInt32(b)) & 0xFF)] ^ (crc >> 8) }
+  return crc ^ 0xFFFF_FFFF
+}
+
+let crc32Table: [UInt32] = (0..<256).map { n in
+  var c = UInt32(n)
+  for _ in 0..<8 { c = c & 1 != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
+  return c
+}

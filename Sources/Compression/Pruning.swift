@@ -1,0 +1,102 @@
+// Pruning: magnitude masks (per tensor or global), the AGP schedule, and structured pruning
+// that removes whole hidden units. Kernels only: biases are never pruned.
+
+import NumericCore
+import Modeling
+
+public enum PruningScope: String, Sendable, CaseIterable { case layer, global }
+
+public enum Pruning {
+  /// The tensors magnitude pruning may touch.
+  public static let prunable: [ParameterName] = ParameterName.allCases.filter(\.isKernel)
+
+  /// A 0/1 mask over all parameters zeroing the `sparsity` fraction of smallest-magnitude kernel
+  /// weights: per tensor (`layer`, each tensor exactly round(s * n) zeros, the article's
+  /// per-layer thresholds) or over all kernels together (`global`). Ties break by position, so
+  /// the mask is deterministic. Weights already zero count among the smallest.
+  public static func magnitudeMask(_ weights: ParameterVector, sparsity: Double, scope: PruningScope) -> [Float] {
+    let layout = weights.layout
+    var mask = [Float](repeating: 1, count: layout.totalCount)
+    func zeroSmallest(_ indices: [Int]) {
+      let k = Int((sparsity * Double(indices.count)).rounded())
+      let ordered = indices.sorted { (abs(weights.values[$0]), $0) < (abs(weights.values[$1]), $1) }
+      for i in ordered.prefix(k) { mask[i] = 0 }
+    }
+    switch scope {
+    case .layer: return magnitudeMask(weights, levels: Dictionary(uniqueKeysWithValues: prunable.map { ($0, sparsity) }))
+    case .global: zeroSmallest(prunable.flatMap { Array(layout.range($0)) })
+    }
+    return mask
+  }
+
+  /// A 0/1 mask zeroing, in each tensor named in `levels`, its own fraction of smallest-magnitude
+  /// weights (the others untouched): per-matrix levels, as a sensitivity analysis suggests.
+  public static func magnitudeMask(_ weights: ParameterVector, levels: [ParameterName: Double]) -> [Float] {
+    var mask = [Float](repeating: 1, count: weights.layout.totalCount)
+    for p in prunable {
+      guard let sparsity = levels[p] else { continue }
+      let indices = Array(weights.layout.range(p))
+      let k = Int((sparsity * Double(indices.count)).rounded())
+      let ordered = indices.sorted { (abs(weights.values[$0]), $0) < (abs(weights.values[$1]), $1) }
+      for i in ordered.prefix(k) { mask[i] = 0 }
+    }
+    return mask
+  }
+
+  /// Sparsity of each prunable tensor (fraction of exact zeros).
+  public static func sparsities(_ weights: ParameterVector) -> [(ParameterName, Double)] {
+    prunable.map { p in
+      let r = weights.layout.range(p)
+      return (p, Double(weights.values[r].filter { $0 == 0 }.count) / Double(r.count))
+    }
+  }
+
+  /// Zhu & Gupta (2017) automated gradual pruning: sparsity after `step` of `steps` pruning
+  /// steps, rising from `initial` to `final` along s_f + (s_i - s_f)(1 - t/n)^3.
+  public static func agpSparsity(step: Int, steps: Int, initial: Double = 0, final: Double) -> Double {
+    let t = min(max(Double(step) / Double(max(steps, 1)), 0), 1)
+    let r = 1 - t
+    return final + (initial - final) * r * r * r
+  }
+
+  /// Structured pruning: removes the `sparsity` fraction of hidden units with the smallest L2
+  /// norm of all their weights (their four gate columns in the input and recurrent kernels and
+  /// the bias, their row of the recurrent kernel, their Dense weight). Returns a genuinely
+  /// smaller dense LSTM and the kept units (in their original order).
+  public static func removeUnits(_ model: LSTMForecaster, sparsity: Double) -> (LSTMForecaster, [Int]) {
+    let H = model.units, D = model.inputSize, G = 4 * H
+    let w = model.weights
+    let wx = w[.kernel], wh = w[.recurrentKernel], wd = w[.denseKernel]
+    var score = [Double](repeating: 0, count: H)
+    for u in 0..<H {
+      var s = 0.0
+      for gate in 0..<4 {
+        let col = gate * H + u
+        for d in 0..<D { s += Double(wx[d, col] * wx[d, col]) }
+        for k in 0..<H { s += Double(wh[k, col] * wh[k, col]) }
+      }
+      for j in 0..<G { s += Double(wh[u, j] * wh[u, j]) }
+      s += Double(wd[u, 0] * wd[u, 0])
+      score[u] = s
+    }
+    let removeCount = min(H - 1, Int((sparsity * Double(H)).rounded()))
+    let removed = Set((0..<H).sorted { (score[$0], $0) < (score[$1], $1) }.prefix(removeCount))
+    let kept = (0..<H).filter { !removed.contains($0) }
+    let h = kept.count, g = 4 * h
+    var small = ParameterVector(layout: ParameterLayout(inputSize: D, units: h))
+    var sx = Matrix(rows: D, cols: g), sh = Matrix(rows: h, cols: g), sb = Matrix(rows: 1, cols: g), sd = Matrix(rows: h, cols: 1)
+    let b = w[.bias]
+    for gate in 0..<4 {
+      for (newU, oldU) in kept.enumerated() {
+        let newCol = gate * h + newU, oldCol = gate * H + oldU
+        for d in 0..<D { sx[d, newCol] = wx[d, oldCol] }
+        for (newK, oldK) in kept.enumerated() { sh[newK, newCol] = wh[oldK, oldCol] }
+        sb[0, newCol] = b[0, oldCol]
+      }
+    }
+    for (newU, oldU) in kept.enumerated() { sd[newU, 0] = wd[oldU, 0] }
+    small[.kernel] = sx; small[.recurrentKernel] = sh; small[.bias] = sb; small[.denseKernel] = sd
+    small[.denseBias] = w[.denseBias]
+    return (LSTMForecaster(weights: small, dropout: model.dropout), kept)
+  }
+}

@@ -1,0 +1,269 @@
+// Quantization: float16 storage, the article's uint8 per-tensor simulation, and per-channel
+// symmetric int8 (Jacob et al. 2018) for the integer inference path.
+//
+//   float16:           w -> Float16(w) (round to nearest even), computed in float32
+//   uint8 (article):   scale = (max - min) / 255, zero point = round(-min / scale),
+//                      q = clamp(round(w / scale) + zp, 0, 255), w' = (q - zp) * scale
+//   int8 per channel:  scale_j = max_k |W[k, j]| / 127 per output column j (gate unit),
+//                      q = clamp(round(w / scale_j), -127, 127), w' = q * scale_j
+// Rounding is to nearest with ties away from zero (C's roundf) everywhere. Zero maps to zero in
+// every scheme, so a pruned weight stays pruned after quantization.
+
+import NumericCore
+import Modeling
+
+public enum Quantization {
+  // MARK: float16
+
+  @inline(__always) public static func roundToHalf(_ w: Float) -> Float { Float(Float16(w)) }
+
+  // MARK: uint8, per tensor, asymmetric (the article's simulation)
+
+  public struct AffineUInt8: Sendable, Equatable {
+    public var scale: Float
+    public var zeroPoint: UInt8
+    public init(scale: Float, zeroPoint: UInt8) { self.scale = scale; self.zeroPoint = zeroPoint }
+
+    /// Parameters for values in [min, max]; the range is widened to include 0 so 0 is exact.
+    public init(fitting values: ArraySlice<Float>) {
+      let lo = min(values.min() ?? 0, 0), hi = max(values.max() ?? 0, 0)
+      let s = hi > lo ? (hi - lo) / 255 : 1
+      scale = s
+      zeroPoint = UInt8(max(0, min(255, (-lo / s).rounded(.toNearestOrAwayFromZero))))
+    }
+    @inline(__always) public func quantize(_ w: Float) -> UInt8 {
+      UInt8(max(0, min(255, (w / scale).rounded(.toNearestOrAwayFromZero) + Float(zeroPoint))))
+    }
+    @inline(__always) public func dequantize(_ q: UInt8) -> Float { (Float(q) - Float(zeroPoint)) * scale }
+  }
+
+  // MARK: int8, per output channel, symmetric
+
+  /// Per-column scales of a rows x cols matrix stored row-major in `values`.
+  public static func columnScales(_ values: ArraySlice<Float>, rows: Int, cols: Int) -> [Float] {
+    var maxAbs = [Float](repeating: 0, count: cols)
+    let base = values.startIndex
+    for r in 0..<rows { for c in 0..<cols { maxAbs[c] = max(maxAbs[c], abs(values[base + r * cols + c])) } }
+    return maxAbs.map { $0 > 0 ? $0 / 127 : 1 }
+  }
+
+  public static func quantizeColumns(_ values: ArraySlice<Float>, rows: Int, cols: Int, scales: [Float]) -> [Int8] {
+    var q = [Int8](repeating: 0, count: rows * cols)
+    let base = values.startIndex
+    for r in 0..<rows { for c in 0..<cols { q[r * cols + c] = quantizeSymmetric(values[base + r * cols + c], inverseScale: 1 / scales[c]) } }
+    return q
+  }
+
+  /// The article's simulation of a whole forecaster: each kernel through uint8 with its own
+  /// scale and zero point. Returns the weights and the parameters that produced them (in
+  /// `Pruning.prunable` order), so a model file stores exactly these and never re-fits them.
+  public static func uint8Simulation(_ values: [Float], layout: ParameterLayout) -> ([Float], [AffineUInt8]) {
+    var out = values
+    var params: [AffineUInt8] = []
+    for p in ParameterName.allCases where p.isKernel {
+      let affine = AffineUInt8(fitting: values[layout.range(p)])
+      for k in layout.range(p) { out[k] = affine.dequantize(affine.quantize(values[k])) }
+      params.append(affine)
+    }
+    return (out, params)
+  }
+
+  // MARK: Fake quantization of a whole forecaster (for simulation and quantization-aware training)
+
+  /// The weights a storage scheme reproduces, in float32. Biases stay float32 in every scheme.
+  public static func fakeQuantize(_ values: [Float], layout: ParameterLayout, scheme: QuantizationScheme) -> [Float] {
+    var out = values
+    switch scheme {
+    case .float16:
+      for p in ParameterName.allCases where p.isKernel { for k in layout.range(p) { out[k] = roundToHalf(values[k]) } }
+    case .uint8Tensor:
+      out = uint8Simulation(values, layout: layout).0
+    case .int8Channel:
+      for p in ParameterName.allCases where p.isKernel {
+        let (rows, cols) = layout.shape(p)
+        let r = layout.range(p)
+        let scales = p == .denseKernel ? [columnScales(values[r], rows: rows * cols, cols: 1)[0]]
+                                       : columnScales(values[r], rows: rows, cols: cols)
+        for (i, k) in r.enumerated() {
+          let s = p == .denseKernel ? scales[0] : scales[i % cols]
+          out[k] = Float(quantizeSymmetric(values[k], inverseScale: 1 / s)) * s
+        }
+      }
+    }
+    return out
+  }
+}
+
+/// How a model's kernels are stored.
+public enum QuantizationScheme: String, Sendable, CaseIterable {
+  case float16          // `quantize float16`
+  case uint8Tensor      // `quantize int8 granularity=tensor mode=asymmetric`: the article's
+  case int8Channel      // `quantize int8` (default): per-channel symmetric, integer inference
+}
+
+// MARK: - The integer LSTM
+
+/// An LSTM whose input and recurrent kernels and Dense kernel are int8 with per-output-channel
+/// scales, run by integer products. Representation of activations:
+///   - the input x_t is quantized per window and step, symmetric: s_x = |x_t| / 127 (dynamic);
+///   - the hidden state h in (-1, 1) is quantized with the fixed scale 1/127;
+///   - products are int8 x int8 accumulated in int32, then rescaled to float32:
+///       z_j = b_j + (s_x * s_Wx[j]) * acc_x[j] + (s_Wh[j] / 127) * acc_h[j]
+///   - gate non-linearities, the cell state c and the update run in float32.
+///
+/// Computing the products: an int8 x int8 sum over K terms is at most 127^2 K in magnitude,
+/// below 2^24 for K <= 1040, so float32 multiply-adds on the integer values are exact in any
+/// order and equal int32 accumulation bit for bit. The forward pass uses the fast float kernels
+/// on the int8 values held as floats (`*Values`); `int8GemmNN` stays as the int32 reference, and
+/// the exported C code accumulates in int32, with identical results (tested).
+public struct QuantizedLSTM: Sendable, Equatable {
+  public let inputSize: Int, units: Int
+  public let kernel: [Int8]            // [D, G]
+  public let kernelScales: [Float]     // [G]
+  public let recurrent: [Int8]         // [H, G]
+  public let recurrentScales: [Float]  // [G]
+  public let bias: [Float]             // [G]
+  public let dense: [Int8]             // [H]
+  public let denseScale: Float
+  public let denseBias: Float
+  // The int8 weights as exact float32 integers, and s_Wh / 127, for the forward pass.
+  let kernelValues: [Float], recurrentValues: [Float], denseValues: [Float], hiddenScales: [Float]
+
+  public init(inputSize: Int, units: Int, kernel: [Int8], kernelScales: [Float], recurrent: [Int8], recurrentScales: [Float],
+              bias: [Float], dense: [Int8], denseScale: Float, denseBias: Float) {
+    precondition(units <= 1040 && inputSize <= 1040, "QuantizedLSTM: sums must stay below 2^24 to be exact in float32")
+    self.inputSize = inputSize; self.units = units; self.kernel = kernel; self.kernelScales = kernelScales
+    self.recurrent = recurrent; self.recurrentScales = recurrentScales; self.bias = bias; self.dense = dense
+    self.denseScale = denseScale; self.denseBias = denseBias
+    kernelValues = kernel.map { Float($0) }; recurrentValues = recurrent.map { Float($0) }
+    denseValues = dense.map { Float($0) }; hiddenScales = recurrentScales.map { $0 / 127 }
+  }
+
+  /// Quantizes a float forecaster's kernels per output channel.
+  public init(_ model: LSTMForecaster) {
+    let l = model.layout, w = model.weights.values
+    let D = l.inputSize, H = l.units, G = 4 * H
+    let kernelScales = Quantization.columnScales(w[l.range(.kernel)], rows: D, cols: G)
+    let recurrentScales = Quantization.columnScales(w[l.range(.recurrentKernel)], rows: H, cols: G)
+    let denseScale = Quantization.columnScales(w[l.range(.denseKernel)], rows: H, cols: 1)[0]
+    self.init(inputSize: D, units: H,
+              kernel: Quantization.quantizeColumns(w[l.range(.kernel)], rows: D, cols: G, scales: kernelScales),
+              kernelScales: kernelScales,
+              recurrent: Quantization.quantizeColumns(w[l.range(.recurrentKernel)], rows: H, cols: G, scales: recurrentScales),
+              recurrentScales: recurrentScales, bias: Array(w[l.range(.bias)]),
+              dense: Quantization.quantizeColumns(w[l.range(.denseKernel)], rows: H, cols: 1, scales: [denseScale]),
+              denseScale: denseScale, denseBias: w[l.offset(.denseBias)])
+  }
+
+  /// The float forecaster with the dequantized weights (the starting point of fine-tuning).
+  public func dequantized(dropout: Float) -> LSTMForecaster {
+    let l = ParameterLayout(inputSize: inputSize, units: units)
+    var v = ParameterVector(layout: l)
+    let G = 4 * units
+    for (k, q) in kernel.enumerated() { v.values[l.offset(.kernel) + k] = Float(q) * kernelScales[k % G] }
+    for (k, q) in recurrent.enumerated() { v.values[l.offset(.recurrentKernel) + k] = Float(q) * recurrentScales[k % G] }
+    for (k, b) in bias.enumerated() { v.values[l.offset(.bias) + k] = b }
+    for (k, q) in dense.enumerated() { v.values[l.offset(.denseKernel) + k] = Float(q) * denseScale }
+    v.values[l.offset(.denseBias)] = denseBias
+    return LSTMForecaster(weights: v, dropout: dropout)
+  }
+
+  public var parameterCount: Int { ParameterLayout(inputSize: inputSize, units: units).totalCount }
+  public var nonzeroCount: Int {
+    kernel.filter { $0 != 0 }.count + recurrent.filter { $0 != 0 }.count + bias.filter { $0 != 0 }.count
+      + dense.filter { $0 != 0 }.count + (denseBias != 0 ? 1 : 0)
+  }
+
+  /// Buffers for the integer forward pass over up to `capacity` windows, reused across calls
+  /// (a single forecast allocates nothing).
+  public struct Scratch: Sendable {
+    public let capacity: Int
+    var qx: [Float], xScale: [Float], qh: [Float], accX: [Float], accH: [Float], z: [Float], c: [Float], h: [Float], tanhC: [Float]
+    public var y: [Float]
+    public init(capacity: Int, inputSize D: Int, units H: Int) {
+      self.capacity = capacity
+      let G = 4 * H
+      qx = .init(repeating: 0, count: capacity * D); xScale = .init(repeating: 0, count: capacity)
+      qh = .init(repeating: 0, count: capacity * H)
+      accX = .init(repeating: 0, count: capacity * G); accH = .init(repeating: 0, count: capacity * G)
+      z = .init(repeating: 0, count: capacity * G)
+      c = .init(repeating: 0, count: capacity * H); h = .init(repeating: 0, count: capacity * H)
+      tanhC = .init(repeating: 0, count: capacity * H)
+      y = .init(repeating: 0, count: capacity)
+    }
+  }
+
+  /// Forecasts (scaled units) for `batch` windows whose inputs are time-major in `x` ([T*B, D]).
+  public func forward(x: [Float], steps T: Int, batch B: Int) -> [Float] {
+    var s = Scratch(capacity: B, inputSize: inputSize, units: units)
+    forward(x: x, steps: T, batch: B, scratch: &s)
+    return Array(s.y[0..<B])
+  }
+
+  /// The integer forward pass; outputs in `s.y[0..<B]`.
+  public func forward(x: [Float], steps T: Int, batch B: Int, scratch s: inout Scratch) {
+    precondition(B <= s.capacity, "QuantizedLSTM: batch \(B) exceeds scratch capacity \(s.capacity)")
+    let D = inputSize, H = units, G = 4 * H
+    x.withUnsafeBufferPointer { xb in
+    kernelValues.withUnsafeBufferPointer { wx in recurrentValues.withUnsafeBufferPointer { wh in
+    bias.withUnsafeBufferPointer { bias in kernelScales.withUnsafeBufferPointer { ks in hiddenScales.withUnsafeBufferPointer { hs in
+    s.qx.withUnsafeMutableBufferPointer { qx in s.xScale.withUnsafeMutableBufferPointer { xScale in
+    s.qh.withUnsafeMutableBufferPointer { qh in s.accX.withUnsafeMutableBufferPointer { accX in
+    s.accH.withUnsafeMutableBufferPointer { accH in s.z.withUnsafeMutableBufferPointer { z in
+    s.c.withUnsafeMutableBufferPointer { c in s.h.withUnsafeMutableBufferPointer { h in s.tanhC.withUnsafeMutableBufferPointer { tanhC in
+      let (x, qx, xScale, qh, accX, accH, z, c, h) = (xb.baseAddress!, qx.baseAddress!, xScale.baseAddress!, qh.baseAddress!,
+                                                      accX.baseAddress!, accH.baseAddress!, z.baseAddress!, c.baseAddress!, h.baseAddress!)
+      c.update(repeating: 0, count: B * H); h.update(repeating: 0, count: B * H)
+      for t in 0..<T {
+        // Dynamic symmetric quantization of this step's inputs, per window.
+        for b in 0..<B {
+          var m: Float = 0
+          for d in 0..<D { m = max(m, abs(x[(t * B + b) * D + d])) }
+          let scale: Float = m > 0 ? m / 127 : 1
+          xScale[b] = scale
+          for d in 0..<D { qx[b * D + d] = Float(quantizeSymmetric(x[(t * B + b) * D + d], inverseScale: 1 / scale)) }
+        }
+        quantizeHidden(h, into: qh, count: B * H)
+        // The int8 x int8 products, exact (see the type's comment).
+        gemmNN(m: B, n: G, k: D, a: qx, lda: D, b: wx.baseAddress!, ldb: G, c: accX, ldc: G, accumulate: false)
+        gemmNN(m: B, n: G, k: H, a: qh, lda: H, b: wh.baseAddress!, ldb: G, c: accH, ldc: G, accumulate: false)
+        for b in 0..<B {
+          let xs = SIMD8<Float>(repeating: xScale[b]), row = b * G
+          var j = 0
+          while j + 8 <= G {
+            let v = load8(bias.baseAddress! + j) + (xs * load8(ks.baseAddress! + j)) * load8(accX + row + j) + load8(hs.baseAddress! + j) * load8(accH + row + j)
+            store8(v, z + row + j)
+            j += 8
+          }
+          while j < G {
+            z[row + j] = bias[j] + (xScale[b] * ks[j]) * accX[row + j] + hs[j] * accH[row + j]
+            j += 1
+          }
+        }
+        // The float model's cell (the same arithmetic), with c updated in place.
+        lstmCellForward(batch: B, units: H, z: z, cPrev: c, cNext: c, tanhC: tanhC.baseAddress!, hNext: h)
+      }
+      quantizeHidden(h, into: qh, count: B * H)
+      let outScale = denseScale / 127
+      denseValues.withUnsafeBufferPointer { wd in
+        for b in 0..<B { s.y[b] = denseBias + outScale * dot(H, qh + b * H, wd.baseAddress!) }
+      }
+    }}}}}}}}}}}}}}}
+  }
+}
+
+/// q = round(h * 127) (ties away from zero), clamped to [-127, 127], as exact float integers;
+/// the same values `quantizeSymmetric(h, inverseScale: 127)` gives, 8 at a time.
+@inline(__always)
+func quantizeHidden(_ h: UnsafePointer<Float>, into q: UnsafeMutablePointer<Float>, count n: Int) {
+  var k = 0
+  while k + 8 <= n {
+    var v = load8(h + k) * 127
+    v = v.replacing(with: 127, where: v .> 127).replacing(with: -127, where: v .< -127)
+    let t = v.rounded(.towardZero), d = v - t
+    store8(t.replacing(with: t + 1, where: d .>= 0.5).replacing(with: t - 1, where: d .<= -0.5), q + k)
+    k += 8
+  }
+  while k < n { q[k] = Float(quantizeSymmetric(h[k], inverseScale: 127)); k += 1 }
+}
+

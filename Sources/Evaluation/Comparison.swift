@@ -1,0 +1,150 @@
+// Comparison: one row per model (and per baseline), rendered as a terminal table, Markdown, CSV
+// or JSON. The JSON fields are DESIGN.md's contract.
+
+import Foundation
+
+public struct ComparisonRow: Sendable, Equatable {
+  public var name: String
+  public var method: String           // "lstm", "baseline", later "pruned", "int8", ...
+  public var units: Int?
+  public var parameters: Int?
+  public var nonzero: Int?
+  public var bytes: Int?              // size of the exported .tcm artifact
+  public var articleKB: Double?       // parameters x bytes per value / 1024, the article's way
+  public var metrics: ReplicaMetrics
+  public var compression: Double?     // baseline bytes / bytes
+  public var deltaMAPE: Double?       // percentage points vs the reference model
+  public var latencyMicroseconds: Double?
+  /// The exported C library's figures: constant bytes (flash for the weights), stack bytes,
+  /// multiply-accumulates and estimated nanojoules per forecast.
+  public var flashBytes: Int?
+  public var ramBytes: Int?
+  public var macs: Int?
+  public var energyNanojoules: Double?
+  public init(name: String, method: String, units: Int? = nil, parameters: Int? = nil, nonzero: Int? = nil,
+              bytes: Int? = nil, articleKB: Double? = nil, metrics: ReplicaMetrics) {
+    self.name = name; self.method = method; self.units = units; self.parameters = parameters
+    self.nonzero = nonzero; self.bytes = bytes; self.articleKB = articleKB; self.metrics = metrics
+  }
+}
+
+public struct Comparison: Sendable {
+  public var rows: [ComparisonRow]
+  public var reference: String
+
+  /// Fills compression and MAPE delta against the row named `reference`.
+  public init(rows: [ComparisonRow], reference: String) {
+    self.reference = reference
+    let ref = rows.first { $0.name == reference }
+    self.rows = rows.map { row in
+      var r = row
+      if let refBytes = ref?.bytes, let b = row.bytes, b > 0 { r.compression = Double(refBytes) / Double(b) }
+      if let refMape = ref?.metrics.mape { r.deltaMAPE = row.metrics.mape - refMape }
+      return r
+    }
+  }
+
+  // MARK: - Rendering
+
+  static let headers = ["model", "method", "units", "params", "nonzero", "bytes", "KB*", "MAPE", "+/-", "sMAPE", "MAE", "RMSE", "runs", "ratio", "dMAPE"]
+
+  func cells(_ r: ComparisonRow) -> [String] {
+    [r.name, r.method, r.units.map(String.init) ?? "-", r.parameters.map(String.init) ?? "-",
+     r.nonzero.map(String.init) ?? "-", r.bytes.map(String.init) ?? "-",
+     r.articleKB.map { fixed($0, 2) } ?? "-",
+     fixed(r.metrics.mape, 2), r.metrics.runs.count > 1 ? fixed(r.metrics.mapeStd, 2) : "-",
+     fixed(r.metrics.smape, 2), fixed(r.metrics.mae, 3), fixed(r.metrics.rmse, 3), "\(r.metrics.runs.count)",
+     r.compression.map { fixed($0, 2) + "x" } ?? "-",
+     r.deltaMAPE.map { ($0 >= 0 ? "+" : "") + fixed($0, 2) } ?? "-"]
+  }
+
+  /// Fixed-width text table for the terminal.
+  public func renderText() -> String {
+    let body = rows.map(cells)
+    var widths = Self.headers.map(\.count)
+    for row in body { for (i, c) in row.enumerated() { widths[i] = max(widths[i], c.count) } }
+    func line(_ cs: [String]) -> String {
+      cs.enumerated().map { i, c in i < 2 ? c.padding(toLength: widths[i], withPad: " ", startingAt: 0)
+        : String(repeating: " ", count: widths[i] - c.count) + c }.joined(separator: "  ")
+    }
+    var out = [line(Self.headers), widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")]
+    out += body.map(line)
+    let zeros = rows.first?.metrics.zerosExcluded ?? 0
+    out.append("MAPE over \(rows.first?.metrics.count ?? 0) test windows (\(zeros) with zero sales excluded); +/- is the std over runs; KB* = parameters x 4 bytes / 1024 (the article's count); bytes = exported .tcm file; ratio and dMAPE vs \(reference).")
+    return out.joined(separator: "\n")
+  }
+
+  public func renderMarkdown() -> String {
+    var out = ["| " + Self.headers.joined(separator: " | ") + " |",
+               "|" + Self.headers.enumerated().map { i, _ in i < 2 ? "---" : "---:" }.joined(separator: "|") + "|"]
+    out += rows.map { "| " + cells($0).joined(separator: " | ") + " |" }
+    return out.joined(separator: "\n") + "\n"
+  }
+
+  static let csvHeaders = ["name", "method", "units", "parameters", "nonzero", "bytes", "kb_article", "mape", "mape_std",
+                           "smape", "mae", "rmse", "wape", "runs", "compression", "delta_mape", "latency_us"]
+
+  func fields(_ r: ComparisonRow) -> [(String, JSONValue)] {
+    func num(_ v: Double?) -> JSONValue { v.map { $0.isFinite ? .number($0) : .null } ?? .null }
+    func int(_ v: Int?) -> JSONValue { v.map { .number(Double($0)) } ?? .null }
+    return [("name", .string(r.name)), ("method", .string(r.method)), ("units", int(r.units)),
+            ("parameters", int(r.parameters)), ("nonzero", int(r.nonzero)), ("bytes", int(r.bytes)),
+            ("kb_article", num(r.articleKB)), ("mape", num(r.metrics.mape)), ("mape_std", num(r.metrics.mapeStd)),
+            ("smape", num(r.metrics.smape)), ("mae", num(r.metrics.mae)), ("rmse", num(r.metrics.rmse)),
+            ("wape", num(r.metrics.wape)), ("runs", int(r.metrics.runs.count)), ("compression", num(r.compression)),
+            ("delta_mape", num(r.deltaMAPE)), ("latency_us", num(r.latencyMicroseconds)),
+            ("flash_bytes", int(r.flashBytes)), ("ram_bytes", int(r.ramBytes)), ("macs", int(r.macs)),
+            ("energy_nj", num(r.energyNanojoules))]
+  }
+
+  public func renderCSV() -> String {
+    var out = [Self.csvHeaders.joined(separator: ",")]
+    for r in rows {
+      out.append(fields(r).map { _, v in
+        if case .string(let s) = v { return csvQuote(s) }
+        return v.rendered
+      }.joined(separator: ","))
+    }
+    return out.joined(separator: "\n") + "\n"
+  }
+
+  public func renderJSON() -> String {
+    let objects = rows.map { r in "  {" + fields(r).map { k, v in "\"\(k)\": \(v.rendered)" }.joined(separator: ", ") + "}" }
+    return "[\n" + objects.joined(separator: ",\n") + "\n]\n"
+  }
+}
+
+/// `value` with `digits` decimals ("nan" for NaN).
+public func fixed(_ value: Double, _ digits: Int) -> String {
+  guard value.isFinite else { return value.isNaN ? "nan" : (value > 0 ? "inf" : "-inf") }
+  return String(format: "%.\(digits)f", value)
+}
+
+func csvQuote(_ s: String) -> String {
+  s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+}
+
+/// The few JSON values Tinycast writes. Numbers print in Swift's shortest round-trip form.
+public enum JSONValue: Sendable, Equatable {
+  case string(String), number(Double), null
+  public var rendered: String {
+    switch self {
+    case .null: return "null"
+    case .number(let d):
+      if d == d.rounded(), abs(d) < 1e15 { return String(Int64(d)) }
+      return "\(d)"
+    case .string(let s):
+      var out = "\""
+      for u in s.unicodeScalars {
+        switch u {
+        case "\"": out += "\\\""
+        case "\\": out += "\\\\"
+        case "\n": out += "\\n"
+        case "\t": out += "\\t"
+        default: if u.value < 0x20 { out += String(format: "\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
+        }
+      }
+      return out + "\""
+    }
+  }
+}

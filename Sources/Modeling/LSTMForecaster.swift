@@ -1,0 +1,238 @@
+// LSTMForecaster: LSTM(H, tanh, sigmoid gates) -> Dropout(p) on the last hidden state -> Dense(1).
+// Forward and backward sit together; shapes use T steps, B batch rows, D inputs, H units, G = 4H.
+// Conventions (as Keras): gate order i, f, g, o; z = x Wx + h Wh + b; row-major, time-major
+// buffers: row t*B + b of a [T*B, *] buffer is step t of batch row b.
+//
+//   i = s(z_i)  f = s(z_f)  g = tanh(z_g)  o = s(z_o)
+//   c_t = f * c_{t-1} + i * g        h_t = o * tanh(c_t)
+//   y = (h_T * dropoutMask) . Wd + bd
+
+import NumericCore
+
+public struct LSTMForecaster: Sendable, Equatable {
+  public var weights: ParameterVector
+  public var dropout: Float
+  public var layout: ParameterLayout { weights.layout }
+  public var units: Int { layout.units }
+  public var inputSize: Int { layout.inputSize }
+
+  public init(weights: ParameterVector, dropout: Float) {
+    self.weights = weights; self.dropout = dropout
+  }
+
+  /// Keras' initialisation: Glorot-uniform input kernel, orthogonal recurrent kernel, zero bias
+  /// with the forget-gate slice set to 1 (`unit_forget_bias`), Glorot-uniform Dense kernel.
+  /// Draws in that order from `rng`.
+  public init(inputSize: Int = 1, units: Int, dropout: Float, rng: inout SeededGenerator) {
+    var w = ParameterVector(layout: ParameterLayout(inputSize: inputSize, units: units))
+    w[.kernel] = glorotUniform(rows: inputSize, cols: 4 * units, rng: &rng)
+    w[.recurrentKernel] = orthogonal(rows: units, cols: 4 * units, rng: &rng)
+    var bias = Matrix(rows: 1, cols: 4 * units)
+    for j in units..<(2 * units) { bias.storage[j] = 1 }
+    w[.bias] = bias
+    w[.denseKernel] = glorotUniform(rows: units, cols: 1, rng: &rng)
+    self.init(weights: w, dropout: dropout)
+  }
+
+  public var parameterCount: Int { layout.totalCount }
+}
+
+/// Buffers for one forward/backward pass over up to `capacity` windows, allocated once and
+/// reused for every batch (no allocation in the training loop).
+public struct LSTMScratch: Sendable {
+  public let capacity: Int, steps: Int, inputSize: Int, units: Int
+  public var x: [Float]       // [T*B, D]   inputs, time-major
+  public var gates: [Float]   // [T*B, G]   pre-activations, then activations i,f,g,o in place
+  public var c: [Float]       // [(T+1)*B, H] cell states; block 0 is the zero initial state
+  public var h: [Float]       // [(T+1)*B, H] hidden states; block 0 is the zero initial state
+  public var tanhC: [Float]   // [T*B, H]
+  public var mask: [Float]    // [B, H]     dropout mask (0 or 1/(1-p)); all 1 in inference
+  public var last: [Float]    // [B, H]     h_T * mask, the Dense input
+  public var y: [Float]       // [B]        outputs (scaled sales)
+  public var dy: [Float]      // [B]        dLoss/dy
+  public var target: [Float]  // [B]        training targets of the rows
+  public var dz: [Float]      // [T*B, G]   dLoss/d(pre-activation)
+  public var dh: [Float]      // [B, H]
+  public var dc: [Float]      // [B, H]
+
+  public init(capacity: Int, steps: Int, inputSize: Int, units: Int) {
+    self.capacity = capacity; self.steps = steps; self.inputSize = inputSize; self.units = units
+    let g = 4 * units
+    x = .init(repeating: 0, count: steps * capacity * inputSize)
+    gates = .init(repeating: 0, count: steps * capacity * g)
+    c = .init(repeating: 0, count: (steps + 1) * capacity * units)
+    h = .init(repeating: 0, count: (steps + 1) * capacity * units)
+    tanhC = .init(repeating: 0, count: steps * capacity * units)
+    mask = .init(repeating: 1, count: capacity * units)
+    last = .init(repeating: 0, count: capacity * units)
+    y = .init(repeating: 0, count: capacity)
+    dy = .init(repeating: 0, count: capacity)
+    target = .init(repeating: 0, count: capacity)
+    dz = .init(repeating: 0, count: steps * capacity * g)
+    dh = .init(repeating: 0, count: capacity * units)
+    dc = .init(repeating: 0, count: capacity * units)
+  }
+}
+
+extension LSTMForecaster {
+  // MARK: - Forward
+
+  /// Forward pass over `batch` windows whose inputs are already in `s.x` (time-major) and whose
+  /// dropout mask is in `s.mask` (set it to 1 for inference). Leaves outputs in `s.y[0..<batch]`
+  /// and everything backward needs in the scratch.
+  public func forward(batch B: Int, scratch s: inout LSTMScratch) {
+    precondition(B <= s.capacity && s.units == units && s.inputSize == inputSize,
+                 "forward: batch \(B) exceeds scratch capacity \(s.capacity) or shapes differ")
+    let T = s.steps, D = inputSize, H = units, G = 4 * H
+    let l = layout
+    weights.values.withUnsafeBufferPointer { wbuf in
+      let w = wbuf.baseAddress!
+      let wx = w + l.offset(.kernel), wh = w + l.offset(.recurrentKernel), bias = w + l.offset(.bias)
+      let wd = w + l.offset(.denseKernel), bd = w[l.offset(.denseBias)]
+      withScratchPointers(&s) { p in
+        // Input contribution for all steps at once: gates = b + x Wx   [T*B, G]
+        for r in 0..<(T * B) { (p.gates + r * G).update(from: bias, count: G) }
+        gemmNN(m: T * B, n: G, k: D, a: p.x, lda: D, b: wx, ldb: G, c: p.gates, ldc: G, accumulate: true)
+        p.h.update(repeating: 0, count: B * H)
+        p.c.update(repeating: 0, count: B * H)
+        for t in 0..<T {
+          let z = p.gates + t * B * G
+          let hPrev = p.h + t * B * H, cPrev = p.c + t * B * H
+          let hNext = p.h + (t + 1) * B * H, cNext = p.c + (t + 1) * B * H
+          let tc = p.tanhC + t * B * H
+          // Recurrent contribution: z += h_{t-1} Wh   [B, G]
+          gemmNN(m: B, n: G, k: H, a: hPrev, lda: H, b: wh, ldb: G, c: z, ldc: G, accumulate: true)
+          lstmCellForward(batch: B, units: H, z: z, cPrev: cPrev, cNext: cNext, tanhC: tc, hNext: hNext)
+        }
+        // Dropout on h_T, then Dense(1).
+        let hT = p.h + T * B * H
+        for k in 0..<(B * H) { p.last[k] = hT[k] * p.mask[k] }
+        for b in 0..<B { p.y[b] = bd + dot(H, p.last + b * H, wd) }
+      }
+    }
+  }
+
+  // MARK: - Backward
+
+  /// Backward pass after `forward` with `s.dy` holding dLoss/dy. Accumulates (+=) parameter
+  /// gradients into `grads`.
+  public func backward(batch B: Int, scratch s: inout LSTMScratch, into grads: inout ParameterVector) {
+    let T = s.steps, D = inputSize, H = units, G = 4 * H
+    let l = layout
+    weights.values.withUnsafeBufferPointer { wbuf in
+      grads.values.withUnsafeMutableBufferPointer { gbuf in
+        let w = wbuf.baseAddress!, g = gbuf.baseAddress!
+        let wh = w + l.offset(.recurrentKernel), wd = w + l.offset(.denseKernel)
+        let gx = g + l.offset(.kernel), gh = g + l.offset(.recurrentKernel), gb = g + l.offset(.bias)
+        let gd = g + l.offset(.denseKernel), gbd = g + l.offset(.denseBias)
+        withScratchPointers(&s) { p in
+          // Dense: dWd += last^T dy, dbd += sum dy, dh_T = (dy Wd^T) * mask
+          gemmTN(m: H, n: 1, k: B, a: p.last, lda: H, b: p.dy, ldb: 1, c: gd, ldc: 1, accumulate: true)
+          for b in 0..<B { gbd[0] += p.dy[b] }
+          for b in 0..<B { for j in 0..<H { p.dh[b * H + j] = p.dy[b] * wd[j] * p.mask[b * H + j] } }
+          p.dc.update(repeating: 0, count: B * H)
+          // Through time, last step first.
+          for t in stride(from: T - 1, through: 0, by: -1) {
+            let acts = p.gates + t * B * G, dz = p.dz + t * B * G
+            lstmCellBackward(batch: B, units: H, acts: acts, cPrev: p.c + t * B * H, tanhC: p.tanhC + t * B * H,
+                             dh: p.dh, dc: p.dc, dz: dz)
+            // dh_{t-1} = dz_t Wh^T   [B, H]
+            if t > 0 { gemmNT(m: B, n: H, k: G, a: dz, lda: G, b: wh, ldb: G, c: p.dh, ldc: H, accumulate: false) }
+          }
+          // Weight gradients for all steps in one product each:
+          // dWh += H_{0..T-1}^T dZ  [H, G],  dWx += X^T dZ  [D, G],  db += column sums of dZ.
+          gemmTN(m: H, n: G, k: T * B, a: p.h, lda: H, b: p.dz, ldb: G, c: gh, ldc: G, accumulate: true)
+          gemmTN(m: D, n: G, k: T * B, a: p.x, lda: D, b: p.dz, ldb: G, c: gx, ldc: G, accumulate: true)
+          for r in 0..<(T * B) {
+            let row = p.dz + r * G
+            for j in 0..<G { gb[j] += row[j] }
+          }
+        }
+      }
+    }
+  }
+}
+
+// MARK: - The cell, element-wise
+
+/// One step's gate non-linearities and state update for B rows, 8 units at a time with the
+/// vectorised activations (a tail of fewer than 8 units goes through the same functions, lane
+/// by lane, so every unit gets identical arithmetic). Overwrites `z` with the activations.
+/// `cPrev` and `cNext` may be the same buffer (the integer model updates c in place).
+@inline(__always)
+public func lstmCellForward(batch B: Int, units H: Int, z: MutableFloatPointer, cPrev: FloatPointer,
+                     cNext: MutableFloatPointer, tanhC: MutableFloatPointer, hNext: MutableFloatPointer) {
+  let G = 4 * H
+  for b in 0..<B {
+    let zr = z + b * G
+    let cp = cPrev + b * H, cn = cNext + b * H, tcr = tanhC + b * H, hn = hNext + b * H
+    var j = 0
+    while j + 8 <= H {
+      let i = sigmoidVector(load8(zr + j)), f = sigmoidVector(load8(zr + H + j))
+      let g = tanhVector(load8(zr + 2 * H + j)), o = sigmoidVector(load8(zr + 3 * H + j))
+      store8(i, zr + j); store8(f, zr + H + j); store8(g, zr + 2 * H + j); store8(o, zr + 3 * H + j)
+      let c = f * load8(cp + j) + i * g
+      let tc = tanhVector(c)
+      store8(c, cn + j); store8(tc, tcr + j); store8(o * tc, hn + j)
+      j += 8
+    }
+    while j < H {
+      let i = sigmoidFast(zr[j]), f = sigmoidFast(zr[H + j]), g = tanhFast(zr[2 * H + j]), o = sigmoidFast(zr[3 * H + j])
+      zr[j] = i; zr[H + j] = f; zr[2 * H + j] = g; zr[3 * H + j] = o
+      let c = f * cp[j] + i * g
+      let tc = tanhFast(c)
+      cn[j] = c; tcr[j] = tc; hn[j] = o * tc
+      j += 1
+    }
+  }
+}
+
+/// One step backward. In: dh = dL/dh_t, dc = dL/dc_t from the later step. Out: dz (gate
+/// pre-activation gradients) and dc replaced by dL/dc_{t-1}.
+@inline(__always)
+func lstmCellBackward(batch B: Int, units H: Int, acts: FloatPointer, cPrev: FloatPointer, tanhC: FloatPointer,
+                      dh: FloatPointer, dc: MutableFloatPointer, dz: MutableFloatPointer) {
+  let G = 4 * H
+  for b in 0..<B {
+    let a = acts + b * G, d = dz + b * G
+    for j in 0..<H {
+      let k = b * H + j
+      let i = a[j], f = a[H + j], g = a[2 * H + j], o = a[3 * H + j]
+      let tc = tanhC[k]
+      let dcTotal = dc[k] + dh[k] * o * tanhDerivative(output: tc)
+      d[j] = dcTotal * g * sigmoidDerivative(output: i)
+      d[H + j] = dcTotal * cPrev[k] * sigmoidDerivative(output: f)
+      d[2 * H + j] = dcTotal * i * tanhDerivative(output: g)
+      d[3 * H + j] = dh[k] * tc * sigmoidDerivative(output: o)
+      dc[k] = dcTotal * f
+    }
+  }
+}
+
+// MARK: - Pointer access
+
+struct ScratchPointers {
+  let x, gates, c, h, tanhC, mask, last, y, dy, dz, dh, dc: MutableFloatPointer
+}
+
+/// Runs `body` with stable pointers to every scratch buffer.
+@inline(__always)
+func withScratchPointers<R>(_ s: inout LSTMScratch, _ body: (ScratchPointers) -> R) -> R {
+  s.x.withUnsafeMutableBufferPointer { x in
+  s.gates.withUnsafeMutableBufferPointer { gates in
+  s.c.withUnsafeMutableBufferPointer { c in
+  s.h.withUnsafeMutableBufferPointer { h in
+  s.tanhC.withUnsafeMutableBufferPointer { tanhC in
+  s.mask.withUnsafeMutableBufferPointer { mask in
+  s.last.withUnsafeMutableBufferPointer { last in
+  s.y.withUnsafeMutableBufferPointer { y in
+  s.dy.withUnsafeMutableBufferPointer { dy in
+  s.dz.withUnsafeMutableBufferPointer { dz in
+  s.dh.withUnsafeMutableBufferPointer { dh in
+  s.dc.withUnsafeMutableBufferPointer { dc in
+    body(ScratchPointers(x: x.baseAddress!, gates: gates.baseAddress!, c: c.baseAddress!, h: h.baseAddress!,
+                         tanhC: tanhC.baseAddress!, mask: mask.baseAddress!, last: last.baseAddress!,
+                         y: y.baseAddress!, dy: dy.baseAddress!, dz: dz.baseAddress!, dh: dh.baseAddress!,
+                         dc: dc.baseAddress!))
+  }}}}}}}}}}}}
+}

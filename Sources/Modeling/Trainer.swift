@@ -1,0 +1,274 @@
+// Trainer: mini-batch training with Adam, seeded reshuffling, validation loss, early stopping
+// with the best weights restored, and data-parallel gradients over fixed batch shards.
+//
+// Determinism: a batch is cut into shards of `shardSize` windows whatever the thread count;
+// each shard's gradient goes to its own buffer and the buffers are summed in shard order. So a
+// given seed gives bit-identical weights with 1, 2 or 16 threads.
+
+import NumericCore
+import SalesData
+
+public struct TrainingConfig: Sendable, Equatable {
+  public var epochs = 50
+  public var batchSize = 32
+  public var learningRate: Float = 1e-3
+  public var patience = 5
+  public var threads = 1
+  public init() {}
+}
+
+public struct EpochRecord: Sendable, Equatable {
+  public var epoch: Int          // 1-based
+  public var loss: Double        // mean training MSE (scaled units, with dropout)
+  public var validationLoss: Double
+  public var seconds: Double
+}
+
+public struct TrainingLog: Sendable, Equatable {
+  public var epochs: [EpochRecord] = []
+  public var bestEpoch = 0
+  public var stoppedEarly = false
+  public var interrupted = false
+  /// With a reparameterization: the trainable vector at the best epoch.
+  public var bestParameters: [Float]? = nil
+  public var bestValidationLoss: Double { epochs.first { $0.epoch == bestEpoch }?.validationLoss ?? .nan }
+  public init() {}
+}
+
+/// What the optimizer trains, when it is not the forecaster's weights themselves:
+/// `expand` maps the trainable vector to the weights the forward pass uses, and `pullback`
+/// maps dLoss/dWeights back to dLoss/dParameters (the chain rule). Quantization-aware training
+/// expands by fake-quantizing and pulls back unchanged (the straight-through estimator);
+/// a low-rank model expands factors A, B into A x B and pulls back dA = dW B^T, dB = A^T dW.
+public struct Reparameterization: @unchecked Sendable {
+  public var parameters: [Float]
+  public var expand: ([Float]) -> [Float]
+  public var pullback: (_ parameters: [Float], _ weightGradient: [Float]) -> [Float]
+  public init(parameters: [Float], expand: @escaping ([Float]) -> [Float],
+              pullback: @escaping ([Float], [Float]) -> [Float]) {
+    self.parameters = parameters; self.expand = expand; self.pullback = pullback
+  }
+}
+
+/// Hooks that let compression reuse the trainer.
+public struct TrainingHooks {
+  /// Called once per epoch, on the calling thread.
+  public var onEpoch: (EpochRecord) -> Void = { _ in }
+  /// Polled between batches; returning true stops training (the best weights so far are kept).
+  public var shouldStop: () -> Bool = { false }
+  /// Multiplied into the weights after every optimizer step: 0 keeps a pruned weight at zero.
+  public var mask: [Float]? = nil
+  /// Replaces the true (scaled) targets of the fit windows, in `data.fit` order (distillation).
+  public var fitTargets: [Float]? = nil
+  /// Train these parameters instead of the weights (the mask then applies to the parameters).
+  public var reparameterization: Reparameterization? = nil
+  public init() {}
+}
+
+public enum Trainer {
+  /// Windows per gradient shard. Fixed, so results do not depend on the thread count.
+  public static let shardSize = 16
+
+  /// Trains `model` in place and returns the per-epoch log. Draws shuffles and dropout masks
+  /// from `rng`.
+  public static func fit(_ model: inout LSTMForecaster, data: WindowedData, config: TrainingConfig,
+                         rng: inout SeededGenerator, hooks: TrainingHooks = TrainingHooks()) -> TrainingLog {
+    let H = model.units, T = data.lookback, D = model.inputSize
+    let fitCount = data.fit.count
+    let shardCount = (config.batchSize + shardSize - 1) / shardSize
+    var scratches = (0..<shardCount).map { _ in LSTMScratch(capacity: shardSize, steps: T, inputSize: D, units: H) }
+    var shardGrads = (0..<shardCount).map { _ in ParameterVector(layout: model.layout) }
+    var shardLoss = [Double](repeating: 0, count: shardCount)
+    var gradient = ParameterVector(layout: model.layout)
+    let reparam = hooks.reparameterization
+    var parameters = reparam?.parameters ?? model.weights.values
+    if let reparam { model.weights.values = reparam.expand(parameters) }
+    var adam = Adam(parameterCount: parameters.count, learningRate: config.learningRate)
+    var order = Array(0..<fitCount)
+    var batchMask = [Float](repeating: 1, count: config.batchSize * H)
+    let keep = 1 - model.dropout
+    let dropScale = keep > 0 ? 1 / keep : 0
+    let targets: [Float] = hooks.fitTargets ?? data.fit.map { data.target($0) }
+    precondition(targets.count == fitCount, "Trainer: \(targets.count) targets for \(fitCount) windows")
+
+    var log = TrainingLog()
+    var best = parameters
+    var bestLoss = Double.infinity
+    var sinceBest = 0
+    let clock = ContinuousClock()
+
+    epochs: for epoch in 1...max(config.epochs, 1) {
+      let started = clock.now
+      rng.shuffle(&order)
+      var sse = 0.0
+      var batchStart = 0
+      while batchStart < fitCount {
+        if hooks.shouldStop() { log.interrupted = true; break epochs }
+        let n = min(config.batchSize, fitCount - batchStart)
+        // Dropout masks for the whole batch, drawn in row order on this thread.
+        for k in 0..<(n * H) { batchMask[k] = rng.nextUnitFloat() >= model.dropout ? dropScale : 0 }
+        let shards = (n + shardSize - 1) / shardSize
+        // The forward pass sees the expanded parameters (the weights themselves, or e.g. their
+        // fake-quantized values); `model` is borrowed for this call only, so Adam below
+        // updates its weights in place without a copy.
+        computeGradients(model, rows: order[batchStart..<(batchStart + n)], batchMask: batchMask, data: data,
+                         targets: targets, threads: config.threads, scratches: &scratches, shardGrads: &shardGrads,
+                         shardLoss: &shardLoss)
+        // Fixed-order reduction of the shard gradients.
+        gradient.values.withUnsafeMutableBufferPointer { g in
+          shardGrads[0].values.withUnsafeBufferPointer { g0 in g.baseAddress!.update(from: g0.baseAddress!, count: g.count) }
+        }
+        for s in 1..<shards { addInPlace(&gradient.values, shardGrads[s].values) }
+        for s in 0..<shards { sse += shardLoss[s] }
+        if let reparam {
+          adam.update(&parameters, gradients: reparam.pullback(parameters, gradient.values))
+          if let mask = hooks.mask { multiplyInPlace(&parameters, mask) }
+          model.weights.values = reparam.expand(parameters)
+        } else {
+          adam.update(&model.weights.values, gradients: gradient.values)
+          if let mask = hooks.mask { multiplyInPlace(&model.weights.values, mask) }
+        }
+        batchStart += n
+      }
+      let validationLoss = data.validation.isEmpty
+        ? sse / Double(fitCount)
+        : meanSquaredError(model, windows: data.validation, data: data, threads: config.threads)
+      let record = EpochRecord(epoch: epoch, loss: sse / Double(fitCount), validationLoss: validationLoss,
+                               seconds: seconds(clock.now - started))
+      log.epochs.append(record)
+      hooks.onEpoch(record)
+      // Early stopping on validation loss (Keras: min_delta 0, patience, restore best).
+      if validationLoss < bestLoss {
+        bestLoss = validationLoss; best = reparam != nil ? parameters : model.weights.values
+        log.bestEpoch = epoch; sinceBest = 0
+      } else {
+        sinceBest += 1
+        if sinceBest >= config.patience && epoch < config.epochs { log.stoppedEarly = true; break }
+      }
+    }
+    if log.bestEpoch > 0 {
+      model.weights.values = reparam?.expand(best) ?? best
+      if reparam != nil { log.bestParameters = best }
+    }
+    return log
+  }
+
+  /// Gradients of the MSE over one batch (`rows` index `data.fit`), shard by shard: shard s
+  /// takes rows 16s ..< 16s + 16 and writes its own gradient buffer and loss; shards run on up
+  /// to `threads` threads. Nothing here depends on the thread count.
+  static func computeGradients(_ model: LSTMForecaster, rows: ArraySlice<Int>, batchMask: [Float], data: WindowedData,
+                               targets: [Float], threads: Int, scratches: inout [LSTMScratch],
+                               shardGrads: inout [ParameterVector], shardLoss: inout [Double]) {
+    let n = rows.count, H = model.units
+    let shards = (n + shardSize - 1) / shardSize
+    scratches.withUnsafeMutableBufferPointer { scratchBuf in
+      shardGrads.withUnsafeMutableBufferPointer { gradBuf in
+        shardLoss.withUnsafeMutableBufferPointer { lossBuf in
+          rows.withUnsafeBufferPointer { orderBuf in
+            batchMask.withUnsafeBufferPointer { maskBuf in
+              targets.withUnsafeBufferPointer { targetBuf in
+                let scratch = SendablePointer(scratchBuf.baseAddress!), grads = SendablePointer(gradBuf.baseAddress!)
+                let loss = SendablePointer(lossBuf.baseAddress!)
+                let order = SendablePointer(UnsafeMutablePointer(mutating: orderBuf.baseAddress!))
+                let mask = SendablePointer(UnsafeMutablePointer(mutating: maskBuf.baseAddress!))
+                let target = SendablePointer(UnsafeMutablePointer(mutating: targetBuf.baseAddress!))
+                Parallel.forEach(shards, threads: threads) { s in
+                  let lo = s * shardSize, count = min(shardSize, n - lo)
+                  let sc = scratch.pointer + s
+                  for r in 0..<count {
+                    let index = order.pointer[lo + r]
+                    data.gatherInputs(data.fit[index], row: r, batch: count, into: &sc.pointee.x)
+                    sc.pointee.target[r] = target.pointer[index]
+                  }
+                  for k in 0..<(count * H) { sc.pointee.mask[k] = mask.pointer[lo * H + k] }
+                  model.forward(batch: count, scratch: &sc.pointee)
+                  loss.pointer[s] = sc.pointee.y.withUnsafeBufferPointer { y in
+                    sc.pointee.target.withUnsafeBufferPointer { t in
+                      sc.pointee.dy.withUnsafeMutableBufferPointer { dy in
+                        mseBackward(y: y.baseAddress!, target: t.baseAddress!, count: count, batchSize: n, dy: dy.baseAddress!)
+                      }
+                    }
+                  }
+                  (grads.pointer + s).pointee.zero()
+                  model.backward(batch: count, scratch: &sc.pointee, into: &(grads.pointer + s).pointee)
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+
+  static func seconds(_ d: Duration) -> Double {
+    Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+  }
+}
+
+@inline(__always) func addInPlace(_ a: inout [Float], _ b: [Float]) {
+  a.withUnsafeMutableBufferPointer { a in b.withUnsafeBufferPointer { b in for k in 0..<a.count { a[k] += b[k] } } }
+}
+@inline(__always) func multiplyInPlace(_ a: inout [Float], _ b: [Float]) {
+  a.withUnsafeMutableBufferPointer { a in b.withUnsafeBufferPointer { b in for k in 0..<a.count { a[k] *= b[k] } } }
+}
+
+// MARK: - Inference over many windows
+
+extension WindowedData {
+  /// Copies window `w`'s inputs into row `row` of a time-major [T*batch, 1] buffer.
+  @inline(__always)
+  public func gatherInputs(_ w: WindowRef, row: Int, batch: Int, into x: inout [Float]) {
+    let series = Int(w.series), start = Int(w.start)
+    scaled[series].withUnsafeBufferPointer { s in
+      x.withUnsafeMutableBufferPointer { x in
+        for t in 0..<config.lookback { x[t * batch + row] = s[start + t] }
+      }
+    }
+  }
+}
+
+/// Windows per inference chunk.
+public let inferenceChunk = 256
+
+/// Forecasts for `windows` in chunks of `inferenceChunk`, on up to `threads` workers that each
+/// make one scratch (`makeScratch`) and reuse it: `predict(&scratch, chunk, out)` writes one
+/// output per window of `chunk` to `out`. Each window's output is independent of how windows
+/// are chunked or threaded. Every model kind's batched inference runs through here.
+@inlinable
+public func predictInChunks<Scratch>(_ windows: [WindowRef], threads: Int, makeScratch: @Sendable () -> Scratch,
+                                     _ predict: @Sendable (inout Scratch, ArraySlice<WindowRef>, UnsafeMutablePointer<Float>) -> Void) -> [Float] {
+  var out = [Float](repeating: 0, count: windows.count)
+  let chunks = (windows.count + inferenceChunk - 1) / inferenceChunk
+  let workers = max(1, min(threads, chunks))
+  out.withUnsafeMutableBufferPointer { outBuf in
+    let op = SendablePointer(outBuf.baseAddress!)
+    Parallel.forEach(workers, threads: workers) { w in
+      var scratch = makeScratch()
+      var c = w
+      while c < chunks {
+        let lo = c * inferenceChunk, hi = min(lo + inferenceChunk, windows.count)
+        predict(&scratch, windows[lo..<hi], op.pointer + lo)
+        c += workers
+      }
+    }
+  }
+  return out
+}
+
+/// The model's outputs (scaled units) for `windows`, without dropout.
+public func predictScaled(_ model: LSTMForecaster, windows: [WindowRef], data: WindowedData, threads: Int) -> [Float] {
+  predictInChunks(windows, threads: threads,
+                  makeScratch: { LSTMScratch(capacity: inferenceChunk, steps: data.lookback, inputSize: model.inputSize, units: model.units) }) { scratch, chunk, out in
+    for (r, w) in chunk.enumerated() { data.gatherInputs(w, row: r, batch: chunk.count, into: &scratch.x) }
+    model.forward(batch: chunk.count, scratch: &scratch)
+    for r in 0..<chunk.count { out[r] = scratch.y[r] }
+  }
+}
+
+/// Mean squared error in scaled units over `windows`.
+public func meanSquaredError(_ model: LSTMForecaster, windows: [WindowRef], data: WindowedData, threads: Int) -> Double {
+  let y = predictScaled(model, windows: windows, data: data, threads: threads)
+  var sse = 0.0
+  for (k, w) in windows.enumerated() { let e = Double(y[k] - data.target(w)); sse += e * e }
+  return sse / Double(max(windows.count, 1))
+}

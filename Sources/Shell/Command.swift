@@ -1,0 +1,150 @@
+// Command: one entry of the command table. Help, completion, option checking and recording all
+// read this table; there is no second list of commands anywhere.
+
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+public enum CommandGroup: String, CaseIterable, Sendable {
+  case data = "Data", model = "Models", compress = "Compress", evaluate = "Evaluate", session = "Session", help = "Help"
+}
+
+/// How a command appears in a recorded session.
+public enum Recording: Sendable {
+  case never          // inspection only: help, models, show, history, save session
+  case always         // changes the workspace or produces a result worth replaying
+}
+
+/// The world a command runs in, besides the workspace: where relative paths start, where output
+/// goes, and how to show progress while it works.
+public final class ShellContext {
+  /// Relative input paths resolve against this folder (the session file's, or the current one).
+  public var baseDirectory: String
+  /// Relative output paths resolve against this folder (`--out DIR`, or `baseDirectory`).
+  public var outputDirectory: String
+  /// Prints a line at once (progress); the command's result is its return value.
+  public var emit: (String) -> Void
+  /// Polled during long work; true asks it to stop cleanly (Ctrl-C).
+  public var shouldStop: () -> Bool = { false }
+  /// Line numbers of the commands run so far, for `history`.
+  public var history: [String] = []
+  /// Values given by `tinycast run --set K=V`; `param` reads them.
+  public var overrides: [String: String] = [:]
+
+  /// Color and live progress are for a terminal only (main.swift sets these; NO_COLOR wins).
+  public var color = false
+  /// Rewrites one status line in place (a terminal); nil prints one line per epoch via `emit`.
+  public var liveStatus: ((String) -> Void)?
+
+  /// What the running command adds to its notebook cell besides its text (tables, charts).
+  public var attachments: [CellAttachment] = []
+  /// The key numbers the running command reports for `#=>` lines ("mape=15.1234 ...").
+  public var results: [String] = []
+  /// Every successful command with its output, for `save notebook` and `run --notebook`.
+  public var cells: [NotebookCell] = []
+
+  public init(baseDirectory: String, outputDirectory: String? = nil, emit: @escaping (String) -> Void = { print($0) }) {
+    self.baseDirectory = baseDirectory
+    self.outputDirectory = outputDirectory ?? baseDirectory
+    self.emit = emit
+  }
+
+  public func resolveInput(_ path: String) -> String {
+    path.hasPrefix("/") ? path : (baseDirectory as NSString).appendingPathComponent(path)
+  }
+  public func resolveOutput(_ path: String) -> String {
+    path.hasPrefix("/") ? path : (outputDirectory as NSString).appendingPathComponent(path)
+  }
+
+  /// Folders a replayed session may write under (the session's folder, the current folder and
+  /// `--out`); nil lets it write anywhere (the interactive shell, or `--allow-write ANYWHERE`).
+  public var writeRoots: [String]?
+  /// In a replay, an existing file is replaced only when the command says `overwrite=on`.
+  public var protectExistingFiles = false
+
+  /// The absolute path a command may write `given` to, or a clear refusal: outside the allowed
+  /// folders (after resolving `..` and symbolic links), or an existing file without overwrite=on.
+  public func outputPath(_ given: String, overwrite: Bool) throws(ShellError) -> String {
+    let path = (resolveOutput(given) as NSString).standardizingPath
+    if let roots = writeRoots {
+      let real = Self.realPath(path)
+      let allowed = roots.map { Self.realPath(($0 as NSString).standardizingPath) }
+      guard allowed.contains(where: { real == $0 || real.hasPrefix($0.hasSuffix("/") ? $0 : $0 + "/") }) else {
+        throw ShellError("refusing to write \(given): it is outside the session's folder, the current folder and --out",
+                         hint: "replay with --out DIR, or with --allow-write ANYWHERE if you trust this session")
+      }
+    }
+    if protectExistingFiles, FileManager.default.fileExists(atPath: path), !overwrite {
+      throw ShellError("\(given) exists; a replayed session does not replace files", hint: "add overwrite=on to the command, or replay with --out DIR")
+    }
+    return path
+  }
+
+  /// `path` with symbolic links resolved: the deepest existing ancestor through realpath(3),
+  /// then the rest of the components as written.
+  static func realPath(_ path: String) -> String {
+    var head = path, tail: [String] = []
+    while !head.isEmpty && head != "/" {
+      if let r = realpath(head, nil) { defer { free(r) }; return ([String(cString: r)] + tail.reversed()).joined(separator: "/").replacingOccurrences(of: "//", with: "/") }
+      tail.append((head as NSString).lastPathComponent)
+      head = (head as NSString).deletingLastPathComponent
+    }
+    return path
+  }
+}
+
+public struct Command: Sendable {
+  public typealias Run = @Sendable (inout Workspace, inout Invocation, ShellContext) throws -> String
+
+  public var name: String
+  public var group: CommandGroup
+  public var usage: String            // "prune SPARSITY [scope=layer|global] [as NAME]"
+  public var summary: String          // one line for `help`
+  public var details: String          // more lines for `help NAME`
+  public var options: [OptionSpec]
+  public var example: String
+  public var recording: Recording
+  public var run: Run
+
+  public init(_ name: String, group: CommandGroup, usage: String, summary: String, details: String = "",
+              options: [OptionSpec] = [], example: String = "", recording: Recording, run: @escaping Run) {
+    self.name = name; self.group = group; self.usage = usage; self.summary = summary; self.details = details
+    self.options = options; self.example = example; self.recording = recording; self.run = run
+  }
+
+  /// `help NAME`: usage, summary, details, every option with its default, an example.
+  public var helpText: String {
+    var lines = ["usage: \(usage)", "", summary]
+    if !details.isEmpty { lines += [""] + details.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) }
+    if !options.isEmpty {
+      lines += ["", "options:"]
+      let width = options.map { $0.key.count }.max() ?? 0
+      for o in options {
+        var d = o.help
+        if let v = o.values { d += " (\(v.joined(separator: "|")))" }
+        if !o.defaultValue.isEmpty { d += "; default \(o.defaultValue)" }
+        lines.append("  \(o.key.padding(toLength: width, withPad: " ", startingAt: 0))  \(d)")
+      }
+    }
+    if !example.isEmpty { lines += ["", "example:", "  \(example)"] }
+    return lines.joined(separator: "\n")
+  }
+}
+
+public enum CommandTable {
+  /// Every command, in the order `help` lists them within a group.
+  public static let all: [Command] = DataCommands.all + ModelCommands.all + CompressCommands.all + SearchCommands.all + EvaluateCommands.all + PlotCommands.all + SessionCommands.all
+
+  /// Exact name, else a unique prefix (as the SQLite shell); ambiguity and typos are errors.
+  public static func lookup(_ word: String) throws(ShellError) -> Command {
+    if let c = all.first(where: { $0.name == word }) { return c }
+    let prefixed = all.filter { $0.name.hasPrefix(word) }
+    if prefixed.count == 1 { return prefixed[0] }
+    if prefixed.count > 1 {
+      throw ShellError("'\(word)' is ambiguous", hint: "it could be \(prefixed.map(\.name).joined(separator: ", "))", column: 1)
+    }
+    let guess = suggestion(for: word, among: all.map(\.name)).map { "did you mean '\($0)'? " } ?? ""
+    throw ShellError("unknown command '\(word)'", hint: "\(guess)type 'help' for the list", column: 1)
+  }
+}

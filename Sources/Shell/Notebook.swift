@@ -1,0 +1,68 @@
+// Notebook: the session as a Markdown lab notebook. Each successful command is a cell: the
+// command, its output, its tables as Markdown tables and its plots as SVG files written beside
+// the notebook and linked, so the file reads well on any code-hosting site.
+
+import Foundation
+import Evaluation
+
+/// What a command adds to its cell besides text.
+public enum CellAttachment: Sendable {
+  /// A table the command also printed as `text`; the notebook shows the Markdown instead.
+  case table(markdown: String, text: String)
+  /// A plot the command drew in the terminal; the notebook links an SVG of it.
+  case chart(Chart, slug: String)
+}
+
+public struct NotebookCell: Sendable {
+  public var number: Int
+  public var command: String
+  public var output: String
+  public var attachments: [CellAttachment]
+}
+
+public enum Notebook {
+  /// Writes `path` (Markdown) and its SVG files (`NAME-N-slug.svg` beside it), each atomically.
+  /// Returns the paths of the SVG files written.
+  @discardableResult
+  public static func write(_ cells: [NotebookCell], to path: String, source: String? = nil) throws(ShellError) -> [String] {
+    let folder = (path as NSString).deletingLastPathComponent
+    let stem = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
+    var md = ["# Tinycast notebook", ""]
+    let when = ISO8601DateFormatter().string(from: Date())
+    md.append("Written by tinycast \(TinycastVersion.string) on \(when)\(source.map { " from `\($0)`" } ?? ""); \(cells.count) commands. Every number below was computed by the command above it.")
+    md.append("")
+    var svgs: [(String, String)] = []
+    for cell in cells {
+      md.append("## [\(cell.number)] `\(cell.command.replacingOccurrences(of: "`", with: "'"))`")
+      md.append("")
+      var text = cell.output
+      for a in cell.attachments {
+        switch a {
+        case .table(let markdown, let plain):
+          md.append(markdown.trimmingCharacters(in: .newlines))
+          md.append("")
+          // The table replaces its text rendering; the lines around it stay.
+          text = text.replacingOccurrences(of: plain, with: "")
+        case .chart(let chart, let slug):
+          let file = "\(stem)-\(cell.number)-\(slug).svg"
+          svgs.append((file, chart.renderSVG()))
+          md.append("![\(chart.title.replacingOccurrences(of: "]", with: ")"))](\(file))")
+          md.append("")
+          text = chart.notes.joined(separator: "\n")
+        }
+      }
+      let trimmed = text.trimmingCharacters(in: .newlines)
+      if !trimmed.isEmpty {
+        md += ["```text", trimmed, "```", ""]
+      }
+    }
+    var written: [String] = []
+    for (file, svg) in svgs {
+      let full = (folder as NSString).appendingPathComponent(file)
+      try AtomicFile.write(Array(svg.utf8), to: full)
+      written.append(full)
+    }
+    try AtomicFile.write(Array(md.joined(separator: "\n").utf8), to: path)
+    return written
+  }
+}

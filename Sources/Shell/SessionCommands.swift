@@ -1,0 +1,250 @@
+// Session commands: param, save, history, help, explain, quit.
+
+import Foundation
+import Evaluation
+
+public enum TinycastVersion {
+  public static let string = "0.1.0"
+  public static let sessionFormat = 1
+}
+
+enum SessionCommands {
+  static let all: [Command] = [param, save, restore, history, help, explain, quit]
+
+  /// Run by the engine itself (it replays lines); listed here for help and completion.
+  static let restore = Command(
+    "restore", group: .session, usage: "restore [PATH]",
+    summary: "replay the session an abrupt exit left behind (or a session file) into this workspace",
+    details: """
+      The shell journals every successful command to ~/.tinycast/autosave.tcs. If it was closed
+      without 'quit' or Ctrl-D (a crash, a killed terminal), the next start says so and keeps
+      the journal; 'restore' replays it. 'restore PATH' replays any session file.
+      """,
+    example: "restore", recording: .never
+  ) { _, _, _ in throw ShellError("restore is run by the shell itself") }
+
+  static let param = Command(
+    "param", group: .session, usage: "param KEY=DEFAULT",
+    summary: "declare a session parameter; $KEY expands to it, 'tinycast run --set KEY=VALUE' overrides it",
+    example: "param epochs=50", recording: .never
+  ) { ws, inv, ctx in
+    guard inv.words.isEmpty, inv.options.count == 1, let (key, token) = inv.options.first else {
+      throw ShellError("usage: param KEY=DEFAULT")
+    }
+    guard key.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else { throw ShellError("'\(key)' is not a parameter name", column: token.column) }
+    let value = ctx.overrides[key] ?? token.text
+    ws.params[key] = value
+    inv.options = [:]
+    return "$\(key) = \(value)\(ctx.overrides[key] != nil ? " (set on the command line)" : "")"
+  }
+
+  static let save = Command(
+    "save", group: .session, usage: "save session|notebook PATH",
+    summary: "write the session as a replayable .tcs file, or as a Markdown lab notebook",
+    details: """
+      save session PATH: '#! tinycast-session 1' and provenance lines, then one canonical
+      command per line (every default and seed explicit). 'tinycast run PATH' replays it to the
+      same numbers.
+      save notebook PATH.md: every command of this session with its output; tables as Markdown
+      tables, plots as SVG files beside it (PATH-N-KIND.svg) and linked.
+      Writes are atomic: a file is the old version or the new one, never half of each.
+      """,
+    options: [OptionSpec("overwrite", "off", "replace the file if it exists (a replayed session never does otherwise)", values: ["off", "on"])],
+    example: "save session my-experiment.tcs", recording: .never
+  ) { ws, inv, ctx in
+    try inv.requireWordCount(2...2, usage: "save session|notebook PATH")
+    let what = inv.words[0].text
+    guard what == "session" || what == "notebook" else {
+      throw ShellError("save what?", hint: "usage: save session PATH, or save notebook PATH.md", column: inv.words[0].column)
+    }
+    let overwrite = try inv.choice("overwrite") == "on"
+    try inv.checkAllConsumed()
+    let given = inv.words[1].text
+    let path = try ctx.outputPath(given, overwrite: overwrite)
+    if what == "notebook" {
+      guard given.lowercased().hasSuffix(".md") else { throw ShellError("\(given): a notebook is Markdown; name it .md", column: inv.words[1].column) }
+      let svgs = try Notebook.write(ctx.cells, to: path)
+      return "wrote \(given): \(ctx.cells.count) cells" + (svgs.isEmpty ? "" : ", \(svgs.count) SVG plots beside it")
+    }
+    let text = SessionFile.render(ws.recorded, directory: (path as NSString).deletingLastPathComponent)
+    try AtomicFile.write(Array(text.utf8), to: path)
+    return "saved \(ws.recorded.count) commands to \(given)"
+  }
+
+  static let history = Command(
+    "history", group: .session, usage: "history", summary: "the commands of this session, numbered",
+    recording: .never
+  ) { _, inv, ctx in
+    try inv.requireWordCount(0...0, usage: "history")
+    try inv.checkAllConsumed()
+    return ctx.history.enumerated().map { "\(pad($0.offset + 1, 1000))  \($0.element)" }.joined(separator: "\n")
+  }
+
+  static let help = Command(
+    "help", group: .help, usage: "help [COMMAND]", summary: "list the commands, or show one in full",
+    example: "help train", recording: .never
+  ) { _, inv, _ in
+    try inv.requireWordCount(0...1, usage: "help [COMMAND]")
+    try inv.checkAllConsumed()
+    if let word = inv.word(0) { return try CommandTable.lookup(word.text).helpText }
+    var lines: [String] = []
+    let width = CommandTable.all.map { $0.name.count }.max() ?? 0
+    for group in CommandGroup.allCases {
+      let commands = CommandTable.all.filter { $0.group == group }
+      guard !commands.isEmpty else { continue }
+      lines.append("\(group.rawValue):")
+      for c in commands { lines.append("  \(c.name.padding(toLength: width, withPad: " ", startingAt: 0))  \(c.summary)") }
+    }
+    lines.append("'help COMMAND' shows its options and an example; 'explain TOPIC' teaches (\(Explain.topics.keys.sorted().joined(separator: ", "))).")
+    return lines.joined(separator: "\n")
+  }
+
+  static let explain = Command(
+    "explain", group: .help, usage: "explain TOPIC", summary: "a short lesson on a topic, with this workspace's numbers where it can",
+    example: "explain mape", recording: .never
+  ) { ws, inv, _ in
+    try inv.requireWordCount(1...1, usage: "explain TOPIC")
+    try inv.checkAllConsumed()
+    let topic = inv.words[0].text
+    guard let lesson = Explain.topics[topic] else {
+      throw ShellError("no lesson on '\(topic)'", hint: suggestion(for: topic, among: Array(Explain.topics.keys)).map { "did you mean '\($0)'?" } ?? "topics: \(Explain.topics.keys.sorted().joined(separator: ", "))")
+    }
+    return lesson(&ws)
+  }
+
+  static let quit = Command(
+    "quit", group: .session, usage: "quit", summary: "leave the shell (Ctrl-D also does)", recording: .never
+  ) { _, inv, _ in
+    try inv.requireWordCount(0...0, usage: "quit")
+    throw QuitRequest()
+  }
+}
+
+struct QuitRequest: Error {}
+
+/// Writing and reading session files (.tcs).
+public enum SessionFile {
+  public static let header = "#! tinycast-session"
+
+  public static func render(_ commands: [RecordedCommand], directory: String?) -> String {
+    var lines = ["\(header) \(TinycastVersion.sessionFormat)",
+                 "#! tool tinycast \(TinycastVersion.string)",
+                 "#! recorded \(ISO8601DateFormatter().string(from: Date()))"]
+    for c in commands {
+      lines.append(c.render(relativeTo: directory))
+      lines += c.results.map { "\(resultPrefix) \($0)" }
+    }
+    return lines.joined(separator: "\n") + "\n"
+  }
+
+  /// Marks a line of results under a command (a comment to older readers).
+  public static let resultPrefix = "#=>"
+}
+
+enum Explain {
+  typealias Lesson = @Sendable (inout Workspace) -> String
+  static let topics: [String: Lesson] = [
+    "mape": { ws in
+      var s = """
+        MAPE, mean absolute percentage error: 100 * mean(|actual - forecast| / |actual|), in sales
+        units, over the test days. Days with zero sales have no percentage error and are left out
+        (eval says how many). It weighs a miss of 2 units on a 10-unit day like a miss of 20 on a
+        100-unit day, so slow items count as much as fast ones. sMAPE divides by the mean of
+        actual and forecast instead; WAPE divides total error by total sales.
+        """
+      if let name = ws.currentModel, let r = try? ws.evaluate(name) {
+        s += "\n\(name) here: MAPE \(fixed(r.mape, 2))%, sMAPE \(fixed(r.smape, 2))%, WAPE \(fixed(r.wape, 2))%."
+      }
+      return s
+    },
+    "baselines": { _ in
+      """
+      Baselines learn nothing: naive-last forecasts yesterday's sales, seasonal-naive the same
+      weekday last week (y[t-7]), seasonal-mean the mean of y[t-7] and y[t-14]. Retail sales
+      repeat weekly, so seasonal-naive is hard to beat by a lot. A model that cannot beat them
+      has not earned its bytes; every 'compare' shows them.
+      """
+    },
+    "sizing": { ws in
+      var s = """
+        An LSTM with H units and D inputs has 4H(D + H + 1) weights, plus H + 1 for the Dense head:
+        LSTM-64 has 16,961, LSTM-32 4,385, LSTM-16 1,169. The article counts KB as parameters x 4
+        bytes / 1024. 'bytes' in compare is the exported artifact: header, scaler and checksum too.
+        """
+      if let name = ws.currentModel, let m = ws.models[name] {
+        s += "\n\(name) here: \(m.parameterCount) parameters, \(m.artifact().count) bytes exported."
+      }
+      return s
+    },
+    "pruning": { ws in
+      var s = """
+        Magnitude pruning zeroes the weights with the smallest absolute values, on the kernels only
+        (biases are few and matter). 'prune 0.7' gives each weight matrix its own threshold so each
+        loses exactly 70%; scope=global uses one threshold, so sensitive matrices keep more.
+        Pruning at once hurts; 'finetune' at a low learning rate recovers most of it while the
+        mask keeps pruned weights at exactly zero. schedule=agp prunes gradually during
+        fine-tuning (Zhu & Gupta 2017), which usually recovers more. Zeros only save bytes with a
+        sparse encoding: the exported file stores a bitmask (1 bit per weight) and the nonzero
+        values, so 70% zeros in float32 save about 67%, not 70%. structured=on removes whole
+        hidden units instead: a smaller dense LSTM, which also saves time.
+        """
+      if let name = ws.currentModel, let m = ws.models[name], m.pruned {
+        s += "\n\(name) here: \(m.parameterCount - m.nonzeroCount) of \(m.parameterCount) parameters are zero; its file is \(m.artifact().count) bytes."
+      }
+      return s
+    },
+    "quantization": { _ in
+      """
+      Quantization stores weights in fewer bits. float16 halves the kernels' bytes with almost no
+      error. The article's INT8 simulates uint8 storage per tensor: scale = (max - min)/255 and a
+      zero point, then computes in float. Tinycast's default int8 is per output channel and
+      symmetric (scale = max|w|/127 for each gate unit), and runs on an integer path: the input
+      and the hidden state are quantized to int8 too, the products are int8 x int8 summed in
+      int32, then rescaled; gates and the cell state stay float32. The MAPE it reports comes
+      from that integer path. Zero stays zero, so quantizing a pruned model keeps its sparsity.
+      """
+    },
+    "distillation": { _ in
+      """
+      Distillation trains a small student on what a big teacher predicts as well as on the truth:
+      the student minimises alpha * MSE(student, actual) + (1 - alpha) * MSE(student, teacher),
+      the same as the MSE against the blended target alpha * actual + (1 - alpha) * teacher. The
+      teacher's forecasts are smoother than daily sales, which is easier for a small network to
+      fit. Early stopping still watches the true validation loss.
+      """
+    },
+    "lowrank": { _ in
+      """
+      Low-rank factorization replaces the recurrent kernel W (H x 4H) by A (H x R) times B (R x 4H),
+      taken from its SVD: the R largest singular values. The numbers to store fall from 4H^2 to
+      5HR. 'finetune' then trains A and B directly, recovering what the truncation cost.
+      """
+    },
+    "shrink": { ws in
+      var s = """
+        shrink NAME budget=+B searches for the smallest exported model whose validation MAPE (mean
+        over the runs) is at most B points above NAME's. Stage 1 distils students with fewer hidden
+        units from NAME, narrowest first (16, 12, 8, ... for LSTM-64), and stops at the first that
+        misses the budget: an LSTM's size falls with the square of its width, so width is the big
+        lever. Stage 2 stores each passing student (the narrowest first, NAME last) in uint8 per
+        tensor and int8 per channel, then prunes it at 50% (70% if that passes, 30% if not), each
+        matrix capped at the level its sensitivity tolerates, fine-tunes with the masks kept and
+        quantizes again. Sizes are exact before any training, so it never trains a candidate that
+        cannot beat the best so far. It judges on the validation windows, never on the test set
+        (which only reports the result), stops at time=, and records only the winner's commands.
+        Structured pruning is covered by the narrower students (both give a smaller dense LSTM;
+        distillation trains it better).
+        """
+      if !ws.lastShrinkLog.isEmpty { s += "\n\nThe last search here:\n" + ws.lastShrinkLog.map { "  " + $0 }.joined(separator: "\n") }
+      return s
+    },
+    "seeds": { _ in
+      """
+      Every random number comes from a seeded generator in the workspace. 'train' without seed=
+      draws one from the workspace's seed source and the recorded session writes it down, so a
+      replay trains exactly the same weights. runs=3 trains seeds N, N+1, N+2. Thread count
+      never changes results: batches are cut into fixed shards summed in a fixed order.
+      """
+    },
+  ]
+}

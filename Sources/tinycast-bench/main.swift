@@ -1,0 +1,191 @@
+// tinycast-bench: release-only measurements. Timings live here, never in unit tests.
+// Prints, for the article's workload (LSTM-64, batch 32, 14-day windows, stores 1-5 x items
+// 1-10): the machine's measured FMA peak; the fast GEMM against its reference; training epoch
+// seconds, windows/s and GFLOP/s (share of the peak) with 1 and 2 threads; single-forecast
+// latency (median, p99) for float LSTM-64 and int8 LSTM-32; batch throughput; and the peak
+// memory of training on the whole file (all 500 series).
+//   usage: tinycast-bench [train.csv] [--quick]     (the built-in demo data when no file is given)
+
+import Foundation
+import NumericCore
+import SalesData
+import Modeling
+import Compression
+
+func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18 }
+func f(_ v: Double, _ digits: Int = 2) -> String { String(format: "%.\(digits)f", v) }
+let clock = ContinuousClock()
+
+// MARK: Data
+let path: String? = {
+  var args = Array(CommandLine.arguments.dropFirst())
+  if let i = args.firstIndex(of: "--reference") { args.removeSubrange(i...min(i + 1, args.count - 1)) }
+  return args.first { !$0.hasPrefix("--") }
+}()
+let quick = CommandLine.arguments.contains("--quick")
+/// Figures from bench/keras_reference.py, for ratios measured in the same run.
+let reference: [String: Any]? = {
+  guard let i = CommandLine.arguments.firstIndex(of: "--reference"), i + 1 < CommandLine.arguments.count,
+        let data = FileManager.default.contents(atPath: CommandLine.arguments[i + 1]) else { return nil }
+  return try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+}()
+var measured: [String: Double] = [:]
+
+// MARK: FMA peak of this machine (AVX2: 8 lanes, two flops per fused multiply-add)
+/// Twelve independent FMA chains, enough to keep both FMA ports busy through their latency.
+@inline(never) func fmaChains(_ iterations: Int, seed: Int) -> Float {
+  let base = SIMD8<Float>(repeating: Float(seed + 1) * 1e-3)
+  var a0 = base, a1 = base, a2 = base, a3 = base, a4 = base, a5 = base
+  var a6 = base, a7 = base, a8 = base, a9 = base, a10 = base, a11 = base
+  let m = SIMD8<Float>(repeating: 0.999_999), c = SIMD8<Float>(repeating: 1e-7)
+  for _ in 0..<iterations {
+    a0.addProduct(m, c); a1.addProduct(m, c); a2.addProduct(m, c); a3.addProduct(m, c)
+    a4.addProduct(m, c); a5.addProduct(m, c); a6.addProduct(m, c); a7.addProduct(m, c)
+    a8.addProduct(m, c); a9.addProduct(m, c); a10.addProduct(m, c); a11.addProduct(m, c)
+  }
+  return (a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9 + a10 + a11).sum()
+}
+
+/// GFLOP/s of `threads` threads each running the chains (8 lanes x 2 flops per FMA).
+func fmaPeak(threads: Int) -> Double {
+  let iterations = 50_000_000
+  _ = fmaChains(1_000_000, seed: 0)
+  let start = clock.now
+  Parallel.forEach(threads, threads: threads) { t in
+    if fmaChains(iterations, seed: t) == .infinity { print("") }  // keeps the work alive
+  }
+  let s = seconds(clock.now - start)
+  return Double(threads) * Double(iterations) * 12 * 16 / s / 1e9
+}
+let peak1 = fmaPeak(threads: 1), peak2 = fmaPeak(threads: 2)
+print("FMA peak (AVX2, measured): \(f(peak1, 1)) GFLOP/s on 1 core, \(f(peak2, 1)) GFLOP/s on 2")
+let table: SalesTable
+var t0 = clock.now
+if let path, FileManager.default.fileExists(atPath: path) {
+  do { table = try SalesCSV.read(path: path) } catch { print("bench: \(error)"); exit(1) }
+  print("data: \(path), \(table.count) rows read in \(f(seconds(clock.now - t0) * 1000, 1)) ms")
+} else {
+  table = DemoData.table()
+  print("data: built-in demo (no CSV given or found), \(table.count) rows generated in \(f(seconds(clock.now - t0) * 1000, 1)) ms")
+}
+let dataset: SalesDataset, data: WindowedData
+do {
+  dataset = try SalesDataset.assemble(table, stores: IDSelection(parsing: "1-5"), items: IDSelection(parsing: "1-10"), gaps: .error)
+  data = try WindowedData(dataset: dataset, config: WindowConfig())
+} catch { print("bench: \(error)"); exit(1) }
+
+// MARK: GEMM, fast against reference (the LSTM's recurrent product, B=16, H=64, G=256)
+do {
+  var rng = SeededGenerator(seed: 1)
+  var a = Matrix(rows: 16, cols: 64), b = Matrix(rows: 64, cols: 256), c = Matrix(rows: 16, cols: 256)
+  for k in 0..<a.count { a.storage[k] = rng.nextUnitFloat() }
+  for k in 0..<b.count { b.storage[k] = rng.nextUnitFloat() }
+  func time(_ reference: Bool) -> Double {
+    let reps = reference ? 200 : 5000
+    let start = clock.now
+    for _ in 0..<reps { gemm(a, b, into: &c, reference: reference) }
+    return seconds(clock.now - start) / Double(reps)
+  }
+  _ = time(false)
+  let fast = time(false), slow = time(true)
+  let flops = 2.0 * 16 * 64 * 256
+  print("gemm 16x64 * 64x256: fast \(f(fast * 1e6)) us (\(f(flops / fast / 1e9, 1)) GFLOP/s), reference \(f(slow * 1e6)) us; fast is \(f(slow / fast, 1))x the reference")
+}
+
+// MARK: Training throughput
+let units = 64, steps = data.lookback
+// FLOPs per training window: forward 2T(D+H)G, backward twice that (dh and dW products).
+let flopsPerWindow = 6.0 * Double(steps) * Double(1 + units) * Double(4 * units)
+print("training: LSTM-\(units), batch 32, \(data.fit.count) windows per epoch (+\(data.validation.count) validation forward)")
+var windowsPerSecond: [Int: Double] = [:]
+for threads in [1, 2] {
+  var rng = SeededGenerator(seed: 1)
+  var model = LSTMForecaster(units: units, dropout: 0.2, rng: &rng)
+  var config = TrainingConfig()
+  config.epochs = 1; config.threads = threads
+  let start = clock.now
+  _ = Trainer.fit(&model, data: data, config: config, rng: &rng)
+  let s = seconds(clock.now - start)
+  let flops = flopsPerWindow * Double(data.fit.count) + flopsPerWindow / 3 * Double(data.validation.count)
+  windowsPerSecond[threads] = Double(data.fit.count) / s
+  measured["epoch\(threads)"] = s
+  let peak = threads == 1 ? peak1 : peak2
+  print("  threads \(threads): epoch \(f(s)) s, \(Int(Double(data.fit.count) / s)) windows/s, \(f(flops / s / 1e9, 1)) GFLOP/s = \(f(100 * flops / s / 1e9 / peak, 0))% of the FMA peak")
+}
+print("  2 threads vs 1: \(f(windowsPerSecond[2]! / windowsPerSecond[1]!))x; the article's Keras code here: about 18 s per epoch (3,500 windows/s)")
+
+// MARK: Single-forecast latency (batch 1, one core: what an edge device does)
+@discardableResult
+func latency(_ label: String, _ body: () -> Float) -> Double {
+  for _ in 0..<200 { _ = body() }
+  var samples: [Double] = []
+  var sink: Float = 0
+  for _ in 0..<(quick ? 2_000 : 20_000) {
+    let start = clock.now
+    sink += body()
+    samples.append(seconds(clock.now - start) * 1e6)
+  }
+  samples.sort()
+  let median = samples[samples.count / 2], p99 = samples[samples.count * 99 / 100]
+  print("  \(label): median \(f(median)) us, p99 \(f(p99)) us\(sink.isNaN ? " (nan)" : "")")
+  return median
+}
+print("single forecast (batch 1, 14 days in):")
+do {
+  var rng = SeededGenerator(seed: 2)
+  let float64 = LSTMForecaster(units: 64, dropout: 0.2, rng: &rng)
+  var scratch = LSTMScratch(capacity: 1, steps: data.lookback, inputSize: 1, units: 64)
+  let window = data.test[100]
+  measured["float32 LSTM-64"] = latency("float32 LSTM-64") {
+    data.gatherInputs(window, row: 0, batch: 1, into: &scratch.x)
+    float64.forward(batch: 1, scratch: &scratch)
+    return scratch.y[0]
+  }
+  let int32 = QuantizedLSTM(LSTMForecaster(units: 32, dropout: 0.2, rng: &rng))
+  var qscratch = QuantizedLSTM.Scratch(capacity: 1, inputSize: 1, units: 32)
+  var x = [Float](repeating: 0, count: data.lookback)
+  latency("int8 LSTM-32 (integer path)") {
+    data.gatherInputs(window, row: 0, batch: 1, into: &x)
+    int32.forward(x: x, steps: data.lookback, batch: 1, scratch: &qscratch)
+    return qscratch.y[0]
+  }
+  // Batch throughput over the test set, both kinds, all cores.
+  for (label, model) in [("float32 LSTM-64", ForecastModel.float(float64, storage: nil)), ("int8 LSTM-32", .int8(int32, dropout: 0.2))] {
+    let start = clock.now
+    let y = model.predictScaled(data.test, data: data, threads: 2)
+    let s = seconds(clock.now - start)
+    print("  batch \(label): \(data.test.count) windows in \(f(s * 1000, 1)) ms, \(Int(Double(data.test.count) / s)) windows/s\(y.isEmpty ? "" : "")")
+  }
+}
+
+// MARK: Peak memory of training on the whole file (all 500 series, windows as views)
+if !quick {
+  do {
+    let all = try SalesDataset.assemble(table, stores: .all, items: .all, gaps: .error)
+    let fullData = try WindowedData(dataset: all, config: WindowConfig())
+    var rng = SeededGenerator(seed: 3)
+    var model = LSTMForecaster(units: 64, dropout: 0.2, rng: &rng)
+    var config = TrainingConfig()
+    config.epochs = 1; config.threads = 2
+    let start = clock.now
+    _ = Trainer.fit(&model, data: fullData, config: config, rng: &rng)
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    measured["rss"] = Double(usage.ru_maxrss) / 1024
+    print("full file: \(all.series.count) series, \(fullData.fit.count) training windows; one LSTM-64 epoch in \(f(seconds(clock.now - start), 1)) s; peak RSS of this process \(usage.ru_maxrss / 1024) MB")
+  } catch { print("full file: \(error)") }
+}
+
+// MARK: Ratios against the article's Keras code and TFLite, measured on this machine
+if let r = reference, let kerasEpoch = r["keras_epoch_s"] as? Double, let tflite = r["tflite_median_us"] as? Double {
+  print("against the reference (bench/keras_reference.py, TensorFlow \(r["tensorflow"] ?? "?")):")
+  if let ours = measured["epoch2"] {
+    print("  training epoch: Keras \(f(kerasEpoch)) s, Tinycast \(f(ours)) s (2 threads): \(f(kerasEpoch / ours, 1))x faster")
+  }
+  if let ours = measured["float32 LSTM-64"] {
+    print("  single forecast LSTM-64: TFLite \(f(tflite)) us, Tinycast float32 \(f(ours)) us: \(f(tflite / ours, 1))x faster")
+  }
+  if let rss = r["keras_peak_rss_mb"] as? Double, let ours = measured["rss"] {
+    print("  peak memory: Keras \(Int(rss)) MB training 50 series, Tinycast \(Int(ours)) MB training all 500: \(f(rss / ours, 1))x less")
+  }
+}

@@ -1,0 +1,152 @@
+// tinycast: the command line. `tinycast` starts the interactive shell (GNU readline when stdin is
+// a terminal), `tinycast run FILE` replays a session. Everything else lives in the Shell module.
+
+import Foundation
+import CReadline
+import Shell
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Terminal conventions: color and a live status line only when stdout is a terminal, and no
+/// color when NO_COLOR is set (https://no-color.org) or TERM is dumb.
+let stdoutIsTerminal = isatty(STDOUT_FILENO) != 0
+let environment = ProcessInfo.processInfo.environment
+let useColor = stdoutIsTerminal && (environment["NO_COLOR"] ?? "").isEmpty && environment["TERM"] != "dumb"
+
+/// Whether a live status line (the progress bar) is on screen, to be cleared before other output.
+nonisolated(unsafe) var statusShown = false
+func clearStatus() {
+  if statusShown { FileHandle.standardOutput.write(Data("\r\u{1B}[K".utf8)); statusShown = false }
+}
+/// Unbuffered writes, so progress lines appear at once even when output is piped.
+func printLine(_ s: String) { clearStatus(); FileHandle.standardOutput.write(Data((s + "\n").utf8)) }
+func printError(_ s: String) {
+  clearStatus()
+  let text = useColor && s.hasPrefix("error:") ? "\u{1B}[31merror:\u{1B}[0m" + s.dropFirst(6) : s
+  FileHandle.standardError.write(Data((text + "\n").utf8))
+}
+func printStatus(_ s: String) {
+  FileHandle.standardOutput.write(Data(("\r\u{1B}[K" + s).utf8)); statusShown = true
+}
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+switch arguments.first {
+case "--version":
+  print("tinycast \(TinycastVersion.string) (session format \(TinycastVersion.sessionFormat))")
+  exit(0)
+case "--help", "-h":
+  print(CLI.usage)
+  exit(0)
+case "run":
+  exit(CLI.run(arguments: Array(arguments.dropFirst()), stdout: printLine, stderr: printError))
+case nil:
+  break
+default:
+  printError("tinycast: unknown argument '\(arguments[0])'\n\(CLI.usage)")
+  exit(2)
+}
+
+// MARK: - Interactive shell
+
+let interactive = isatty(STDIN_FILENO) != 0
+// Ctrl-C sets a flag (see CReadline/shim.h): long commands poll it and stop cleanly, keeping
+// what they have; at the prompt it discards the line being typed. It never ends the shell.
+tinycast_install_interrupts(interactive ? 1 : 0)
+
+let context = ShellContext(baseDirectory: FileManager.default.currentDirectoryPath, emit: printLine)
+context.shouldStop = { tinycast_interrupt_pending() != 0 }
+context.color = useColor
+if stdoutIsTerminal { context.liveStatus = printStatus }
+let engine = Engine(context: context)
+
+// Crash safety: a journal left behind means the last session ended abruptly; keep it for
+// `restore`, and journal this session afresh.
+if let abandoned = Journal.recoverAbandoned() {
+  engine.restorePath = abandoned.path
+  printError("tinycast: the last session ended without 'quit' after \(abandoned.commands) commands; type 'restore' to replay them (kept in \(abandoned.path))")
+}
+engine.journal = Journal()
+
+/// Tab: candidates from Shell's Completion for the text before the cursor; nil falls back to
+/// readline's file-name completion.
+nonisolated(unsafe) var completionEngine: Engine? = nil
+func complete(_ text: UnsafePointer<CChar>?, _ start: CInt, _ end: CInt) -> UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? {
+  guard let engine = completionEngine, let buffer = tinycast_line_buffer() else { return nil }
+  let before = String(String(cString: buffer).utf8.prefix(Int(end))) ?? ""
+  guard var candidates = Completion.candidates(before, workspace: engine.workspace) else {
+    tinycast_completion_handled(0)
+    tinycast_space_after()
+    return nil
+  }
+  tinycast_completion_handled(1)
+  guard !candidates.isEmpty else { return nil }
+  // Our word starts after the last space; readline's (`start`, in bytes) may start later, e.g.
+  // after '=' in key=value. Offer readline only the part of each candidate it will replace.
+  let ourStart = before.utf8.count - (before.split(separator: " ", omittingEmptySubsequences: false).last?.utf8.count ?? 0)
+  let cut = Int(start) - ourStart
+  if cut > 0 { candidates = candidates.map { String(decoding: Array($0.utf8.dropFirst(cut)), as: UTF8.self) } }
+  // No space after "key=" or after a partial match: the user keeps typing.
+  if candidates.count == 1, candidates[0].hasSuffix("=") { tinycast_no_space_after() } else { tinycast_space_after() }
+  // readline wants [substitution, match1, match2, ..., NULL], all malloc'd.
+  let words = [candidates.count == 1 ? candidates[0] : Completion.commonPrefix(candidates)] + (candidates.count == 1 ? [] : candidates)
+  // malloc, not Swift's allocator: readline releases the array with free(3).
+  guard let raw = malloc(MemoryLayout<UnsafeMutablePointer<CChar>?>.stride * (words.count + 1)) else { return nil }
+  let array = raw.bindMemory(to: UnsafeMutablePointer<CChar>?.self, capacity: words.count + 1)
+  for (k, w) in words.enumerated() { array[k] = strdup(w) }
+  array[words.count] = nil
+  return array
+}
+
+if interactive {
+  completionEngine = engine
+  tinycast_install_completion { text, start, end in complete(text, start, end) }
+  let historyPath = (NSHomeDirectory() as NSString).appendingPathComponent(".tinycast_history")
+  // append_history needs the file to exist; create it on first use, keep the last 2,000 lines.
+  if read_history(historyPath) != 0 { write_history(historyPath) }
+  history_truncate_file(historyPath, 2000)
+  printLine("tinycast \(TinycastVersion.string): shrink demand-forecasting LSTMs for edge devices. 'help' lists commands; Ctrl-D leaves.")
+  var cell = 1
+  while true {
+    _ = tinycast_take_interrupt()
+    guard let raw = tinycast_readline("tinycast [\(cell)]> ") else { printLine(""); engine.journal?.retire(); break }
+    let line = String(cString: raw)
+    free(raw)
+    if line.trimmingCharacters(in: .whitespaces).isEmpty { continue }
+    add_history(line)
+    append_history(1, historyPath)
+    do {
+      let output = try engine.execute(line)
+      if !output.isEmpty { printLine(output) }
+      if tinycast_take_interrupt() != 0 { printLine("(interrupted: the command stopped early and kept what it had)") }
+      cell += 1
+    } catch let error as ShellError {
+      _ = tinycast_take_interrupt()
+      if let column = error.column { printLine(String(repeating: " ", count: "tinycast [\(cell)]> ".count + column - 1) + "^") }
+      printError("error: \(error.description)")
+    } catch {
+      engine.journal?.retire()
+      break  // quit
+    }
+  }
+} else {
+  // Commands piped in: run them like a script named <stdin>, but keep going after an error.
+  var lineNumber = 0
+  var failed = false
+  while let line = readLine() {
+    lineNumber += 1
+    let trimmed = line.trimmingCharacters(in: .whitespaces)
+    if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
+    do {
+      let output = try engine.execute(line)
+      if !output.isEmpty { printLine(output) }
+    } catch let error as ShellError {
+      printError("<stdin>:\(lineNumber): error: \(error.description)")
+      failed = true
+    } catch {
+      break
+    }
+  }
+  engine.journal?.retire()
+  exit(failed ? 1 : 0)
+}

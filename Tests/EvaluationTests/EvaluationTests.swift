@@ -1,0 +1,60 @@
+import Testing
+import Foundation
+import SalesData
+import Evaluation
+
+@Suite struct MetricsTests {
+  @Test func handComputedMetrics() {
+    let m = ForecastMetrics(actual: [10, 20, 0, 40], predicted: [12, 15, 1, 40])
+    // APE over non-zero actuals: 0.2, 0.25, 0 -> 15%
+    #expect(abs(m.mape - 15) < 1e-12)
+    #expect(m.zerosExcluded == 1)
+    #expect(abs(m.mae - 2) < 1e-12)
+    #expect(abs(m.rmse - (30.0 / 4).squareRoot()) < 1e-12)
+    #expect(abs(m.wape - 100 * 8 / 70) < 1e-12)
+    let smape = 100 * (4.0 / 22 + 10.0 / 35 + 2.0 / 1 + 0) / 4
+    #expect(abs(m.smape - smape) < 1e-12)
+  }
+
+  @Test func replicaMeanAndPopulationStd() {
+    let a = ForecastMetrics(actual: [10], predicted: [11])  // 10%
+    let b = ForecastMetrics(actual: [10], predicted: [13])  // 30%
+    let r = ReplicaMetrics(runs: [a, b])
+    #expect(abs(r.mape - 20) < 1e-12)
+    #expect(abs(r.mapeStd - 10) < 1e-12)
+  }
+}
+
+@Suite struct BaselineTests {
+  @Test func baselinesReadTheRightLags() throws {
+    let values = (0..<400).map { Float($0) }
+    let d = SalesDataset(source: "x", series: [DailySeries(store: 1, item: 1, startDay: 0, values: values)])
+    let w = try WindowedData(dataset: d, config: WindowConfig())
+    let first = w.test[0]
+    let y = w.actual(first)
+    #expect(Baseline.lastValue.forecast(w)![0] == y - 1)
+    #expect(Baseline.seasonalNaive.forecast(w)![0] == y - 7)
+    #expect(Baseline.seasonalMean.forecast(w)![0] == y - 10.5)
+  }
+}
+
+@Suite struct ComparisonTests {
+  @Test func jsonHasTheContractFieldsAndDeltas() throws {
+    let base = ReplicaMetrics(runs: [ForecastMetrics(actual: [10, 20], predicted: [11, 22])])
+    let small = ReplicaMetrics(runs: [ForecastMetrics(actual: [10, 20], predicted: [12, 22])])
+    let rows = [ComparisonRow(name: "big", method: "lstm", units: 64, parameters: 100, nonzero: 100, bytes: 400, articleKB: 0.39, metrics: base),
+                ComparisonRow(name: "small", method: "lstm", units: 16, parameters: 25, nonzero: 25, bytes: 100, articleKB: 0.1, metrics: small),
+                ComparisonRow(name: "seasonal-naive", method: "baseline", metrics: small)]
+    let c = Comparison(rows: rows, reference: "big")
+    let parsed = try #require(try JSONSerialization.jsonObject(with: Data(c.renderJSON().utf8)) as? [[String: Any]])
+    #expect(parsed.count == 3)
+    for key in ["name", "method", "units", "parameters", "nonzero", "bytes", "mape", "mape_std", "smape", "mae", "rmse", "runs", "compression", "delta_mape", "latency_us"] {
+      #expect(parsed[0].keys.contains(key), "missing \(key)")
+    }
+    #expect(parsed[1]["compression"] as? Double == 4)
+    #expect(abs((parsed[1]["delta_mape"] as! Double) - 5) < 1e-9)
+    #expect(parsed[2]["method"] as? String == "baseline")
+    #expect(c.renderCSV().split(separator: "\n").count == 4)
+    #expect(c.renderMarkdown().contains("| small | lstm | 16 |"))
+  }
+}

@@ -1,0 +1,90 @@
+// Finite-difference checks of every backward pass: Dense + MSE, one LSTM step (T = 1), and
+// BPTT over several steps, with and without a dropout mask.
+
+import Testing
+import NumericCore
+import Modeling
+import TestSupport
+
+@Suite struct GradientCheckTests {
+  /// Loss (in Double) of a forecaster on a fixed batch: MSE of the forward pass.
+  func loss(_ model: LSTMForecaster, x: [Float], targets: [Float], mask: [Float], steps: Int, batch: Int) -> Double {
+    var s = LSTMScratch(capacity: batch, steps: steps, inputSize: model.inputSize, units: model.units)
+    s.x = x + [Float](repeating: 0, count: s.x.count - x.count)
+    for k in 0..<mask.count { s.mask[k] = mask[k] }
+    model.forward(batch: batch, scratch: &s)
+    var sse = 0.0
+    for b in 0..<batch { let e = Double(s.y[b]) - Double(targets[b]); sse += e * e }
+    return sse / Double(batch)
+  }
+
+  func analytic(_ model: LSTMForecaster, x: [Float], targets: [Float], mask: [Float], steps: Int, batch: Int) -> [Float] {
+    var s = LSTMScratch(capacity: batch, steps: steps, inputSize: model.inputSize, units: model.units)
+    s.x = x + [Float](repeating: 0, count: s.x.count - x.count)
+    for k in 0..<mask.count { s.mask[k] = mask[k] }
+    model.forward(batch: batch, scratch: &s)
+    _ = s.y.withUnsafeBufferPointer { y in targets.withUnsafeBufferPointer { t in s.dy.withUnsafeMutableBufferPointer { dy in
+      mseBackward(y: y.baseAddress!, target: t.baseAddress!, count: batch, batchSize: batch, dy: dy.baseAddress!)
+    } } }
+    var grads = ParameterVector(layout: model.layout)
+    model.backward(batch: batch, scratch: &s, into: &grads)
+    return grads.values
+  }
+
+  @Test(arguments: [
+    (1, 3, 1, 2, false),   // one LSTM step, no dropout
+    (1, 3, 1, 2, true),    // one step with a dropout mask
+    (2, 3, 5, 2, false),   // BPTT over 5 steps, 2 inputs
+    (1, 4, 7, 3, true),    // BPTT over 7 steps with dropout
+    (1, 20, 4, 5, false),  // wide enough to use the SIMD tiles (G = 80)
+  ])
+  func everyParameterMatchesFiniteDifferences(inputs: Int, units: Int, steps: Int, batch: Int, dropout: Bool) {
+    var rng = SeededGenerator(seed: UInt64(units * 100 + steps))
+    var model = LSTMForecaster(inputSize: inputs, units: units, dropout: 0.5, rng: &rng)
+    // Non-trivial biases so every gate's derivative is exercised away from its initial value.
+    for k in model.layout.range(.bias) { model.weights.values[k] = rng.nextFloat(in: -0.5, 0.5) }
+    model.weights.values[model.layout.offset(.denseBias)] = 0.3
+    let x = (0..<(steps * batch * inputs)).map { _ in rng.nextFloat(in: -1, 1) }
+    let targets = (0..<batch).map { _ in rng.nextFloat(in: -1, 1) }
+    let mask = (0..<(batch * units)).map { _ in dropout ? (rng.nextUnitFloat() < 0.5 ? 0 : 2) : Float(1) }
+    let grads = analytic(model, x: x, targets: targets, mask: mask, steps: steps, batch: batch)
+    for p in ParameterName.allCases {
+      // Sampled coordinates of every named parameter (all of them for small tensors).
+      let range = model.layout.range(p)
+      let picks = range.count <= 24 ? Array(range) : (0..<24).map { range.lowerBound + ($0 * 7919) % range.count }
+      let numeric = numericalGradient(model.weights.values, at: picks) { values in
+        var m = model; m.weights.values = values
+        return loss(m, x: x, targets: targets, mask: mask, steps: steps, batch: batch)
+      }
+      for (k, index) in picks.enumerated() {
+        let a = Double(grads[index]), n = numeric[k]
+        #expect(abs(a - n) <= 2e-2 * max(abs(a), abs(n)) + 2e-4, "\(p)[\(index - range.lowerBound)]: analytic \(a), numeric \(n)")
+      }
+    }
+  }
+
+  /// A hand-computed case: H = 1, T = 2, all weights 0.5 (STYLE-EXAMPLES §7).
+  @Test func handComputedTinyLSTM() {
+    var w = ParameterVector(layout: ParameterLayout(inputSize: 1, units: 1))
+    for k in w.values.indices { w.values[k] = 0.5 }
+    let model = LSTMForecaster(weights: w, dropout: 0)
+    var s = LSTMScratch(capacity: 1, steps: 2, inputSize: 1, units: 1)
+    s.x = [1, 2]
+    model.forward(batch: 1, scratch: &s)
+    func sig(_ v: Double) -> Double { 1 / (1 + (-v).exp) }
+    var h = 0.0, c = 0.0
+    for x in [1.0, 2.0] {
+      let z = 0.5 * x + 0.5 * h + 0.5
+      let i = sig(z), f = sig(z), g = z.tanhValue, o = sig(z)
+      c = f * c + i * g
+      h = o * c.tanhValue
+    }
+    #expect(abs(Double(s.y[0]) - (0.5 * h + 0.5)) < 1e-6)
+  }
+}
+
+extension Double {
+  var exp: Double { Foundation.exp(self) }
+  var tanhValue: Double { Foundation.tanh(self) }
+}
+import Foundation

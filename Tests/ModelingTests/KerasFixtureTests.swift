@@ -1,0 +1,87 @@
+// The LSTM against Keras: outputs, loss, every gradient and three Adam steps, from the committed
+// fixture made by tools/make_keras_fixture.py (TensorFlow is not needed to run this test).
+
+import Testing
+import Foundation
+import NumericCore
+import Modeling
+import TestSupport
+
+struct KerasCase {
+  let units: Int, steps: Int, batch: Int
+  let weights: [String: [Double]], gradients: [String: [Double]], afterAdam: [String: [Double]]
+  let inputs: [Double], targets: [Double], outputs: [Double], loss: Double
+}
+
+func loadKerasCases() throws -> [KerasCase] {
+  let url = try #require(Bundle.module.url(forResource: "keras_lstm", withExtension: "json", subdirectory: "Fixtures"))
+  let doc = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+  let cases = try #require(doc["cases"] as? [[String: Any]])
+  return try cases.map { c in
+    KerasCase(units: try #require(c["units"] as? Int), steps: try #require(c["steps"] as? Int), batch: try #require(c["batch"] as? Int),
+              weights: try #require(c["weights"] as? [String: [Double]]), gradients: try #require(c["gradients"] as? [String: [Double]]),
+              afterAdam: try #require(c["weights_after_adam"] as? [String: [Double]]),
+              inputs: try #require(c["inputs"] as? [Double]), targets: try #require(c["targets"] as? [Double]),
+              outputs: try #require(c["outputs"] as? [Double]), loss: try #require(c["loss"] as? Double))
+  }
+}
+
+/// Keras' tensor names in our order.
+let kerasNames: [(ParameterName, String)] = [(.kernel, "kernel"), (.recurrentKernel, "recurrent_kernel"), (.bias, "bias"),
+                                             (.denseKernel, "dense_kernel"), (.denseBias, "dense_bias")]
+
+@Suite struct KerasFixtureTests {
+  func model(_ c: KerasCase) -> LSTMForecaster {
+    var w = ParameterVector(layout: ParameterLayout(inputSize: 1, units: c.units))
+    for (p, key) in kerasNames { w.values.replaceSubrange(w.layout.range(p), with: c.weights[key]!.map { Float($0) }) }
+    return LSTMForecaster(weights: w, dropout: 0)
+  }
+
+  /// Forward, loss and gradients of one batch (Keras inputs are [batch][steps]; ours time-major).
+  func pass(_ m: LSTMForecaster, _ c: KerasCase) -> (y: [Float], loss: Double, grads: ParameterVector) {
+    var s = LSTMScratch(capacity: c.batch, steps: c.steps, inputSize: 1, units: c.units)
+    for b in 0..<c.batch { for t in 0..<c.steps { s.x[t * c.batch + b] = Float(c.inputs[b * c.steps + t]) } }
+    m.forward(batch: c.batch, scratch: &s)
+    let targets = c.targets.map { Float($0) }
+    let sse = s.y.withUnsafeBufferPointer { y in targets.withUnsafeBufferPointer { t in s.dy.withUnsafeMutableBufferPointer { dy in
+      mseBackward(y: y.baseAddress!, target: t.baseAddress!, count: c.batch, batchSize: c.batch, dy: dy.baseAddress!)
+    } } }
+    var g = ParameterVector(layout: m.layout)
+    m.backward(batch: c.batch, scratch: &s, into: &g)
+    return (Array(s.y[0..<c.batch]), sse / Double(c.batch), g)
+  }
+
+  @Test func outputsLossAndGradientsMatchKeras() throws {
+    for c in try loadKerasCases() {
+      let m = model(c)
+      let (y, loss, grads) = pass(m, c)
+      if let e = compareArrays(y, c.outputs, rtol: 1e-5, atol: 1e-7, label: "outputs H=\(c.units)") { Issue.record(Comment(rawValue: e)) }
+      #expect(abs(loss - c.loss) <= 1e-5 * abs(c.loss), "loss H=\(c.units): \(loss) vs \(c.loss)")
+      for (p, key) in kerasNames {
+        let ours = Array(grads.values[grads.layout.range(p)])
+        // Gradients are sums of many terms; allow 1e-5 relative to the tensor's largest entry.
+        let scale = c.gradients[key]!.map(abs).max()!
+        if let e = compareArrays(ours, c.gradients[key]!, rtol: 1e-5, atol: 1e-5 * scale, label: "d\(key) H=\(c.units)") {
+          Issue.record(Comment(rawValue: e))
+        }
+      }
+    }
+  }
+
+  @Test func threeAdamStepsMatchKeras() throws {
+    for c in try loadKerasCases() {
+      var m = model(c)
+      var adam = Adam(parameterCount: m.parameterCount, learningRate: 1e-3)
+      for _ in 0..<3 {
+        let (_, _, g) = pass(m, c)
+        adam.update(&m.weights.values, gradients: g.values)
+      }
+      for (p, key) in kerasNames {
+        let ours = Array(m.weights.values[m.layout.range(p)])
+        if let e = compareArrays(ours, c.afterAdam[key]!, rtol: 1e-5, atol: 1e-6, label: "\(key) after Adam H=\(c.units)") {
+          Issue.record(Comment(rawValue: e))
+        }
+      }
+    }
+  }
+}

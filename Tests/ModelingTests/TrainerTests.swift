@@ -1,0 +1,101 @@
+// Trainer behaviour on small data: it learns, it is deterministic for a seed and any thread
+// count, early stopping restores the best weights, masks keep pruned weights at zero.
+
+import Testing
+import NumericCore
+import SalesData
+import Modeling
+import TestSupport
+
+func smallWindows(days: Int = 160) throws -> WindowedData {
+  let table = try SalesCSV.parse(bytes: Array(smallSalesCSV(days: days).utf8), path: "small.csv")
+  let dataset = try SalesDataset.assemble(table, stores: .all, items: .all, gaps: .error)
+  var config = WindowConfig()
+  config.lookback = 7
+  return try WindowedData(dataset: dataset, config: config)
+}
+
+func trained(threads: Int, seed: UInt64 = 7, epochs: Int = 4, hooks: TrainingHooks = TrainingHooks()) throws -> (LSTMForecaster, TrainingLog) {
+  let data = try smallWindows()
+  var rng = SeededGenerator(seed: seed)
+  var model = LSTMForecaster(units: 8, dropout: 0.2, rng: &rng)
+  var config = TrainingConfig()
+  config.epochs = epochs; config.threads = threads; config.batchSize = 32; config.learningRate = 0.01
+  let log = Trainer.fit(&model, data: data, config: config, rng: &rng, hooks: hooks)
+  return (model, log)
+}
+
+@Suite struct TrainerTests {
+  @Test func lossFallsAndBeatsPredictingTheMean() throws {
+    let data = try smallWindows()
+    let (model, log) = try trained(threads: 1, epochs: 15)
+    #expect(log.epochs.last!.loss < log.epochs.first!.loss)
+    let targets = data.validation.map { data.target($0) }
+    let mean = targets.reduce(0, +) / Float(targets.count)
+    let varianceOfTargets = targets.reduce(0.0) { $0 + Double(($1 - mean) * ($1 - mean)) } / Double(targets.count)
+    let mse = meanSquaredError(model, windows: data.validation, data: data, threads: 1)
+    #expect(mse < 0.5 * varianceOfTargets, "validation MSE \(mse) vs variance \(varianceOfTargets)")
+  }
+
+  @Test func sameSeedGivesBitIdenticalWeightsForAnyThreadCount() throws {
+    let (a, logA) = try trained(threads: 1)
+    let (b, logB) = try trained(threads: 1)
+    let (c, logC) = try trained(threads: 2)
+    let (d, _) = try trained(threads: 3)
+    #expect(a.weights.values == b.weights.values)
+    #expect(a.weights.values == c.weights.values)
+    #expect(a.weights.values == d.weights.values)
+    // Same losses epoch by epoch (the logs' wall-clock seconds differ, of course).
+    func losses(_ l: TrainingLog) -> [Double] { l.epochs.flatMap { [$0.loss, $0.validationLoss] } }
+    #expect(losses(logA) == losses(logB) && losses(logA) == losses(logC))
+    #expect(logA.bestEpoch == logC.bestEpoch)
+    let (other, _) = try trained(threads: 1, seed: 8)
+    #expect(other.weights.values != a.weights.values)
+  }
+
+  @Test func earlyStoppingRestoresTheBestEpochsWeights() throws {
+    let data = try smallWindows()
+    // A large learning rate makes validation loss wander, so patience triggers.
+    var rng = SeededGenerator(seed: 3)
+    var model = LSTMForecaster(units: 8, dropout: 0, rng: &rng)
+    var config = TrainingConfig()
+    config.epochs = 40; config.patience = 2; config.learningRate = 0.05; config.batchSize = 16
+    let log = Trainer.fit(&model, data: data, config: config, rng: &rng)
+    #expect(log.stoppedEarly)
+    let best = log.epochs.min { $0.validationLoss < $1.validationLoss }!
+    #expect(log.bestEpoch == best.epoch)
+    #expect(log.epochs.count == log.bestEpoch + config.patience)
+    // The restored weights give the best epoch's validation loss.
+    let restored = meanSquaredError(model, windows: data.validation, data: data, threads: 1)
+    #expect(restored == best.validationLoss)
+  }
+
+  @Test func maskedWeightsStayExactlyZero() throws {
+    let layout = ParameterLayout(inputSize: 1, units: 8)
+    var mask = [Float](repeating: 1, count: layout.totalCount)
+    for k in layout.range(.recurrentKernel) where k % 3 == 0 { mask[k] = 0 }
+    var hooks = TrainingHooks()
+    hooks.mask = mask
+    let (model, _) = try trained(threads: 2, hooks: hooks)
+    for k in mask.indices where mask[k] == 0 { #expect(model.weights.values[k] == 0) }
+    #expect(model.weights.values.filter { $0 != 0 }.count > layout.totalCount / 2)
+  }
+
+  @Test func stopRequestEndsTrainingKeepingBestWeights() throws {
+    var calls = 0
+    var hooks = TrainingHooks()
+    hooks.shouldStop = { calls += 1; return calls > 30 }
+    let (_, log) = try trained(threads: 1, epochs: 10, hooks: hooks)
+    #expect(log.interrupted)
+    #expect(log.epochs.count < 10)
+  }
+
+  @Test func kerasInitialisation() {
+    var rng = SeededGenerator(seed: 1)
+    let m = LSTMForecaster(units: 4, dropout: 0.2, rng: &rng)
+    let bias = m.weights[.bias].storage
+    #expect(bias == [0, 0, 0, 0, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0])
+    #expect(m.weights[.denseBias].storage == [0])
+    #expect(m.parameterCount == 4 * 4 * (1 + 4 + 1) + 4 + 1)
+  }
+}

@@ -1,0 +1,64 @@
+import Testing
+import NumericCore
+
+@Suite struct GEMMTests {
+  func random(_ rows: Int, _ cols: Int, _ rng: inout SeededGenerator) -> Matrix {
+    var m = Matrix(rows: rows, cols: cols)
+    for k in 0..<m.count { m.storage[k] = rng.nextFloat(in: -1, 1) }
+    return m
+  }
+
+  /// NN and TN compute each element as the same FMA chain as the reference: bit-identical.
+  @Test(arguments: [(1, 1, 1), (3, 5, 2), (17, 33, 9), (4, 16, 64), (65, 256, 64), (16, 256, 1), (5, 7, 130)])
+  func nnAndTNEqualReferenceExactly(m: Int, n: Int, k: Int) {
+    var rng = SeededGenerator(seed: UInt64(m * 1000 + n * 10 + k))
+    let a = random(m, k, &rng), b = random(k, n, &rng), at = a.transposed()
+    for accumulate in [false, true] {
+      let start = random(m, n, &rng)
+      var fast = start, slow = start
+      gemm(a, b, into: &fast, accumulate: accumulate)
+      gemm(a, b, into: &slow, accumulate: accumulate, reference: true)
+      #expect(fast == slow, "NN \(m)x\(n)x\(k) accumulate \(accumulate)")
+      var fastT = start, slowT = start
+      gemm(at, b, into: &fastT, transposeA: true, accumulate: accumulate)
+      gemm(at, b, into: &slowT, transposeA: true, accumulate: accumulate, reference: true)
+      #expect(fastT == slowT, "TN \(m)x\(n)x\(k) accumulate \(accumulate)")
+    }
+  }
+
+  /// NT sums in 8 lanes, so it may differ from the sequential reference by rounding only.
+  @Test(arguments: [(1, 1, 1), (3, 5, 2), (17, 33, 9), (16, 64, 256), (5, 7, 130)])
+  func ntMatchesReference(m: Int, n: Int, k: Int) {
+    var rng = SeededGenerator(seed: UInt64(m + n + k))
+    let a = random(m, k, &rng), b = random(n, k, &rng)
+    for accumulate in [false, true] {
+      let start = random(m, n, &rng)
+      var fast = start, slow = start
+      gemm(a, b, into: &fast, transposeB: true, accumulate: accumulate)
+      gemm(a, b, into: &slow, transposeB: true, accumulate: accumulate, reference: true)
+      #expect(fast.maxAbsDifference(slow) <= 1e-5 * Float(k), "NT \(m)x\(n)x\(k)")
+    }
+  }
+
+  /// Rows do not depend on how many rows are computed together (shards give identical rows).
+  @Test func rowsIndependentOfBatch() {
+    var rng = SeededGenerator(seed: 9)
+    let a = random(13, 64, &rng), b = random(64, 256, &rng)
+    var whole = Matrix(rows: 13, cols: 256)
+    gemm(a, b, into: &whole)
+    for r in 0..<13 {
+      let row = Matrix(rows: 1, cols: 64, storage: Array(a.storage[(r * 64)..<((r + 1) * 64)]))
+      var one = Matrix(rows: 1, cols: 256)
+      gemm(row, b, into: &one)
+      #expect(one.storage == Array(whole.storage[(r * 256)..<((r + 1) * 256)]))
+    }
+  }
+
+  @Test func handComputedProduct() {
+    let a = Matrix(rows: 2, cols: 3, storage: [1, 2, 3, 4, 5, 6])
+    let b = Matrix(rows: 3, cols: 2, storage: [7, 8, 9, 10, 11, 12])
+    var c = Matrix(rows: 2, cols: 2)
+    gemm(a, b, into: &c)
+    #expect(c.storage == [58, 64, 139, 154])
+  }
+}

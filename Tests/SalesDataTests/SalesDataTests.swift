@@ -1,0 +1,148 @@
+import Testing
+import SalesData
+import TestSupport
+
+func parse(_ text: String) throws(DataError) -> SalesTable { try SalesCSV.parse(bytes: Array(text.utf8), path: "t.csv") }
+
+func error(_ text: String) -> DataError? {
+  do { _ = try parse(text); return nil } catch { return error }
+}
+
+@Suite struct CSVTests {
+  @Test func readsRowsAnyColumnOrderCRLFAndBOM() throws {
+    let t = try parse("\u{FEFF}id,sales,item,store,date\r\n0,13,1,1,2013-01-01\r\n1,11.5,1,1,2013-01-02\r\n")
+    #expect(t.count == 2)
+    #expect(t.sales == [13, 11.5])
+    #expect(t.line == [2, 3])
+    #expect(t.day[1] - t.day[0] == 1)
+  }
+
+  /// Each malformed row names its file, line and column.
+  @Test(arguments: [
+    ("date,store,item,sales\n2013-01-01,1,1\n", "t.csv:2:1: expected 4 fields, found 3 (the header has 4 columns: date,store,item,sales)"),
+    ("date,store,item,sales\n2013-01-01,1,1,5,9\n", "t.csv:2:1: expected 4 fields, found 5 (the header has 4 columns: date,store,item,sales)"),
+    ("date,store,item,sales\n2013-02-30,1,1,5\n", "t.csv:2:1: date '2013-02-30' is not a valid YYYY-MM-DD date"),
+    ("date,store,item,sales\n01/02/2013,1,1,5\n", "t.csv:2:1: date '01/02/2013' is not a valid YYYY-MM-DD date"),
+    ("date,store,item,sales\n2013-01-01,x,1,5\n", "t.csv:2:12: store 'x' is not a whole number"),
+    ("date,store,item,sales\n2013-01-01,1,1.5,5\n", "t.csv:2:14: item '1.5' is not a whole number"),
+    ("date,store,item,sales\n2013-01-01,1,1,abc\n", "t.csv:2:16: sales 'abc' is not a number"),
+    ("date,store,item,sales\n2013-01-01,1,1,-3\n", "t.csv:2:16: sales -3 is negative (sales are unit counts)"),
+    ("date,store,item,sales\n2013-01-01,1,1,nan\n", "t.csv:2:16: sales 'nan' is not a finite number"),
+    ("date,store,item\n2013-01-01,1,1\n", "t.csv:1:1: header has no column 'sales' (expected a header like date,store,item,sales; found 'date,store,item')"),
+    ("", "t.csv:1: empty file, expected a header line date,store,item,sales"),
+    ("date,store,item,sales\n", "t.csv:1: no data rows after the header"),
+  ])
+  func malformedInputNamesThePlace(text: String, expected: String) {
+    #expect(error(text)?.description == expected)
+  }
+
+  @Test func missingFileIsAClearError() {
+    #expect(throws: DataError.self) { try SalesCSV.read(path: "/nonexistent/x.csv", displayPath: "x.csv") }
+    do { _ = try SalesCSV.read(path: "/nonexistent/x.csv", displayPath: "x.csv") } catch {
+      #expect(error.description.hasPrefix("x.csv: no such file"))
+    }
+  }
+}
+
+@Suite struct SeriesTests {
+  let header = "date,store,item,sales\n"
+
+  @Test func duplicateRowsAreRejectedWithBothLines() {
+    let text = header + "2013-01-01,1,1,5\n2013-01-02,1,1,6\n2013-01-02,1,1,7\n"
+    #expect(throws: DataError.self) { try SalesDataset.assemble(try parse(text), stores: .all, items: .all, gaps: .error) }
+    do { _ = try SalesDataset.assemble(try parse(text), stores: .all, items: .all, gaps: .error) } catch {
+      #expect(error.description == "t.csv:4: duplicate row for store 1 item 1 on 2013-01-02 (also on line 3)")
+    }
+  }
+
+  @Test func gapsAreErrorsUnlessFilledWithZero() throws {
+    let text = header + "2013-01-01,1,1,5\n2013-01-04,1,1,6\n2013-01-05,1,1,7\n"
+    do { _ = try SalesDataset.assemble(try parse(text), stores: .all, items: .all, gaps: .error); Issue.record("no error") } catch {
+      #expect(error.description.hasPrefix("t.csv:3: store 1 item 1 has no row for 2013-01-02 to 2013-01-03"))
+    }
+    let filled = try SalesDataset.assemble(try parse(text), stores: .all, items: .all, gaps: .zero)
+    #expect(filled.series[0].values == [5, 0, 0, 6, 7])
+    #expect(filled.series[0].filledDays == 2)
+  }
+
+  @Test func unsortedRowsAreOrderedAndSelectionFilters() throws {
+    let text = header + "2013-01-02,2,1,6\n2013-01-01,2,1,5\n2013-01-01,1,1,9\n2013-01-02,1,1,9\n"
+    let d = try SalesDataset.assemble(try parse(text), stores: try IDSelection(parsing: "2"), items: .all, gaps: .error)
+    #expect(d.series.count == 1)
+    #expect(d.series[0].values == [5, 6])
+    #expect(throws: DataError.self) { try SalesDataset.assemble(try parse(text), stores: try IDSelection(parsing: "3-4"), items: .all, gaps: .error) }
+  }
+
+  @Test(arguments: [("1-5", "1-5", [1, 2, 3, 4, 5]), ("1,3,7-9", "1,3,7-9", [1, 3, 7, 8, 9]), ("3,1,2", "1-3", [1, 2, 3])])
+  func selections(text: String, canonical: String, ids: [Int]) throws {
+    let s = try IDSelection(parsing: text)
+    #expect(s.description == canonical)
+    #expect(s.ids == ids)
+  }
+
+  @Test(arguments: ["", "1-", "a", "5-1", "1,,2"])
+  func badSelections(text: String) {
+    #expect(throws: DataError.self) { try IDSelection(parsing: text) }
+  }
+}
+
+@Suite struct WindowTests {
+  /// Kaggle's shape: 1,826 days -> 1,812 windows: 1,304 fit + 145 validation, 363 test.
+  @Test func kaggleShapedSplit() throws {
+    let values = (0..<1826).map { Float($0 % 50) }
+    let d = SalesDataset(source: "x", series: [DailySeries(store: 1, item: 1, startDay: 15_706, values: values)])
+    let w = try WindowedData(dataset: d, config: WindowConfig())
+    #expect(w.fit.count == 1304)
+    #expect(w.validation.count == 145)
+    #expect(w.test.count == 363)
+    #expect(w.fit.count + w.validation.count == 1449)
+    // Time order: every validation window precedes every test window.
+    #expect(w.validation.last!.start < w.test.first!.start)
+    #expect(w.target(w.test[0]) == w.scaler.scale(values[1449 + 14]))
+  }
+
+  /// The scaler sees only the days the training windows touch: changing test days changes nothing.
+  @Test func scalerNeverSeesTestData() throws {
+    var values = (0..<300).map { Float(10 + $0 % 7) }
+    let d1 = SalesDataset(source: "x", series: [DailySeries(store: 1, item: 1, startDay: 0, values: values)])
+    let w1 = try WindowedData(dataset: d1, config: WindowConfig())
+    let trainDays = w1.seriesInfo[0].trainDays
+    for k in trainDays..<300 { values[k] = 1000 }
+    let d2 = SalesDataset(source: "x", series: [DailySeries(store: 1, item: 1, startDay: 0, values: values)])
+    let w2 = try WindowedData(dataset: d2, config: WindowConfig())
+    #expect(w1.scaler == w2.scaler)
+    values[trainDays - 1] = 1000
+    let d3 = SalesDataset(source: "x", series: [DailySeries(store: 1, item: 1, startDay: 0, values: values)])
+    #expect(try WindowedData(dataset: d3, config: WindowConfig()).scaler != w1.scaler)
+  }
+
+  @Test func tooShortSeriesIsAnError() {
+    let d = SalesDataset(source: "x", series: [DailySeries(store: 1, item: 1, startDay: 0, values: [1, 2, 3])])
+    #expect(throws: DataError.self) { try WindowedData(dataset: d, config: WindowConfig()) }
+  }
+}
+
+@Suite struct DemoDataTests {
+  @Test func hasTheKaggleShapeAndIsDeterministic() throws {
+    let t = DemoData.table()
+    #expect(t.count == 913_000)
+    let d = try SalesDataset.assemble(t, stores: .all, items: .all, gaps: .error)
+    #expect(d.series.count == 500)
+    #expect(d.series.allSatisfy { $0.values.count == 1826 })
+    let mean = t.sales.reduce(0.0) { $0 + Double($1) } / Double(t.count)
+    #expect(mean > 35 && mean < 75, "mean daily sales \(mean)")
+    #expect(DemoData.table().sales == t.sales)
+  }
+}
+
+@Suite struct DateTests {
+  @Test func roundTripsAndKnownDays() {
+    #expect(CivilDate.dayNumber(year: 1970, month: 1, day: 1) == 0)
+    #expect(CivilDate.dayNumber(year: 2013, month: 1, day: 1) == 15_706)
+    #expect(CivilDate.format(15_706 + 1825) == "2017-12-31")
+    #expect(CivilDate.weekday(15_706) == 1)  // 2013-01-01 was a Tuesday
+    for d in stride(from: -1000, to: 30_000, by: 37) { #expect(CivilDate.parse(Substring(CivilDate.format(d))) == d) }
+    #expect(CivilDate.dayNumber(year: 2016, month: 2, day: 29) != nil)
+    #expect(CivilDate.dayNumber(year: 2017, month: 2, day: 29) == nil)
+  }
+}

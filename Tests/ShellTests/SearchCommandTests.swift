@@ -1,0 +1,117 @@
+// sensitivity, sweep and shrink through the shell, on the small test data.
+
+import Testing
+import Foundation
+import Shell
+import TestSupport
+
+@Suite struct SensitivityTests {
+  @Test func oneRowPerMatrixAndEveryLevel() throws {
+    let (engine, _, _) = makeEngine()
+    try engine.execute("load csv small.csv")
+    try engine.execute("train units=6 epochs=2 runs=2 seed=1 as base")
+    let out = try engine.execute("sensitivity base levels=0.2,0.4,0.6,0.8")
+    let lines = out.split(separator: "\n").map(String.init)
+    #expect(lines[2].contains("20.0%") && lines[2].contains("80.0%"))
+    for (k, matrix) in ["lstm/kernel", "lstm/recurrent_kernel", "dense/kernel"].enumerated() {
+      let row = lines[3 + k].split(separator: " ")
+      #expect(row.first.map(String.init) == matrix, "\(lines[3 + k])")
+      #expect(row.count == 2 + 4 + 1)   // name, weight count, four changes, the tolerated level
+    }
+    #expect(engine.lastResults.count == 3)
+    #expect(lines.allSatisfy { $0.count <= 80 })
+    // Pruning most of the recurrent kernel must cost more than pruning little of it.
+    let recurrent = lines[4].split(separator: " ").dropLast().suffix(4).map { Double($0)! }
+    #expect(recurrent[3] > recurrent[0])
+    try engine.execute("quantize base int8 as q")
+    #expect(errorText(engine, "sensitivity q")?.contains("prunes float32 models") == true)
+    #expect(errorText(engine, "sensitivity base levels=0.5,1.5")?.contains("not a sparsity") == true)
+  }
+}
+
+@Suite struct SweepTests {
+  @Test func runsOncePerValueRecordsTheSingleCommandsAndNamesTheKnee() throws {
+    let (engine, _, _) = makeEngine()
+    try engine.execute("load csv small.csv")
+    let recordedBefore = engine.workspace.recorded.count
+    let out = try engine.execute("sweep units=8,4,2 train epochs=1 runs=1 seed=3")
+    #expect(engine.workspace.modelOrder == ["lstm8", "lstm4", "lstm2"])
+    let verbs = engine.workspace.recorded.dropFirst(recordedBefore).map(\.verb)
+    #expect(verbs == ["train", "train", "train", "compare"])
+    #expect(engine.workspace.recorded[recordedBefore].render().contains("units=8"))
+    #expect(out.contains("sweep units=8,4,2: 3 models"))
+    #expect(out.contains("knee: "))
+    // A sparsity sweep gives prune its positional level.
+    _ = try engine.execute("sweep sparsity=0.3,0.6 prune lstm8")
+    #expect(engine.workspace.models["lstm8-p30"] != nil && engine.workspace.models["lstm8-p60"] != nil)
+  }
+
+  @Test func aFailingRunChangesNothing() throws {
+    let (engine, _, _) = makeEngine()
+    try engine.execute("load csv small.csv")
+    let recorded = engine.workspace.recorded.count, history = engine.context.history.count
+    let error = errorText(engine, "sweep units=4,0 train epochs=1 runs=1 seed=1")
+    #expect(error?.hasPrefix("sweep 2/2 (train epochs=1 runs=1 seed=1 units=0):") == true, "\(error ?? "")")
+    #expect(engine.workspace.models.isEmpty)
+    #expect(engine.workspace.recorded.count == recorded && engine.context.history.count == history)
+    #expect(errorText(engine, "sweep units=4 train")?.contains("two or more") == true)
+    #expect(errorText(engine, "sweep colour=1,2 train")?.contains("train has no option 'colour'") == true)
+    #expect(errorText(engine, "sweep units=4,2 train units=3")?.contains("leave it out") == true)
+    #expect(errorText(engine, "sweep units=4,2 models")?.contains("not one") == true)
+  }
+
+  @Test func theKneeIsWhereTheCurveBends() {
+    // MAPE flat down to 2 kB, then it climbs: the knee is the 2 kB model.
+    #expect(SearchCommands.knee(bytes: [8000, 4000, 2000, 1000], mape: [15.0, 15.1, 15.5, 20]) == 2)
+    #expect(SearchCommands.knee(bytes: [1000, 2000], mape: [20, 15]) == nil)
+    #expect(SearchCommands.knee(bytes: [1000, 2000, 4000], mape: [16, 16, 16]) == nil)
+  }
+}
+
+@Suite struct ShrinkTests {
+  @Test func findsASmallerModelWithinBudgetAndItsSessionReplays() throws {
+    let (engine, dir, _) = makeEngine()
+    try engine.execute("load csv small.csv")
+    try engine.execute("train units=8 epochs=2 runs=2 seed=1 as ref")
+    let modelsBefore = engine.workspace.models.count
+    let out = try engine.execute("shrink ref budget=+50 epochs=2 ft_epochs=1 time=5m seed=10 as tiny")
+    let tiny = try #require(engine.workspace.models["tiny"])
+    let ref = engine.workspace.models["ref"]!
+    #expect(tiny.artifact().count < ref.artifact().count)
+    #expect(out.contains("result: tiny = "), "\(out)")
+    #expect(out.contains("<- smallest within budget"))
+    #expect(engine.workspace.models.count > modelsBefore)
+    #expect(engine.workspace.currentModel == "tiny")
+    try engine.execute("save session s.tcs")
+    var err: [String] = []
+    let status = CLI.run(arguments: [dir + "/s.tcs", "--verify", "--allow-write", "ANYWHERE"], stdout: { _ in }, stderr: { err.append($0) })
+    #expect(status == 0, "\(err)")
+    #expect(!(try String(contentsOfFile: dir + "/s.tcs", encoding: .utf8)).contains("shrink"))
+    #expect(try engine.execute("explain shrink").contains("chose "))
+  }
+
+  @Test func theTimeLimitStopsTheSearchAndSaysSo() throws {
+    let (engine, _, _) = makeEngine()
+    try engine.execute("load csv small.csv")
+    try engine.execute("train units=6 epochs=1 runs=1 seed=1 as ref")
+    // No time to train anything: only the reference's own quantized forms are judged.
+    let out = try engine.execute("shrink ref budget=+50 time=0.001 epochs=1")
+    #expect(out.contains("time limit 0.001 reached before distilling LSTM-4"), "\(out)")
+    #expect(!out.contains("kd4"))
+    #expect(engine.workspace.currentModel?.hasPrefix("ref-") == true)
+  }
+
+  @Test func whenNothingFitsItSaysWhyAndAddsNothing() throws {
+    let (engine, _, _) = makeEngine()
+    try engine.execute("load csv small.csv")
+    try engine.execute("train units=6 epochs=1 runs=1 seed=1 as ref")
+    let before = engine.workspace.modelOrder, recorded = engine.workspace.recorded.count
+    let out = try engine.execute("shrink ref budget=+50 max_bytes=64 epochs=1 ft_epochs=1")
+    #expect(out.contains("none fits") && out.contains("max_bytes=64"), "\(out)")
+    #expect(engine.workspace.modelOrder == before && engine.workspace.recorded.count == recorded)
+    #expect(errorText(engine, "shrink ref budget=lots")?.contains("budget=lots") == true)
+    #expect(errorText(engine, "shrink ref time=soon")?.contains("time=soon") == true)
+    try engine.execute("quantize ref int8 as q")
+    #expect(errorText(engine, "shrink q")?.contains("starts from a float32 model") == true)
+  }
+}

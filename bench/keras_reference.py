@@ -1,0 +1,103 @@
+#!/usr/bin/env python3
+"""The article's Keras code on Tinycast's split, timed on this machine, for `make bench-compare`.
+
+Trains LSTM(64) -> Dropout(0.2) -> Dense(1) (Adam, MSE, batch 32) for one epoch on Kaggle's
+Store Item Demand data, stores 1-5 x items 1-10, 14-day windows, the first 80% of each series'
+windows (validation: their last 10%), min-max scaled on the training days; then converts the model
+to TFLite and times single-window invokes. Prints one JSON object:
+  {"keras_epoch_s", "keras_windows_per_s", "keras_peak_rss_mb", "tflite_median_us", "tflite_p99_us"}
+Needs: pip install tensorflow-cpu (never needed by Tinycast's tests).
+  usage: python3 bench/keras_reference.py PATH/train.csv [OUT.json]
+"""
+import csv
+import json
+import os
+import resource
+import sys
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+import numpy as np
+import tensorflow as tf
+
+LOOKBACK, SPLIT, VAL = 14, 0.8, 0.1
+
+
+def windows(path):
+    series = {}
+    with open(path) as f:
+        for row in csv.DictReader(f):
+            s, i = int(row["store"]), int(row["item"])
+            if 1 <= s <= 5 and 1 <= i <= 10:
+                series.setdefault((s, i), []).append((row["date"], float(row["sales"])))
+    xs_fit, ys_fit, xs_val, ys_val, train_days = [], [], [], [], []
+    prepared = []
+    for key in sorted(series):
+        values = np.array([v for _, v in sorted(series[key])], dtype=np.float32)
+        n = len(values) - LOOKBACK
+        train = int(n * SPLIT)
+        fit = int(train * (1 - VAL))
+        train_days.append(values[: train - 1 + LOOKBACK + 1])
+        prepared.append((values, train, fit))
+    lo = min(d.min() for d in train_days)
+    hi = max(d.max() for d in train_days)
+    for values, train, fit in prepared:
+        scaled = (values - lo) / (hi - lo)
+        for w in range(train):
+            x, y = scaled[w : w + LOOKBACK], scaled[w + LOOKBACK]
+            (xs_fit if w < fit else xs_val).append(x)
+            (ys_fit if w < fit else ys_val).append(y)
+    as_x = lambda a: np.array(a, dtype=np.float32)[..., None]
+    return as_x(xs_fit), np.array(ys_fit, np.float32), as_x(xs_val), np.array(ys_val, np.float32)
+
+
+def main():
+    x, y, xv, yv = windows(sys.argv[1])
+    tf.keras.utils.set_random_seed(1)
+    model = tf.keras.Sequential([
+        tf.keras.Input(shape=(LOOKBACK, 1)),
+        tf.keras.layers.LSTM(64),
+        tf.keras.layers.Dropout(0.2),
+        tf.keras.layers.Dense(1),
+    ])
+    model.compile(optimizer="adam", loss="mse")
+    start = time.perf_counter()
+    model.fit(x, y, batch_size=32, epochs=1, validation_data=(xv, yv), shuffle=True, verbose=0)
+    epoch = time.perf_counter() - start
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    # The deployment form: batch 1, the 14 steps unrolled, so TFLite converts it to builtin ops
+    # (its converter cannot lower the training model's while-loop tensor lists).
+    infer = tf.keras.Sequential([
+        tf.keras.Input(shape=(LOOKBACK, 1), batch_size=1),
+        tf.keras.layers.LSTM(64, unroll=True),
+        tf.keras.layers.Dense(1),
+    ])
+    infer.set_weights(model.get_weights())
+    converter = tf.lite.TFLiteConverter.from_keras_model(infer)
+    interpreter = tf.lite.Interpreter(model_content=converter.convert(), num_threads=1)
+    interpreter.allocate_tensors()
+    inp, out = interpreter.get_input_details()[0]["index"], interpreter.get_output_details()[0]["index"]
+    window = xv[:1]
+    for _ in range(200):
+        interpreter.set_tensor(inp, window); interpreter.invoke()
+    samples = []
+    for _ in range(5000):
+        t0 = time.perf_counter()
+        interpreter.set_tensor(inp, window)
+        interpreter.invoke()
+        interpreter.get_tensor(out)
+        samples.append((time.perf_counter() - t0) * 1e6)
+    samples.sort()
+    result = {"keras_epoch_s": epoch, "keras_windows_per_s": len(x) / epoch, "keras_peak_rss_mb": rss_mb,
+              "tflite_median_us": samples[len(samples) // 2], "tflite_p99_us": samples[len(samples) * 99 // 100],
+              "tensorflow": tf.__version__}
+    text = json.dumps(result)
+    print(text)
+    if len(sys.argv) > 2:
+        with open(sys.argv[2], "w") as f:
+            f.write(text + "\n")
+
+
+if __name__ == "__main__":
+    main()
