@@ -21,7 +21,7 @@ extension SearchCommands {
   static let shrinkOptions: [OptionSpec] = [
     OptionSpec("budget", "+0.5", "MAPE the result may lose against the reference, in points (validation windows)"),
     OptionSpec("max_bytes", "", "the device's limit on the exported artifact (default: none)"),
-    OptionSpec("time", "15m", "stop searching after this long (e.g. 90s, 10m, 1h)"),
+    OptionSpec("time", "15m", "stop searching after this long (e.g. 90s, 10m, 1h; 0 trains nothing)"),
     OptionSpec("epochs", "50", "training epochs of each student (early stopping applies)"),
     OptionSpec("ft_epochs", "20", "fine-tuning epochs after pruning"),
     OptionSpec("runs", "", "replicas per candidate (default: the reference's)"),
@@ -46,10 +46,11 @@ extension SearchCommands {
   ) { _, _, _ in throw ShellError("shrink is run by the shell itself") }
 
   /// "90s", "10m", "1h", or plain seconds.
+  /// `0` is allowed: it means "train nothing", judging only the reference's own quantized forms.
   static func parseDuration(_ text: String) -> Double? {
     let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600]
-    if let last = text.last, let unit = units[last] { return Double(text.dropLast()).map { $0 * unit }.flatMap { $0 > 0 ? $0 : nil } }
-    return Double(text).flatMap { $0 > 0 ? $0 : nil }
+    if let last = text.last, let unit = units[last] { return Double(text.dropLast()).map { $0 * unit }.flatMap { $0 >= 0 && $0.isFinite ? $0 : nil } }
+    return Double(text).flatMap { $0 >= 0 && $0.isFinite ? $0 : nil }
   }
 
   /// Hidden-unit sizes to try for a reference of `units`: downward from a quarter of it, then
@@ -153,7 +154,7 @@ extension Engine {
     func timeLeft(for what: String) -> Bool {
       if outOfTime { return false }
       if context.shouldStop() { stopReason = "interrupted (Ctrl-C)"; outOfTime = true }
-      if elapsed() + lastTraining > timeLimit {
+      if timeLimit == 0 || elapsed() + lastTraining > timeLimit {
         stopReason = "time limit \(timeText) reached before \(what) (\(duration(elapsed())) spent, the last training took \(duration(lastTraining)))"
         outOfTime = true
       }
