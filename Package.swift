@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 // Tinycast: a notebook-style shell for compressing LSTM demand forecasters for edge devices.
 // Layers, lowest first; each module imports only the ones above it in this list:
-//   NumericCore -> SalesData -> Modeling -> Compression, Evaluation -> Shell -> tinycast
+//   CKernels -> NumericCore -> SalesData -> Modeling -> Compression, Evaluation -> Shell -> tinycast
 import PackageDescription
 
 // The kernels are written with Swift SIMD types. On x86_64 we let the compiler emit AVX2 and
@@ -20,10 +20,13 @@ let package = Package(
   ],
   targets: [
     // MARK: Core (no terminal, no Foundation in NumericCore)
-    .target(name: "NumericCore", swiftSettings: simdFlags),
+    // CKernels: int8 dot products with AVX-512 VNNI, chosen at run time, portable C otherwise.
+    // Contraction off: the cell must be an exact transcription of the Swift arithmetic (no FMA).
+    .target(name: "CKernels", cSettings: [.unsafeFlags(["-ffp-contract=off"])]),
+    .target(name: "NumericCore", dependencies: ["CKernels"], swiftSettings: simdFlags),
     .target(name: "SalesData", dependencies: ["NumericCore"]),
-    .target(name: "Modeling", dependencies: ["NumericCore", "SalesData"], swiftSettings: simdFlags),
-    .target(name: "Compression", dependencies: ["NumericCore", "SalesData", "Modeling"]),
+    .target(name: "Modeling", dependencies: ["CKernels", "NumericCore", "SalesData"], swiftSettings: simdFlags),
+    .target(name: "Compression", dependencies: ["NumericCore", "SalesData", "Modeling"], swiftSettings: simdFlags),
     .target(name: "Evaluation", dependencies: ["NumericCore", "SalesData", "Modeling"]),
 
     // MARK: Shell

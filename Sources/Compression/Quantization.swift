@@ -128,6 +128,8 @@ public struct QuantizedLSTM: Sendable, Equatable {
   public let denseBias: Float
   // The int8 weights as exact float32 integers, and s_Wh / 127, for the forward pass.
   let kernelValues: [Float], recurrentValues: [Float], denseValues: [Float], hiddenScales: [Float]
+  // The recurrent kernel packed for int8 dot-product instructions (AVX-512 VNNI), where present.
+  let recurrentPacked: PackedInt8Matrix
 
   public init(inputSize: Int, units: Int, kernel: [Int8], kernelScales: [Float], recurrent: [Int8], recurrentScales: [Float],
               bias: [Float], dense: [Int8], denseScale: Float, denseBias: Float) {
@@ -137,6 +139,7 @@ public struct QuantizedLSTM: Sendable, Equatable {
     self.denseScale = denseScale; self.denseBias = denseBias
     kernelValues = kernel.map { Float($0) }; recurrentValues = recurrent.map { Float($0) }
     denseValues = dense.map { Float($0) }; hiddenScales = recurrentScales.map { $0 / 127 }
+    recurrentPacked = PackedInt8Matrix(rows: units, cols: 4 * units, values: recurrent)
   }
 
   /// Quantizes a float forecaster's kernels per output channel.
@@ -194,16 +197,19 @@ public struct QuantizedLSTM: Sendable, Equatable {
   }
 
   /// Forecasts (scaled units) for `batch` windows whose inputs are time-major in `x` ([T*B, D]).
-  public func forward(x: [Float], steps T: Int, batch B: Int) -> [Float] {
+  public func forward(x: [Float], steps T: Int, batch B: Int, portable: Bool = false) -> [Float] {
     var s = Scratch(capacity: B, inputSize: inputSize, units: units)
-    forward(x: x, steps: T, batch: B, scratch: &s)
+    forward(x: x, steps: T, batch: B, scratch: &s, portable: portable)
     return Array(s.y[0..<B])
   }
 
   /// The integer forward pass; outputs in `s.y[0..<B]`.
-  public func forward(x: [Float], steps T: Int, batch B: Int, scratch s: inout Scratch) {
+  /// `portable: true` uses the float-FMA product and the Swift cell even where int8 dot-product
+  /// and AVX-512 instructions exist (the results are the same bits; the tests check it).
+  public func forward(x: [Float], steps T: Int, batch B: Int, scratch s: inout Scratch, portable: Bool = false) {
     precondition(B <= s.capacity, "QuantizedLSTM: batch \(B) exceeds scratch capacity \(s.capacity)")
     let D = inputSize, H = units, G = 4 * H
+    let useVNNI = !portable && PackedInt8Matrix.usesVNNI
     x.withUnsafeBufferPointer { xb in
     kernelValues.withUnsafeBufferPointer { wx in recurrentValues.withUnsafeBufferPointer { wh in
     bias.withUnsafeBufferPointer { bias in kernelScales.withUnsafeBufferPointer { ks in hiddenScales.withUnsafeBufferPointer { hs in
@@ -224,9 +230,14 @@ public struct QuantizedLSTM: Sendable, Equatable {
           for d in 0..<D { qx[b * D + d] = Float(quantizeSymmetric(x[(t * B + b) * D + d], inverseScale: 1 / scale)) }
         }
         quantizeHidden(h, into: qh, count: B * H)
-        // The int8 x int8 products, exact (see the type's comment).
+        // The int8 x int8 products, exact (see the type's comment): the recurrent one in int8
+        // dot-product instructions where the processor has them, else in float FMA.
         gemmNN(m: B, n: G, k: D, a: qx, lda: D, b: wx.baseAddress!, ldb: G, c: accX, ldc: G, accumulate: false)
-        gemmNN(m: B, n: G, k: H, a: qh, lda: H, b: wh.baseAddress!, ldb: G, c: accH, ldc: G, accumulate: false)
+        if useVNNI {
+          for b in 0..<B { recurrentPacked.matvec(qh + b * H, into: accH + b * G) }
+        } else {
+          gemmNN(m: B, n: G, k: H, a: qh, lda: H, b: wh.baseAddress!, ldb: G, c: accH, ldc: G, accumulate: false)
+        }
         for b in 0..<B {
           let xs = SIMD8<Float>(repeating: xScale[b]), row = b * G
           var j = 0
@@ -241,7 +252,7 @@ public struct QuantizedLSTM: Sendable, Equatable {
           }
         }
         // The float model's cell (the same arithmetic), with c updated in place.
-        lstmCellForward(batch: B, units: H, z: z, cPrev: c, cNext: c, tanhC: tanhC.baseAddress!, hNext: h)
+        lstmCellForward(batch: B, units: H, z: z, cPrev: c, cNext: c, tanhC: tanhC.baseAddress!, hNext: h, portable: portable)
       }
       quantizeHidden(h, into: qh, count: B * H)
       let outScale = denseScale / 127

@@ -7,6 +7,7 @@
 //   c_t = f * c_{t-1} + i * g        h_t = o * tanh(c_t)
 //   y = (h_T * dropoutMask) . Wd + bd
 
+import CKernels
 import NumericCore
 
 public struct LSTMForecaster: Sendable, Equatable {
@@ -159,9 +160,13 @@ extension LSTMForecaster {
 /// vectorised activations (a tail of fewer than 8 units goes through the same functions, lane
 /// by lane, so every unit gets identical arithmetic). Overwrites `z` with the activations.
 /// `cPrev` and `cNext` may be the same buffer (the integer model updates c in place).
+/// On processors with AVX-512 the same arithmetic runs 16 lanes at a time in C
+/// (`tc_lstm_cell_avx512`, bit-identical, tested); `portable: true` keeps it in Swift.
 @inline(__always)
 public func lstmCellForward(batch B: Int, units H: Int, z: MutableFloatPointer, cPrev: FloatPointer,
-                     cNext: MutableFloatPointer, tanhC: MutableFloatPointer, hNext: MutableFloatPointer) {
+                            cNext: MutableFloatPointer, tanhC: MutableFloatPointer, hNext: MutableFloatPointer,
+                            portable: Bool = false) {
+  if !portable && tc_lstm_cell_avx512(Int32(B), Int32(H), z, cPrev, cNext, tanhC, hNext) != 0 { return }
   let G = 4 * H
   for b in 0..<B {
     let zr = z + b * G

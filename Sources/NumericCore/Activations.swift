@@ -11,13 +11,13 @@ import Darwin
 @inline(__always) public func sigmoid(_ x: Float) -> Float { 1 / (1 + expf(-x)) }
 
 /// d sigmoid / dx expressed through y = sigmoid(x).
-@inline(__always) public func sigmoidDerivative(output y: Float) -> Float { y * (1 - y) }
+@inlinable @inline(__always) public func sigmoidDerivative(output y: Float) -> Float { y * (1 - y) }
 
 /// Hyperbolic tangent from the C library (correctly rounded to within 1 ulp on glibc).
 @inline(__always) public func tanhActivation(_ x: Float) -> Float { tanhf(x) }
 
 /// d tanh / dx expressed through y = tanh(x).
-@inline(__always) public func tanhDerivative(output y: Float) -> Float { 1 - y * y }
+@inlinable @inline(__always) public func tanhDerivative(output y: Float) -> Float { 1 - y * y }
 
 /// Square root and logarithms for code that must not import Foundation.
 @inline(__always) public func squareRoot(_ x: Double) -> Double { x.squareRoot() }
@@ -38,7 +38,7 @@ import Darwin
 
 // Written with plain arithmetic, masks and bit casts only: generic SIMD helpers such as
 // `clamped` or `SIMD8<Int32>(_:rounding:)` compile to calls on every use, not to instructions.
-@inline(__always) public func expVector(_ x: SIMD8<Float>) -> SIMD8<Float> {
+@inlinable @inline(__always) public func expVector(_ x: SIMD8<Float>) -> SIMD8<Float> {
   let high = x.replacing(with: 88.72283, where: x .> 88.72283)
   let clamped = high.replacing(with: -87.33654, where: high .< -87.33654)
   var fx = clamped * 1.44269504088896341 + 0.5
@@ -58,11 +58,11 @@ import Darwin
   return y * scale
 }
 
-@inline(__always) public func sigmoidVector(_ x: SIMD8<Float>) -> SIMD8<Float> {
+@inlinable @inline(__always) public func sigmoidVector(_ x: SIMD8<Float>) -> SIMD8<Float> {
   1 / (1 + expVector(-x))
 }
 
-@inline(__always) public func tanhVector(_ x: SIMD8<Float>) -> SIMD8<Float> {
+@inlinable @inline(__always) public func tanhVector(_ x: SIMD8<Float>) -> SIMD8<Float> {
   let bits = unsafeBitCast(x, to: SIMD8<UInt32>.self)
   let ax = unsafeBitCast(bits & 0x7FFF_FFFF, to: SIMD8<Float>.self)
   // Large |x|: 1 - 2 / (e^{2|x|} + 1), sign restored.
@@ -80,5 +80,5 @@ import Darwin
 }
 
 /// One value through the vector functions (for tails), identical to the lane it would occupy.
-@inline(__always) public func sigmoidFast(_ x: Float) -> Float { sigmoidVector(SIMD8(repeating: x))[0] }
-@inline(__always) public func tanhFast(_ x: Float) -> Float { tanhVector(SIMD8(repeating: x))[0] }
+@inlinable @inline(__always) public func sigmoidFast(_ x: Float) -> Float { sigmoidVector(SIMD8(repeating: x))[0] }
+@inlinable @inline(__always) public func tanhFast(_ x: Float) -> Float { tanhVector(SIMD8(repeating: x))[0] }

@@ -13,10 +13,10 @@
 public typealias FloatPointer = UnsafePointer<Float>
 public typealias MutableFloatPointer = UnsafeMutablePointer<Float>
 
-@inline(__always) public func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
+@inlinable @inline(__always) public func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
   UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
 }
-@inline(__always) public func store8(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
+@inlinable @inline(__always) public func store8(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
   UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)
 }
 
@@ -176,7 +176,7 @@ public func gemmNT(m: Int, n: Int, k: Int,
 }
 
 /// Dot product with the same lane structure as `gemmNT`'s 4-wide tile.
-@inline(__always) public func dot(_ k: Int, _ x: FloatPointer, _ y: FloatPointer) -> Float {
+@inlinable @inline(__always) public func dot(_ k: Int, _ x: FloatPointer, _ y: FloatPointer) -> Float {
   var s = SIMD8<Float>()
   var p = 0
   while p + 8 <= k { s.addProduct(load8(x + p), load8(y + p)); p += 8 }

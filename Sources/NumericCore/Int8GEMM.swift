@@ -3,6 +3,8 @@
 // so the fast kernel must equal its reference bit for bit, in any order.
 // |C| <= 127 * 127 * K, which fits Int32 for K < 133,000.
 
+import CKernels
+
 /// Fast kernel: for each row, skips zero entries of A (pruned or small activations) and adds
 /// A[i,p] * B[p, :] eight lanes at a time, widening Int8 to Int32.
 public func int8GemmNN(m: Int, n: Int, k: Int,
@@ -43,7 +45,42 @@ public func int8GemmNNReference(m: Int, n: Int, k: Int,
 }
 
 /// Round to nearest, ties away from zero (C's roundf), then clamp to [-127, 127].
-@inline(__always) public func quantizeSymmetric(_ x: Float, inverseScale: Float) -> Int8 {
+@inlinable @inline(__always) public func quantizeSymmetric(_ x: Float, inverseScale: Float) -> Int8 {
   let r = (x * inverseScale).rounded(.toNearestOrAwayFromZero)
   return Int8(max(-127, min(127, r)))
+}
+
+// MARK: - The one-window integer product (h x Wh), packed for int8 dot-product instructions
+
+/// An int8 [rows, cols] matrix packed for `matvec`: groups of four rows interleaved per column,
+/// as AVX-512 VNNI's `vpdpbusd` reads them, with the column sums its unsigned offset needs.
+public struct PackedInt8Matrix: Sendable, Equatable {
+  public let rows: Int, cols: Int
+  let packed: [Int8], offset: [Int32]
+
+  /// `values` row-major [rows, cols].
+  public init(rows: Int, cols: Int, values: [Int8]) {
+    precondition(values.count == rows * cols && rows <= 1040, "PackedInt8Matrix: \(values.count) values for \(rows)x\(cols)")
+    self.rows = rows; self.cols = cols
+    var packed = [Int8](repeating: 0, count: (rows + 3) / 4 * 4 * cols)
+    var offset = [Int32](repeating: 0, count: cols)
+    values.withUnsafeBufferPointer { w in
+      packed.withUnsafeMutableBufferPointer { p in offset.withUnsafeMutableBufferPointer { o in
+        tc_int8_pack(Int32(rows), Int32(cols), w.baseAddress!, p.baseAddress!, o.baseAddress!)
+      }}
+    }
+    self.packed = packed; self.offset = offset
+  }
+
+  /// acc[j] = sum_k q[k] * W[k, j], exact, for `q` whole numbers in [-127, 127] held as floats;
+  /// written as floats. `portable: true` takes the plain C path whatever the processor (tests).
+  public func matvec(_ q: UnsafePointer<Float>, into acc: UnsafeMutablePointer<Float>, portable: Bool = false) {
+    packed.withUnsafeBufferPointer { p in offset.withUnsafeBufferPointer { o in
+      if portable { tc_int8_matvec_portable(Int32(rows), Int32(cols), q, p.baseAddress!, o.baseAddress!, acc) }
+      else { tc_int8_matvec(Int32(rows), Int32(cols), q, p.baseAddress!, o.baseAddress!, acc) }
+    }}
+  }
+
+  /// Whether `matvec` runs on AVX-512 VNNI here (else portable C), for the benchmark's report.
+  public static var usesVNNI: Bool { tc_int8_matvec_path() == 1 }
 }

@@ -4,7 +4,8 @@
 // seconds, windows/s and GFLOP/s (share of the peak) with 1 and 2 threads; single-forecast
 // latency (median, p99) for float LSTM-64 and int8 LSTM-32; batch throughput; and the peak
 // memory of training on the whole file (all 500 series).
-//   usage: tinycast-bench [train.csv] [--quick]     (the built-in demo data when no file is given)
+//   usage: tinycast-bench [train.csv] [--quick] [--latency]   (the built-in demo data when no file is given)
+//   --quick: fewer latency samples, no full-file training; --latency: only the single-forecast part
 
 import Foundation
 import NumericCore
@@ -23,6 +24,7 @@ let path: String? = {
   return args.first { !$0.hasPrefix("--") }
 }()
 let quick = CommandLine.arguments.contains("--quick")
+let latencyOnly = CommandLine.arguments.contains("--latency")
 /// Figures from bench/keras_reference.py, for ratios measured in the same run.
 let reference: [String: Any]? = {
   guard let i = CommandLine.arguments.firstIndex(of: "--reference"), i + 1 < CommandLine.arguments.count,
@@ -75,7 +77,7 @@ do {
 } catch { print("bench: \(error)"); exit(1) }
 
 // MARK: GEMM, fast against reference (the LSTM's recurrent product, B=16, H=64, G=256)
-do {
+if !latencyOnly {
   var rng = SeededGenerator(seed: 1)
   var a = Matrix(rows: 16, cols: 64), b = Matrix(rows: 64, cols: 256), c = Matrix(rows: 16, cols: 256)
   for k in 0..<a.count { a.storage[k] = rng.nextUnitFloat() }
@@ -98,7 +100,7 @@ let units = 64, steps = data.lookback
 let flopsPerWindow = 6.0 * Double(steps) * Double(1 + units) * Double(4 * units)
 print("training: LSTM-\(units), batch 32, \(data.fit.count) windows per epoch (+\(data.validation.count) validation forward)")
 var windowsPerSecond: [Int: Double] = [:]
-for threads in [1, 2] {
+for threads in (latencyOnly ? [] : [1, 2]) {
   var rng = SeededGenerator(seed: 1)
   var model = LSTMForecaster(units: units, dropout: 0.2, rng: &rng)
   var config = TrainingConfig()
@@ -112,7 +114,7 @@ for threads in [1, 2] {
   let peak = threads == 1 ? peak1 : peak2
   print("  threads \(threads): epoch \(f(s)) s, \(Int(Double(data.fit.count) / s)) windows/s, \(f(flops / s / 1e9, 1)) GFLOP/s = \(f(100 * flops / s / 1e9 / peak, 0))% of the FMA peak")
 }
-print("  2 threads vs 1: \(f(windowsPerSecond[2]! / windowsPerSecond[1]!))x; the article's Keras code here: about 18 s per epoch (3,500 windows/s)")
+if !latencyOnly { print("  2 threads vs 1: \(f(windowsPerSecond[2]! / windowsPerSecond[1]!))x; the article's Keras code here: about 18 s per epoch (3,500 windows/s)") }
 
 // MARK: Single-forecast latency (batch 1, one core: what an edge device does)
 @discardableResult
@@ -159,7 +161,7 @@ do {
 }
 
 // MARK: Peak memory of training on the whole file (all 500 series, windows as views)
-if !quick {
+if !quick && !latencyOnly {
   do {
     let all = try SalesDataset.assemble(table, stores: .all, items: .all, gaps: .error)
     let fullData = try WindowedData(dataset: all, config: WindowConfig())

@@ -352,6 +352,8 @@ func randomModel(units: Int, seed: UInt64 = 1) -> LSTMForecaster {
     var x = [Float](repeating: 0, count: 14 * windows.count)
     for (r, w) in windows.enumerated() { data.gatherInputs(w, row: r, batch: windows.count, into: &x) }
     let fast = q.forward(x: x, steps: 14, batch: windows.count)
+    // The int8 dot-product instructions (where present) and the float-FMA product agree exactly.
+    #expect(fast.map(\.bitPattern) == q.forward(x: x, steps: 14, batch: windows.count, portable: true).map(\.bitPattern))
     let H = units, G = 4 * units, B = windows.count
     for b in 0..<B {
       var h = [Float](repeating: 0, count: H), c = [Float](repeating: 0, count: H)

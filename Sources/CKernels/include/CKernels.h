@@ -1,0 +1,31 @@
+// CKernels: the few kernels that need instructions Swift cannot name (AVX-512 VNNI's int8 dot
+// products), chosen at run time by what the processor supports. Every kernel has a portable
+// path beside it that gives the same result; integer sums are exact, so the two agree bit for bit.
+#ifndef TINYCAST_CKERNELS_H
+#define TINYCAST_CKERNELS_H
+#include <stdint.h>
+
+/// acc[j] = sum_k q[k] * W[k][j], exactly, for q whole numbers in [-127, 127] held as floats (the
+/// quantized hidden state) and W an int8 [k, n] matrix packed by `tc_int8_pack`. acc is written as
+/// floats (exact: |acc| <= 127 * 127 * k < 2^24 for k <= 1040).
+///   packed: ((k + 3) / 4) * n * 4 bytes; offset: n ints (-128 * column sums, from tc_int8_pack).
+void tc_int8_matvec(int k, int n, const float *q, const int8_t *packed, const int32_t *offset, float *acc);
+
+/// Packs row-major w[k][n] for tc_int8_matvec: groups of four rows interleaved per column
+/// (packed[((g * n) + j) * 4 + r] = w[4g + r][j], zero past row k), and offset[j] = -128 * sum_k w[k][j].
+void tc_int8_pack(int k, int n, const int8_t *w, int8_t *packed, int32_t *offset);
+
+/// Which path tc_int8_matvec takes on this processor: 1 = AVX-512 VNNI, 0 = portable C.
+int tc_int8_matvec_path(void);
+
+/// The portable path itself, for tests (same results as tc_int8_matvec on any processor).
+void tc_int8_matvec_portable(int k, int n, const float *q, const int8_t *packed, const int32_t *offset, float *acc);
+
+/// One LSTM step's gate non-linearities and state update for B rows of H units, with AVX-512
+/// (16 lanes), operation for operation the arithmetic of Modeling's `lstmCellForward` and
+/// NumericCore's `expVector`, `sigmoidVector`, `tanhVector` (multiplies and adds unfused, the
+/// same constants), so every lane gives the bits the 8-lane Swift code gives. Returns 0 without
+/// touching anything when the processor lacks AVX-512; the caller then runs the Swift code.
+/// z [B, 4H] is overwritten with the activations i, f, g, o; cPrev may equal cNext.
+int tc_lstm_cell_avx512(int batch, int units, float *z, const float *cPrev, float *cNext, float *tanhC, float *hNext);
+#endif
