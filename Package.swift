@@ -20,7 +20,8 @@ let package = Package(
   ],
   targets: [
     // MARK: Core (no terminal, no Foundation in NumericCore)
-    // CKernels: int8 dot products with AVX-512 VNNI, chosen at run time, portable C otherwise.
+    // CKernels: the LSTM cell in AVX-512 and int8 dot products in AVX-512 VNNI, chosen at run
+    // time (the Swift code runs otherwise, with the same results).
     // Contraction off: the cell must be an exact transcription of the Swift arithmetic (no FMA).
     .target(name: "CKernels", cSettings: [.unsafeFlags(["-ffp-contract=off"])]),
     .target(name: "NumericCore", dependencies: ["CKernels"], swiftSettings: simdFlags),
@@ -40,7 +41,7 @@ let package = Package(
     .executableTarget(name: "tinycast-fuzz", dependencies: ["Shell"]),
     .executableTarget(
       name: "tinycast-bench",
-      dependencies: ["NumericCore", "SalesData", "Modeling", "Compression", "Evaluation", "Shell"],
+      dependencies: ["CKernels", "NumericCore", "SalesData", "Modeling", "Compression", "Evaluation", "Shell"],
       swiftSettings: simdFlags),
 
     // MARK: Test support and tests

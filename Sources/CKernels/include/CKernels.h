@@ -41,4 +41,8 @@ int tc_int8_lstm_window(int steps, int inputs, int units, const float *x, int xS
                         const float *kernelValues, const float *kernelScales, const int8_t *packed, const int32_t *offset,
                         const float *hiddenScales, const float *bias, float *qh);
 
+/// 12 independent chains of 16-lane FMAs, `iterations` rounds (the benchmark's AVX-512 peak);
+/// returns their sum, or -1 when the processor lacks AVX-512.
+float tc_fma_chains_avx512(long iterations, int seed);
+
 #endif
