@@ -10,6 +10,8 @@
 // window at a time) gives bit-identical rows. In NN and TN each element is a chain of fused
 // multiply-adds in increasing k; in NT it is a fixed 8-lane dot product.
 
+import CKernels
+
 public typealias FloatPointer = UnsafePointer<Float>
 public typealias MutableFloatPointer = UnsafeMutablePointer<Float>
 
@@ -52,9 +54,12 @@ struct Tile4x16 {
 
 /// Fast NN kernel. Rows of C are produced four at a time with 4 x 16 register tiles, so each row
 /// of B loaded from cache serves four rows of A. `accumulate: false` overwrites C.
+/// Where the processor has AVX-512 the same chains run in 16-lane registers (CKernels/gemm.c);
+/// `portable: true` keeps the Swift SIMD code (the tests check both against the reference).
 public func gemmNN(m: Int, n: Int, k: Int,
                    a: FloatPointer, lda: Int, b: FloatPointer, ldb: Int,
-                   c: MutableFloatPointer, ldc: Int, accumulate: Bool) {
+                   c: MutableFloatPointer, ldc: Int, accumulate: Bool, portable: Bool = false) {
+  if !portable, tc_gemm_nn_avx512(Int32(m), Int32(n), Int32(k), a, Int32(lda), b, Int32(ldb), c, Int32(ldc), accumulate ? 1 : 0) != 0 { return }
   if !accumulate {
     for i in 0..<m { (c + i * ldc).update(repeating: 0, count: n) }
   }
@@ -204,7 +209,8 @@ public func gemmNTReference(m: Int, n: Int, k: Int,
 /// Each element of C is a FMA chain in increasing k, as in the reference.
 public func gemmTN(m: Int, n: Int, k: Int,
                    a: FloatPointer, lda: Int, b: FloatPointer, ldb: Int,
-                   c: MutableFloatPointer, ldc: Int, accumulate: Bool) {
+                   c: MutableFloatPointer, ldc: Int, accumulate: Bool, portable: Bool = false) {
+  if !portable, tc_gemm_tn_avx512(Int32(m), Int32(n), Int32(k), a, Int32(lda), b, Int32(ldb), c, Int32(ldc), accumulate ? 1 : 0) != 0 { return }
   if !accumulate {
     for i in 0..<m { (c + i * ldc).update(repeating: 0, count: n) }
   }
@@ -265,9 +271,10 @@ public func gemmTNReference(m: Int, n: Int, k: Int,
 // MARK: - Matrix-level convenience
 
 /// `c = op(a) * op(b)` (or `+=` with `accumulate`) on `Matrix` values, dispatching to the fast
-/// kernels. `reference: true` uses the slow oracle instead.
+/// kernels. `reference: true` uses the slow oracle instead; `portable: true` the Swift SIMD
+/// kernels even where AVX-512 ones exist.
 public func gemm(_ a: Matrix, _ b: Matrix, into c: inout Matrix, transposeA: Bool = false, transposeB: Bool = false,
-                 accumulate: Bool = false, reference: Bool = false) {
+                 accumulate: Bool = false, reference: Bool = false, portable: Bool = false) {
   let m = transposeA ? a.cols : a.rows
   let k = transposeA ? a.rows : a.cols
   let kb = transposeB ? b.cols : b.rows
@@ -279,11 +286,11 @@ public func gemm(_ a: Matrix, _ b: Matrix, into c: inout Matrix, transposeA: Boo
       c.storage.withUnsafeMutableBufferPointer { cp in
         let (A, B, C) = (ap.baseAddress!, bp.baseAddress!, cp.baseAddress!)
         switch (transposeA, transposeB, reference) {
-        case (false, false, false): gemmNN(m: m, n: n, k: k, a: A, lda: a.cols, b: B, ldb: b.cols, c: C, ldc: n, accumulate: accumulate)
+        case (false, false, false): gemmNN(m: m, n: n, k: k, a: A, lda: a.cols, b: B, ldb: b.cols, c: C, ldc: n, accumulate: accumulate, portable: portable)
         case (false, false, true): gemmNNReference(m: m, n: n, k: k, a: A, lda: a.cols, b: B, ldb: b.cols, c: C, ldc: n, accumulate: accumulate)
         case (false, true, false): gemmNT(m: m, n: n, k: k, a: A, lda: a.cols, b: B, ldb: b.cols, c: C, ldc: n, accumulate: accumulate)
         case (false, true, true): gemmNTReference(m: m, n: n, k: k, a: A, lda: a.cols, b: B, ldb: b.cols, c: C, ldc: n, accumulate: accumulate)
-        case (true, false, false): gemmTN(m: m, n: n, k: k, a: A, lda: a.cols, b: B, ldb: b.cols, c: C, ldc: n, accumulate: accumulate)
+        case (true, false, false): gemmTN(m: m, n: n, k: k, a: A, lda: a.cols, b: B, ldb: b.cols, c: C, ldc: n, accumulate: accumulate, portable: portable)
         case (true, false, true): gemmTNReference(m: m, n: n, k: k, a: A, lda: a.cols, b: B, ldb: b.cols, c: C, ldc: n, accumulate: accumulate)
         case (true, true, _):
           preconditionFailure("gemm: A^T * B^T is not needed by any layer")

@@ -9,20 +9,24 @@ import NumericCore
   }
 
   /// NN and TN compute each element as the same FMA chain as the reference: bit-identical.
-  @Test(arguments: [(1, 1, 1), (3, 5, 2), (17, 33, 9), (4, 16, 64), (65, 256, 64), (16, 256, 1), (5, 7, 130)])
+  @Test(arguments: [(1, 1, 1), (3, 5, 2), (17, 33, 9), (4, 16, 64), (65, 256, 64), (16, 256, 1), (5, 7, 130),
+                    (1, 256, 64), (1, 200, 33), (6, 47, 5), (224, 256, 16)])
   func nnAndTNEqualReferenceExactly(m: Int, n: Int, k: Int) {
     var rng = SeededGenerator(seed: UInt64(m * 1000 + n * 10 + k))
     let a = random(m, k, &rng), b = random(k, n, &rng), at = a.transposed()
+    // Both fast paths: the AVX-512 kernels (where this processor has them) and the Swift SIMD ones.
     for accumulate in [false, true] {
-      let start = random(m, n, &rng)
-      var fast = start, slow = start
-      gemm(a, b, into: &fast, accumulate: accumulate)
-      gemm(a, b, into: &slow, accumulate: accumulate, reference: true)
-      #expect(fast == slow, "NN \(m)x\(n)x\(k) accumulate \(accumulate)")
-      var fastT = start, slowT = start
-      gemm(at, b, into: &fastT, transposeA: true, accumulate: accumulate)
-      gemm(at, b, into: &slowT, transposeA: true, accumulate: accumulate, reference: true)
-      #expect(fastT == slowT, "TN \(m)x\(n)x\(k) accumulate \(accumulate)")
+      for portable in [false, true] {
+        let start = random(m, n, &rng)
+        var fast = start, slow = start
+        gemm(a, b, into: &fast, accumulate: accumulate, portable: portable)
+        gemm(a, b, into: &slow, accumulate: accumulate, reference: true)
+        #expect(fast == slow, "NN \(m)x\(n)x\(k) accumulate \(accumulate) portable \(portable)")
+        var fastT = start, slowT = start
+        gemm(at, b, into: &fastT, transposeA: true, accumulate: accumulate, portable: portable)
+        gemm(at, b, into: &slowT, transposeA: true, accumulate: accumulate, reference: true)
+        #expect(fastT == slowT, "TN \(m)x\(n)x\(k) accumulate \(accumulate) portable \(portable)")
+      }
     }
   }
 

@@ -45,4 +45,10 @@ int tc_int8_lstm_window(int steps, int inputs, int units, const float *x, int xS
 /// returns their sum, or -1 when the processor lacks AVX-512.
 float tc_fma_chains_avx512(long iterations, int seed);
 
+/// NumericCore's gemmNN (C[M,N] (+)= A[M,K] B[K,N]) and gemmTN (C (+)= A[K,M]^T B[K,N]) in 16-lane
+/// AVX-512 registers, each element the same FMA chain in increasing k (the same bits). Return 0
+/// without touching anything when the processor lacks AVX-512; the Swift kernels run then.
+int tc_gemm_nn_avx512(int m, int n, int k, const float *a, int lda, const float *b, int ldb, float *c, int ldc, int accumulate);
+int tc_gemm_tn_avx512(int m, int n, int k, const float *a, int lda, const float *b, int ldb, float *c, int ldc, int accumulate);
+
 #endif

@@ -1,0 +1,92 @@
+// The NN and TN matrix products of NumericCore/GEMM.swift with 16-lane AVX-512 registers.
+// Each element of C is the same chain of fused multiply-adds in increasing k as in the Swift
+// kernels and their references, so the results are the same bits at any width (tested); only
+// the number of elements computed per instruction changes.
+#include "CKernels.h"
+
+#if defined(__x86_64__) && defined(__clang__)
+#include <immintrin.h>
+#define AVX512 __attribute__((target("avx512f")))
+
+static inline __mmask16 lanes(int n, int j) {
+  return n - j >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (n - j)) - 1);
+}
+
+/// Four rows x 32 columns (masked at the right edge) in eight registers.
+AVX512 static inline void tile4x32(int k, const float *a, int rowStride, int kStride, const float *b, int ldb,
+                                   float *c, int ldc, int n, int j) {
+  __mmask16 m0 = lanes(n, j), m1 = n - j > 16 ? lanes(n, j + 16) : 0;
+  float *c0 = c, *c1 = c + ldc, *c2 = c + 2 * ldc, *c3 = c + 3 * ldc;
+  __m512 r00 = _mm512_maskz_loadu_ps(m0, c0 + j), r01 = _mm512_maskz_loadu_ps(m1, c0 + j + 16);
+  __m512 r10 = _mm512_maskz_loadu_ps(m0, c1 + j), r11 = _mm512_maskz_loadu_ps(m1, c1 + j + 16);
+  __m512 r20 = _mm512_maskz_loadu_ps(m0, c2 + j), r21 = _mm512_maskz_loadu_ps(m1, c2 + j + 16);
+  __m512 r30 = _mm512_maskz_loadu_ps(m0, c3 + j), r31 = _mm512_maskz_loadu_ps(m1, c3 + j + 16);
+  for (int p = 0; p < k; p++) {
+    const float *bp = b + p * ldb + j, *ap = a + p * kStride;
+    __m512 b0 = _mm512_maskz_loadu_ps(m0, bp), b1 = _mm512_maskz_loadu_ps(m1, bp + 16);
+    __m512 s0 = _mm512_set1_ps(ap[0]), s1 = _mm512_set1_ps(ap[rowStride]);
+    __m512 s2 = _mm512_set1_ps(ap[2 * rowStride]), s3 = _mm512_set1_ps(ap[3 * rowStride]);
+    r00 = _mm512_fmadd_ps(s0, b0, r00); r01 = _mm512_fmadd_ps(s0, b1, r01);
+    r10 = _mm512_fmadd_ps(s1, b0, r10); r11 = _mm512_fmadd_ps(s1, b1, r11);
+    r20 = _mm512_fmadd_ps(s2, b0, r20); r21 = _mm512_fmadd_ps(s2, b1, r21);
+    r30 = _mm512_fmadd_ps(s3, b0, r30); r31 = _mm512_fmadd_ps(s3, b1, r31);
+  }
+  _mm512_mask_storeu_ps(c0 + j, m0, r00); _mm512_mask_storeu_ps(c0 + j + 16, m1, r01);
+  _mm512_mask_storeu_ps(c1 + j, m0, r10); _mm512_mask_storeu_ps(c1 + j + 16, m1, r11);
+  _mm512_mask_storeu_ps(c2 + j, m0, r20); _mm512_mask_storeu_ps(c2 + j + 16, m1, r21);
+  _mm512_mask_storeu_ps(c3 + j, m0, r30); _mm512_mask_storeu_ps(c3 + j + 16, m1, r31);
+}
+
+/// One row x up to 128 columns in eight registers: eight independent chains, what a single
+/// forecast (one row) needs to hide the multiply-add latency.
+AVX512 static inline void row128(int k, const float *a, int kStride, const float *b, int ldb, float *c, int n, int j) {
+  __mmask16 m[8];
+  __m512 r[8];
+  for (int v = 0; v < 8; v++) {
+    m[v] = n - (j + 16 * v) > 0 ? lanes(n, j + 16 * v) : 0;
+    r[v] = _mm512_maskz_loadu_ps(m[v], c + j + 16 * v);
+  }
+  for (int p = 0; p < k; p++) {
+    __m512 s = _mm512_set1_ps(a[p * kStride]);
+    const float *bp = b + p * ldb + j;
+    for (int v = 0; v < 8; v++) r[v] = _mm512_fmadd_ps(s, _mm512_maskz_loadu_ps(m[v], bp + 16 * v), r[v]);
+  }
+  for (int v = 0; v < 8; v++) _mm512_mask_storeu_ps(c + j + 16 * v, m[v], r[v]);
+}
+
+/// C[M,N] (+)= A' * B[K,N], where A'[i][p] = a[i * rowStride + p * kStride].
+AVX512 static void gemm(int m, int n, int k, const float *a, int rowStride, int kStride, const float *b, int ldb,
+                        float *c, int ldc, int accumulate) {
+  if (!accumulate)
+    for (int i = 0; i < m; i++)
+      for (int j = 0; j < n; j++) c[i * ldc + j] = 0;
+  int i = 0;
+  for (; i + 4 <= m; i += 4)
+    for (int j = 0; j < n; j += 32) tile4x32(k, a + i * rowStride, rowStride, kStride, b, ldb, c + i * ldc, ldc, n, j);
+  for (; i < m; i++)
+    for (int j = 0; j < n; j += 128) row128(k, a + i * rowStride, kStride, b, ldb, c + i * ldc, n, j);
+}
+
+static int supported(void) { return __builtin_cpu_supports("avx512f"); }
+
+int tc_gemm_nn_avx512(int m, int n, int k, const float *a, int lda, const float *b, int ldb, float *c, int ldc, int accumulate) {
+  if (!supported()) return 0;
+  gemm(m, n, k, a, lda, 1, b, ldb, c, ldc, accumulate);
+  return 1;
+}
+
+int tc_gemm_tn_avx512(int m, int n, int k, const float *a, int lda, const float *b, int ldb, float *c, int ldc, int accumulate) {
+  if (!supported()) return 0;
+  gemm(m, n, k, a, 1, lda, b, ldb, c, ldc, accumulate);
+  return 1;
+}
+#else
+int tc_gemm_nn_avx512(int m, int n, int k, const float *a, int lda, const float *b, int ldb, float *c, int ldc, int accumulate) {
+  (void)m; (void)n; (void)k; (void)a; (void)lda; (void)b; (void)ldb; (void)c; (void)ldc; (void)accumulate;
+  return 0;
+}
+int tc_gemm_tn_avx512(int m, int n, int k, const float *a, int lda, const float *b, int ldb, float *c, int ldc, int accumulate) {
+  (void)m; (void)n; (void)k; (void)a; (void)lda; (void)b; (void)ldb; (void)c; (void)ldc; (void)accumulate;
+  return 0;
+}
+#endif
