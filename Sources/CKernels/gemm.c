@@ -15,6 +15,7 @@ static inline __mmask16 lanes(int n, int j) {
 /// Four rows x 32 columns (masked at the right edge) in eight registers.
 AVX512 static inline void tile4x32(int k, const float *a, int rowStride, int kStride, const float *b, int ldb,
                                    float *c, int ldc, int n, int j) {
+  // Full tiles take all-ones masks, which the compiler keeps in mask registers.
   __mmask16 m0 = lanes(n, j), m1 = n - j > 16 ? lanes(n, j + 16) : 0;
   float *c0 = c, *c1 = c + ldc, *c2 = c + 2 * ldc, *c3 = c + 3 * ldc;
   __m512 r00 = _mm512_maskz_loadu_ps(m0, c0 + j), r01 = _mm512_maskz_loadu_ps(m1, c0 + j + 16);
@@ -40,6 +41,23 @@ AVX512 static inline void tile4x32(int k, const float *a, int rowStride, int kSt
 /// One row x up to 128 columns in eight registers: eight independent chains, what a single
 /// forecast (one row) needs to hide the multiply-add latency.
 AVX512 static inline void row128(int k, const float *a, int kStride, const float *b, int ldb, float *c, int n, int j) {
+  if (n - j >= 128) {  // the common case, without masks
+    __m512 r0 = _mm512_loadu_ps(c + j), r1 = _mm512_loadu_ps(c + j + 16), r2 = _mm512_loadu_ps(c + j + 32);
+    __m512 r3 = _mm512_loadu_ps(c + j + 48), r4 = _mm512_loadu_ps(c + j + 64), r5 = _mm512_loadu_ps(c + j + 80);
+    __m512 r6 = _mm512_loadu_ps(c + j + 96), r7 = _mm512_loadu_ps(c + j + 112);
+    for (int p = 0; p < k; p++) {
+      __m512 s = _mm512_set1_ps(a[p * kStride]);
+      const float *bp = b + p * ldb + j;
+      r0 = _mm512_fmadd_ps(s, _mm512_loadu_ps(bp), r0); r1 = _mm512_fmadd_ps(s, _mm512_loadu_ps(bp + 16), r1);
+      r2 = _mm512_fmadd_ps(s, _mm512_loadu_ps(bp + 32), r2); r3 = _mm512_fmadd_ps(s, _mm512_loadu_ps(bp + 48), r3);
+      r4 = _mm512_fmadd_ps(s, _mm512_loadu_ps(bp + 64), r4); r5 = _mm512_fmadd_ps(s, _mm512_loadu_ps(bp + 80), r5);
+      r6 = _mm512_fmadd_ps(s, _mm512_loadu_ps(bp + 96), r6); r7 = _mm512_fmadd_ps(s, _mm512_loadu_ps(bp + 112), r7);
+    }
+    _mm512_storeu_ps(c + j, r0); _mm512_storeu_ps(c + j + 16, r1); _mm512_storeu_ps(c + j + 32, r2);
+    _mm512_storeu_ps(c + j + 48, r3); _mm512_storeu_ps(c + j + 64, r4); _mm512_storeu_ps(c + j + 80, r5);
+    _mm512_storeu_ps(c + j + 96, r6); _mm512_storeu_ps(c + j + 112, r7);
+    return;
+  }
   __mmask16 m[8];
   __m512 r[8];
   for (int v = 0; v < 8; v++) {
