@@ -6,11 +6,8 @@
 
 #if defined(__x86_64__) && defined(__clang__)
 #include <immintrin.h>
+#include "lanes.h"
 #define AVX512 __attribute__((target("avx512f")))
-
-static inline __mmask16 lanes(int n, int j) {
-  return n - j >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (n - j)) - 1);
-}
 
 /// Four rows x 32 columns (masked at the right edge) in eight registers.
 AVX512 static inline void tile4x32(int k, const float *a, int rowStride, int kStride, const float *b, int ldb,

@@ -27,16 +27,18 @@ static void offset_bytes(int k, const float *q, uint8_t *bytes) {
   for (int p = 0; p < padded; p++) bytes[p] = (uint8_t)(p < k ? (int)q[p] + 128 : 128);
 }
 
+/// Column j of the product from the offset bytes, in plain C.
+static float column(int groups, int n, int j, const uint8_t *bytes, const int8_t *packed, const int32_t *offset) {
+  int32_t sum = offset[j];
+  for (int g = 0; g < groups; g++)
+    for (int r = 0; r < 4; r++) sum += (int32_t)bytes[4 * g + r] * packed[((g * n) + j) * 4 + r];
+  return (float)sum;
+}
+
 void tc_int8_matvec_portable(int k, int n, const float *q, const int8_t *packed, const int32_t *offset, float *acc) {
-  int groups = (k + 3) / 4;
   uint8_t bytes[1040 + 4];
   offset_bytes(k, q, bytes);
-  for (int j = 0; j < n; j++) {
-    int32_t sum = offset[j];
-    for (int g = 0; g < groups; g++)
-      for (int r = 0; r < 4; r++) sum += (int32_t)bytes[4 * g + r] * packed[((g * n) + j) * 4 + r];
-    acc[j] = (float)sum;
-  }
+  for (int j = 0; j < n; j++) acc[j] = column((k + 3) / 4, n, j, bytes, packed, offset);
 }
 
 #if defined(__x86_64__) && defined(__clang__)
@@ -78,12 +80,7 @@ static void matvec_vnni(int k, int n, const float *q, const int8_t *packed, cons
       a = _mm512_dpbusd_epi32(a, _mm512_set1_epi32((int)words[g]), _mm512_loadu_si512(packed + ((g * n) + j) * 4));
     _mm512_storeu_ps(acc + j, _mm512_cvtepi32_ps(a));
   }
-  for (; j < n; j++) {
-    int32_t sum = offset[j];
-    for (int g = 0; g < groups; g++)
-      for (int r = 0; r < 4; r++) sum += (int32_t)bytes[4 * g + r] * packed[((g * n) + j) * 4 + r];
-    acc[j] = (float)sum;
-  }
+  for (; j < n; j++) acc[j] = column(groups, n, j, bytes, packed, offset);
 }
 
 /// A read of the processor description the runtime filled in at start-up: cheap, and no state here.

@@ -6,6 +6,7 @@
 
 #if defined(__x86_64__) && defined(__clang__)
 #include <immintrin.h>
+#include "lanes.h"
 #include <math.h>
 #define AVX512 __attribute__((target("avx512f,avx512dq")))
 
@@ -56,7 +57,7 @@ AVX512 static inline __m512 tanh16(__m512 x) {
 
 /// Units j..j+15 of one row (lanes past H masked off: they load zeros and store nothing).
 AVX512 static inline void units16(int H, float *zr, const float *cp, float *cn, float *tcr, float *hn, int j) {
-  __mmask16 m = H - j >= 16 ? (__mmask16)0xFFFF : H - j <= 0 ? (__mmask16)0 : (__mmask16)((1u << (H - j)) - 1);
+  __mmask16 m = lanes(H, j);
   __m512 i = sigmoid16(_mm512_maskz_loadu_ps(m, zr + j));
   __m512 f = sigmoid16(_mm512_maskz_loadu_ps(m, zr + H + j));
   __m512 g = tanh16(_mm512_maskz_loadu_ps(m, zr + 2 * H + j));
@@ -96,10 +97,6 @@ AVX512VNNI static inline void quantize16(const float *h, int j, __mmask16 m, uin
   __m512i biased = _mm512_add_epi32(_mm512_cvttps_epi32(r), _mm512_set1_epi32(128));
   _mm_mask_storeu_epi8(bytes + j, m, _mm512_cvtepi32_epi8(biased));
   if (q) _mm512_mask_storeu_ps(q + j, m, r);
-}
-
-static inline __mmask16 lanes(int n, int j) {
-  return n - j >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (n - j)) - 1);
 }
 
 AVX512VNNI static void window_vnni(int T, int D, int H, const float *x, int xStride, const float *wx, const float *ks,
