@@ -80,84 +80,12 @@ AVX512 static void cell16(int batch, int H, float *z, const float *cPrev, float 
   }
 }
 
-// MARK: - One window through the integer LSTM, fused
-
-#define AVX512VNNI __attribute__((target("avx512f,avx512dq,avx512bw,avx512vl,avx512vnni")))
-
-/// Swift's `quantizeHidden` for 16 lanes: v = h * 127 clamped to [-127, 127], rounded half away
-/// from zero; stored as bytes q + 128 (what vpdpbusd reads) and, when asked, as floats.
-AVX512VNNI static inline void quantize16(const float *h, int j, __mmask16 m, uint8_t *bytes, float *q) {
-  __m512 v = mul(_mm512_maskz_loadu_ps(m, h + j), k(127.0f));
-  v = _mm512_mask_mov_ps(v, _mm512_cmp_ps_mask(v, k(127.0f), _CMP_GT_OQ), k(127.0f));
-  v = _mm512_mask_mov_ps(v, _mm512_cmp_ps_mask(v, k(-127.0f), _CMP_LT_OQ), k(-127.0f));
-  __m512 t = _mm512_roundscale_ps(v, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
-  __m512 d = sub(v, t);
-  __m512 r = _mm512_mask_mov_ps(t, _mm512_cmp_ps_mask(d, k(0.5f), _CMP_GE_OQ), add(t, k(1.0f)));
-  r = _mm512_mask_mov_ps(r, _mm512_cmp_ps_mask(d, k(-0.5f), _CMP_LE_OQ), sub(t, k(1.0f)));
-  __m512i biased = _mm512_add_epi32(_mm512_cvttps_epi32(r), _mm512_set1_epi32(128));
-  _mm_mask_storeu_epi8(bytes + j, m, _mm512_cvtepi32_epi8(biased));
-  if (q) _mm512_mask_storeu_ps(q + j, m, r);
-}
-
-AVX512VNNI static void window_vnni(int T, int D, int H, const float *x, int xStride, const float *wx, const float *ks,
-                                   const int8_t *packed, const int32_t *offset, const float *hs, const float *bias, float *qh) {
-  const int G = 4 * H, groups = (H + 3) / 4;
-  float z[G], c[H], h[H], tanhC[H], qx[D];
-  uint8_t bytes[groups * 4];
-  const uint32_t *words = (const uint32_t *)(const void *)bytes;
-  for (int u = 0; u < H; u++) { c[u] = 0; h[u] = 0; }
-  for (int p = 0; p < groups * 4; p++) bytes[p] = 128;  // q = 0, and the padding rows
-  for (int t = 0; t < T; t++) {
-    // Dynamic symmetric quantization of this step's inputs (Swift: max, m / 127, 1 / scale).
-    const float *xt = x + t * xStride;
-    float m = 0;
-    for (int d = 0; d < D; d++) { float a = fabsf(xt[d]); m = a > m ? a : m; }
-    float scale = m > 0 ? m / 127 : 1, inverse = 1 / scale;
-    for (int d = 0; d < D; d++) {
-      float r = roundf(xt[d] * inverse);
-      qx[d] = r > 127 ? 127 : r < -127 ? -127 : r;
-    }
-    __m512 xs = k(scale);
-    for (int j = 0; j < G; j += 16) {
-      __mmask16 mj = lanes(G, j);
-      // acc_x: a sum of integer products below 2^24, exact in any order.
-      __m512 accX = _mm512_setzero_ps();
-      for (int d = 0; d < D; d++) accX = add(accX, mul(k(qx[d]), _mm512_maskz_loadu_ps(mj, wx + d * G + j)));
-      __m512i accH = _mm512_maskz_loadu_epi32(mj, offset + j);
-      for (int g = 0; g < groups; g++)
-        accH = _mm512_dpbusd_epi32(accH, _mm512_set1_epi32((int)words[g]), _mm512_maskz_loadu_epi32(mj, packed + ((g * G) + j) * 4));
-      __m512 zj = add(add(_mm512_maskz_loadu_ps(mj, bias + j), mul(mul(xs, _mm512_maskz_loadu_ps(mj, ks + j)), accX)),
-                      mul(_mm512_maskz_loadu_ps(mj, hs + j), _mm512_cvtepi32_ps(accH)));
-      _mm512_mask_storeu_ps(z + j, mj, zj);
-    }
-    for (int j = 0; j < H; j += 16) units16(H, z, c, c, tanhC, h, j);
-    for (int j = 0; j < H; j += 16) quantize16(h, j, lanes(H, j), bytes, t == T - 1 ? qh : 0);
-  }
-  if (T == 0) for (int u = 0; u < H; u++) qh[u] = 0;
-}
-
-int tc_int8_lstm_window(int steps, int inputs, int units, const float *x, int xStride,
-                        const float *kernelValues, const float *kernelScales, const int8_t *packed, const int32_t *offset,
-                        const float *hiddenScales, const float *bias, float *qh) {
-  if (units > 1040 || inputs > 1040 || !__builtin_cpu_supports("avx512f") || !__builtin_cpu_supports("avx512dq")
-      || !__builtin_cpu_supports("avx512bw") || !__builtin_cpu_supports("avx512vl") || !__builtin_cpu_supports("avx512vnni")) return 0;
-  window_vnni(steps, inputs, units, x, xStride, kernelValues, kernelScales, packed, offset, hiddenScales, bias, qh);
-  return 1;
-}
-
 int tc_lstm_cell_avx512(int batch, int units, float *z, const float *cPrev, float *cNext, float *tanhC, float *hNext) {
   if (!__builtin_cpu_supports("avx512f") || !__builtin_cpu_supports("avx512dq")) return 0;
   cell16(batch, units, z, cPrev, cNext, tanhC, hNext);
   return 1;
 }
 #else
-int tc_int8_lstm_window(int steps, int inputs, int units, const float *x, int xStride,
-                        const float *kernelValues, const float *kernelScales, const int8_t *packed, const int32_t *offset,
-                        const float *hiddenScales, const float *bias, float *qh) {
-  (void)steps; (void)inputs; (void)units; (void)x; (void)xStride; (void)kernelValues; (void)kernelScales;
-  (void)packed; (void)offset; (void)hiddenScales; (void)bias; (void)qh;
-  return 0;
-}
 int tc_lstm_cell_avx512(int batch, int units, float *z, const float *cPrev, float *cNext, float *tanhC, float *hNext) {
   (void)batch; (void)units; (void)z; (void)cPrev; (void)cNext; (void)tanhC; (void)hNext;
   return 0;

@@ -9,7 +9,6 @@
 // Rounding is to nearest with ties away from zero (C's roundf) everywhere. Zero maps to zero in
 // every scheme, so a pruned weight stays pruned after quantization.
 
-import CKernels
 import NumericCore
 import Modeling
 
@@ -211,7 +210,6 @@ public struct QuantizedLSTM: Sendable, Equatable {
     precondition(B <= s.capacity, "QuantizedLSTM: batch \(B) exceeds scratch capacity \(s.capacity)")
     let D = inputSize, H = units, G = 4 * H
     let useVNNI = !portable && PackedInt8Matrix.usesVNNI
-    if useVNNI && forwardFused(x: x, steps: T, batch: B, scratch: &s) { return }
     x.withUnsafeBufferPointer { xb in
     kernelValues.withUnsafeBufferPointer { wx in recurrentValues.withUnsafeBufferPointer { wh in
     bias.withUnsafeBufferPointer { bias in kernelScales.withUnsafeBufferPointer { ks in hiddenScales.withUnsafeBufferPointer { hs in
@@ -262,31 +260,6 @@ public struct QuantizedLSTM: Sendable, Equatable {
         for b in 0..<B { s.y[b] = denseBias + outScale * dot(H, qh + b * H, wd.baseAddress!) }
       }
     }}}}}}}}}}}}}}}
-  }
-}
-
-extension QuantizedLSTM {
-  /// Each window through the fused C kernel (`tc_int8_lstm_window`: AVX-512 VNNI, every step in
-  /// one call, the same arithmetic as `forward`, so the same bits); false when it is unavailable.
-  func forwardFused(x: [Float], steps T: Int, batch B: Int, scratch s: inout Scratch) -> Bool {
-    let D = inputSize, H = units
-    let outScale = denseScale / 127
-    return x.withUnsafeBufferPointer { xb in
-      kernelValues.withUnsafeBufferPointer { wx in kernelScales.withUnsafeBufferPointer { ks in
-      hiddenScales.withUnsafeBufferPointer { hs in bias.withUnsafeBufferPointer { bias in
-      denseValues.withUnsafeBufferPointer { wd in s.qh.withUnsafeMutableBufferPointer { qh in
-        recurrentPacked.withPacked { packed, offset in
-          for b in 0..<B {
-            let ran = tc_int8_lstm_window(Int32(T), Int32(D), Int32(H), xb.baseAddress! + b * D, Int32(B * D),
-                                          wx.baseAddress!, ks.baseAddress!, packed, offset, hs.baseAddress!, bias.baseAddress!,
-                                          qh.baseAddress! + b * H)
-            if ran == 0 { return false }
-            s.y[b] = denseBias + outScale * dot(H, qh.baseAddress! + b * H, wd.baseAddress!)
-          }
-          return true
-        }
-      }}}}}}
-    }
   }
 }
 

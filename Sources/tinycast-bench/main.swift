@@ -62,24 +62,6 @@ func fmaPeak(threads: Int) -> Double {
 }
 let peak1 = fmaPeak(threads: 1), peak2 = fmaPeak(threads: 2)
 print("FMA peak (AVX2, measured): \(f(peak1, 1)) GFLOP/s on 1 core, \(f(peak2, 1)) GFLOP/s on 2")
-// The matrix products are AVX2 (8 lanes), so that is the peak they are measured against; the
-// LSTM cell and the int8 products use AVX-512 where present, whose own peak is shown too.
-do {
-  let iterations = 50_000_000
-  if tc_fma_chains_avx512(1_000, 0) >= 0 {
-    var rates: [Double] = []
-    for threads in [1, 2] {
-      let start = clock.now
-      Parallel.forEach(threads, threads: threads) { t in
-        if tc_fma_chains_avx512(iterations, Int32(t)) == .infinity { print("") }
-      }
-      rates.append(Double(threads) * Double(iterations) * 12 * 32 / seconds(clock.now - start) / 1e9)
-    }
-    print("FMA peak (AVX-512, measured): \(f(rates[0], 1)) GFLOP/s on 1 core, \(f(rates[1], 1)) GFLOP/s on 2; AVX-512 cell: yes, VNNI int8 products: \(PackedInt8Matrix.usesVNNI ? "yes" : "no")")
-  } else {
-    print("no AVX-512 here: the LSTM cell and the int8 products run the portable Swift code (same results)")
-  }
-}
 let table: SalesTable
 var t0 = clock.now
 if let path, FileManager.default.fileExists(atPath: path) {
@@ -141,7 +123,7 @@ func latency(_ label: String, _ body: () -> Float) -> Double {
   for _ in 0..<200 { _ = body() }
   var samples: [Double] = []
   var sink: Float = 0
-  for _ in 0..<(quick ? 2_000 : getenv("PERF_INT8") != nil ? 2_000_000 : 20_000) {
+  for _ in 0..<(quick ? 2_000 : 20_000) {
     let start = clock.now
     sink += body()
     samples.append(seconds(clock.now - start) * 1e6)
@@ -157,11 +139,11 @@ do {
   let float64 = LSTMForecaster(units: 64, dropout: 0.2, rng: &rng)
   var scratch = LSTMScratch(capacity: 1, steps: data.lookback, inputSize: 1, units: 64)
   let window = data.test[100]
-  if getenv("PERF_INT8") == nil { measured["float32 LSTM-64"] = latency("float32 LSTM-64") {
+  measured["float32 LSTM-64"] = latency("float32 LSTM-64") {
     data.gatherInputs(window, row: 0, batch: 1, into: &scratch.x)
     float64.forward(batch: 1, scratch: &scratch)
     return scratch.y[0]
-  } }
+  }
   let int32 = QuantizedLSTM(LSTMForecaster(units: 32, dropout: 0.2, rng: &rng))
   var qscratch = QuantizedLSTM.Scratch(capacity: 1, inputSize: 1, units: 32)
   var x = [Float](repeating: 0, count: data.lookback)
@@ -208,5 +190,26 @@ if let r = reference, let kerasEpoch = r["keras_epoch_s"] as? Double, let tflite
   }
   if let rss = r["keras_peak_rss_mb"] as? Double, let ours = measured["rss"] {
     print("  peak memory: Keras \(Int(rss)) MB training 50 series, Tinycast \(Int(ours)) MB training all 500: \(f(rss / ours, 1))x less")
+  }
+}
+
+// MARK: AVX-512 FMA peak, measured last: seconds of 512-bit FMAs on both cores lower the clock
+// for a while, which would slow whatever ran next (a single forecast by 40%, measured).
+// Most of the multiply-adds are AVX2 (8 lanes), so the shares above are of the AVX2 peak; the
+// LSTM cell, the NN/TN products and the int8 products use AVX-512 where present.
+do {
+  let iterations = 50_000_000
+  if tc_fma_chains_avx512(1_000, 0) >= 0 {
+    var rates: [Double] = []
+    for threads in [1, 2] {
+      let start = clock.now
+      Parallel.forEach(threads, threads: threads) { t in
+        if tc_fma_chains_avx512(iterations, Int32(t)) == .infinity { print("") }
+      }
+      rates.append(Double(threads) * Double(iterations) * 12 * 32 / seconds(clock.now - start) / 1e9)
+    }
+    print("FMA peak (AVX-512, measured): \(f(rates[0], 1)) GFLOP/s on 1 core, \(f(rates[1], 1)) GFLOP/s on 2; AVX-512 cell: yes, VNNI int8 products: \(PackedInt8Matrix.usesVNNI ? "yes" : "no")")
+  } else {
+    print("no AVX-512 here: the LSTM cell and the int8 products run the portable Swift code (same results)")
   }
 }

@@ -29,18 +29,6 @@ void tc_int8_matvec_portable(int k, int n, const float *q, const int8_t *packed,
 /// z [B, 4H] is overwritten with the activations i, f, g, o; cPrev may equal cNext.
 int tc_lstm_cell_avx512(int batch, int units, float *z, const float *cPrev, float *cNext, float *tanhC, float *hNext);
 
-/// One window through the integer LSTM (QuantizedLSTM in Compression), every step fused, with
-/// AVX-512 VNNI: per step, the input quantized symmetric per step (s_x = max|x_t| / 127), the
-/// input and recurrent int8 products (exact), z = (b + (s_x * s_Wx) * acc_x) + (s_Wh / 127) * acc_h,
-/// the cell of `tc_lstm_cell_avx512`, and h quantized with scale 1/127 (round half away from
-/// zero). The arithmetic is the Swift integer path's, so the results are its bits (tested).
-///   x: step t's D inputs at x + t * xStride; kernelValues [D, 4H] (int8 values as floats);
-///   packed/offset: the recurrent kernel from tc_int8_pack; qh: out, the final quantized h [H].
-/// Returns 0 without doing anything when the processor lacks AVX-512 VNNI or H > 1040.
-int tc_int8_lstm_window(int steps, int inputs, int units, const float *x, int xStride,
-                        const float *kernelValues, const float *kernelScales, const int8_t *packed, const int32_t *offset,
-                        const float *hiddenScales, const float *bias, float *qh);
-
 /// 12 independent chains of 16-lane FMAs, `iterations` rounds (the benchmark's AVX-512 peak);
 /// returns their sum, or -1 when the processor lacks AVX-512.
 float tc_fma_chains_avx512(long iterations, int seed);
