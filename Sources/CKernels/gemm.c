@@ -105,3 +105,55 @@ int tc_gemm_tn_avx512(int m, int n, int k, const float *a, int lda, const float 
   return 0;
 }
 #endif
+
+// MARK: - NT with B given transposed
+
+#if defined(__x86_64__) && defined(__clang__)
+/// Rows i0 and i0 + 1 (or i0 alone when `two` is 0) x 16 columns from j: NumericCore's gemmNT
+/// arithmetic, lane for lane. Each element is eight partial sums (over p = l, l + 8, ... for
+/// lanes l of Swift's SIMD8), added lane 0 to 7 as `SIMD8.sum()` does, then the tail p >= k8 as
+/// one FMA chain. With B transposed, the 16 lanes here are 16 columns, each with its own eight
+/// partial sums in eight registers.
+AVX512 static inline void nt2x16(int k, const float *a, int lda, const float *bt, int ldbt, float *c, int ldc,
+                                 int n, int j, int two, int accumulate) {
+  __mmask16 m = lanes(n, j);
+  const float *a0 = a, *a1 = a + (two ? lda : 0);
+  __m512 s0[8], s1[8];
+  for (int l = 0; l < 8; l++) { s0[l] = _mm512_setzero_ps(); s1[l] = _mm512_setzero_ps(); }
+  int k8 = k / 8 * 8, p = 0;
+  for (; p < k8; p += 8)
+    for (int l = 0; l < 8; l++) {
+      __m512 b = _mm512_maskz_loadu_ps(m, bt + (p + l) * ldbt + j);
+      s0[l] = _mm512_fmadd_ps(_mm512_set1_ps(a0[p + l]), b, s0[l]);
+      s1[l] = _mm512_fmadd_ps(_mm512_set1_ps(a1[p + l]), b, s1[l]);
+    }
+  __m512 d0 = s0[0], d1 = s1[0];
+  for (int l = 1; l < 8; l++) { d0 = _mm512_add_ps(d0, s0[l]); d1 = _mm512_add_ps(d1, s1[l]); }
+  for (; p < k; p++) {
+    __m512 b = _mm512_maskz_loadu_ps(m, bt + p * ldbt + j);
+    d0 = _mm512_fmadd_ps(_mm512_set1_ps(a0[p]), b, d0);
+    d1 = _mm512_fmadd_ps(_mm512_set1_ps(a1[p]), b, d1);
+  }
+  if (accumulate) {
+    d0 = _mm512_add_ps(_mm512_maskz_loadu_ps(m, c + j), d0);
+    if (two) d1 = _mm512_add_ps(_mm512_maskz_loadu_ps(m, c + ldc + j), d1);
+  }
+  _mm512_mask_storeu_ps(c + j, m, d0);
+  if (two) _mm512_mask_storeu_ps(c + ldc + j, m, d1);
+}
+
+int tc_gemm_nt_transposed_avx512(int m, int n, int k, const float *a, int lda, const float *bt, int ldbt,
+                                 float *c, int ldc, int accumulate) {
+  if (!supported()) return 0;
+  for (int i = 0; i < m; i += 2)
+    for (int j = 0; j < n; j += 16)
+      nt2x16(k, a + i * lda, lda, bt, ldbt, c + i * ldc, ldc, n, j, i + 1 < m, accumulate);
+  return 1;
+}
+#else
+int tc_gemm_nt_transposed_avx512(int m, int n, int k, const float *a, int lda, const float *bt, int ldbt,
+                                 float *c, int ldc, int accumulate) {
+  (void)m; (void)n; (void)k; (void)a; (void)lda; (void)bt; (void)ldbt; (void)c; (void)ldc; (void)accumulate;
+  return 0;
+}
+#endif

@@ -55,6 +55,7 @@ public struct LSTMScratch: Sendable {
   public var dz: [Float]      // [T*B, G]   dLoss/d(pre-activation)
   public var dh: [Float]      // [B, H]
   public var dc: [Float]      // [B, H]
+  public var whT: [Float]     // [G, H]     the recurrent kernel transposed (AVX-512 backward)
 
   public init(capacity: Int, steps: Int, inputSize: Int, units: Int) {
     self.capacity = capacity; self.steps = steps; self.inputSize = inputSize; self.units = units
@@ -72,6 +73,7 @@ public struct LSTMScratch: Sendable {
     dz = .init(repeating: 0, count: steps * capacity * g)
     dh = .init(repeating: 0, count: capacity * units)
     dc = .init(repeating: 0, count: capacity * units)
+    whT = .init(repeating: 0, count: g * units)
   }
 }
 
@@ -132,13 +134,20 @@ extension LSTMForecaster {
           for b in 0..<B { gbd[0] += p.dy[b] }
           for b in 0..<B { for j in 0..<H { p.dh[b * H + j] = p.dy[b] * wd[j] * p.mask[b * H + j] } }
           p.dc.update(repeating: 0, count: B * H)
+          // With AVX-512, dh = dz Wh^T reads Wh transposed, so 16 units share each load.
+          let transposed = gemmNTTransposedAvailable
+          if transposed {
+            for r in 0..<H { for q in 0..<G { p.whT[q * H + r] = wh[r * G + q] } }
+          }
           // Through time, last step first.
           for t in stride(from: T - 1, through: 0, by: -1) {
             let acts = p.gates + t * B * G, dz = p.dz + t * B * G
             lstmCellBackward(batch: B, units: H, acts: acts, cPrev: p.c + t * B * H, tanhC: p.tanhC + t * B * H,
                              dh: p.dh, dc: p.dc, dz: dz)
             // dh_{t-1} = dz_t Wh^T   [B, H]
-            if t > 0 { gemmNT(m: B, n: H, k: G, a: dz, lda: G, b: wh, ldb: G, c: p.dh, ldc: H, accumulate: false) }
+            if t > 0 && !(transposed && gemmNTTransposed(m: B, n: H, k: G, a: dz, lda: G, bt: p.whT, ldbt: H, c: p.dh, ldc: H, accumulate: false)) {
+              gemmNT(m: B, n: H, k: G, a: dz, lda: G, b: wh, ldb: G, c: p.dh, ldc: H, accumulate: false)
+            }
           }
           // Weight gradients for all steps in one product each:
           // dWh += H_{0..T-1}^T dZ  [H, G],  dWx += X^T dZ  [D, G],  db += column sums of dZ.
@@ -217,7 +226,7 @@ func lstmCellBackward(batch B: Int, units H: Int, acts: FloatPointer, cPrev: Flo
 // MARK: - Pointer access
 
 struct ScratchPointers {
-  let x, gates, c, h, tanhC, mask, last, y, dy, dz, dh, dc: MutableFloatPointer
+  let x, gates, c, h, tanhC, mask, last, y, dy, dz, dh, dc, whT: MutableFloatPointer
 }
 
 /// Runs `body` with stable pointers to every scratch buffer.
@@ -235,9 +244,10 @@ func withScratchPointers<R>(_ s: inout LSTMScratch, _ body: (ScratchPointers) ->
   s.dz.withUnsafeMutableBufferPointer { dz in
   s.dh.withUnsafeMutableBufferPointer { dh in
   s.dc.withUnsafeMutableBufferPointer { dc in
+  s.whT.withUnsafeMutableBufferPointer { whT in
     body(ScratchPointers(x: x.baseAddress!, gates: gates.baseAddress!, c: c.baseAddress!, h: h.baseAddress!,
                          tanhC: tanhC.baseAddress!, mask: mask.baseAddress!, last: last.baseAddress!,
                          y: y.baseAddress!, dy: dy.baseAddress!, dz: dz.baseAddress!, dh: dh.baseAddress!,
-                         dc: dc.baseAddress!))
-  }}}}}}}}}}}}
+                         dc: dc.baseAddress!, whT: whT.baseAddress!))
+  }}}}}}}}}}}}}
 }

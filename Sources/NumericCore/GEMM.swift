@@ -180,6 +180,20 @@ public func gemmNT(m: Int, n: Int, k: Int,
   }
 }
 
+/// `gemmNT` with B supplied transposed (`bt` = B^T, [K, N], row stride `ldbt`), for processors
+/// with AVX-512, where 16 columns then share each load: the same arithmetic, so the same bits as
+/// `gemmNT` (tested). Returns false, touching nothing, where AVX-512 is missing.
+public func gemmNTTransposed(m: Int, n: Int, k: Int, a: FloatPointer, lda: Int, bt: FloatPointer, ldbt: Int,
+                             c: MutableFloatPointer, ldc: Int, accumulate: Bool) -> Bool {
+  tc_gemm_nt_transposed_avx512(Int32(m), Int32(n), Int32(k), a, Int32(lda), bt, Int32(ldbt), c, Int32(ldc), accumulate ? 1 : 0) != 0
+}
+
+/// Whether `gemmNTTransposed` runs here (the processor has AVX-512).
+public var gemmNTTransposedAvailable: Bool {
+  var c: Float = 0, a: Float = 0
+  return gemmNTTransposed(m: 0, n: 0, k: 0, a: &a, lda: 0, bt: &a, ldbt: 0, c: &c, ldc: 0, accumulate: false)
+}
+
 /// Dot product with the same lane structure as `gemmNT`'s 4-wide tile.
 @inlinable @inline(__always) public func dot(_ k: Int, _ x: FloatPointer, _ y: FloatPointer) -> Float {
   var s = SIMD8<Float>()
