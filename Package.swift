@@ -20,8 +20,8 @@ let package = Package(
   ],
   targets: [
     // MARK: Core (no terminal, no Foundation in NumericCore)
-    // CKernels: the LSTM cell in AVX-512 and int8 dot products in AVX-512 VNNI, chosen at run
-    // time (the Swift code runs otherwise, with the same results).
+    // CKernels: the LSTM cell and the matrix products in AVX-512, int8 dot products in VNNI,
+    // chosen at run time (the Swift code runs otherwise, with the same results).
     // Contraction off: the cell must be an exact transcription of the Swift arithmetic (no FMA).
     .target(name: "CKernels", cSettings: [.unsafeFlags(["-ffp-contract=off"])]),
     .target(name: "NumericCore", dependencies: ["CKernels"], swiftSettings: simdFlags),

@@ -1,7 +1,8 @@
-// The NN and TN matrix products of NumericCore/GEMM.swift with 16-lane AVX-512 registers.
-// Each element of C is the same chain of fused multiply-adds in increasing k as in the Swift
-// kernels and their references, so the results are the same bits at any width (tested); only
-// the number of elements computed per instruction changes.
+// The matrix products of NumericCore/GEMM.swift with 16-lane AVX-512 registers: NN and TN
+// (each element of C the same chain of fused multiply-adds in increasing k as in the Swift
+// kernels and their references), and NT with B given transposed (gemmNT's eight partial sums per
+// element). The results are the same bits at any width (tested); only the number of elements
+// computed per instruction changes.
 #include "CKernels.h"
 
 #if defined(__x86_64__) && defined(__clang__)
@@ -82,33 +83,22 @@ AVX512 static void gemm(int m, int n, int k, const float *a, int rowStride, int 
     for (int j = 0; j < n; j += 128) row128(k, a + i * rowStride, kStride, b, ldb, c + i * ldc, n, j);
 }
 
-static int supported(void) { return __builtin_cpu_supports("avx512f"); }
+int tc_avx512(void) { return __builtin_cpu_supports("avx512f"); }
 
 int tc_gemm_nn_avx512(int m, int n, int k, const float *a, int lda, const float *b, int ldb, float *c, int ldc, int accumulate) {
-  if (!supported()) return 0;
+  if (!tc_avx512()) return 0;
   gemm(m, n, k, a, lda, 1, b, ldb, c, ldc, accumulate);
   return 1;
 }
 
 int tc_gemm_tn_avx512(int m, int n, int k, const float *a, int lda, const float *b, int ldb, float *c, int ldc, int accumulate) {
-  if (!supported()) return 0;
+  if (!tc_avx512()) return 0;
   gemm(m, n, k, a, 1, lda, b, ldb, c, ldc, accumulate);
   return 1;
 }
-#else
-int tc_gemm_nn_avx512(int m, int n, int k, const float *a, int lda, const float *b, int ldb, float *c, int ldc, int accumulate) {
-  (void)m; (void)n; (void)k; (void)a; (void)lda; (void)b; (void)ldb; (void)c; (void)ldc; (void)accumulate;
-  return 0;
-}
-int tc_gemm_tn_avx512(int m, int n, int k, const float *a, int lda, const float *b, int ldb, float *c, int ldc, int accumulate) {
-  (void)m; (void)n; (void)k; (void)a; (void)lda; (void)b; (void)ldb; (void)c; (void)ldc; (void)accumulate;
-  return 0;
-}
-#endif
 
 // MARK: - NT with B given transposed
 
-#if defined(__x86_64__) && defined(__clang__)
 /// Rows i0 and i0 + 1 (or i0 alone when `two` is 0) x 16 columns from j: NumericCore's gemmNT
 /// arithmetic, lane for lane. Each element is eight partial sums (over p = l, l + 8, ... for
 /// lanes l of Swift's SIMD8), added lane 0 to 7 as `SIMD8.sum()` does, then the tail p >= k8 as
@@ -144,13 +134,22 @@ AVX512 static inline void nt2x16(int k, const float *a, int lda, const float *bt
 
 int tc_gemm_nt_transposed_avx512(int m, int n, int k, const float *a, int lda, const float *bt, int ldbt,
                                  float *c, int ldc, int accumulate) {
-  if (!supported()) return 0;
+  if (!tc_avx512()) return 0;
   for (int i = 0; i < m; i += 2)
     for (int j = 0; j < n; j += 16)
       nt2x16(k, a + i * lda, lda, bt, ldbt, c + i * ldc, ldc, n, j, i + 1 < m, accumulate);
   return 1;
 }
 #else
+int tc_avx512(void) { return 0; }
+int tc_gemm_nn_avx512(int m, int n, int k, const float *a, int lda, const float *b, int ldb, float *c, int ldc, int accumulate) {
+  (void)m; (void)n; (void)k; (void)a; (void)lda; (void)b; (void)ldb; (void)c; (void)ldc; (void)accumulate;
+  return 0;
+}
+int tc_gemm_tn_avx512(int m, int n, int k, const float *a, int lda, const float *b, int ldb, float *c, int ldc, int accumulate) {
+  (void)m; (void)n; (void)k; (void)a; (void)lda; (void)b; (void)ldb; (void)c; (void)ldc; (void)accumulate;
+  return 0;
+}
 int tc_gemm_nt_transposed_avx512(int m, int n, int k, const float *a, int lda, const float *bt, int ldbt,
                                  float *c, int ldc, int accumulate) {
   (void)m; (void)n; (void)k; (void)a; (void)lda; (void)bt; (void)ldbt; (void)c; (void)ldc; (void)accumulate;

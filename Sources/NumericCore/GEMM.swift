@@ -188,11 +188,9 @@ public func gemmNTTransposed(m: Int, n: Int, k: Int, a: FloatPointer, lda: Int, 
   tc_gemm_nt_transposed_avx512(Int32(m), Int32(n), Int32(k), a, Int32(lda), bt, Int32(ldbt), c, Int32(ldc), accumulate ? 1 : 0) != 0
 }
 
-/// Whether `gemmNTTransposed` runs here (the processor has AVX-512).
-public var gemmNTTransposedAvailable: Bool {
-  var c: Float = 0, a: Float = 0
-  return gemmNTTransposed(m: 0, n: 0, k: 0, a: &a, lda: 0, bt: &a, ldbt: 0, c: &c, ldc: 0, accumulate: false)
-}
+/// Whether this processor has AVX-512, so that `gemmNTTransposed` (and the other CKernels
+/// float kernels) run.
+public var gemmNTTransposedAvailable: Bool { tc_avx512() != 0 }
 
 /// Dot product with the same lane structure as `gemmNT`'s 4-wide tile.
 @inlinable @inline(__always) public func dot(_ k: Int, _ x: FloatPointer, _ y: FloatPointer) -> Float {

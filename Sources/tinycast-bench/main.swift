@@ -196,7 +196,7 @@ if let r = reference, let kerasEpoch = r["keras_epoch_s"] as? Double, let tflite
 // MARK: AVX-512 FMA peak, measured last: seconds of 512-bit FMAs on both cores lower the clock
 // for a while, which would slow whatever ran next (a single forecast by 40%, measured).
 // Most of the multiply-adds are AVX2 (8 lanes), so the shares above are of the AVX2 peak; the
-// LSTM cell, the NN/TN products and the int8 products use AVX-512 where present.
+// LSTM cell, the matrix products and the int8 products use AVX-512 where present.
 do {
   let iterations = 50_000_000
   if tc_fma_chains_avx512(1_000, 0) >= 0 {
@@ -210,6 +210,6 @@ do {
     }
     print("FMA peak (AVX-512, measured): \(f(rates[0], 1)) GFLOP/s on 1 core, \(f(rates[1], 1)) GFLOP/s on 2; AVX-512 cell: yes, VNNI int8 products: \(PackedInt8Matrix.usesVNNI ? "yes" : "no")")
   } else {
-    print("no AVX-512 here: the LSTM cell and the int8 products run the portable Swift code (same results)")
+    print("no AVX-512 here: the cell and the products run the portable Swift code (same results)")
   }
 }

@@ -1,6 +1,6 @@
-// CKernels: the few kernels that need instructions Swift cannot name (AVX-512 VNNI's int8 dot
-// products), chosen at run time by what the processor supports. Every kernel has a portable
-// path beside it that gives the same result; integer sums are exact, so the two agree bit for bit.
+// CKernels: the kernels that use instructions Swift cannot name (16-lane AVX-512, VNNI's int8
+// dot products), chosen at run time by what the processor supports. Each has a portable Swift or
+// C path beside it doing the same arithmetic, so the results agree bit for bit (tested).
 #ifndef TINYCAST_CKERNELS_H
 #define TINYCAST_CKERNELS_H
 #include <stdint.h>
@@ -38,6 +38,9 @@ int tc_gemm_nt_transposed_avx512(int m, int n, int k, const float *a, int lda, c
 /// 12 independent chains of 16-lane FMAs, `iterations` rounds (the benchmark's AVX-512 peak);
 /// returns their sum, or -1 when the processor lacks AVX-512.
 float tc_fma_chains_avx512(long iterations, int seed);
+
+/// 1 when the processor has AVX-512 (the float kernels below run), else 0.
+int tc_avx512(void);
 
 /// NumericCore's gemmNN (C[M,N] (+)= A[M,K] B[K,N]) and gemmTN (C (+)= A[K,M]^T B[K,N]) in 16-lane
 /// AVX-512 registers, each element the same FMA chain in increasing k (the same bits). Return 0
