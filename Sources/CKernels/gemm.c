@@ -1,8 +1,7 @@
-// The matrix products of NumericCore/GEMM.swift with 16-lane AVX-512 registers: NN and TN
-// (each element of C the same chain of fused multiply-adds in increasing k as in the Swift
-// kernels and their references), and NT with B given transposed (gemmNT's eight partial sums per
-// element). The results are the same bits at any width (tested); only the number of elements
-// computed per instruction changes.
+// The matrix products of NumericCore/GEMM.swift with 16-lane AVX-512 registers: NN and TN, each
+// element of C the same chain of fused multiply-adds in increasing k as in the Swift kernels and
+// their references (NT runs as NN on B transposed). The results are the same bits at any width
+// (tested); only the number of elements computed per instruction changes.
 #include "CKernels.h"
 
 #if defined(__x86_64__) && defined(__clang__)
@@ -34,6 +33,31 @@ AVX512 static inline void tile4x32(int k, const float *a, int rowStride, int kSt
   _mm512_mask_storeu_ps(c1 + j, m0, r10); _mm512_mask_storeu_ps(c1 + j + 16, m1, r11);
   _mm512_mask_storeu_ps(c2 + j, m0, r20); _mm512_mask_storeu_ps(c2 + j + 16, m1, r21);
   _mm512_mask_storeu_ps(c3 + j, m0, r30); _mm512_mask_storeu_ps(c3 + j + 16, m1, r31);
+}
+
+/// Eight rows x 32 columns in sixteen registers: sixteen independent chains keep both FMA units
+/// busy through their latency, and each load of B serves eight rows.
+AVX512 static inline void tile8x32(int k, const float *a, int rowStride, int kStride, const float *b, int ldb,
+                                   float *c, int ldc, int n, int j) {
+  __mmask16 m0 = lanes(n, j), m1 = n - j > 16 ? lanes(n, j + 16) : 0;
+  __m512 r0[8], r1[8];
+  for (int r = 0; r < 8; r++) {
+    r0[r] = _mm512_maskz_loadu_ps(m0, c + r * ldc + j);
+    r1[r] = _mm512_maskz_loadu_ps(m1, c + r * ldc + j + 16);
+  }
+  for (int p = 0; p < k; p++) {
+    const float *bp = b + p * ldb + j, *ap = a + p * kStride;
+    __m512 b0 = _mm512_maskz_loadu_ps(m0, bp), b1 = _mm512_maskz_loadu_ps(m1, bp + 16);
+    for (int r = 0; r < 8; r++) {
+      __m512 s = _mm512_set1_ps(ap[r * rowStride]);
+      r0[r] = _mm512_fmadd_ps(s, b0, r0[r]);
+      r1[r] = _mm512_fmadd_ps(s, b1, r1[r]);
+    }
+  }
+  for (int r = 0; r < 8; r++) {
+    _mm512_mask_storeu_ps(c + r * ldc + j, m0, r0[r]);
+    _mm512_mask_storeu_ps(c + r * ldc + j + 16, m1, r1[r]);
+  }
 }
 
 /// One row x up to 128 columns in eight registers: eight independent chains, what a single
@@ -76,9 +100,13 @@ AVX512 static void gemm(int m, int n, int k, const float *a, int rowStride, int 
   if (!accumulate)
     for (int i = 0; i < m; i++)
       for (int j = 0; j < n; j++) c[i * ldc + j] = 0;
-  int i = 0;
-  for (; i + 4 <= m; i += 4)
-    for (int j = 0; j < n; j += 32) tile4x32(k, a + i * rowStride, rowStride, kStride, b, ldb, c + i * ldc, ldc, n, j);
+  // Tiles of eight rows, then of four, then single rows: each element's chain is the same
+  // whichever tile computes it (a shard of 16 rows gives the bits of 16 single rows).
+  int eights = m / 8 * 8, tiled = m / 4 * 4, i = tiled;
+  for (int t = 0; t < eights; t += 8)
+    for (int j = 0; j < n; j += 32) tile8x32(k, a + t * rowStride, rowStride, kStride, b, ldb, c + t * ldc, ldc, n, j);
+  for (int t = eights; t < tiled; t += 4)
+    for (int j = 0; j < n; j += 32) tile4x32(k, a + t * rowStride, rowStride, kStride, b, ldb, c + t * ldc, ldc, n, j);
   for (; i < m; i++)
     for (int j = 0; j < n; j += 128) row128(k, a + i * rowStride, kStride, b, ldb, c + i * ldc, n, j);
 }
@@ -97,49 +125,6 @@ int tc_gemm_tn_avx512(int m, int n, int k, const float *a, int lda, const float 
   return 1;
 }
 
-// MARK: - NT with B given transposed
-
-/// Rows i0 and i0 + 1 (or i0 alone when `two` is 0) x 16 columns from j: NumericCore's gemmNT
-/// arithmetic, lane for lane. Each element is eight partial sums (over p = l, l + 8, ... for
-/// lanes l of Swift's SIMD8), added lane 0 to 7 as `SIMD8.sum()` does, then the tail p >= k8 as
-/// one FMA chain. With B transposed, the 16 lanes here are 16 columns, each with its own eight
-/// partial sums in eight registers.
-AVX512 static inline void nt2x16(int k, const float *a, int lda, const float *bt, int ldbt, float *c, int ldc,
-                                 int n, int j, int two, int accumulate) {
-  __mmask16 m = lanes(n, j);
-  const float *a0 = a, *a1 = a + (two ? lda : 0);
-  __m512 s0[8], s1[8];
-  for (int l = 0; l < 8; l++) { s0[l] = _mm512_setzero_ps(); s1[l] = _mm512_setzero_ps(); }
-  int k8 = k / 8 * 8, p = 0;
-  for (; p < k8; p += 8)
-    for (int l = 0; l < 8; l++) {
-      __m512 b = _mm512_maskz_loadu_ps(m, bt + (p + l) * ldbt + j);
-      s0[l] = _mm512_fmadd_ps(_mm512_set1_ps(a0[p + l]), b, s0[l]);
-      s1[l] = _mm512_fmadd_ps(_mm512_set1_ps(a1[p + l]), b, s1[l]);
-    }
-  __m512 d0 = s0[0], d1 = s1[0];
-  for (int l = 1; l < 8; l++) { d0 = _mm512_add_ps(d0, s0[l]); d1 = _mm512_add_ps(d1, s1[l]); }
-  for (; p < k; p++) {
-    __m512 b = _mm512_maskz_loadu_ps(m, bt + p * ldbt + j);
-    d0 = _mm512_fmadd_ps(_mm512_set1_ps(a0[p]), b, d0);
-    d1 = _mm512_fmadd_ps(_mm512_set1_ps(a1[p]), b, d1);
-  }
-  if (accumulate) {
-    d0 = _mm512_add_ps(_mm512_maskz_loadu_ps(m, c + j), d0);
-    if (two) d1 = _mm512_add_ps(_mm512_maskz_loadu_ps(m, c + ldc + j), d1);
-  }
-  _mm512_mask_storeu_ps(c + j, m, d0);
-  if (two) _mm512_mask_storeu_ps(c + ldc + j, m, d1);
-}
-
-int tc_gemm_nt_transposed_avx512(int m, int n, int k, const float *a, int lda, const float *bt, int ldbt,
-                                 float *c, int ldc, int accumulate) {
-  if (!tc_avx512()) return 0;
-  for (int i = 0; i < m; i += 2)
-    for (int j = 0; j < n; j += 16)
-      nt2x16(k, a + i * lda, lda, bt, ldbt, c + i * ldc, ldc, n, j, i + 1 < m, accumulate);
-  return 1;
-}
 #else
 int tc_avx512(void) { return 0; }
 int tc_gemm_nn_avx512(int m, int n, int k, const float *a, int lda, const float *b, int ldb, float *c, int ldc, int accumulate) {
@@ -148,11 +133,6 @@ int tc_gemm_nn_avx512(int m, int n, int k, const float *a, int lda, const float 
 }
 int tc_gemm_tn_avx512(int m, int n, int k, const float *a, int lda, const float *b, int ldb, float *c, int ldc, int accumulate) {
   (void)m; (void)n; (void)k; (void)a; (void)lda; (void)b; (void)ldb; (void)c; (void)ldc; (void)accumulate;
-  return 0;
-}
-int tc_gemm_nt_transposed_avx512(int m, int n, int k, const float *a, int lda, const float *bt, int ldbt,
-                                 float *c, int ldc, int accumulate) {
-  (void)m; (void)n; (void)k; (void)a; (void)lda; (void)bt; (void)ldbt; (void)c; (void)ldc; (void)accumulate;
   return 0;
 }
 #endif

@@ -3,12 +3,18 @@
 //   alpha = lr * sqrt(1 - b2^t) / (1 - b1^t)         (bias correction folded into the step)
 //   w -= alpha * m / (sqrt(v) + eps)                   (eps outside the corrected sqrt: "eps hat")
 // Defaults as Keras: lr 1e-3, b1 0.9, b2 0.999, eps 1e-7. Everything in Float32.
+//
+// The trainer's step also sums the shard gradients and applies the pruning mask; all three are
+// element-wise, so they run as one pass, 8 lanes at a time, cut into contiguous pieces for the
+// threads. Each element sees the same operations in the same order whatever the cut, so the
+// result does not depend on the thread count.
 
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import NumericCore
 
 public struct Adam: Sendable, Equatable {
   public var learningRate: Float
@@ -28,23 +34,71 @@ public struct Adam: Sendable, Equatable {
   /// One update of `weights` by `gradients`.
   public mutating func update(_ weights: inout [Float], gradients: [Float]) {
     precondition(weights.count == m.count && gradients.count == m.count, "Adam: size mismatch")
+    gradients.withUnsafeBufferPointer { g in
+      weights.withUnsafeMutableBufferPointer { w in
+        update(w.baseAddress!, gradientShards: g.baseAddress!, shards: 1, mask: nil, threads: 1)
+      }
+    }
+  }
+
+  /// One update of the `m.count` weights at `weights` by the gradient g0 + g1 + ... (added in
+  /// that order) of `shards` vectors stored one after another at `gradientShards`, then the
+  /// weights multiplied by `mask` when given; on up to `threads` threads.
+  public mutating func update(_ weights: UnsafeMutablePointer<Float>, gradientShards: UnsafePointer<Float>, shards: Int,
+                              mask: UnsafePointer<Float>?, threads: Int) {
+    precondition(shards >= 1, "Adam: no gradient")
     step += 1
     let t = Float(step)
     let alpha = learningRate * (1 - powf(beta2, t)).squareRoot() / (1 - powf(beta1, t))
-    let (b1c, b2c, eps) = (1 - beta1, 1 - beta2, epsilon)
-    m.withUnsafeMutableBufferPointer { m in
-      v.withUnsafeMutableBufferPointer { v in
-        weights.withUnsafeMutableBufferPointer { w in
-          gradients.withUnsafeBufferPointer { g in
-            for k in 0..<w.count {
-              let gk = g[k]
-              m[k] += (gk - m[k]) * b1c
-              v[k] += (gk * gk - v[k]) * b2c
-              w[k] -= (m[k] * alpha) / (v[k].squareRoot() + eps)
-            }
-          }
+    let constants = AdamConstants(alpha: alpha, b1c: 1 - beta1, b2c: 1 - beta2, eps: epsilon)
+    let n = m.count
+    // Contiguous pieces of whole 8-lane groups, one per thread.
+    let pieces = max(1, min(threads, n / 1024))
+    let pieceSize = ((n + pieces - 1) / pieces + 7) / 8 * 8
+    m.withUnsafeMutableBufferPointer { mb in
+      v.withUnsafeMutableBufferPointer { vb in
+        let state = AdamPointers(m: mb.baseAddress!, v: vb.baseAddress!, w: weights,
+                                 g: UnsafeMutablePointer(mutating: gradientShards),
+                                 mask: mask.map { UnsafeMutablePointer(mutating: $0) })
+        Parallel.forEach(pieces, threads: threads) { piece in
+          let lo = piece * pieceSize, hi = min(n, lo + pieceSize)
+          if lo < hi { adamStep(state, range: lo..<hi, count: n, shards: shards, constants) }
         }
       }
     }
+  }
+}
+
+struct AdamConstants { let alpha, b1c, b2c, eps: Float }
+
+struct AdamPointers: @unchecked Sendable {
+  let m, v, w, g: UnsafeMutablePointer<Float>
+  let mask: UnsafeMutablePointer<Float>?
+}
+
+/// Elements `range` of the summed gradient, the moments and the weights: SIMD8 over whole groups
+/// of eight, then the same arithmetic one lane at a time.
+@inline(__always)
+func adamStep(_ p: AdamPointers, range: Range<Int>, count n: Int, shards: Int, _ k: AdamConstants) {
+  var i = range.lowerBound
+  while i + 8 <= range.upperBound {
+    var g = load8(p.g + i)
+    for s in 1..<max(shards, 1) { g += load8(p.g + s * n + i) }
+    var m = load8(p.m + i), v = load8(p.v + i)
+    m += (g - m) * k.b1c
+    v += (g * g - v) * k.b2c
+    var w = load8(p.w + i) - (m * k.alpha) / (v.squareRoot() + k.eps)
+    if let mask = p.mask { w *= load8(mask + i) }
+    store8(m, p.m + i); store8(v, p.v + i); store8(w, p.w + i)
+    i += 8
+  }
+  while i < range.upperBound {
+    var g = p.g[i]
+    for s in 1..<max(shards, 1) { g += p.g[s * n + i] }
+    p.m[i] += (g - p.m[i]) * k.b1c
+    p.v[i] += (g * g - p.v[i]) * k.b2c
+    p.w[i] -= (p.m[i] * k.alpha) / (p.v[i].squareRoot() + k.eps)
+    if let mask = p.mask { p.w[i] *= mask[i] }
+    i += 1
   }
 }

@@ -120,11 +120,17 @@ extension LSTMForecaster {
   /// Backward pass after `forward` with `s.dy` holding dLoss/dy. Accumulates (+=) parameter
   /// gradients into `grads`.
   public func backward(batch B: Int, scratch s: inout LSTMScratch, into grads: inout ParameterVector) {
+    precondition(grads.layout == layout, "backward: gradient layout differs from the model's")
+    grads.values.withUnsafeMutableBufferPointer { backward(batch: B, scratch: &s, into: $0.baseAddress!) }
+  }
+
+  /// `backward` into `parameterCount` gradients at `g` (laid out as the weights).
+  public func backward(batch B: Int, scratch s: inout LSTMScratch, into g: MutableFloatPointer) {
     let T = s.steps, D = inputSize, H = units, G = 4 * H
     let l = layout
     weights.values.withUnsafeBufferPointer { wbuf in
-      grads.values.withUnsafeMutableBufferPointer { gbuf in
-        let w = wbuf.baseAddress!, g = gbuf.baseAddress!
+      do {
+        let w = wbuf.baseAddress!
         let wh = w + l.offset(.recurrentKernel), wd = w + l.offset(.denseKernel)
         let gx = g + l.offset(.kernel), gh = g + l.offset(.recurrentKernel), gb = g + l.offset(.bias)
         let gd = g + l.offset(.denseKernel), gbd = g + l.offset(.denseBias)
@@ -134,29 +140,22 @@ extension LSTMForecaster {
           for b in 0..<B { gbd[0] += p.dy[b] }
           for b in 0..<B { for j in 0..<H { p.dh[b * H + j] = p.dy[b] * wd[j] * p.mask[b * H + j] } }
           p.dc.update(repeating: 0, count: B * H)
-          // With AVX-512, dh = dz Wh^T reads Wh transposed, so 16 units share each load.
-          let transposed = gemmNTTransposedAvailable
-          if transposed {
-            for r in 0..<H { for q in 0..<G { p.whT[q * H + r] = wh[r * G + q] } }
-          }
+          // dh = dz Wh^T runs as an NN product on Wh transposed once per pass (the NN kernels
+          // reuse each load of it across four rows).
+          transpose(rows: H, cols: G, wh, ld: G, into: p.whT)
           // Through time, last step first.
           for t in stride(from: T - 1, through: 0, by: -1) {
             let acts = p.gates + t * B * G, dz = p.dz + t * B * G
             lstmCellBackward(batch: B, units: H, acts: acts, cPrev: p.c + t * B * H, tanhC: p.tanhC + t * B * H,
                              dh: p.dh, dc: p.dc, dz: dz)
             // dh_{t-1} = dz_t Wh^T   [B, H]
-            if t > 0 && !(transposed && gemmNTTransposed(m: B, n: H, k: G, a: dz, lda: G, bt: p.whT, ldbt: H, c: p.dh, ldc: H, accumulate: false)) {
-              gemmNT(m: B, n: H, k: G, a: dz, lda: G, b: wh, ldb: G, c: p.dh, ldc: H, accumulate: false)
-            }
+            if t > 0 { gemmNN(m: B, n: H, k: G, a: dz, lda: G, b: p.whT, ldb: H, c: p.dh, ldc: H, accumulate: false) }
           }
           // Weight gradients for all steps in one product each:
           // dWh += H_{0..T-1}^T dZ  [H, G],  dWx += X^T dZ  [D, G],  db += column sums of dZ.
           gemmTN(m: H, n: G, k: T * B, a: p.h, lda: H, b: p.dz, ldb: G, c: gh, ldc: G, accumulate: true)
           gemmTN(m: D, n: G, k: T * B, a: p.x, lda: D, b: p.dz, ldb: G, c: gx, ldc: G, accumulate: true)
-          for r in 0..<(T * B) {
-            let row = p.dz + r * G
-            for j in 0..<G { gb[j] += row[j] }
-          }
+          addColumnSums(rows: T * B, cols: G, p.dz, into: gb)
         }
       }
     }
@@ -202,24 +201,65 @@ public func lstmCellForward(batch B: Int, units H: Int, z: MutableFloatPointer, 
 }
 
 /// One step backward. In: dh = dL/dh_t, dc = dL/dc_t from the later step. Out: dz (gate
-/// pre-activation gradients) and dc replaced by dL/dc_{t-1}.
+/// pre-activation gradients) and dc replaced by dL/dc_{t-1}. 8 units at a time; every lane does
+/// the arithmetic of `lstmCellBackwardReference` in the same order, so the bits are the same.
 @inline(__always)
-func lstmCellBackward(batch B: Int, units H: Int, acts: FloatPointer, cPrev: FloatPointer, tanhC: FloatPointer,
-                      dh: FloatPointer, dc: MutableFloatPointer, dz: MutableFloatPointer) {
+public func lstmCellBackward(batch B: Int, units H: Int, acts: FloatPointer, cPrev: FloatPointer, tanhC: FloatPointer,
+                             dh: FloatPointer, dc: MutableFloatPointer, dz: MutableFloatPointer) {
   let G = 4 * H
   for b in 0..<B {
-    let a = acts + b * G, d = dz + b * G
-    for j in 0..<H {
-      let k = b * H + j
-      let i = a[j], f = a[H + j], g = a[2 * H + j], o = a[3 * H + j]
-      let tc = tanhC[k]
-      let dcTotal = dc[k] + dh[k] * o * tanhDerivative(output: tc)
-      d[j] = dcTotal * g * sigmoidDerivative(output: i)
-      d[H + j] = dcTotal * cPrev[k] * sigmoidDerivative(output: f)
-      d[2 * H + j] = dcTotal * i * tanhDerivative(output: g)
-      d[3 * H + j] = dh[k] * tc * sigmoidDerivative(output: o)
-      dc[k] = dcTotal * f
+    let a = acts + b * G, d = dz + b * G, row = b * H
+    var j = 0
+    while j + 8 <= H {
+      let i = load8(a + j), f = load8(a + H + j), g = load8(a + 2 * H + j), o = load8(a + 3 * H + j)
+      let tc = load8(tanhC + row + j), dhj = load8(dh + row + j)
+      let dcTotal = load8(dc + row + j) + dhj * o * (1 - tc * tc)
+      store8(dcTotal * g * (i * (1 - i)), d + j)
+      store8(dcTotal * load8(cPrev + row + j) * (f * (1 - f)), d + H + j)
+      store8(dcTotal * i * (1 - g * g), d + 2 * H + j)
+      store8(dhj * tc * (o * (1 - o)), d + 3 * H + j)
+      store8(dcTotal * f, dc + row + j)
+      j += 8
     }
+    if j < H {
+      lstmCellBackwardReference(units: H, from: j, acts: a, cPrev: cPrev + row, tanhC: tanhC + row,
+                                dh: dh + row, dc: dc + row, dz: d)
+    }
+  }
+}
+
+/// One row of `lstmCellBackward`, unit by unit from `from`: its oracle and its tail.
+@inline(__always)
+public func lstmCellBackwardReference(units H: Int, from: Int = 0, acts a: FloatPointer, cPrev: FloatPointer,
+                                      tanhC: FloatPointer, dh: FloatPointer, dc: MutableFloatPointer,
+                                      dz d: MutableFloatPointer) {
+  for j in from..<H {
+    let i = a[j], f = a[H + j], g = a[2 * H + j], o = a[3 * H + j]
+    let tc = tanhC[j]
+    let dcTotal = dc[j] + dh[j] * o * tanhDerivative(output: tc)
+    d[j] = dcTotal * g * sigmoidDerivative(output: i)
+    d[H + j] = dcTotal * cPrev[j] * sigmoidDerivative(output: f)
+    d[2 * H + j] = dcTotal * i * tanhDerivative(output: g)
+    d[3 * H + j] = dh[j] * tc * sigmoidDerivative(output: o)
+    dc[j] = dcTotal * f
+  }
+}
+
+/// sums[j] += x[0][j] + x[1][j] + ... in increasing row order (8 columns at a time).
+@inline(__always)
+func addColumnSums(rows: Int, cols: Int, _ x: FloatPointer, into sums: MutableFloatPointer) {
+  var j = 0
+  while j + 8 <= cols {
+    var s = load8(sums + j)
+    for r in 0..<rows { s += load8(x + r * cols + j) }
+    store8(s, sums + j)
+    j += 8
+  }
+  while j < cols {
+    var s = sums[j]
+    for r in 0..<rows { s += x[r * cols + j] }
+    sums[j] = s
+    j += 1
   }
 }
 

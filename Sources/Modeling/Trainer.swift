@@ -77,9 +77,11 @@ public enum Trainer {
     let fitCount = data.fit.count
     let shardCount = (config.batchSize + shardSize - 1) / shardSize
     var scratches = (0..<shardCount).map { _ in LSTMScratch(capacity: shardSize, steps: T, inputSize: D, units: H) }
-    var shardGrads = (0..<shardCount).map { _ in ParameterVector(layout: model.layout) }
+    // Shard s's gradient is elements s*P ..< (s+1)*P, so Adam sums the shards in one pass.
+    let P = model.parameterCount
+    var shardGrads = [Float](repeating: 0, count: shardCount * P)
     var shardLoss = [Double](repeating: 0, count: shardCount)
-    var gradient = ParameterVector(layout: model.layout)
+    var gradient = [Float](repeating: 0, count: P)
     let reparam = hooks.reparameterization
     var parameters = reparam?.parameters ?? model.weights.values
     if let reparam { model.weights.values = reparam.expand(parameters) }
@@ -114,19 +116,34 @@ public enum Trainer {
         computeGradients(model, rows: order[batchStart..<(batchStart + n)], batchMask: batchMask, data: data,
                          targets: targets, threads: config.threads, scratches: &scratches, shardGrads: &shardGrads,
                          shardLoss: &shardLoss)
-        // Fixed-order reduction of the shard gradients.
-        gradient.values.withUnsafeMutableBufferPointer { g in
-          shardGrads[0].values.withUnsafeBufferPointer { g0 in g.baseAddress!.update(from: g0.baseAddress!, count: g.count) }
-        }
-        for s in 1..<shards { addInPlace(&gradient.values, shardGrads[s].values) }
         for s in 0..<shards { sse += shardLoss[s] }
         if let reparam {
-          adam.update(&parameters, gradients: reparam.pullback(parameters, gradient.values))
+          // Fixed-order reduction of the shard gradients (shard 0 + shard 1 + ...), pulled back.
+          gradient.withUnsafeMutableBufferPointer { g in
+            shardGrads.withUnsafeBufferPointer { sg in
+              for k in 0..<P {
+                var sum = sg[k]
+                for s in 1..<shards { sum += sg[s * P + k] }
+                g[k] = sum
+              }
+            }
+          }
+          adam.update(&parameters, gradients: reparam.pullback(parameters, gradient))
           if let mask = hooks.mask { multiplyInPlace(&parameters, mask) }
           model.weights.values = reparam.expand(parameters)
         } else {
-          adam.update(&model.weights.values, gradients: gradient.values)
-          if let mask = hooks.mask { multiplyInPlace(&model.weights.values, mask) }
+          // The same fixed-order sum, Adam and the mask in one pass on all threads.
+          model.weights.values.withUnsafeMutableBufferPointer { w in
+            shardGrads.withUnsafeBufferPointer { sg in
+              if let mask = hooks.mask {
+                mask.withUnsafeBufferPointer { mk in
+                  adam.update(w.baseAddress!, gradientShards: sg.baseAddress!, shards: shards, mask: mk.baseAddress!, threads: config.threads)
+                }
+              } else {
+                adam.update(w.baseAddress!, gradientShards: sg.baseAddress!, shards: shards, mask: nil, threads: config.threads)
+              }
+            }
+          }
         }
         batchStart += n
       }
@@ -158,8 +175,8 @@ public enum Trainer {
   /// to `threads` threads. Nothing here depends on the thread count.
   static func computeGradients(_ model: LSTMForecaster, rows: ArraySlice<Int>, batchMask: [Float], data: WindowedData,
                                targets: [Float], threads: Int, scratches: inout [LSTMScratch],
-                               shardGrads: inout [ParameterVector], shardLoss: inout [Double]) {
-    let n = rows.count, H = model.units
+                               shardGrads: inout [Float], shardLoss: inout [Double]) {
+    let n = rows.count, H = model.units, P = model.parameterCount
     let shards = (n + shardSize - 1) / shardSize
     scratches.withUnsafeMutableBufferPointer { scratchBuf in
       shardGrads.withUnsafeMutableBufferPointer { gradBuf in
@@ -189,8 +206,9 @@ public enum Trainer {
                       }
                     }
                   }
-                  (grads.pointer + s).pointee.zero()
-                  model.backward(batch: count, scratch: &sc.pointee, into: &(grads.pointer + s).pointee)
+                  let grad = grads.pointer + s * P
+                  grad.update(repeating: 0, count: P)
+                  model.backward(batch: count, scratch: &sc.pointee, into: grad)
                 }
               }
             }
@@ -205,9 +223,6 @@ public enum Trainer {
   }
 }
 
-@inline(__always) func addInPlace(_ a: inout [Float], _ b: [Float]) {
-  a.withUnsafeMutableBufferPointer { a in b.withUnsafeBufferPointer { b in for k in 0..<a.count { a[k] += b[k] } } }
-}
 @inline(__always) func multiplyInPlace(_ a: inout [Float], _ b: [Float]) {
   a.withUnsafeMutableBufferPointer { a in b.withUnsafeBufferPointer { b in for k in 0..<a.count { a[k] *= b[k] } } }
 }

@@ -7,8 +7,8 @@
 //
 // Determinism contract: every output element is computed by the same sequence of operations
 // whatever M is and however rows are blocked, so a batch split into shards (or evaluated one
-// window at a time) gives bit-identical rows. In NN and TN each element is a chain of fused
-// multiply-adds in increasing k; in NT it is a fixed 8-lane dot product.
+// window at a time) gives bit-identical rows. In all three shapes each element is a chain of
+// fused multiply-adds in increasing k (NT runs as NN on B transposed).
 
 import CKernels
 
@@ -140,59 +140,32 @@ public func gemmNNReference(m: Int, n: Int, k: Int,
 
 // MARK: - NT: C[M,N] += A[M,K] * B[N,K]^T
 
-/// Fast NT kernel: each element is an 8-lane dot product of two contiguous rows, lanes summed
-/// in a fixed tree, then added to C.
+/// NT as NN on B transposed: each element the same FMA chain in increasing k as NN (starting
+/// from C when accumulating), so it runs on the NN kernels, whose register tiles reuse every load
+/// of B across four rows. The LSTM's backward (dh = dz Wh^T) keeps Wh^T in its scratch and calls
+/// `gemmNN` itself; this entry point transposes B into a temporary for other callers.
 public func gemmNT(m: Int, n: Int, k: Int,
                    a: FloatPointer, lda: Int, b: FloatPointer, ldb: Int,
-                   c: MutableFloatPointer, ldc: Int, accumulate: Bool) {
-  for i in 0..<m {
-    let ar = a + i * lda
-    let cr = c + i * ldc
-    var j = 0
-    while j + 4 <= n {
-      let b0 = b + j * ldb, b1 = b0 + ldb, b2 = b1 + ldb, b3 = b2 + ldb
-      var s0 = SIMD8<Float>(), s1 = SIMD8<Float>(), s2 = SIMD8<Float>(), s3 = SIMD8<Float>()
-      var p = 0
-      while p + 8 <= k {
-        let av = load8(ar + p)
-        s0.addProduct(av, load8(b0 + p)); s1.addProduct(av, load8(b1 + p))
-        s2.addProduct(av, load8(b2 + p)); s3.addProduct(av, load8(b3 + p))
-        p += 8
-      }
-      var d0 = s0.sum(), d1 = s1.sum(), d2 = s2.sum(), d3 = s3.sum()
-      while p < k {
-        d0.addProduct(ar[p], b0[p]); d1.addProduct(ar[p], b1[p])
-        d2.addProduct(ar[p], b2[p]); d3.addProduct(ar[p], b3[p])
-        p += 1
-      }
-      if accumulate {
-        cr[j] += d0; cr[j + 1] += d1; cr[j + 2] += d2; cr[j + 3] += d3
-      } else {
-        cr[j] = d0; cr[j + 1] = d1; cr[j + 2] = d2; cr[j + 3] = d3
-      }
-      j += 4
-    }
-    while j < n {
-      let d = dot(k, ar, b + j * ldb)
-      cr[j] = accumulate ? cr[j] + d : d
-      j += 1
-    }
+                   c: MutableFloatPointer, ldc: Int, accumulate: Bool, portable: Bool = false) {
+  var bt = [Float](repeating: 0, count: k * n)
+  bt.withUnsafeMutableBufferPointer { bt in
+    transpose(rows: n, cols: k, b, ld: ldb, into: bt.baseAddress!)
+    gemmNN(m: m, n: n, k: k, a: a, lda: lda, b: bt.baseAddress!, ldb: n, c: c, ldc: ldc, accumulate: accumulate, portable: portable)
   }
 }
 
-/// `gemmNT` with B supplied transposed (`bt` = B^T, [K, N], row stride `ldbt`), for processors
-/// with AVX-512, where 16 columns then share each load: the same arithmetic, so the same bits as
-/// `gemmNT` (tested). Returns false, touching nothing, where AVX-512 is missing.
-public func gemmNTTransposed(m: Int, n: Int, k: Int, a: FloatPointer, lda: Int, bt: FloatPointer, ldbt: Int,
-                             c: MutableFloatPointer, ldc: Int, accumulate: Bool) -> Bool {
-  tc_gemm_nt_transposed_avx512(Int32(m), Int32(n), Int32(k), a, Int32(lda), bt, Int32(ldbt), c, Int32(ldc), accumulate ? 1 : 0) != 0
+/// out[c * rows + r] = x[r * ld + c]: a [rows, cols] matrix (row stride `ld`) transposed into a
+/// dense [cols, rows] one. Reads walk down columns, which stay in L1 for the matrices here.
+@inlinable
+public func transpose(rows: Int, cols: Int, _ x: FloatPointer, ld: Int, into out: MutableFloatPointer) {
+  for c in 0..<cols {
+    let o = out + c * rows
+    for r in 0..<rows { o[r] = x[r * ld + c] }
+  }
 }
 
-/// Whether this processor has AVX-512, so that `gemmNTTransposed` (and the other CKernels
-/// float kernels) run.
-public var gemmNTTransposedAvailable: Bool { tc_avx512() != 0 }
-
-/// Dot product with the same lane structure as `gemmNT`'s 4-wide tile.
+/// Dot product in eight lanes (then the lanes summed 0 to 7, then the tail): the Dense layer's
+/// output, the same arithmetic in every path that computes it.
 @inlinable @inline(__always) public func dot(_ k: Int, _ x: FloatPointer, _ y: FloatPointer) -> Float {
   var s = SIMD8<Float>()
   var p = 0
@@ -202,15 +175,15 @@ public var gemmNTTransposedAvailable: Bool { tc_avx512() != 0 }
   return d
 }
 
-/// Reference NT: textbook triple loop in increasing k.
+/// Reference NT: textbook triple loop, one fused multiply-add per term in increasing k.
 public func gemmNTReference(m: Int, n: Int, k: Int,
                             a: FloatPointer, lda: Int, b: FloatPointer, ldb: Int,
                             c: MutableFloatPointer, ldc: Int, accumulate: Bool) {
   for i in 0..<m {
     for j in 0..<n {
-      var sum: Float = 0
+      var sum: Float = accumulate ? c[i * ldc + j] : 0
       for p in 0..<k { sum.addProduct(a[i * lda + p], b[j * ldb + p]) }
-      c[i * ldc + j] = accumulate ? c[i * ldc + j] + sum : sum
+      c[i * ldc + j] = sum
     }
   }
 }
@@ -300,7 +273,7 @@ public func gemm(_ a: Matrix, _ b: Matrix, into c: inout Matrix, transposeA: Boo
         switch (transposeA, transposeB, reference) {
         case (false, false, false): gemmNN(m: m, n: n, k: k, a: A, lda: a.cols, b: B, ldb: b.cols, c: C, ldc: n, accumulate: accumulate, portable: portable)
         case (false, false, true): gemmNNReference(m: m, n: n, k: k, a: A, lda: a.cols, b: B, ldb: b.cols, c: C, ldc: n, accumulate: accumulate)
-        case (false, true, false): gemmNT(m: m, n: n, k: k, a: A, lda: a.cols, b: B, ldb: b.cols, c: C, ldc: n, accumulate: accumulate)
+        case (false, true, false): gemmNT(m: m, n: n, k: k, a: A, lda: a.cols, b: B, ldb: b.cols, c: C, ldc: n, accumulate: accumulate, portable: portable)
         case (false, true, true): gemmNTReference(m: m, n: n, k: k, a: A, lda: a.cols, b: B, ldb: b.cols, c: C, ldc: n, accumulate: accumulate)
         case (true, false, false): gemmTN(m: m, n: n, k: k, a: A, lda: a.cols, b: B, ldb: b.cols, c: C, ldc: n, accumulate: accumulate, portable: portable)
         case (true, false, true): gemmTNReference(m: m, n: n, k: k, a: A, lda: a.cols, b: B, ldb: b.cols, c: C, ldc: n, accumulate: accumulate)

@@ -1,4 +1,7 @@
 import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
 import NumericCore
 import Modeling
 
@@ -28,5 +31,66 @@ import Modeling
       let same = zip(results[0], results[1]).allSatisfy { $0.bitPattern == $1.bitPattern }
       #expect(same, "units \(H) in place \(inPlace)")
     }
+  }
+
+  /// The backward step, 8 units at a time, against its unit-by-unit oracle, bit for bit
+  /// (including tails of fewer than 8 units).
+  @Test(arguments: [1, 5, 8, 13, 32, 64])
+  func theVectorBackwardStepGivesTheBitsOfTheReference(units H: Int) {
+    var rng = SeededGenerator(seed: UInt64(100 + H))
+    let B = 3, G = 4 * H
+    let acts: [Float] = (0..<(B * G)).map { i in (i / H) % 4 == 2 ? rng.nextFloat(in: -1, 1) : rng.nextFloat(in: 0, 1) }
+    let cPrev: [Float] = (0..<(B * H)).map { _ in rng.nextFloat(in: -3, 3) }
+    let tanhC: [Float] = (0..<(B * H)).map { _ in rng.nextFloat(in: -1, 1) }
+    let dh: [Float] = (0..<(B * H)).map { _ in rng.nextFloat(in: -2, 2) }
+    let dc0: [Float] = (0..<(B * H)).map { _ in rng.nextFloat(in: -2, 2) }
+    var dcFast = dc0, dzFast = [Float](repeating: .nan, count: B * G)
+    var dcSlow = dc0, dzSlow = [Float](repeating: .nan, count: B * G)
+    acts.withUnsafeBufferPointer { a in cPrev.withUnsafeBufferPointer { cp in tanhC.withUnsafeBufferPointer { tc in
+    dh.withUnsafeBufferPointer { dhp in
+      dcFast.withUnsafeMutableBufferPointer { dc in dzFast.withUnsafeMutableBufferPointer { dz in
+        lstmCellBackward(batch: B, units: H, acts: a.baseAddress!, cPrev: cp.baseAddress!, tanhC: tc.baseAddress!,
+                         dh: dhp.baseAddress!, dc: dc.baseAddress!, dz: dz.baseAddress!)
+      }}
+      dcSlow.withUnsafeMutableBufferPointer { dc in dzSlow.withUnsafeMutableBufferPointer { dz in
+        for b in 0..<B {
+          lstmCellBackwardReference(units: H, acts: a.baseAddress! + b * G, cPrev: cp.baseAddress! + b * H,
+                                    tanhC: tc.baseAddress! + b * H, dh: dhp.baseAddress! + b * H,
+                                    dc: dc.baseAddress! + b * H, dz: dz.baseAddress! + b * G)
+        }
+      }}
+    }}}}
+    #expect(dzFast.map(\.bitPattern) == dzSlow.map(\.bitPattern), "dz, units \(H)")
+    #expect(dcFast.map(\.bitPattern) == dcSlow.map(\.bitPattern), "dc, units \(H)")
+    #expect(!dzFast.contains { $0.isNaN }, "every dz written")
+  }
+
+  /// The trainer's fused step (shard sum, Adam, mask; 8 lanes, cut across threads) against
+  /// Adam written out element by element, over several steps: the same bits with 1 to 3 threads.
+  @Test(arguments: [1, 2, 3])
+  func theFusedAdamStepGivesTheBitsOfAdamElementByElement(threads: Int) {
+    var rng = SeededGenerator(seed: 41)
+    let n = 4099, shards = 3
+    var weights: [Float] = (0..<n).map { _ in rng.nextFloat(in: -1, 1) }
+    let mask: [Float] = (0..<n).map { $0 % 7 == 0 ? 0 : 1 }
+    var expected = weights
+    var m = [Float](repeating: 0, count: n), v = [Float](repeating: 0, count: n)
+    var adam = Adam(parameterCount: n, learningRate: 0.01)
+    for step in 1...4 {
+      let grads: [Float] = (0..<(shards * n)).map { _ in rng.nextFloat(in: -0.5, 0.5) }
+      grads.withUnsafeBufferPointer { g in weights.withUnsafeMutableBufferPointer { w in mask.withUnsafeBufferPointer { mk in
+        adam.update(w.baseAddress!, gradientShards: g.baseAddress!, shards: shards, mask: mk.baseAddress!, threads: threads)
+      }}}
+      let t = Float(step)
+      let alpha: Float = 0.01 * (1 - powf(0.999, t)).squareRoot() / (1 - powf(0.9, t))
+      for k in 0..<n {
+        let g = (grads[k] + grads[n + k]) + grads[2 * n + k]
+        m[k] += (g - m[k]) * (1 - 0.9)
+        v[k] += (g * g - v[k]) * (1 - 0.999)
+        expected[k] -= (m[k] * alpha) / (v[k].squareRoot() + 1e-7)
+        expected[k] *= mask[k]
+      }
+    }
+    #expect(weights.map(\.bitPattern) == expected.map(\.bitPattern))
   }
 }

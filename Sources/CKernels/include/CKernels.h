@@ -29,12 +29,6 @@ void tc_int8_matvec_portable(int k, int n, const float *q, const int8_t *packed,
 /// z [B, 4H] is overwritten with the activations i, f, g, o; cPrev may equal cNext.
 int tc_lstm_cell_avx512(int batch, int units, float *z, const float *cPrev, float *cNext, float *tanhC, float *hNext);
 
-/// NumericCore's gemmNT (C[M,N] (+)= A[M,K] B[N,K]^T) with B given transposed, bt = B^T [K, N]:
-/// the same arithmetic (each element eight partial FMA chains, summed lane 0 to 7, then the tail),
-/// 16 columns per register. Returns 0 without touching anything when AVX-512 is missing.
-int tc_gemm_nt_transposed_avx512(int m, int n, int k, const float *a, int lda, const float *bt, int ldbt,
-                                 float *c, int ldc, int accumulate);
-
 /// 12 independent chains of 16-lane FMAs, `iterations` rounds (the benchmark's AVX-512 peak);
 /// returns their sum, or -1 when the processor lacks AVX-512.
 float tc_fma_chains_avx512(long iterations, int seed);
