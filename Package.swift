@@ -27,7 +27,7 @@ let package = Package(
     .target(name: "NumericCore", dependencies: ["CKernels"], swiftSettings: simdFlags),
     .target(name: "SalesData", dependencies: ["NumericCore"]),
     .target(name: "Modeling", dependencies: ["CKernels", "NumericCore", "SalesData"], swiftSettings: simdFlags),
-    .target(name: "Compression", dependencies: ["NumericCore", "SalesData", "Modeling"], swiftSettings: simdFlags),
+    .target(name: "Compression", dependencies: ["CKernels", "NumericCore", "SalesData", "Modeling"], swiftSettings: simdFlags),
     .target(name: "Evaluation", dependencies: ["NumericCore", "SalesData", "Modeling"]),
 
     // MARK: Shell

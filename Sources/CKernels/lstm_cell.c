@@ -1,74 +1,10 @@
-// The LSTM cell in 16 lanes. The formulas and their accuracy are documented beside the Swift
-// originals (NumericCore/Activations.swift); this file must stay their exact transcription:
-// each Swift `a * b + c` is a multiply then an add here (never a fused multiply-add), each
-// `replacing(with:where:)` an ordered compare and a blend, so results agree to the bit (tested).
+// The LSTM cell in 16 lanes (Modeling's lstmCellForward). The formulas and their accuracy are
+// documented beside the Swift originals (NumericCore/Activations.swift); activations16.h is their
+// exact transcription, so results agree to the bit (tested).
 #include "CKernels.h"
 
 #if defined(__x86_64__) && defined(__clang__)
-#include <immintrin.h>
-#include "lanes.h"
-#include <math.h>
-#define AVX512 __attribute__((target("avx512f,avx512dq")))
-
-AVX512 static inline __m512 k(float v) { return _mm512_set1_ps(v); }
-AVX512 static inline __m512 mul(__m512 a, __m512 b) { return _mm512_mul_ps(a, b); }
-AVX512 static inline __m512 add(__m512 a, __m512 b) { return _mm512_add_ps(a, b); }
-AVX512 static inline __m512 sub(__m512 a, __m512 b) { return _mm512_sub_ps(a, b); }
-
-AVX512 static inline __m512 exp16(__m512 x) {
-  __m512 high = _mm512_mask_mov_ps(x, _mm512_cmp_ps_mask(x, k(88.72283f), _CMP_GT_OQ), k(88.72283f));
-  __m512 clamped = _mm512_mask_mov_ps(high, _mm512_cmp_ps_mask(high, k(-87.33654f), _CMP_LT_OQ), k(-87.33654f));
-  __m512 fx = add(mul(clamped, k(1.44269504088896341f)), k(0.5f));
-  fx = _mm512_roundscale_ps(fx, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
-  __m512 r = sub(clamped, mul(fx, k(0.693359375f)));
-  r = sub(r, mul(fx, k(-2.12194440e-4f)));
-  __m512 p = k(1.9875691500e-4f);
-  p = add(mul(p, r), k(1.3981999507e-3f));
-  p = add(mul(p, r), k(8.3334519073e-3f));
-  p = add(mul(p, r), k(4.1665795894e-2f));
-  p = add(mul(p, r), k(1.6666665459e-1f));
-  p = add(mul(p, r), k(5.0000001201e-1f));
-  __m512 y = add(add(mul(p, mul(r, r)), r), k(1.0f));
-  __m512i n = _mm512_sub_epi32(_mm512_castps_si512(add(fx, k(12582912.0f))), _mm512_set1_epi32(0x4B400000));
-  __m512 scale = _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_add_epi32(n, _mm512_set1_epi32(127)), 23));
-  return mul(y, scale);
-}
-
-AVX512 static inline __m512 sigmoid16(__m512 x) {
-  __m512 minus = _mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(x), _mm512_set1_epi32((int)0x80000000u)));
-  return _mm512_div_ps(k(1.0f), add(k(1.0f), exp16(minus)));
-}
-
-AVX512 static inline __m512 tanh16(__m512 x) {
-  __m512i bits = _mm512_castps_si512(x);
-  __m512i sign = _mm512_and_si512(bits, _mm512_set1_epi32((int)0x80000000u));
-  __m512 ax = _mm512_castsi512_ps(_mm512_and_si512(bits, _mm512_set1_epi32(0x7FFFFFFF)));
-  __m512 large = sub(k(1.0f), _mm512_div_ps(k(2.0f), add(exp16(add(ax, ax)), k(1.0f))));
-  __m512 sgn = _mm512_castsi512_ps(_mm512_or_si512(_mm512_castps_si512(large), sign));
-  __m512 z = mul(x, x);
-  __m512 p = k(-5.70498872745e-3f);
-  p = add(mul(p, z), k(2.06390887954e-2f));
-  p = add(mul(p, z), k(-5.37397155531e-2f));
-  p = add(mul(p, z), k(1.33314422036e-1f));
-  p = add(mul(p, z), k(-3.33332819422e-1f));
-  __m512 small = add(x, mul(mul(x, z), p));
-  return _mm512_mask_mov_ps(small, _mm512_cmp_ps_mask(ax, k(0.625f), _CMP_GE_OQ), sgn);
-}
-
-/// Units j..j+15 of one row (lanes past H masked off: they load zeros and store nothing).
-AVX512 static inline void units16(int H, float *zr, const float *cp, float *cn, float *tcr, float *hn, int j) {
-  __mmask16 m = lanes(H, j);
-  __m512 i = sigmoid16(_mm512_maskz_loadu_ps(m, zr + j));
-  __m512 f = sigmoid16(_mm512_maskz_loadu_ps(m, zr + H + j));
-  __m512 g = tanh16(_mm512_maskz_loadu_ps(m, zr + 2 * H + j));
-  __m512 o = sigmoid16(_mm512_maskz_loadu_ps(m, zr + 3 * H + j));
-  _mm512_mask_storeu_ps(zr + j, m, i); _mm512_mask_storeu_ps(zr + H + j, m, f);
-  _mm512_mask_storeu_ps(zr + 2 * H + j, m, g); _mm512_mask_storeu_ps(zr + 3 * H + j, m, o);
-  __m512 c = add(mul(f, _mm512_maskz_loadu_ps(m, cp + j)), mul(i, g));
-  __m512 tc = tanh16(c);
-  _mm512_mask_storeu_ps(cn + j, m, c); _mm512_mask_storeu_ps(tcr + j, m, tc);
-  _mm512_mask_storeu_ps(hn + j, m, mul(o, tc));
-}
+#include "activations16.h"
 
 AVX512 static void cell16(int batch, int H, float *z, const float *cPrev, float *cNext, float *tanhC, float *hNext) {
   int G = 4 * H;

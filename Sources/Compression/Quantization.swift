@@ -9,6 +9,7 @@
 // Rounding is to nearest with ties away from zero (C's roundf) everywhere. Zero maps to zero in
 // every scheme, so a pruned weight stays pruned after quantization.
 
+import CKernels
 import NumericCore
 import Modeling
 
@@ -219,8 +220,13 @@ public struct QuantizedLSTM: Sendable, Equatable {
     s.c.withUnsafeMutableBufferPointer { c in s.h.withUnsafeMutableBufferPointer { h in s.tanhC.withUnsafeMutableBufferPointer { tanhC in
       let (x, qx, xScale, qh, accX, accH, z, c, h) = (xb.baseAddress!, qx.baseAddress!, xScale.baseAddress!, qh.baseAddress!,
                                                       accX.baseAddress!, accH.baseAddress!, z.baseAddress!, c.baseAddress!, h.baseAddress!)
-      c.update(repeating: 0, count: B * H); h.update(repeating: 0, count: B * H)
-      for t in 0..<T {
+      // With AVX-512 VNNI, all T steps in one C call (tc_int8_lstm_forward): the same bits.
+      let fused = !portable && recurrentPacked.withPackedStorage { packed, offset in
+        tc_int8_lstm_forward(Int32(T), Int32(B), Int32(D), Int32(H), x, wx.baseAddress!, packed, offset, bias.baseAddress!,
+                             ks.baseAddress!, hs.baseAddress!, c, h) != 0
+      }
+      if !fused { c.update(repeating: 0, count: B * H); h.update(repeating: 0, count: B * H) }
+      for t in 0..<(fused ? 0 : T) {
         // Dynamic symmetric quantization of this step's inputs, per window.
         for b in 0..<B {
           var m: Float = 0

@@ -81,6 +81,11 @@ public struct PackedInt8Matrix: Sendable, Equatable {
     }}
   }
 
+  /// The packed bytes and the column offsets, for kernels that run whole LSTM steps.
+  public func withPackedStorage<R>(_ body: (UnsafePointer<Int8>, UnsafePointer<Int32>) -> R) -> R {
+    packed.withUnsafeBufferPointer { p in offset.withUnsafeBufferPointer { o in body(p.baseAddress!, o.baseAddress!) } }
+  }
+
   /// Whether `matvec` runs on AVX-512 VNNI here (else portable C), for the benchmark's report.
   public static var usesVNNI: Bool { tc_int8_matvec_path() == 1 }
 }

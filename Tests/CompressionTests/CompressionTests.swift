@@ -339,9 +339,21 @@ func randomModel(units: Int, seed: UInt64 = 1) -> LSTMForecaster {
 }
 
 @Suite struct IntegerPathTests {
+  /// Several inputs per step (each step's inputs share one dynamic scale): the whole-window VNNI
+  /// kernel, where this processor has it, gives the bits of the step-by-step Swift path.
+  @Test(arguments: [(3, 5), (2, 12), (5, 33)])
+  func theWholeWindowKernelGivesTheBitsOfTheStepByStepPath(inputs: Int, units: Int) {
+    var rng = SeededGenerator(seed: UInt64(inputs * 100 + units))
+    let q = QuantizedLSTM(LSTMForecaster(inputSize: inputs, units: units, dropout: 0, rng: &rng))
+    let T = 9, B = 7
+    let x: [Float] = (0..<(T * B * inputs)).map { k in k % 11 == 0 ? 0 : rng.nextFloat(in: -2, 2) }
+    let fast = q.forward(x: x, steps: T, batch: B), slow = q.forward(x: x, steps: T, batch: B, portable: true)
+    #expect(fast.map(\.bitPattern) == slow.map(\.bitPattern))
+  }
+
   /// The integer model's fast forward pass (exact float products) equals a slow reference that
   /// accumulates in int32 with the reference kernel and goes element by element.
-  @Test(arguments: [3, 16, 32])
+  @Test(arguments: [3, 13, 16, 32, 64])
   func fastIntegerForwardEqualsTheInt32Reference(units: Int) throws {
     let data = try smallData(lookback: 14)
     var m = randomModel(units: units, seed: UInt64(units))

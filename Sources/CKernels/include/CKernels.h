@@ -29,6 +29,18 @@ void tc_int8_matvec_portable(int k, int n, const float *q, const int8_t *packed,
 /// z [B, 4H] is overwritten with the activations i, f, g, o; cPrev may equal cNext.
 int tc_lstm_cell_avx512(int batch, int units, float *z, const float *cPrev, float *cNext, float *tanhC, float *hNext);
 
+/// The integer LSTM's T steps (Compression's QuantizedLSTM.forward up to the Dense layer) for B
+/// windows whose inputs x are time-major [T*B, D]: per step the input quantized per window, the
+/// int8 products (wx: the int8 input kernel as float integers [D, 4H]; packed, offset: the
+/// recurrent kernel from tc_int8_pack), z = b + (s_x s_Wx) acc_x + (s_Wh / 127) acc_h and the
+/// AVX-512 cell. Leaves c and h [B, H] of the last step, the same bits as the Swift code. Returns 0
+/// without touching anything when the processor lacks AVX-512 VNNI or the sizes exceed the limits.
+#define TC_INT8_LSTM_MAX_UNITS 1040
+#define TC_INT8_LSTM_MAX_INPUTS 1040
+int tc_int8_lstm_forward(int steps, int batch, int inputs, int units, const float *x, const float *wx,
+                         const int8_t *packed, const int32_t *offset, const float *bias, const float *kernelScales,
+                         const float *hiddenScales, float *c, float *h);
+
 /// 12 independent chains of 16-lane FMAs, `iterations` rounds (the benchmark's AVX-512 peak);
 /// returns their sum, or -1 when the processor lacks AVX-512.
 float tc_fma_chains_avx512(long iterations, int seed);

@@ -1,0 +1,135 @@
+// The integer LSTM's steps (Compression's QuantizedLSTM.forward) in one call per batch, for
+// processors with AVX-512 VNNI. A forecast is 14 steps that each wait for the one before, so its
+// time is the length of that chain: here the hidden state goes from the cell to the next step's
+// int8 product without leaving the kernel (quantized, offset to bytes and broadcast four at a
+// time), each block of 16 gate columns sums its int8 products in two independent accumulators,
+// and the input's part of the next step is computed while the cell's chain drains. Integer sums are exact in any order, and every float operation is the Swift
+// code's, in its order, so the results are the same bits (tested).
+#include "CKernels.h"
+
+#if defined(__x86_64__) && defined(__clang__)
+#include "activations16.h"
+#include <math.h>
+#define VNNI __attribute__((target("avx512f,avx512dq,avx512bw,avx512vl,avx512vnni")))
+
+/// Swift's quantizeSymmetric: round half away from zero (roundf), clamp to [-127, 127].
+static inline float quantize_symmetric(float x, float inverse_scale) {
+  float r = roundf(x * inverse_scale);
+  return fmaxf(-127.0f, fminf(127.0f, r));
+}
+
+/// Lanes j..j+15 of h as the bytes q + 128 of quantizeHidden's q = round(127 h) (ties away from
+/// zero, clamped to +-127), written to `bytes + j`; lanes past H are not written.
+VNNI static inline void hidden_bytes16(int H, const float *h, uint8_t *bytes, int j) {
+  __mmask16 m = lanes(H, j);
+  __m512 v = mul(load16(m, h + j), k(127.0f));
+  v = _mm512_mask_mov_ps(v, _mm512_cmp_ps_mask(v, k(127.0f), _CMP_GT_OQ), k(127.0f));
+  v = _mm512_mask_mov_ps(v, _mm512_cmp_ps_mask(v, k(-127.0f), _CMP_LT_OQ), k(-127.0f));
+  __m512 t = _mm512_roundscale_ps(v, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC), d = sub(v, t);
+  __m512 q = _mm512_mask_mov_ps(t, _mm512_cmp_ps_mask(d, k(0.5f), _CMP_GE_OQ), add(t, k(1.0f)));
+  q = _mm512_mask_mov_ps(q, _mm512_cmp_ps_mask(d, k(-0.5f), _CMP_LE_OQ), sub(t, k(1.0f)));
+  __m512i b = _mm512_add_epi32(_mm512_cvtps_epi32(q), _mm512_set1_epi32(128));
+  __m128i q8 = _mm512_cvtepi32_epi8(b);
+  if (m == 0xFFFF) _mm_storeu_si128((__m128i *)(void *)(bytes + j), q8); else _mm_mask_storeu_epi8(bytes + j, m, q8);
+}
+
+/// zx = b + (s_x s_Wx) acc_x for one step's inputs xt [D]: the part of z that does not wait for
+/// h. acc_x is gemmNN's chain over the inputs from +0; the rest is the Swift code's order.
+VNNI static inline void input_part(int D, int G, const float *xt, const float *wx, const float *bias, const float *ks,
+                                   float *qx, float *zx) {
+  float mx = 0;
+  for (int d = 0; d < D; d++) mx = fmaxf(mx, fabsf(xt[d]));
+  float scale = mx > 0 ? mx / 127 : 1, inverse = 1 / scale;
+  for (int d = 0; d < D; d++) qx[d] = quantize_symmetric(xt[d], inverse);
+  __m512 xs = k(scale);
+  for (int j = 0; j < G; j += 16) {
+    __mmask16 m = lanes(G, j);
+    __m512 ax = _mm512_setzero_ps();
+    for (int d = 0; d < D; d++) ax = _mm512_fmadd_ps(k(qx[d]), load16(m, wx + d * G + j), ax);
+    store16(m, zx + j, add(load16(m, bias + j), mul(mul(xs, load16(m, ks + j)), ax)));
+  }
+}
+
+/// z = zx + (s_Wh / 127) acc_h for columns j.. of one 16-column block, acc_h = the int8 product
+/// of the hidden bytes with the packed kernel, exact (integer sums in any order).
+VNNI static inline void finish16(__mmask16 m, __m512i acc, const float *zx, const float *hs, float *z, int j) {
+  store16(m, z + j, add(load16(m, zx + j), mul(load16(m, hs + j), _mm512_cvtepi32_ps(acc))));
+}
+
+VNNI static void windows_vnni(int T, int B, int D, int H, const float *x, const float *wx, const int8_t *packed,
+                              const int32_t *offset, const float *bias, const float *ks, const float *hs,
+                              float *c, float *h) {
+  int G = 4 * H, groups = (H + 3) / 4;
+  float z[4 * TC_INT8_LSTM_MAX_UNITS] __attribute__((aligned(64)));
+  float zx[4 * TC_INT8_LSTM_MAX_UNITS] __attribute__((aligned(64)));
+  float qx[TC_INT8_LSTM_MAX_INPUTS];
+  uint8_t bytes[TC_INT8_LSTM_MAX_UNITS + 4] __attribute__((aligned(64)));
+  uint32_t *words = (uint32_t *)(void *)bytes;
+  for (int b = 0; b < B; b++) {
+    float *cb = c + b * H, *hb = h + b * H;
+    for (int j = 0; j < H; j++) { cb[j] = 0; hb[j] = 0; }
+    // h = 0 is q = 0, the byte 128; so are the rows past H that pad the last group of four.
+    // (Written as words, the width they are read at, so the reads can take them from the store buffer.)
+    for (int g = 0; g < groups; g++) words[g] = 0x80808080u;
+    input_part(D, G, x + b * D, wx, bias, ks, qx, zx);
+    for (int t = 0; t < T; t++) {
+      // The recurrent product, 128 columns (eight registers, each in two accumulators over
+      // alternate groups of four rows) per pass, then 16 at a time.
+      int j = 0;
+      for (; j + 128 <= G; j += 128) {
+        __m512i a0[8], a1[8];
+        for (int v = 0; v < 8; v++) { a0[v] = _mm512_loadu_si512(offset + j + 16 * v); a1[v] = _mm512_setzero_si512(); }
+        int g = 0;
+        for (; g + 2 <= groups; g += 2) {
+          __m512i w0 = _mm512_set1_epi32((int)words[g]), w1 = _mm512_set1_epi32((int)words[g + 1]);
+          const int8_t *p0 = packed + ((g * G) + j) * 4, *p1 = p0 + G * 4;
+          for (int v = 0; v < 8; v++) {
+            a0[v] = _mm512_dpbusd_epi32(a0[v], w0, _mm512_loadu_si512(p0 + 64 * v));
+            a1[v] = _mm512_dpbusd_epi32(a1[v], w1, _mm512_loadu_si512(p1 + 64 * v));
+          }
+        }
+        if (g < groups) {
+          __m512i w0 = _mm512_set1_epi32((int)words[g]);
+          const int8_t *p0 = packed + ((g * G) + j) * 4;
+          for (int v = 0; v < 8; v++) a0[v] = _mm512_dpbusd_epi32(a0[v], w0, _mm512_loadu_si512(p0 + 64 * v));
+        }
+        for (int v = 0; v < 8; v++) finish16(0xFFFF, _mm512_add_epi32(a0[v], a1[v]), zx, hs, z, j + 16 * v);
+      }
+      for (; j < G; j += 16) {
+        __mmask16 m = lanes(G, j);
+        __m512i a0 = _mm512_maskz_loadu_epi32(m, offset + j), a1 = _mm512_setzero_si512();
+        int g = 0;
+        for (; g + 2 <= groups; g += 2) {
+          a0 = _mm512_dpbusd_epi32(a0, _mm512_set1_epi32((int)words[g]), _mm512_maskz_loadu_epi32(m, packed + ((g * G) + j) * 4));
+          a1 = _mm512_dpbusd_epi32(a1, _mm512_set1_epi32((int)words[g + 1]), _mm512_maskz_loadu_epi32(m, packed + (((g + 1) * G) + j) * 4));
+        }
+        if (g < groups) a0 = _mm512_dpbusd_epi32(a0, _mm512_set1_epi32((int)words[g]), _mm512_maskz_loadu_epi32(m, packed + ((g * G) + j) * 4));
+        finish16(m, _mm512_add_epi32(a0, a1), zx, hs, z, j);
+      }
+      // The next step's input part does not wait for this step's cell: placed before the cell,
+      // it runs while the cell's chain of dependent operations drains.
+      if (t + 1 < T) input_part(D, G, x + ((t + 1) * B + b) * D, wx, bias, ks, qx, zx);
+      for (int u = 0; u < H; u += 16) units16(H, z, cb, cb, NULL, hb, u);
+      for (int u = 0; u < H; u += 16) hidden_bytes16(H, hb, bytes, u);
+    }
+  }
+}
+
+int tc_int8_lstm_forward(int steps, int batch, int inputs, int units, const float *x, const float *wx,
+                         const int8_t *packed, const int32_t *offset, const float *bias, const float *kernelScales,
+                         const float *hiddenScales, float *c, float *h) {
+  if (units > TC_INT8_LSTM_MAX_UNITS || inputs > TC_INT8_LSTM_MAX_INPUTS) return 0;
+  if (!__builtin_cpu_supports("avx512vnni") || !__builtin_cpu_supports("avx512bw") || !__builtin_cpu_supports("avx512dq")
+      || !__builtin_cpu_supports("avx512vl")) return 0;
+  windows_vnni(steps, batch, inputs, units, x, wx, packed, offset, bias, kernelScales, hiddenScales, c, h);
+  return 1;
+}
+#else
+int tc_int8_lstm_forward(int steps, int batch, int inputs, int units, const float *x, const float *wx,
+                         const int8_t *packed, const int32_t *offset, const float *bias, const float *kernelScales,
+                         const float *hiddenScales, float *c, float *h) {
+  (void)steps; (void)batch; (void)inputs; (void)units; (void)x; (void)wx; (void)packed; (void)offset;
+  (void)bias; (void)kernelScales; (void)hiddenScales; (void)c; (void)h;
+  return 0;
+}
+#endif
