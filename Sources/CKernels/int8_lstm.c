@@ -115,6 +115,17 @@ VNNI static void windows_vnni(int T, int B, int D, int H, const float *x, const 
   }
 }
 
+VNNI static void hidden_bytes_all(int n, const float *h, uint8_t *bytes) {
+  for (int j = 0; j < n; j += 16) hidden_bytes16(n, h, bytes, j);
+}
+
+int tc_int8_hidden_bytes(int n, const float *h, uint8_t *bytes) {
+  if (!__builtin_cpu_supports("avx512vnni") || !__builtin_cpu_supports("avx512bw") || !__builtin_cpu_supports("avx512dq")
+      || !__builtin_cpu_supports("avx512vl")) return 0;
+  hidden_bytes_all(n, h, bytes);
+  return 1;
+}
+
 int tc_int8_lstm_forward(int steps, int batch, int inputs, int units, const float *x, const float *wx,
                          const int8_t *packed, const int32_t *offset, const float *bias, const float *kernelScales,
                          const float *hiddenScales, float *c, float *h) {
@@ -125,6 +136,7 @@ int tc_int8_lstm_forward(int steps, int batch, int inputs, int units, const floa
   return 1;
 }
 #else
+int tc_int8_hidden_bytes(int n, const float *h, uint8_t *bytes) { (void)n; (void)h; (void)bytes; return 0; }
 int tc_int8_lstm_forward(int steps, int batch, int inputs, int units, const float *x, const float *wx,
                          const int8_t *packed, const int32_t *offset, const float *bias, const float *kernelScales,
                          const float *hiddenScales, float *c, float *h) {

@@ -89,3 +89,14 @@ public struct PackedInt8Matrix: Sendable, Equatable {
   /// Whether `matvec` runs on AVX-512 VNNI here (else portable C), for the benchmark's report.
   public static var usesVNNI: Bool { tc_int8_matvec_path() == 1 }
 }
+
+/// The whole-window int8 kernel's step from h to the next product's bytes (round(127 h) + 128,
+/// ties away from zero, clamped to +-127), or nil where that kernel does not run: for the tests,
+/// which hold it to `quantizeSymmetric(h, inverseScale: 127)`.
+public func wholeWindowHiddenBytes(_ h: [Float]) -> [UInt8]? {
+  var bytes = [UInt8](repeating: 0, count: h.count)
+  let ran = h.withUnsafeBufferPointer { hp in bytes.withUnsafeMutableBufferPointer { bp in
+    tc_int8_hidden_bytes(Int32(hp.count), hp.baseAddress!, bp.baseAddress!) != 0
+  }}
+  return ran ? bytes : nil
+}

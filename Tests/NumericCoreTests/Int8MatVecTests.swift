@@ -24,4 +24,25 @@ import NumericCore
       #expect(acc == expected.map { Float($0) }, "k \(k) n \(n) portable \(portable) (VNNI here: \(PackedInt8Matrix.usesVNNI))")
     }
   }
+
+  /// The whole-window kernel quantizes h in registers; it must round exactly as the Swift path
+  /// does, including values whose 127 h is exactly half-way (ties go away from zero), the clamp
+  /// beyond +-1, and a tail of fewer than 16 values.
+  @Test func theWholeWindowKernelQuantizesHLikeTheSwiftPath() {
+    var h: [Float] = [0, -0, 1, -1, 1.5, -1.5, 0.999, -0.999, 1 / 127, -1 / 127]
+    // Floats whose product with 127 is exactly k + 0.5 (a tie), for k = 0 ... 126, both signs.
+    for k in 0..<127 {
+      var v = (Float(k) + 0.5) / 127
+      for _ in 0..<64 where v * 127 != Float(k) + 0.5 { v = v * 127 < Float(k) + 0.5 ? v.nextUp : v.nextDown }
+      if v * 127 == Float(k) + 0.5 { h.append(v); h.append(-v) }
+    }
+    var rng = SeededGenerator(seed: 5)
+    for _ in 0..<101 { h.append(rng.nextFloat(in: -1.1, 1.1)) }
+    #expect(h.count % 16 != 0, "a tail block")
+    guard let bytes = wholeWindowHiddenBytes(h) else { return }  // the kernel does not run on this processor
+    let expected = h.map { UInt8(Int(quantizeSymmetric($0, inverseScale: 127)) + 128) }
+    #expect(bytes == expected)
+    #expect(h.filter { ($0 * 127).rounded(.towardZero) != $0 * 127 && abs(($0 * 127) - ($0 * 127).rounded(.towardZero)) == 0.5 }.count >= 100,
+            "enough exact ties")
+  }
 }

@@ -41,6 +41,11 @@ int tc_int8_lstm_forward(int steps, int batch, int inputs, int units, const floa
                          const int8_t *packed, const int32_t *offset, const float *bias, const float *kernelScales,
                          const float *hiddenScales, float *c, float *h);
 
+/// The step of tc_int8_lstm_forward that turns h into the next product's bytes: bytes[j] =
+/// round(127 h[j]) + 128 (ties away from zero, clamped to +-127), for the tests. Returns 0 without
+/// touching anything where tc_int8_lstm_forward would not run.
+int tc_int8_hidden_bytes(int n, const float *h, uint8_t *bytes);
+
 /// 12 independent chains of 16-lane FMAs, `iterations` rounds (the benchmark's AVX-512 peak);
 /// returns their sum, or -1 when the processor lacks AVX-512.
 float tc_fma_chains_avx512(long iterations, int seed);
