@@ -82,8 +82,9 @@ extension LSTMForecaster {
 
   /// Forward pass over `batch` windows whose inputs are already in `s.x` (time-major) and whose
   /// dropout mask is in `s.mask` (set it to 1 for inference). Leaves outputs in `s.y[0..<batch]`
-  /// and everything backward needs in the scratch.
-  public func forward(batch B: Int, scratch s: inout LSTMScratch) {
+  /// and everything backward needs in the scratch. `keepStates: false` (inference) lets a single
+  /// window run as one AVX-512 call that keeps only the last step's state: the same output bits.
+  public func forward(batch B: Int, scratch s: inout LSTMScratch, keepStates: Bool = true) {
     precondition(B <= s.capacity && s.units == units && s.inputSize == inputSize,
                  "forward: batch \(B) exceeds scratch capacity \(s.capacity) or shapes differ")
     let T = s.steps, D = inputSize, H = units, G = 4 * H
@@ -93,6 +94,12 @@ extension LSTMForecaster {
       let wx = w + l.offset(.kernel), wh = w + l.offset(.recurrentKernel), bias = w + l.offset(.bias)
       let wd = w + l.offset(.denseKernel), bd = w[l.offset(.denseBias)]
       withScratchPointers(&s) { p in
+        if B == 1 && !keepStates && tc_lstm_window_avx512(Int32(T), Int32(D), Int32(H), p.x, wx, wh, bias, p.c, p.h) != 0 {
+          // The latency path: p.h holds h_T.
+          for k in 0..<H { p.last[k] = p.h[k] * p.mask[k] }
+          p.y[0] = bd + dot(H, p.last, wd)
+          return
+        }
         // Input contribution for all steps at once: gates = b + x Wx   [T*B, G]
         for r in 0..<(T * B) { (p.gates + r * G).update(from: bias, count: G) }
         gemmNN(m: T * B, n: G, k: D, a: p.x, lda: D, b: wx, ldb: G, c: p.gates, ldc: G, accumulate: true)

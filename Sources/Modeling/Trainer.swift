@@ -275,7 +275,7 @@ public func predictScaled(_ model: LSTMForecaster, windows: [WindowRef], data: W
   predictInChunks(windows, threads: threads,
                   makeScratch: { LSTMScratch(capacity: inferenceChunk, steps: data.lookback, inputSize: model.inputSize, units: model.units) }) { scratch, chunk, out in
     for (r, w) in chunk.enumerated() { data.gatherInputs(w, row: r, batch: chunk.count, into: &scratch.x) }
-    model.forward(batch: chunk.count, scratch: &scratch)
+    model.forward(batch: chunk.count, scratch: &scratch, keepStates: false)
     for r in 0..<chunk.count { out[r] = scratch.y[r] }
   }
 }

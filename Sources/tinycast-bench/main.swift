@@ -143,7 +143,7 @@ do {
   let window = data.test[100]
   measured["float32 LSTM-64"] = latency("float32 LSTM-64") {
     data.gatherInputs(window, row: 0, batch: 1, into: &scratch.x)
-    float64.forward(batch: 1, scratch: &scratch)
+    float64.forward(batch: 1, scratch: &scratch, keepStates: false)
     return scratch.y[0]
   }
   let int32 = QuantizedLSTM(LSTMForecaster(units: 32, dropout: 0.2, rng: &rng))
