@@ -3,8 +3,9 @@
 // time is the length of that chain: here the hidden state goes from the cell to the next step's
 // int8 product without leaving the kernel (quantized, offset to bytes and broadcast four at a
 // time), each block of 16 gate columns sums its int8 products in two independent accumulators,
-// and the input's part of the next step is computed while the cell's chain drains. Integer sums are exact in any order, and every float operation is the Swift
-// code's, in its order, so the results are the same bits (tested).
+// and the input's part of the next step is computed while the cell's chain drains. Integer sums
+// are exact in any order, and every float operation is the Swift code's, in its order, so the
+// results are the same bits (tested).
 #include "CKernels.h"
 
 #if defined(__x86_64__) && defined(__clang__)
