@@ -1,17 +1,16 @@
 // The integer LSTM's steps (Compression's QuantizedLSTM.forward) in one call per batch, for
 // processors with AVX-512 VNNI. A forecast is 14 steps that each wait for the one before, so its
 // time is the length of that chain: here the hidden state goes from the cell to the next step's
-// int8 product without leaving the kernel (quantized, offset to bytes and broadcast four at a
-// time), each block of 16 gate columns sums its int8 products in two independent accumulators,
-// and the input's part of the next step is computed while the cell's chain drains. Integer sums
-// are exact in any order, and every float operation is the Swift code's, in its order, so the
-// results are the same bits (tested).
+// int8 product without leaving the kernel (quantized and offset to bytes, which int8_vnni.h's
+// product broadcasts four at a time), and the input's part of the next step is computed while
+// the cell's chain drains. Integer sums are exact in any order, and every float operation is the
+// Swift code's, in its order, so the results are the same bits (tested).
 #include "CKernels.h"
 
 #if defined(__x86_64__) && defined(__clang__)
 #include "activations16.h"
+#include "int8_vnni.h"
 #include <math.h>
-#define VNNI __attribute__((target("avx512f,avx512dq,avx512bw,avx512vl,avx512vnni")))
 
 /// Swift's quantizeSymmetric: round half away from zero (roundf), clamp to [-127, 127].
 static inline float quantize_symmetric(float x, float inverse_scale) {
@@ -51,18 +50,13 @@ VNNI static inline void input_part(int D, int G, const float *xt, const float *w
   }
 }
 
-/// z = zx + (s_Wh / 127) acc_h for columns j.. of one 16-column block, acc_h = the int8 product
-/// of the hidden bytes with the packed kernel, exact (integer sums in any order).
-VNNI static inline void finish16(__mmask16 m, __m512i acc, const float *zx, const float *hs, float *z, int j) {
-  store16(m, z + j, add(load16(m, zx + j), mul(load16(m, hs + j), _mm512_cvtepi32_ps(acc))));
-}
-
 VNNI static void windows_vnni(int T, int B, int D, int H, const float *x, const float *wx, const int8_t *packed,
                               const int32_t *offset, const float *bias, const float *ks, const float *hs,
                               float *c, float *h) {
   int G = 4 * H, groups = (H + 3) / 4;
   float z[4 * TC_INT8_LSTM_MAX_UNITS] __attribute__((aligned(64)));
   float zx[4 * TC_INT8_LSTM_MAX_UNITS] __attribute__((aligned(64)));
+  float acc[4 * TC_INT8_LSTM_MAX_UNITS] __attribute__((aligned(64)));
   float qx[TC_INT8_LSTM_MAX_INPUTS];
   uint8_t bytes[TC_INT8_LSTM_MAX_UNITS + 4] __attribute__((aligned(64)));
   uint32_t *words = (uint32_t *)(void *)bytes;
@@ -74,38 +68,11 @@ VNNI static void windows_vnni(int T, int B, int D, int H, const float *x, const 
     for (int g = 0; g < groups; g++) words[g] = 0x80808080u;
     input_part(D, G, x + b * D, wx, bias, ks, qx, zx);
     for (int t = 0; t < T; t++) {
-      // The recurrent product, 128 columns (eight registers, each in two accumulators over
-      // alternate groups of four rows) per pass, then 16 at a time.
-      int j = 0;
-      for (; j + 128 <= G; j += 128) {
-        __m512i a0[8], a1[8];
-        for (int v = 0; v < 8; v++) { a0[v] = _mm512_loadu_si512(offset + j + 16 * v); a1[v] = _mm512_setzero_si512(); }
-        int g = 0;
-        for (; g + 2 <= groups; g += 2) {
-          __m512i w0 = _mm512_set1_epi32((int)words[g]), w1 = _mm512_set1_epi32((int)words[g + 1]);
-          const int8_t *p0 = packed + ((g * G) + j) * 4, *p1 = p0 + G * 4;
-          for (int v = 0; v < 8; v++) {
-            a0[v] = _mm512_dpbusd_epi32(a0[v], w0, _mm512_loadu_si512(p0 + 64 * v));
-            a1[v] = _mm512_dpbusd_epi32(a1[v], w1, _mm512_loadu_si512(p1 + 64 * v));
-          }
-        }
-        if (g < groups) {
-          __m512i w0 = _mm512_set1_epi32((int)words[g]);
-          const int8_t *p0 = packed + ((g * G) + j) * 4;
-          for (int v = 0; v < 8; v++) a0[v] = _mm512_dpbusd_epi32(a0[v], w0, _mm512_loadu_si512(p0 + 64 * v));
-        }
-        for (int v = 0; v < 8; v++) finish16(0xFFFF, _mm512_add_epi32(a0[v], a1[v]), zx, hs, z, j + 16 * v);
-      }
-      for (; j < G; j += 16) {
+      // z = zx + (s_Wh / 127) acc_h, acc_h the int8 product of the hidden bytes, exact.
+      vnni_product(groups, G, words, packed, offset, acc);
+      for (int j = 0; j < G; j += 16) {
         __mmask16 m = lanes(G, j);
-        __m512i a0 = _mm512_maskz_loadu_epi32(m, offset + j), a1 = _mm512_setzero_si512();
-        int g = 0;
-        for (; g + 2 <= groups; g += 2) {
-          a0 = _mm512_dpbusd_epi32(a0, _mm512_set1_epi32((int)words[g]), _mm512_maskz_loadu_epi32(m, packed + ((g * G) + j) * 4));
-          a1 = _mm512_dpbusd_epi32(a1, _mm512_set1_epi32((int)words[g + 1]), _mm512_maskz_loadu_epi32(m, packed + (((g + 1) * G) + j) * 4));
-        }
-        if (g < groups) a0 = _mm512_dpbusd_epi32(a0, _mm512_set1_epi32((int)words[g]), _mm512_maskz_loadu_epi32(m, packed + ((g * G) + j) * 4));
-        finish16(m, _mm512_add_epi32(a0, a1), zx, hs, z, j);
+        store16(m, z + j, add(load16(m, zx + j), mul(load16(m, hs + j), load16(m, acc + j))));
       }
       // The next step's input part does not wait for this step's cell: placed before the cell,
       // it runs while the cell's chain of dependent operations drains.
@@ -121,8 +88,7 @@ VNNI static void hidden_bytes_all(int n, const float *h, uint8_t *bytes) {
 }
 
 int tc_int8_hidden_bytes(int n, const float *h, uint8_t *bytes) {
-  if (!__builtin_cpu_supports("avx512vnni") || !__builtin_cpu_supports("avx512bw") || !__builtin_cpu_supports("avx512dq")
-      || !__builtin_cpu_supports("avx512vl")) return 0;
+  if (!vnni_supported()) return 0;
   hidden_bytes_all(n, h, bytes);
   return 1;
 }
@@ -131,8 +97,7 @@ int tc_int8_lstm_forward(int steps, int batch, int inputs, int units, const floa
                          const int8_t *packed, const int32_t *offset, const float *bias, const float *kernelScales,
                          const float *hiddenScales, float *c, float *h) {
   if (units > TC_INT8_LSTM_MAX_UNITS || inputs > TC_INT8_LSTM_MAX_INPUTS) return 0;
-  if (!__builtin_cpu_supports("avx512vnni") || !__builtin_cpu_supports("avx512bw") || !__builtin_cpu_supports("avx512dq")
-      || !__builtin_cpu_supports("avx512vl")) return 0;
+  if (!vnni_supported()) return 0;
   windows_vnni(steps, batch, inputs, units, x, wx, packed, offset, bias, kernelScales, hiddenScales, c, h);
   return 1;
 }

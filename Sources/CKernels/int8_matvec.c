@@ -1,8 +1,7 @@
 // The integer LSTM's recurrent product for one window: int8 hidden state x int8 weights, int32
-// sums. On processors with AVX-512 VNNI, vpdpbusd multiplies 64 unsigned x signed byte pairs and
-// adds each group of four into an int32 lane in one instruction; it needs the left operand
-// unsigned, so the hidden state is offset by 128 and 128 * (column sum) is taken off again
-// (`offset`), which keeps the result exact.
+// sums, with the packing it reads. The hidden state goes in as the bytes q + 128 and 128 x (column
+// sum) is taken off again (`offset`), which keeps the result exact; the portable C path here and
+// the AVX-512 VNNI one (int8_vnni.h, shared with the whole integer window) do the same sums.
 #include "CKernels.h"
 
 void tc_int8_pack(int k, int n, const int8_t *w, int8_t *packed, int32_t *offset) {
@@ -42,50 +41,12 @@ void tc_int8_matvec_portable(int k, int n, const float *q, const int8_t *packed,
 }
 
 #if defined(__x86_64__) && defined(__clang__)
-#include <immintrin.h>
+#include "int8_vnni.h"
 
-/// 16 columns per zmm register, up to eight registers (128 columns) per pass over k.
-__attribute__((target("avx512f,avx512bw,avx512vnni")))
-static void matvec_vnni(int k, int n, const float *q, const int8_t *packed, const int32_t *offset, float *acc) {
-  int groups = (k + 3) / 4;
+VNNI static void matvec_vnni(int k, int n, const float *q, const int8_t *packed, const int32_t *offset, float *acc) {
   uint8_t bytes[1040 + 4];
   offset_bytes(k, q, bytes);
-  const uint32_t *words = (const uint32_t *)(const void *)bytes;
-  int j = 0;
-  for (; j + 128 <= n; j += 128) {
-    __m512i a0 = _mm512_loadu_si512(offset + j), a1 = _mm512_loadu_si512(offset + j + 16);
-    __m512i a2 = _mm512_loadu_si512(offset + j + 32), a3 = _mm512_loadu_si512(offset + j + 48);
-    __m512i a4 = _mm512_loadu_si512(offset + j + 64), a5 = _mm512_loadu_si512(offset + j + 80);
-    __m512i a6 = _mm512_loadu_si512(offset + j + 96), a7 = _mm512_loadu_si512(offset + j + 112);
-    for (int g = 0; g < groups; g++) {
-      __m512i h = _mm512_set1_epi32((int)words[g]);
-      const int8_t *wp = packed + ((g * n) + j) * 4;
-      a0 = _mm512_dpbusd_epi32(a0, h, _mm512_loadu_si512(wp));
-      a1 = _mm512_dpbusd_epi32(a1, h, _mm512_loadu_si512(wp + 64));
-      a2 = _mm512_dpbusd_epi32(a2, h, _mm512_loadu_si512(wp + 128));
-      a3 = _mm512_dpbusd_epi32(a3, h, _mm512_loadu_si512(wp + 192));
-      a4 = _mm512_dpbusd_epi32(a4, h, _mm512_loadu_si512(wp + 256));
-      a5 = _mm512_dpbusd_epi32(a5, h, _mm512_loadu_si512(wp + 320));
-      a6 = _mm512_dpbusd_epi32(a6, h, _mm512_loadu_si512(wp + 384));
-      a7 = _mm512_dpbusd_epi32(a7, h, _mm512_loadu_si512(wp + 448));
-    }
-    _mm512_storeu_ps(acc + j, _mm512_cvtepi32_ps(a0)); _mm512_storeu_ps(acc + j + 16, _mm512_cvtepi32_ps(a1));
-    _mm512_storeu_ps(acc + j + 32, _mm512_cvtepi32_ps(a2)); _mm512_storeu_ps(acc + j + 48, _mm512_cvtepi32_ps(a3));
-    _mm512_storeu_ps(acc + j + 64, _mm512_cvtepi32_ps(a4)); _mm512_storeu_ps(acc + j + 80, _mm512_cvtepi32_ps(a5));
-    _mm512_storeu_ps(acc + j + 96, _mm512_cvtepi32_ps(a6)); _mm512_storeu_ps(acc + j + 112, _mm512_cvtepi32_ps(a7));
-  }
-  for (; j + 16 <= n; j += 16) {
-    __m512i a = _mm512_loadu_si512(offset + j);
-    for (int g = 0; g < groups; g++)
-      a = _mm512_dpbusd_epi32(a, _mm512_set1_epi32((int)words[g]), _mm512_loadu_si512(packed + ((g * n) + j) * 4));
-    _mm512_storeu_ps(acc + j, _mm512_cvtepi32_ps(a));
-  }
-  for (; j < n; j++) acc[j] = column(groups, n, j, bytes, packed, offset);
-}
-
-/// A read of the processor description the runtime filled in at start-up: cheap, and no state here.
-static int vnni_supported(void) {
-  return __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512bw");
+  vnni_product((k + 3) / 4, n, (const uint32_t *)(const void *)bytes, packed, offset, acc);
 }
 
 int tc_int8_matvec_path(void) { return vnni_supported(); }
