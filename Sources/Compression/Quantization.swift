@@ -205,12 +205,12 @@ public struct QuantizedLSTM: Sendable, Equatable {
   }
 
   /// The integer forward pass; outputs in `s.y[0..<B]`.
-  /// `portable: true` uses the float-FMA product and the Swift cell even where int8 dot-product
-  /// and AVX-512 instructions exist (the results are the same bits; the tests check it).
+  /// With AVX-512 VNNI all T steps run in one C call (tc_int8_lstm_forward); elsewhere, or with
+  /// `portable: true`, step by step with the float-FMA products and the Swift cell. The results
+  /// are the same bits (the tests check it).
   public func forward(x: [Float], steps T: Int, batch B: Int, scratch s: inout Scratch, portable: Bool = false) {
     precondition(B <= s.capacity, "QuantizedLSTM: batch \(B) exceeds scratch capacity \(s.capacity)")
     let D = inputSize, H = units, G = 4 * H
-    let useVNNI = !portable && PackedInt8Matrix.usesVNNI
     x.withUnsafeBufferPointer { xb in
     kernelValues.withUnsafeBufferPointer { wx in recurrentValues.withUnsafeBufferPointer { wh in
     bias.withUnsafeBufferPointer { bias in kernelScales.withUnsafeBufferPointer { ks in hiddenScales.withUnsafeBufferPointer { hs in
@@ -220,45 +220,41 @@ public struct QuantizedLSTM: Sendable, Equatable {
     s.c.withUnsafeMutableBufferPointer { c in s.h.withUnsafeMutableBufferPointer { h in s.tanhC.withUnsafeMutableBufferPointer { tanhC in
       let (x, qx, xScale, qh, accX, accH, z, c, h) = (xb.baseAddress!, qx.baseAddress!, xScale.baseAddress!, qh.baseAddress!,
                                                       accX.baseAddress!, accH.baseAddress!, z.baseAddress!, c.baseAddress!, h.baseAddress!)
-      // With AVX-512 VNNI, all T steps in one C call (tc_int8_lstm_forward): the same bits.
       let fused = !portable && recurrentPacked.withPackedStorage { packed, offset in
         tc_int8_lstm_forward(Int32(T), Int32(B), Int32(D), Int32(H), x, wx.baseAddress!, packed, offset, bias.baseAddress!,
                              ks.baseAddress!, hs.baseAddress!, c, h) != 0
       }
-      if !fused { c.update(repeating: 0, count: B * H); h.update(repeating: 0, count: B * H) }
-      for t in 0..<(fused ? 0 : T) {
-        // Dynamic symmetric quantization of this step's inputs, per window.
-        for b in 0..<B {
-          var m: Float = 0
-          for d in 0..<D { m = max(m, abs(x[(t * B + b) * D + d])) }
-          let scale: Float = m > 0 ? m / 127 : 1
-          xScale[b] = scale
-          for d in 0..<D { qx[b * D + d] = Float(quantizeSymmetric(x[(t * B + b) * D + d], inverseScale: 1 / scale)) }
-        }
-        quantizeHidden(h, into: qh, count: B * H)
-        // The int8 x int8 products, exact (see the type's comment): the recurrent one in int8
-        // dot-product instructions where the processor has them, else in float FMA.
-        gemmNN(m: B, n: G, k: D, a: qx, lda: D, b: wx.baseAddress!, ldb: G, c: accX, ldc: G, accumulate: false)
-        if useVNNI {
-          for b in 0..<B { recurrentPacked.matvec(qh + b * H, into: accH + b * G) }
-        } else {
+      if !fused {
+        c.update(repeating: 0, count: B * H); h.update(repeating: 0, count: B * H)
+        for t in 0..<T {
+          // Dynamic symmetric quantization of this step's inputs, per window.
+          for b in 0..<B {
+            var m: Float = 0
+            for d in 0..<D { m = max(m, abs(x[(t * B + b) * D + d])) }
+            let scale: Float = m > 0 ? m / 127 : 1
+            xScale[b] = scale
+            for d in 0..<D { qx[b * D + d] = Float(quantizeSymmetric(x[(t * B + b) * D + d], inverseScale: 1 / scale)) }
+          }
+          quantizeHidden(h, into: qh, count: B * H)
+          // The int8 x int8 products, exact in float FMA (see the type's comment).
+          gemmNN(m: B, n: G, k: D, a: qx, lda: D, b: wx.baseAddress!, ldb: G, c: accX, ldc: G, accumulate: false)
           gemmNN(m: B, n: G, k: H, a: qh, lda: H, b: wh.baseAddress!, ldb: G, c: accH, ldc: G, accumulate: false)
-        }
-        for b in 0..<B {
-          let xs = SIMD8<Float>(repeating: xScale[b]), row = b * G
-          var j = 0
-          while j + 8 <= G {
-            let v = load8(bias.baseAddress! + j) + (xs * load8(ks.baseAddress! + j)) * load8(accX + row + j) + load8(hs.baseAddress! + j) * load8(accH + row + j)
-            store8(v, z + row + j)
-            j += 8
+          for b in 0..<B {
+            let xs = SIMD8<Float>(repeating: xScale[b]), row = b * G
+            var j = 0
+            while j + 8 <= G {
+              let v = load8(bias.baseAddress! + j) + (xs * load8(ks.baseAddress! + j)) * load8(accX + row + j) + load8(hs.baseAddress! + j) * load8(accH + row + j)
+              store8(v, z + row + j)
+              j += 8
+            }
+            while j < G {
+              z[row + j] = bias[j] + (xScale[b] * ks[j]) * accX[row + j] + hs[j] * accH[row + j]
+              j += 1
+            }
           }
-          while j < G {
-            z[row + j] = bias[j] + (xScale[b] * ks[j]) * accX[row + j] + hs[j] * accH[row + j]
-            j += 1
-          }
+          // The float model's cell (the same arithmetic), with c updated in place.
+          lstmCellForward(batch: B, units: H, z: z, cPrev: c, cNext: c, tanhC: tanhC.baseAddress!, hNext: h, portable: portable)
         }
-        // The float model's cell (the same arithmetic), with c updated in place.
-        lstmCellForward(batch: B, units: H, z: z, cPrev: c, cNext: c, tanhC: tanhC.baseAddress!, hNext: h, portable: portable)
       }
       quantizeHidden(h, into: qh, count: B * H)
       let outScale = denseScale / 127

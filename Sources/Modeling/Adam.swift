@@ -83,7 +83,7 @@ func adamStep(_ p: AdamPointers, range: Range<Int>, count n: Int, shards: Int, _
   var i = range.lowerBound
   while i + 8 <= range.upperBound {
     var g = load8(p.g + i)
-    for s in 1..<max(shards, 1) { g += load8(p.g + s * n + i) }
+    for s in 1..<shards { g += load8(p.g + s * n + i) }
     var m = load8(p.m + i), v = load8(p.v + i)
     m += (g - m) * k.b1c
     v += (g * g - v) * k.b2c
@@ -94,7 +94,7 @@ func adamStep(_ p: AdamPointers, range: Range<Int>, count n: Int, shards: Int, _
   }
   while i < range.upperBound {
     var g = p.g[i]
-    for s in 1..<max(shards, 1) { g += p.g[s * n + i] }
+    for s in 1..<shards { g += p.g[s * n + i] }
     p.m[i] += (g - p.m[i]) * k.b1c
     p.v[i] += (g * g - p.v[i]) * k.b2c
     p.w[i] -= (p.m[i] * k.alpha) / (p.v[i].squareRoot() + k.eps)

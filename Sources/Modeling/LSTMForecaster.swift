@@ -136,34 +136,32 @@ extension LSTMForecaster {
     let T = s.steps, D = inputSize, H = units, G = 4 * H
     let l = layout
     weights.values.withUnsafeBufferPointer { wbuf in
-      do {
-        let w = wbuf.baseAddress!
-        let wh = w + l.offset(.recurrentKernel), wd = w + l.offset(.denseKernel)
-        let gx = g + l.offset(.kernel), gh = g + l.offset(.recurrentKernel), gb = g + l.offset(.bias)
-        let gd = g + l.offset(.denseKernel), gbd = g + l.offset(.denseBias)
-        withScratchPointers(&s) { p in
-          // Dense: dWd += last^T dy, dbd += sum dy, dh_T = (dy Wd^T) * mask
-          gemmTN(m: H, n: 1, k: B, a: p.last, lda: H, b: p.dy, ldb: 1, c: gd, ldc: 1, accumulate: true)
-          for b in 0..<B { gbd[0] += p.dy[b] }
-          for b in 0..<B { for j in 0..<H { p.dh[b * H + j] = p.dy[b] * wd[j] * p.mask[b * H + j] } }
-          p.dc.update(repeating: 0, count: B * H)
-          // dh = dz Wh^T runs as an NN product on Wh transposed once per pass (the NN kernels
-          // reuse each load of it across four rows).
-          transpose(rows: H, cols: G, wh, ld: G, into: p.whT)
-          // Through time, last step first.
-          for t in stride(from: T - 1, through: 0, by: -1) {
-            let acts = p.gates + t * B * G, dz = p.dz + t * B * G
-            lstmCellBackward(batch: B, units: H, acts: acts, cPrev: p.c + t * B * H, tanhC: p.tanhC + t * B * H,
-                             dh: p.dh, dc: p.dc, dz: dz)
-            // dh_{t-1} = dz_t Wh^T   [B, H]
-            if t > 0 { gemmNN(m: B, n: H, k: G, a: dz, lda: G, b: p.whT, ldb: H, c: p.dh, ldc: H, accumulate: false) }
-          }
-          // Weight gradients for all steps in one product each:
-          // dWh += H_{0..T-1}^T dZ  [H, G],  dWx += X^T dZ  [D, G],  db += column sums of dZ.
-          gemmTN(m: H, n: G, k: T * B, a: p.h, lda: H, b: p.dz, ldb: G, c: gh, ldc: G, accumulate: true)
-          gemmTN(m: D, n: G, k: T * B, a: p.x, lda: D, b: p.dz, ldb: G, c: gx, ldc: G, accumulate: true)
-          addColumnSums(rows: T * B, cols: G, p.dz, into: gb)
+      let w = wbuf.baseAddress!
+      let wh = w + l.offset(.recurrentKernel), wd = w + l.offset(.denseKernel)
+      let gx = g + l.offset(.kernel), gh = g + l.offset(.recurrentKernel), gb = g + l.offset(.bias)
+      let gd = g + l.offset(.denseKernel), gbd = g + l.offset(.denseBias)
+      withScratchPointers(&s) { p in
+        // Dense: dWd += last^T dy, dbd += sum dy, dh_T = (dy Wd^T) * mask
+        gemmTN(m: H, n: 1, k: B, a: p.last, lda: H, b: p.dy, ldb: 1, c: gd, ldc: 1, accumulate: true)
+        for b in 0..<B { gbd[0] += p.dy[b] }
+        for b in 0..<B { for j in 0..<H { p.dh[b * H + j] = p.dy[b] * wd[j] * p.mask[b * H + j] } }
+        p.dc.update(repeating: 0, count: B * H)
+        // dh = dz Wh^T runs as an NN product on Wh transposed once per pass (the NN kernels'
+        // register tiles reuse each load of it across several rows).
+        transpose(rows: H, cols: G, wh, ld: G, into: p.whT)
+        // Through time, last step first.
+        for t in stride(from: T - 1, through: 0, by: -1) {
+          let acts = p.gates + t * B * G, dz = p.dz + t * B * G
+          lstmCellBackward(batch: B, units: H, acts: acts, cPrev: p.c + t * B * H, tanhC: p.tanhC + t * B * H,
+                           dh: p.dh, dc: p.dc, dz: dz)
+          // dh_{t-1} = dz_t Wh^T   [B, H]
+          if t > 0 { gemmNN(m: B, n: H, k: G, a: dz, lda: G, b: p.whT, ldb: H, c: p.dh, ldc: H, accumulate: false) }
         }
+        // Weight gradients for all steps in one product each:
+        // dWh += H_{0..T-1}^T dZ  [H, G],  dWx += X^T dZ  [D, G],  db += column sums of dZ.
+        gemmTN(m: H, n: G, k: T * B, a: p.h, lda: H, b: p.dz, ldb: G, c: gh, ldc: G, accumulate: true)
+        gemmTN(m: D, n: G, k: T * B, a: p.x, lda: D, b: p.dz, ldb: G, c: gx, ldc: G, accumulate: true)
+        addColumnSums(rows: T * B, cols: G, p.dz, into: gb)
       }
     }
   }

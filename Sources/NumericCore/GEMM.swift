@@ -142,7 +142,7 @@ public func gemmNNReference(m: Int, n: Int, k: Int,
 
 /// NT as NN on B transposed: each element the same FMA chain in increasing k as NN (starting
 /// from C when accumulating), so it runs on the NN kernels, whose register tiles reuse every load
-/// of B across four rows. The LSTM's backward (dh = dz Wh^T) keeps Wh^T in its scratch and calls
+/// of B across several rows. The LSTM's backward (dh = dz Wh^T) keeps Wh^T in its scratch and calls
 /// `gemmNN` itself; this entry point transposes B into a temporary for other callers.
 public func gemmNT(m: Int, n: Int, k: Int,
                    a: FloatPointer, lda: Int, b: FloatPointer, ldb: Int,
