@@ -9,52 +9,27 @@
 #include "lanes.h"
 #define AVX512 __attribute__((target("avx512f")))
 
-/// Four rows x 32 columns (masked at the right edge) in eight registers.
-AVX512 static inline void tile4x32(int k, const float *a, int rowStride, int kStride, const float *b, int ldb,
-                                   float *c, int ldc, int n, int j) {
-  // Full tiles take all-ones masks, which the compiler keeps in mask registers.
-  __mmask16 m0 = lanes(n, j), m1 = n - j > 16 ? lanes(n, j + 16) : 0;
-  float *c0 = c, *c1 = c + ldc, *c2 = c + 2 * ldc, *c3 = c + 3 * ldc;
-  __m512 r00 = _mm512_maskz_loadu_ps(m0, c0 + j), r01 = _mm512_maskz_loadu_ps(m1, c0 + j + 16);
-  __m512 r10 = _mm512_maskz_loadu_ps(m0, c1 + j), r11 = _mm512_maskz_loadu_ps(m1, c1 + j + 16);
-  __m512 r20 = _mm512_maskz_loadu_ps(m0, c2 + j), r21 = _mm512_maskz_loadu_ps(m1, c2 + j + 16);
-  __m512 r30 = _mm512_maskz_loadu_ps(m0, c3 + j), r31 = _mm512_maskz_loadu_ps(m1, c3 + j + 16);
-  for (int p = 0; p < k; p++) {
-    const float *bp = b + p * ldb + j, *ap = a + p * kStride;
-    __m512 b0 = _mm512_maskz_loadu_ps(m0, bp), b1 = _mm512_maskz_loadu_ps(m1, bp + 16);
-    __m512 s0 = _mm512_set1_ps(ap[0]), s1 = _mm512_set1_ps(ap[rowStride]);
-    __m512 s2 = _mm512_set1_ps(ap[2 * rowStride]), s3 = _mm512_set1_ps(ap[3 * rowStride]);
-    r00 = _mm512_fmadd_ps(s0, b0, r00); r01 = _mm512_fmadd_ps(s0, b1, r01);
-    r10 = _mm512_fmadd_ps(s1, b0, r10); r11 = _mm512_fmadd_ps(s1, b1, r11);
-    r20 = _mm512_fmadd_ps(s2, b0, r20); r21 = _mm512_fmadd_ps(s2, b1, r21);
-    r30 = _mm512_fmadd_ps(s3, b0, r30); r31 = _mm512_fmadd_ps(s3, b1, r31);
-  }
-  _mm512_mask_storeu_ps(c0 + j, m0, r00); _mm512_mask_storeu_ps(c0 + j + 16, m1, r01);
-  _mm512_mask_storeu_ps(c1 + j, m0, r10); _mm512_mask_storeu_ps(c1 + j + 16, m1, r11);
-  _mm512_mask_storeu_ps(c2 + j, m0, r20); _mm512_mask_storeu_ps(c2 + j + 16, m1, r21);
-  _mm512_mask_storeu_ps(c3 + j, m0, r30); _mm512_mask_storeu_ps(c3 + j + 16, m1, r31);
-}
-
-/// Eight rows x 32 columns in sixteen registers: sixteen independent chains keep both FMA units
-/// busy through their latency, and each load of B serves eight rows.
-AVX512 static inline void tile8x32(int k, const float *a, int rowStride, int kStride, const float *b, int ldb,
-                                   float *c, int ldc, int n, int j) {
+/// `rows` (4 or 8, a constant at each call, so the loops unroll into registers) rows x 32 columns,
+/// masked at the right edge. Eight rows take sixteen registers: sixteen independent chains keep
+/// both FMA units busy through their latency, and each load of B serves eight rows.
+AVX512 static inline void tile32(int rows, int k, const float *a, int rowStride, int kStride, const float *b, int ldb,
+                                 float *c, int ldc, int n, int j) {
   __mmask16 m0 = lanes(n, j), m1 = n - j > 16 ? lanes(n, j + 16) : 0;
   __m512 r0[8], r1[8];
-  for (int r = 0; r < 8; r++) {
+  for (int r = 0; r < rows; r++) {
     r0[r] = _mm512_maskz_loadu_ps(m0, c + r * ldc + j);
     r1[r] = _mm512_maskz_loadu_ps(m1, c + r * ldc + j + 16);
   }
   for (int p = 0; p < k; p++) {
     const float *bp = b + p * ldb + j, *ap = a + p * kStride;
     __m512 b0 = _mm512_maskz_loadu_ps(m0, bp), b1 = _mm512_maskz_loadu_ps(m1, bp + 16);
-    for (int r = 0; r < 8; r++) {
+    for (int r = 0; r < rows; r++) {
       __m512 s = _mm512_set1_ps(ap[r * rowStride]);
       r0[r] = _mm512_fmadd_ps(s, b0, r0[r]);
       r1[r] = _mm512_fmadd_ps(s, b1, r1[r]);
     }
   }
-  for (int r = 0; r < 8; r++) {
+  for (int r = 0; r < rows; r++) {
     _mm512_mask_storeu_ps(c + r * ldc + j, m0, r0[r]);
     _mm512_mask_storeu_ps(c + r * ldc + j + 16, m1, r1[r]);
   }
@@ -104,9 +79,9 @@ AVX512 static void gemm(int m, int n, int k, const float *a, int rowStride, int 
   // whichever tile computes it (a shard of 16 rows gives the bits of 16 single rows).
   int eights = m / 8 * 8, tiled = m / 4 * 4, i = tiled;
   for (int t = 0; t < eights; t += 8)
-    for (int j = 0; j < n; j += 32) tile8x32(k, a + t * rowStride, rowStride, kStride, b, ldb, c + t * ldc, ldc, n, j);
+    for (int j = 0; j < n; j += 32) tile32(8, k, a + t * rowStride, rowStride, kStride, b, ldb, c + t * ldc, ldc, n, j);
   for (int t = eights; t < tiled; t += 4)
-    for (int j = 0; j < n; j += 32) tile4x32(k, a + t * rowStride, rowStride, kStride, b, ldb, c + t * ldc, ldc, n, j);
+    for (int j = 0; j < n; j += 32) tile32(4, k, a + t * rowStride, rowStride, kStride, b, ldb, c + t * ldc, ldc, n, j);
   for (; i < m; i++)
     for (int j = 0; j < n; j += 128) row128(k, a + i * rowStride, kStride, b, ldb, c + i * ldc, n, j);
 }
