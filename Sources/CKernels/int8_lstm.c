@@ -8,7 +8,7 @@
 #include "CKernels.h"
 
 #if defined(__x86_64__) && defined(__clang__)
-#include "activations16.h"
+#include "tanh_table16.h"
 #include "int8_vnni.h"
 #include <math.h>
 
@@ -77,7 +77,7 @@ VNNI static void windows_vnni(int T, int B, int D, int H, const float *x, const 
       // The next step's input part does not wait for this step's cell: placed before the cell,
       // it runs while the cell's chain of dependent operations drains.
       if (t + 1 < T) input_part(D, G, x + ((t + 1) * B + b) * D, wx, bias, ks, qx, zx);
-      for (int u = 0; u < H; u += 16) units16(H, z, cb, cb, NULL, hb, u);
+      for (int u = 0; u < H; u += 16) units16_table(H, z, cb, hb, u);
       for (int u = 0; u < H; u += 16) hidden_bytes16(H, hb, bytes, u);
     }
   }
@@ -93,6 +93,21 @@ int tc_int8_hidden_bytes(int n, const float *h, uint8_t *bytes) {
   return 1;
 }
 
+VNNI static void table_activations_all(int n, const float *x, float *tanh_out, float *sigmoid_out) {
+  for (int j = 0; j < n; j += 16) {
+    __mmask16 m = lanes(n, j);
+    __m512 v = load16(m, x + j);
+    store16(m, tanh_out + j, tanh_table16(v));
+    store16(m, sigmoid_out + j, sigmoid_table16(v));
+  }
+}
+
+int tc_table_activations16(int n, const float *x, float *tanh_out, float *sigmoid_out) {
+  if (!vnni_supported()) return 0;
+  table_activations_all(n, x, tanh_out, sigmoid_out);
+  return 1;
+}
+
 int tc_int8_lstm_forward(int steps, int batch, int inputs, int units, const float *x, const float *wx,
                          const int8_t *packed, const int32_t *offset, const float *bias, const float *kernelScales,
                          const float *hiddenScales, float *c, float *h) {
@@ -103,6 +118,10 @@ int tc_int8_lstm_forward(int steps, int batch, int inputs, int units, const floa
 }
 #else
 int tc_int8_hidden_bytes(int n, const float *h, uint8_t *bytes) { (void)n; (void)h; (void)bytes; return 0; }
+int tc_table_activations16(int n, const float *x, float *tanh_out, float *sigmoid_out) {
+  (void)n; (void)x; (void)tanh_out; (void)sigmoid_out;
+  return 0;
+}
 int tc_int8_lstm_forward(int steps, int batch, int inputs, int units, const float *x, const float *wx,
                          const int8_t *packed, const int32_t *offset, const float *bias, const float *kernelScales,
                          const float *hiddenScales, float *c, float *h) {

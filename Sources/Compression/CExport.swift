@@ -60,13 +60,13 @@ public enum CExport {
     w.line("#define G \(G)")
     w.line("")
     w.floats("scaler", [metadata.scalerOffset, metadata.scalerFactor], comment: "(sales - offset) * factor")
-    var needsHalf = false, needsQ8 = false
+    var needsHalf = false, isInteger = false
     switch model {
-    case .int8: needsQ8 = true
+    case .int8: isInteger = true
     case .float(_, .float16?): needsHalf = true
     default: break
     }
-    w.activations(half: needsHalf, q8: needsQ8)
+    w.activations(half: needsHalf, integer: isInteger)
     var macs = 0
     var ram = 4 * (2 * H + G)  // h, c, z
     switch model {
@@ -260,7 +260,42 @@ struct Writer {
       """
   }
 
-  mutating func activations(half: Bool, q8: Bool) {
+  /// The activations of the model's kind (the integer path has its own), and the float16 and int8
+  /// helpers it needs.
+  mutating func activations(half: Bool, integer: Bool) {
+    let p = prefix
+    if integer { tableActivations() } else { floatActivations() }
+    if half {
+      line("""
+        static float \(p)_half(uint16_t h) {
+          uint32_t s = (uint32_t)(h >> 15) << 31, e = (h >> 10) & 0x1F, m = h & 0x3FF, bits;
+          if (e == 0) { if (m == 0) bits = s; else { e = 113; while (!(m & 0x400)) { m <<= 1; e--; } bits = s | (e << 23) | ((m & 0x3FF) << 13); } }
+          else if (e == 31) bits = s | 0x7F800000u | (m << 13);
+          else bits = s | ((e + 112) << 23) | (m << 13);
+          float f; memcpy(&f, &bits, 4); return f;
+        }
+
+        """)
+    }
+    if integer {
+      line("""
+        /* round(x * inverse_scale), ties away from zero (C's roundf, Swift's
+           .toNearestOrAwayFromZero), clamped to [-127, 127]; exact for these magnitudes. */
+        static int8_t \(p)_q8(float x, float inverse_scale) {
+          float v = x * inverse_scale;
+          if (v > 127.0f) v = 127.0f;
+          if (v < -127.0f) v = -127.0f;
+          float t = (float)(int32_t)v, d = v - t;
+          if (d >= 0.5f) t += 1.0f; else if (d <= -0.5f) t -= 1.0f;
+          return (int8_t)t;
+        }
+
+        """)
+    }
+  }
+
+  /// Tinycast's float activations (NumericCore/Activations.swift), operation for operation.
+  mutating func floatActivations() {
     let p = prefix
     line("""
 
@@ -308,33 +343,50 @@ struct Writer {
       }
 
       """)
-    if half {
-      line("""
-        static float \(p)_half(uint16_t h) {
-          uint32_t s = (uint32_t)(h >> 15) << 31, e = (h >> 10) & 0x1F, m = h & 0x3FF, bits;
-          if (e == 0) { if (m == 0) bits = s; else { e = 113; while (!(m & 0x400)) { m <<= 1; e--; } bits = s | (e << 23) | ((m & 0x3FF) << 13); } }
-          else if (e == 31) bits = s | 0x7F800000u | (m << 13);
-          else bits = s | ((e + 112) << 23) | (m << 13);
-          float f; memcpy(&f, &bits, 4); return f;
-        }
+  }
 
-        """)
-    }
-    if q8 {
-      line("""
-        /* round(x * inverse_scale), ties away from zero (C's roundf, Swift's
-           .toNearestOrAwayFromZero), clamped to [-127, 127]; exact for these magnitudes. */
-        static int8_t \(p)_q8(float x, float inverse_scale) {
-          float v = x * inverse_scale;
-          if (v > 127.0f) v = 127.0f;
-          if (v < -127.0f) v = -127.0f;
-          float t = (float)(int32_t)v, d = v - t;
-          if (d >= 0.5f) t += 1.0f; else if (d <= -0.5f) t -= 1.0f;
-          return (int8_t)t;
-        }
+  /// The integer path's activations (NumericCore/Activations.swift, the end): the table of 16
+  /// quartic pieces of tanh and the same float operations in the same order as `tanhTablePiece`,
+  /// `tanhTable` and `sigmoidTable`. The table is constant data and counts in the flash bytes.
+  mutating func tableActivations() {
+    let p = prefix
+    precondition(tanhTableCoefficients.count == 80, "the emitted code below indexes 16 pieces of degree 4")
+    line("")
+    floats("tanh_table", tanhTableCoefficients, comment: "16 quartic pieces of tanh: c_d of piece i at [d * 16 + i]")
+    line("""
 
-        """)
-    }
+      /* P(u) ~ tanh(u / 2) for u in [0, 16]: piece i = min(trunc(u), 15) at t = u - i. */
+      static float \(p)_piece(float u) {
+        int32_t i = (int32_t)u;
+        if (i > 15) i = 15;
+        const float t = u - (float)i;
+        float q = \(p)_tanh_table[64 + i];
+        q = q * t + \(p)_tanh_table[48 + i];
+        q = q * t + \(p)_tanh_table[32 + i];
+        q = q * t + \(p)_tanh_table[16 + i];
+        q = q * t + \(p)_tanh_table[i];
+        return q;
+      }
+      /* |x| and the sign bit of x, as bits. */
+      static float \(p)_magnitude(float x, uint32_t *sign) {
+        uint32_t bits; memcpy(&bits, &x, 4);
+        *sign = bits & 0x80000000u; bits &= 0x7FFFFFFFu;
+        memcpy(&x, &bits, 4); return x;
+      }
+      static float \(p)_flip(float v, uint32_t sign) {
+        uint32_t bits; memcpy(&bits, &v, 4); bits ^= sign; memcpy(&v, &bits, 4); return v;
+      }
+      /* tanh(x) = sign(x) P(min(|x|, 8) * 2); sigmoid(x) = 1/2 + sign(x) P(min(|x|, 16)) / 2. */
+      static float \(p)_tanh(float x) {
+        uint32_t sign; const float a = \(p)_magnitude(x, &sign);
+        return \(p)_flip(\(p)_piece((a < 8.0f ? a : 8.0f) * 2.0f), sign);
+      }
+      static float \(p)_sigmoid(float x) {
+        uint32_t sign; const float a = \(p)_magnitude(x, &sign);
+        return 0.5f + \(p)_flip(\(p)_piece(a < 16.0f ? a : 16.0f) * 0.5f, sign);
+      }
+
+      """)
   }
 
   /// The LSTM cell update shared by both paths (z holds pre-activations i, f, g, o).

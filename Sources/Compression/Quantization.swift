@@ -110,7 +110,9 @@ public enum QuantizationScheme: String, Sendable, CaseIterable {
 ///   - the hidden state h in (-1, 1) is quantized with the fixed scale 1/127;
 ///   - products are int8 x int8 accumulated in int32, then rescaled to float32:
 ///       z_j = b_j + (s_x * s_Wx[j]) * acc_x[j] + (s_Wh[j] / 127) * acc_h[j]
-///   - gate non-linearities, the cell state c and the update run in float32.
+///   - the gate non-linearities are NumericCore's table activations (`sigmoidTable`,
+///     `tanhTable`: 16 pieces of tanh, absolute error <= 6e-6, about half the float model's
+///     chain of dependent operations per step); the cell state c and the update are float32.
 ///
 /// Computing the products: an int8 x int8 sum over K terms is at most 127^2 K in magnitude,
 /// below 2^24 for K <= 1040, so float32 multiply-adds on the integer values are exact in any
@@ -182,7 +184,7 @@ public struct QuantizedLSTM: Sendable, Equatable {
   /// (a single forecast allocates nothing).
   public struct Scratch: Sendable {
     public let capacity: Int
-    var qx: [Float], xScale: [Float], qh: [Float], accX: [Float], accH: [Float], z: [Float], c: [Float], h: [Float], tanhC: [Float]
+    var qx: [Float], xScale: [Float], qh: [Float], accX: [Float], accH: [Float], z: [Float], c: [Float], h: [Float]
     public var y: [Float]
     public init(capacity: Int, inputSize D: Int, units H: Int) {
       self.capacity = capacity
@@ -192,7 +194,6 @@ public struct QuantizedLSTM: Sendable, Equatable {
       accX = .init(repeating: 0, count: capacity * G); accH = .init(repeating: 0, count: capacity * G)
       z = .init(repeating: 0, count: capacity * G)
       c = .init(repeating: 0, count: capacity * H); h = .init(repeating: 0, count: capacity * H)
-      tanhC = .init(repeating: 0, count: capacity * H)
       y = .init(repeating: 0, count: capacity)
     }
   }
@@ -206,7 +207,7 @@ public struct QuantizedLSTM: Sendable, Equatable {
 
   /// The integer forward pass; outputs in `s.y[0..<B]`.
   /// With AVX-512 VNNI all T steps run in one C call (tc_int8_lstm_forward); elsewhere, or with
-  /// `portable: true`, step by step with the float-FMA products and the Swift cell. The results
+  /// `portable: true`, step by step with the float-FMA products and `integerCellForward`. The results
   /// are the same bits (the tests check it).
   public func forward(x: [Float], steps T: Int, batch B: Int, scratch s: inout Scratch, portable: Bool = false) {
     precondition(B <= s.capacity, "QuantizedLSTM: batch \(B) exceeds scratch capacity \(s.capacity)")
@@ -217,7 +218,7 @@ public struct QuantizedLSTM: Sendable, Equatable {
     s.qx.withUnsafeMutableBufferPointer { qx in s.xScale.withUnsafeMutableBufferPointer { xScale in
     s.qh.withUnsafeMutableBufferPointer { qh in s.accX.withUnsafeMutableBufferPointer { accX in
     s.accH.withUnsafeMutableBufferPointer { accH in s.z.withUnsafeMutableBufferPointer { z in
-    s.c.withUnsafeMutableBufferPointer { c in s.h.withUnsafeMutableBufferPointer { h in s.tanhC.withUnsafeMutableBufferPointer { tanhC in
+    s.c.withUnsafeMutableBufferPointer { c in s.h.withUnsafeMutableBufferPointer { h in
       let (x, qx, xScale, qh, accX, accH, z, c, h) = (xb.baseAddress!, qx.baseAddress!, xScale.baseAddress!, qh.baseAddress!,
                                                       accX.baseAddress!, accH.baseAddress!, z.baseAddress!, c.baseAddress!, h.baseAddress!)
       let fused = !portable && recurrentPacked.withPackedStorage { packed, offset in
@@ -252,8 +253,7 @@ public struct QuantizedLSTM: Sendable, Equatable {
               j += 1
             }
           }
-          // The float model's cell (the same arithmetic), with c updated in place.
-          lstmCellForward(batch: B, units: H, z: z, cPrev: c, cNext: c, tanhC: tanhC.baseAddress!, hNext: h, portable: portable)
+          integerCellForward(batch: B, units: H, z: z, c: c, h: h)
         }
       }
       quantizeHidden(h, into: qh, count: B * H)
@@ -261,7 +261,23 @@ public struct QuantizedLSTM: Sendable, Equatable {
       denseValues.withUnsafeBufferPointer { wd in
         for b in 0..<B { s.y[b] = denseBias + outScale * dot(H, qh + b * H, wd.baseAddress!) }
       }
-    }}}}}}}}}}}}}}}
+    }}}}}}}}}}}}}}
+  }
+}
+
+/// The integer model's cell for B rows of H units: c = f c + i g and h = o tanh(c) with the table
+/// activations, c updated in place (z [B, 4H] holds the pre-activations i, f, g, o).
+func integerCellForward(batch B: Int, units H: Int, z: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,
+                        h: UnsafeMutablePointer<Float>) {
+  let G = 4 * H
+  for b in 0..<B {
+    let zr = z + b * G, cr = c + b * H, hr = h + b * H
+    for u in 0..<H {
+      let i = sigmoidTable(zr[u]), f = sigmoidTable(zr[H + u]), g = tanhTable(zr[2 * H + u]), o = sigmoidTable(zr[3 * H + u])
+      let cell = f * cr[u] + i * g
+      cr[u] = cell
+      hr[u] = o * tanhTable(cell)
+    }
   }
 }
 

@@ -1,6 +1,7 @@
 // Activations: the LSTM's sigmoid and tanh, each with its derivative written in terms of the
 // activation's output (what the backward pass has cached).
 
+import CKernels
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -27,14 +28,16 @@ import Darwin
 // MARK: - Vectorised activations (8 lanes)
 //
 // The LSTM spends about a third of an epoch in exp and tanh when they are scalar library calls.
-// These are Cephes-style approximations (S. Moshier), evaluated 8 lanes at a time with FMA:
+// These are Cephes-style approximations (S. Moshier), evaluated 8 lanes at a time (each
+// `a * b + c` a multiply then an add: Swift does not fuse them, and the C kernels must not either):
 //   exp:      x = n ln2 + r, |r| <= ln2/2; e^r by a degree-6 polynomial; 2^n from the exponent
 //             bits. Relative error <= 2 ulp on [-87, 88]; below -87 the result flushes to 0.
 //   sigmoid:  1 / (1 + exp(-x)). Absolute error <= 1.2e-7.
 //   tanh:     for |x| < 0.625 the odd polynomial x + x^3 P(x^2) (relative error <= 2 ulp), else
 //             1 - 2 / (exp(2|x|) + 1) with the sign restored (absolute error <= 1.2e-7).
-// Every path (training, inference, the integer model, and the exported C code) uses these same
-// functions, so results agree to the bit. tests compare them with the libm functions.
+// Every float path (training, inference and the exported C code) uses these same functions, so
+// results agree to the bit; the tests compare them with the libm functions. The integer model
+// has cheaper ones of its own (the end of this file).
 
 // Written with plain arithmetic, masks and bit casts only: generic SIMD helpers such as
 // `clamped` or `SIMD8<Int32>(_:rounding:)` compile to calls on every use, not to instructions.
@@ -82,3 +85,63 @@ import Darwin
 /// One value through the vector functions (for tails), identical to the lane it would occupy.
 @inlinable @inline(__always) public func sigmoidFast(_ x: Float) -> Float { sigmoidVector(SIMD8(repeating: x))[0] }
 @inlinable @inline(__always) public func tanhFast(_ x: Float) -> Float { tanhVector(SIMD8(repeating: x))[0] }
+
+// MARK: - The integer path's activations (16 pieces of tanh)
+//
+// The int8 model's forecast is 14 dependent steps, and most of a step's time went to the chain
+// of the exp polynomial and a division in every gate. The integer path uses instead one table,
+// P(u) ~ tanh(u / 2) for u in [0, 16], in 16 quartic pieces (CKernels/tanh_table.c, generated
+// by tools/make_tanh_table.py), and
+//   tanh(x)    = sign(x) P(min(|x|, 8) * 2)
+//   sigmoid(x) = 1/2 + sign(x) P(min(|x|, 16)) / 2          (sigmoid(x) = 1/2 + tanh(x/2) / 2)
+// Absolute error <= 5.7e-6 for tanh and <= 2.9e-6 for sigmoid (measured over 4 million points
+// by the generator; the tests check the bounds), three orders of magnitude below the integer
+// path's step for h, 1/127. tanh is odd and tanh(0) = 0 exactly; beyond |x| = 8 it is
+// P(16) = 0.99999976 = Float(tanh(8)). Float models keep the functions above (those of Keras).
+// These scalar functions are the reference: the AVX-512 kernel (CKernels/tanh_table16.h) and the
+// exported C code do the same float operations in the same order (tested bit for bit).
+
+/// The table's coefficients by degree: `tanhTableCoefficients[d * 16 + i]` is c_d of piece i.
+public let tanhTableCoefficients: [Float] = withUnsafeBytes(of: tc_tanh_table) { Array($0.bindMemory(to: Float.self)) }
+
+/// P(u) for u in [0, 16]: piece i = min(trunc(u), 15) at t = u - i, by Horner's rule.
+@inline(__always) public func tanhTablePiece(_ u: Float) -> Float {
+  let pieces = Int(TC_TANH_TABLE_PIECES), c = tanhTableCoefficients
+  let i = min(Int(u), pieces - 1)
+  let t = u - Float(i)
+  var p = c[4 * pieces + i]
+  p = p * t + c[3 * pieces + i]
+  p = p * t + c[2 * pieces + i]
+  p = p * t + c[pieces + i]
+  p = p * t + c[i]
+  return p
+}
+
+@inline(__always) func signBit(_ x: Float) -> UInt32 { x.bitPattern & 0x8000_0000 }
+/// |x| as the bit operation (NaN stays NaN; the comparisons below then take the bound).
+@inline(__always) func magnitudeBits(_ x: Float) -> Float { Float(bitPattern: x.bitPattern & 0x7FFF_FFFF) }
+
+/// The integer path's tanh (see above).
+@inline(__always) public func tanhTable(_ x: Float) -> Float {
+  let a = magnitudeBits(x)
+  let p = tanhTablePiece((a < 8 ? a : 8) * 2)
+  return Float(bitPattern: p.bitPattern ^ signBit(x))
+}
+
+/// The integer path's sigmoid (see above).
+@inline(__always) public func sigmoidTable(_ x: Float) -> Float {
+  let a = magnitudeBits(x)
+  let half = tanhTablePiece(a < 16 ? a : 16) * 0.5
+  return 0.5 + Float(bitPattern: half.bitPattern ^ signBit(x))
+}
+
+/// `tanhTable` and `sigmoidTable` of each x through the whole-window int8 kernel's 16-lane code
+/// (CKernels/tanh_table16.h), or nil where that kernel does not run: for the tests, which hold it
+/// to the scalar functions above bit for bit.
+public func wholeWindowTableActivations(_ x: [Float]) -> (tanh: [Float], sigmoid: [Float])? {
+  var t = [Float](repeating: 0, count: x.count), s = t
+  let ran = x.withUnsafeBufferPointer { xp in t.withUnsafeMutableBufferPointer { tp in s.withUnsafeMutableBufferPointer { sp in
+    tc_table_activations16(Int32(xp.count), xp.baseAddress!, tp.baseAddress!, sp.baseAddress!) != 0
+  }}}
+  return ran ? (t, s) : nil
+}

@@ -380,9 +380,9 @@ func randomModel(units: Int, seed: UInt64 = 1) -> LSTMForecaster {
           int8GemmNNReference(m: 1, n: G, k: H, a: a.baseAddress!, lda: H, b: w.baseAddress!, ldb: G, c: acc.baseAddress!, ldc: G) } } }
         let z = (0..<G).map { j in q.bias[j] + (scale * q.kernelScales[j]) * Float(accX[j]) + (q.recurrentScales[j] / 127) * Float(accH[j]) }
         for u in 0..<H {
-          let i = sigmoidFast(z[u]), f = sigmoidFast(z[H + u]), g = tanhFast(z[2 * H + u]), o = sigmoidFast(z[3 * H + u])
+          let i = sigmoidTable(z[u]), f = sigmoidTable(z[H + u]), g = tanhTable(z[2 * H + u]), o = sigmoidTable(z[3 * H + u])
           c[u] = f * c[u] + i * g
-          h[u] = o * tanhFast(c[u])
+          h[u] = o * tanhTable(c[u])
         }
       }
       var acc: Int32 = 0

@@ -41,3 +41,57 @@ import NumericCore
     for k in 0..<8 { #expect(s[k] == sigmoidFast(xs[k]) && t[k] == tanhFast(xs[k])) }
   }
 }
+
+/// The integer path's table activations: accuracy against the C library, their exact properties,
+/// and the AVX-512 kernel's lanes against the scalar reference.
+@Suite struct TableActivationTests {
+  /// Every 1/4096 on [-20, 20], which puts hundreds of points in each piece.
+  func grid() -> [Float] { (-81_920...81_920).map { Float($0) / 4096 } }
+
+  @Test func errorsAreWithinTheDocumentedBounds() {
+    var worstTanh: Double = 0, worstSigmoid: Double = 0
+    for x in grid() {
+      worstTanh = max(worstTanh, abs(Double(tanhTable(x)) - Foundation.tanh(Double(x))))
+      worstSigmoid = max(worstSigmoid, abs(Double(sigmoidTable(x)) - 1 / (1 + Foundation.exp(-Double(x)))))
+    }
+    #expect(worstTanh <= 5.7e-6, "tanh abs error \(worstTanh)")
+    #expect(worstSigmoid <= 2.9e-6, "sigmoid abs error \(worstSigmoid)")
+    // And not merely the float functions under another name: the table is a coarser approximation.
+    #expect(worstTanh > 1e-6)
+  }
+
+  @Test func exactProperties() {
+    #expect(tanhTable(0).bitPattern == Float(0).bitPattern && tanhTable(-0.0).bitPattern == Float(-0.0).bitPattern)
+    #expect(sigmoidTable(0) == 0.5)
+    let saturated = Float(Foundation.tanh(8.0))
+    for x: Float in [8, 9.5, 1000, .infinity] { #expect(tanhTable(x) == saturated && tanhTable(-x) == -saturated, "x = \(x)") }
+    var previousTanh = -Float.infinity, previousSigmoid = -Float.infinity
+    for x in grid() {
+      #expect(tanhTable(-x) == -tanhTable(x), "tanh is odd at \(x)")
+      let t = tanhTable(x), s = sigmoidTable(x)
+      #expect(t >= previousTanh && s >= previousSigmoid, "nondecreasing at \(x)")
+      #expect(abs(t) <= 1 && s >= 0 && s <= 1)
+      previousTanh = t; previousSigmoid = s
+    }
+  }
+
+  /// The 16-lane kernel code gives the scalar functions' bits: on a grid, at every piece boundary
+  /// and just below it, at the clamps, and for zeros, subnormals, infinities and NaN.
+  @Test(.enabled(if: wholeWindowTableActivations([0]) != nil, "the whole-window int8 kernel needs AVX-512 VNNI"))
+  func kernelLanesEqualTheScalarReference() throws {
+    var xs = grid().enumerated().filter { $0.offset % 7 == 0 }.map(\.element)
+    for i in 0...40 {
+      let boundary = Float(i) / 4
+      xs += [boundary, boundary.nextDown, boundary.nextUp, -boundary, -boundary.nextDown]
+    }
+    let special: [Float] = [0, -0.0, .leastNonzeroMagnitude, -.leastNonzeroMagnitude, .leastNormalMagnitude,
+                            .greatestFiniteMagnitude, -.greatestFiniteMagnitude, .infinity, -.infinity, .nan,
+                            Float(16).nextDown, Float(16).nextUp, -Float(16).nextUp, 1e-30, 3]
+    xs += special
+    let (t, s) = try #require(wholeWindowTableActivations(xs))
+    for (k, x) in xs.enumerated() {
+      #expect(t[k].bitPattern == tanhTable(x).bitPattern, "tanh(\(x)): \(t[k]) vs \(tanhTable(x))")
+      #expect(s[k].bitPattern == sigmoidTable(x).bitPattern, "sigmoid(\(x)): \(s[k]) vs \(sigmoidTable(x))")
+    }
+  }
+}
