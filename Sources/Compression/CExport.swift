@@ -19,6 +19,8 @@ public struct CExportArtifact: Sendable {
   public var symbol: String
   /// Bytes of constant data (weights, scales, masks): what the device keeps in flash.
   public var weightBytes: Int
+  /// Bytes of the integer path's activation table (also flash, but not weights; 0 for float models).
+  public var tableBytes: Int
   /// Bytes of stack the predict function needs (its state and scratch arrays).
   public var ramBytes: Int
   /// Multiply-accumulates per forecast.
@@ -123,7 +125,8 @@ public enum CExport {
       }
       #endif
       """)
-    return CExportArtifact(header: header, source: w.text, symbol: p, weightBytes: w.constantBytes, ramBytes: ram, macs: macs)
+    return CExportArtifact(header: header, source: w.text, symbol: p, weightBytes: w.constantBytes, tableBytes: w.tableBytes,
+                           ramBytes: ram, macs: macs)
   }
 
   /// Energy per forecast from published per-operation energies (M. Horowitz, "Computing's
@@ -159,6 +162,7 @@ struct Writer {
   let prefix: String
   var text = ""
   var constantBytes = 0
+  var tableBytes = 0
   var sparse: [String: Bool] = [:]
   var storage: [String: String] = [:]   // tensor -> "f32" | "f16" | "u8"
 
@@ -347,12 +351,15 @@ struct Writer {
 
   /// The integer path's activations (NumericCore/Activations.swift, the end): the table of 16
   /// quartic pieces of tanh and the same float operations in the same order as `tanhTablePiece`,
-  /// `tanhTable` and `sigmoidTable`. The table is constant data and counts in the flash bytes.
+  /// `tanhTable` and `sigmoidTable`. The table is flash too, counted apart from the weights.
   mutating func tableActivations() {
     let p = prefix
-    precondition(tanhTableCoefficients.count == 80, "the emitted code below indexes 16 pieces of degree 4")
+    let table = tanhTableCoefficients
+    precondition(table.count == 80, "the emitted code below indexes 16 pieces of degree 4")
     line("")
-    floats("tanh_table", tanhTableCoefficients, comment: "16 quartic pieces of tanh: c_d of piece i at [d * 16 + i]")
+    line("/* 16 quartic pieces of tanh: c_d of piece i at [d * 16 + i] */")
+    line("static const float \(p)_tanh_table[\(table.count)] = {\(table.map(Writer.hex).joined(separator: ", "))};")
+    tableBytes += 4 * table.count
     line("""
 
       /* P(u) ~ tanh(u / 2) for u in [0, 16]: piece i = min(trunc(u), 15) at t = u - i. */

@@ -242,7 +242,7 @@ enum ModelCommands {
       try AtomicFile.write(Array(c.header.utf8), to: headerPath)
       try AtomicFile.write(Array(c.source.utf8), to: sourcePath)
       let energy = CExport.energyNanojoules(model, artifact: c, lookback: m.window.lookback)
-      return "wrote \(to)/\(c.symbol).h and \(c.symbol).c (\(model.kindDescription)): weights \(c.weightBytes) bytes of flash, \(c.ramBytes) bytes of RAM, \(c.macs) multiply-accumulates and about \(fixed(energy, 1)) nJ per forecast (Horowitz 2014 energies); call \(c.symbol)_predict(sales)"
+      return "wrote \(to)/\(c.symbol).h and \(c.symbol).c (\(model.kindDescription)): weights \(c.weightBytes) bytes of flash\(c.tableBytes > 0 ? " (and \(c.tableBytes) for the activation table)" : ""), \(c.ramBytes) bytes of RAM, \(c.macs) multiply-accumulates and about \(fixed(energy, 1)) nJ per forecast (Horowitz 2014 energies); call \(c.symbol)_predict(sales)"
     }
     let bytes = m.artifact(run: run - 1, withLineage: withLineage)
     try AtomicFile.write(bytes, to: path)

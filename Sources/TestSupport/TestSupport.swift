@@ -30,9 +30,18 @@ public func numericalGradient(_ values: [Float], at indices: [Int], step: Float 
   }
 }
 
-/// A fresh empty folder under the system's temporary folder.
+/// The folder of this test process's temporary folders; it is removed when the process exits, so
+/// test runs do not leave hundreds of folders behind.
+private let testFoldersRoot = (NSTemporaryDirectory() as NSString).appendingPathComponent("tinycast-tests-\(getpid())")
+private let testFoldersRootCreated: Void = {
+  try? FileManager.default.removeItem(atPath: testFoldersRoot)  // a folder left by an earlier process of this pid
+  atexit { try? FileManager.default.removeItem(atPath: testFoldersRoot) }
+}()
+
+/// A fresh empty folder under the system's temporary folder (inside this process's root).
 public func temporaryDirectory(_ label: String = "tinycast-test") -> String {
-  let path = (NSTemporaryDirectory() as NSString).appendingPathComponent("\(label)-\(UUID().uuidString)")
+  _ = testFoldersRootCreated
+  let path = (testFoldersRoot as NSString).appendingPathComponent("\(label)-\(UUID().uuidString)")
   do { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) } catch {
     preconditionFailure("cannot create the test folder \(path): \(error)")
   }

@@ -39,8 +39,8 @@ public func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePoi
     var count = 0
     for path in args.dropFirst() {
       var isDir: ObjCBool = false
-      FileManager.default.fileExists(atPath: path, isDirectory: &isDir)
-      let files = isDir.boolValue ? ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).sorted().map { path + "/" + $0 } : [path]
+      let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDir)
+      let files = exists && isDir.boolValue ? ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).sorted().map { path + "/" + $0 } : [path]
       for f in files {
         guard let data = FileManager.default.contents(atPath: f) else { continue }
         FuzzTargets.run(target, [UInt8](data))
