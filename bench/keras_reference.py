@@ -4,8 +4,10 @@
 Trains LSTM(64) -> Dropout(0.2) -> Dense(1) (Adam, MSE, batch 32) for three epochs on Kaggle's
 Store Item Demand data, stores 1-5 x items 1-10, 14-day windows, the first 80% of each series'
 windows (validation: their last 10%), min-max scaled on the training days; then converts the model
-to TFLite and times single-window invokes. Prints one JSON object:
-  {"keras_epoch_s", "keras_windows_per_s", "keras_peak_rss_mb", "tflite_median_us", "tflite_p99_us"}
+to TFLite and times single-window invokes, and those of TFLite's full-integer LSTM-32. Prints one
+JSON object:
+  {"keras_epoch_s", "keras_windows_per_s", "keras_peak_rss_mb", "tflite_median_us", "tflite_p99_us",
+   "tflite_int8_median_us", "tflite_int8_p99_us", "tensorflow"}
 Needs: pip install tensorflow-cpu (never needed by Tinycast's tests).
   usage: python3 bench/keras_reference.py PATH/train.csv [OUT.json]
 """
@@ -51,6 +53,42 @@ def windows(path):
     return as_x(xs_fit), np.array(ys_fit, np.float32), as_x(xs_val), np.array(ys_val, np.float32)
 
 
+def invoke_latency(model_content, window, count=5000):
+    """Median and p99 of single invokes (set input, invoke, read output), in microseconds."""
+    interpreter = tf.lite.Interpreter(model_content=model_content, num_threads=1)
+    interpreter.allocate_tensors()
+    inp, out = interpreter.get_input_details()[0]["index"], interpreter.get_output_details()[0]["index"]
+    for _ in range(200):
+        interpreter.set_tensor(inp, window); interpreter.invoke()
+    samples = []
+    for _ in range(count):
+        t0 = time.perf_counter()
+        interpreter.set_tensor(inp, window)
+        interpreter.invoke()
+        interpreter.get_tensor(out)
+        samples.append((time.perf_counter() - t0) * 1e6)
+    samples.sort()
+    return samples[len(samples) // 2], samples[len(samples) * 99 // 100]
+
+
+def int8_latency(xv):
+    """TFLite's full-integer LSTM-32 (int8 weights and activations, float input and output, the
+    14 steps unrolled), the same-run reference for Tinycast's int8 LSTM-32. Latency does not
+    depend on the weights' values, so the model is not trained; the validation windows calibrate
+    the activations' ranges."""
+    tf.keras.utils.set_random_seed(2)
+    infer = tf.keras.Sequential([
+        tf.keras.Input(shape=(LOOKBACK, 1), batch_size=1),
+        tf.keras.layers.LSTM(32, unroll=True),
+        tf.keras.layers.Dense(1),
+    ])
+    converter = tf.lite.TFLiteConverter.from_keras_model(infer)
+    converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    converter.representative_dataset = lambda: ([xv[k : k + 1]] for k in range(0, len(xv), max(1, len(xv) // 200)))
+    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+    return invoke_latency(converter.convert(), xv[:1])
+
+
 def main():
     x, y, xv, yv = windows(sys.argv[1])
     tf.keras.utils.set_random_seed(1)
@@ -89,22 +127,11 @@ def main():
     ])
     infer.set_weights(model.get_weights())
     converter = tf.lite.TFLiteConverter.from_keras_model(infer)
-    interpreter = tf.lite.Interpreter(model_content=converter.convert(), num_threads=1)
-    interpreter.allocate_tensors()
-    inp, out = interpreter.get_input_details()[0]["index"], interpreter.get_output_details()[0]["index"]
-    window = xv[:1]
-    for _ in range(200):
-        interpreter.set_tensor(inp, window); interpreter.invoke()
-    samples = []
-    for _ in range(5000):
-        t0 = time.perf_counter()
-        interpreter.set_tensor(inp, window)
-        interpreter.invoke()
-        interpreter.get_tensor(out)
-        samples.append((time.perf_counter() - t0) * 1e6)
-    samples.sort()
+    float_median, float_p99 = invoke_latency(converter.convert(), xv[:1])
+    int8_median, int8_p99 = int8_latency(xv)
     result = {"keras_epoch_s": epoch, "keras_windows_per_s": len(x) / epoch, "keras_peak_rss_mb": rss_mb,
-              "tflite_median_us": samples[len(samples) // 2], "tflite_p99_us": samples[len(samples) * 99 // 100],
+              "tflite_median_us": float_median, "tflite_p99_us": float_p99,
+              "tflite_int8_median_us": int8_median, "tflite_int8_p99_us": int8_p99,
               "tensorflow": tf.__version__}
     text = json.dumps(result)
     print(text)

@@ -120,7 +120,6 @@ for threads in (latencyOnly ? [] : [1, 2]) {
 if !latencyOnly { print("  2 threads vs 1: \(f(windowsPerSecond[2]! / windowsPerSecond[1]!))x; the article's Keras code here: about 18 s per epoch (3,500 windows/s)") }
 
 // MARK: Single-forecast latency (batch 1, one core: what an edge device does)
-@discardableResult
 func latency(_ label: String, _ body: () -> Float) -> Double {
   for _ in 0..<200 { _ = body() }
   var samples: [Double] = []
@@ -149,7 +148,7 @@ do {
   let int32 = QuantizedLSTM(LSTMForecaster(units: 32, dropout: 0.2, rng: &rng))
   var qscratch = QuantizedLSTM.Scratch(capacity: 1, inputSize: 1, units: 32)
   var x = [Float](repeating: 0, count: data.lookback)
-  latency("int8 LSTM-32 (integer path)") {
+  measured["int8 LSTM-32"] = latency("int8 LSTM-32 (integer path)") {
     data.gatherInputs(window, row: 0, batch: 1, into: &x)
     int32.forward(x: x, steps: data.lookback, batch: 1, scratch: &qscratch)
     return qscratch.y[0]
@@ -189,6 +188,9 @@ if let r = reference, let kerasEpoch = r["keras_epoch_s"] as? Double, let tflite
   }
   if let ours = measured["float32 LSTM-64"] {
     print("  single forecast LSTM-64: TFLite \(f(tflite)) us, Tinycast float32 \(f(ours)) us: \(f(tflite / ours, 1))x faster")
+  }
+  if let tflite8 = r["tflite_int8_median_us"] as? Double, let ours = measured["int8 LSTM-32"] {
+    print("  single forecast int8 LSTM-32: TFLite full-integer \(f(tflite8)) us, Tinycast integer path \(f(ours)) us: \(f(tflite8 / ours, 1))x faster")
   }
   if let rss = r["keras_peak_rss_mb"] as? Double, let ours = measured["rss"] {
     print("  peak memory: Keras \(Int(rss)) MB training 50 series, Tinycast \(Int(ours)) MB training all 500: \(f(rss / ours, 1))x less")
