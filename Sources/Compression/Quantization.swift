@@ -207,8 +207,8 @@ public struct QuantizedLSTM: Sendable, Equatable {
 
   /// The integer forward pass; outputs in `s.y[0..<B]`.
   /// With AVX-512 VNNI all T steps run in one C call (tc_int8_lstm_forward); elsewhere, or with
-  /// `portable: true`, step by step with the float-FMA products and `integerCellForward`. The results
-  /// are the same bits (the tests check it).
+  /// `portable: true`, step by step with the float-FMA products and `integerCellForward`. The
+  /// results are the same bits (the tests check it).
   public func forward(x: [Float], steps T: Int, batch B: Int, scratch s: inout Scratch, portable: Bool = false) {
     precondition(B <= s.capacity, "QuantizedLSTM: batch \(B) exceeds scratch capacity \(s.capacity)")
     let D = inputSize, H = units, G = 4 * H
