@@ -52,7 +52,7 @@ public func int8GemmNNReference(m: Int, n: Int, k: Int,
 
 // MARK: - The one-window integer product (h x Wh), packed for int8 dot-product instructions
 
-/// An int8 [rows, cols] matrix packed for `matvec`: groups of four rows interleaved per column,
+/// An int8 [rows, cols] matrix packed for the VNNI product: groups of four rows interleaved per column,
 /// as AVX-512 VNNI's `vpdpbusd` reads them, with the column sums its unsigned offset needs.
 public struct PackedInt8Matrix: Sendable, Equatable {
   public let rows: Int, cols: Int
@@ -73,11 +73,12 @@ public struct PackedInt8Matrix: Sendable, Equatable {
   }
 
   /// acc[j] = sum_k q[k] * W[k, j], exact, for `q` whole numbers in [-127, 127] held as floats;
-  /// written as floats. `portable: true` takes the plain C path whatever the processor (tests).
-  public func matvec(_ q: UnsafePointer<Float>, into acc: UnsafeMutablePointer<Float>, portable: Bool = false) {
+  /// written as floats by the VNNI product the whole-window int8 kernel runs at each step. False,
+  /// with nothing written, where that kernel does not run: for the tests, which hold it to
+  /// `int8GemmNNReference`.
+  public func matvec(_ q: UnsafePointer<Float>, into acc: UnsafeMutablePointer<Float>) -> Bool {
     packed.withUnsafeBufferPointer { p in offset.withUnsafeBufferPointer { o in
-      if portable { tc_int8_matvec_portable(Int32(rows), Int32(cols), q, p.baseAddress!, o.baseAddress!, acc) }
-      else { tc_int8_matvec(Int32(rows), Int32(cols), q, p.baseAddress!, o.baseAddress!, acc) }
+      tc_int8_matvec(Int32(rows), Int32(cols), q, p.baseAddress!, o.baseAddress!, acc) != 0
     }}
   }
 
@@ -86,8 +87,8 @@ public struct PackedInt8Matrix: Sendable, Equatable {
     packed.withUnsafeBufferPointer { p in offset.withUnsafeBufferPointer { o in body(p.baseAddress!, o.baseAddress!) } }
   }
 
-  /// Whether `matvec` runs on AVX-512 VNNI here (else portable C), for the benchmark's report.
-  public static var usesVNNI: Bool { tc_int8_matvec_path() == 1 }
+  /// Whether the integer kernels run here (AVX-512 VNNI), for the benchmark's report and the tests.
+  public static var usesVNNI: Bool { tc_vnni() == 1 }
 }
 
 /// The whole-window int8 kernel's step from h to the next product's bytes (round(127 h) + 128,

@@ -5,21 +5,19 @@
 #define TINYCAST_CKERNELS_H
 #include <stdint.h>
 
-/// acc[j] = sum_k q[k] * W[k][j], exactly, for q whole numbers in [-127, 127] held as floats (the
-/// quantized hidden state) and W an int8 [k, n] matrix packed by `tc_int8_pack`. acc is written as
-/// floats (exact: |acc| <= 127 * 127 * k < 2^24 for k <= 1040).
-///   packed: ((k + 3) / 4) * n * 4 bytes; offset: n ints (-128 * column sums, from tc_int8_pack).
-void tc_int8_matvec(int k, int n, const float *q, const int8_t *packed, const int32_t *offset, float *acc);
-
-/// Packs row-major w[k][n] for tc_int8_matvec: groups of four rows interleaved per column
-/// (packed[((g * n) + j) * 4 + r] = w[4g + r][j], zero past row k), and offset[j] = -128 * sum_k w[k][j].
+/// Packs row-major w[k][n] for the VNNI product (int8_vnni.h): groups of four rows interleaved
+/// per column (packed[((g * n) + j) * 4 + r] = w[4g + r][j], zero past row k), and
+/// offset[j] = -128 * sum_k w[k][j].
 void tc_int8_pack(int k, int n, const int8_t *w, int8_t *packed, int32_t *offset);
 
-/// Which path tc_int8_matvec takes on this processor: 1 = AVX-512 VNNI, 0 = portable C.
-int tc_int8_matvec_path(void);
+/// 1 where the processor has AVX-512 VNNI (what tc_int8_lstm_forward needs), else 0.
+int tc_vnni(void);
 
-/// The portable path itself, for tests (same results as tc_int8_matvec on any processor).
-void tc_int8_matvec_portable(int k, int n, const float *q, const int8_t *packed, const int32_t *offset, float *acc);
+/// The VNNI product tc_int8_lstm_forward runs at each step, on one vector, for the tests:
+/// acc[j] = sum_k q[k] * W[k][j], exactly, for q whole numbers in [-127, 127] held as floats and
+/// W an int8 [k, n] matrix packed by `tc_int8_pack`, written as floats (exact: |acc| <= 127 * 127
+/// * k < 2^24 for k <= 1040). Returns 0 without touching anything where tc_vnni() is 0.
+int tc_int8_matvec(int k, int n, const float *q, const int8_t *packed, const int32_t *offset, float *acc);
 
 /// One LSTM step's gate non-linearities and state update for B rows of H units, with AVX-512
 /// (16 lanes), operation for operation the arithmetic of Modeling's `lstmCellForward` and
