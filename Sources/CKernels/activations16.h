@@ -13,6 +13,23 @@ AVX512 static inline __m512 mul(__m512 a, __m512 b) { return _mm512_mul_ps(a, b)
 AVX512 static inline __m512 add(__m512 a, __m512 b) { return _mm512_add_ps(a, b); }
 AVX512 static inline __m512 sub(__m512 a, __m512 b) { return _mm512_sub_ps(a, b); }
 
+/// What the kernels built on these need (avx512f and avx512dq); a read of the processor
+/// description the runtime filled in at start-up.
+static inline int avx512dq_supported(void) {
+  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq");
+}
+
+/// The sign bit of each lane, |x| as the bit operation, and v with a sign bit flipped.
+AVX512 static inline __m512i sign_bits16(__m512 x) {
+  return _mm512_and_si512(_mm512_castps_si512(x), _mm512_set1_epi32((int)0x80000000u));
+}
+AVX512 static inline __m512 magnitude16(__m512 x) {
+  return _mm512_castsi512_ps(_mm512_and_si512(_mm512_castps_si512(x), _mm512_set1_epi32(0x7FFFFFFF)));
+}
+AVX512 static inline __m512 flip_sign16(__m512 v, __m512i sign) {
+  return _mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(v), sign));
+}
+
 AVX512 static inline __m512 exp16(__m512 x) {
   __m512 high = _mm512_mask_mov_ps(x, _mm512_cmp_ps_mask(x, k(88.72283f), _CMP_GT_OQ), k(88.72283f));
   __m512 clamped = _mm512_mask_mov_ps(high, _mm512_cmp_ps_mask(high, k(-87.33654f), _CMP_LT_OQ), k(-87.33654f));
@@ -33,16 +50,14 @@ AVX512 static inline __m512 exp16(__m512 x) {
 }
 
 AVX512 static inline __m512 sigmoid16(__m512 x) {
-  __m512 minus = _mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(x), _mm512_set1_epi32((int)0x80000000u)));
+  __m512 minus = flip_sign16(x, _mm512_set1_epi32((int)0x80000000u));
   return _mm512_div_ps(k(1.0f), add(k(1.0f), exp16(minus)));
 }
 
 AVX512 static inline __m512 tanh16(__m512 x) {
-  __m512i bits = _mm512_castps_si512(x);
-  __m512i sign = _mm512_and_si512(bits, _mm512_set1_epi32((int)0x80000000u));
-  __m512 ax = _mm512_castsi512_ps(_mm512_and_si512(bits, _mm512_set1_epi32(0x7FFFFFFF)));
+  __m512 ax = magnitude16(x);
   __m512 large = sub(k(1.0f), _mm512_div_ps(k(2.0f), add(exp16(add(ax, ax)), k(1.0f))));
-  __m512 sgn = _mm512_castsi512_ps(_mm512_or_si512(_mm512_castps_si512(large), sign));
+  __m512 sgn = _mm512_castsi512_ps(_mm512_or_si512(_mm512_castps_si512(large), sign_bits16(x)));
   __m512 z = mul(x, x);
   __m512 p = k(-5.70498872745e-3f);
   p = add(mul(p, z), k(2.06390887954e-2f));

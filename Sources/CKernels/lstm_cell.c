@@ -17,7 +17,7 @@ AVX512 static void cell16(int batch, int H, float *z, const float *cPrev, float 
 }
 
 int tc_lstm_cell_avx512(int batch, int units, float *z, const float *cPrev, float *cNext, float *tanhC, float *hNext) {
-  if (!__builtin_cpu_supports("avx512f") || !__builtin_cpu_supports("avx512dq")) return 0;
+  if (!avx512dq_supported()) return 0;
   cell16(batch, units, z, cPrev, cNext, tanhC, hNext);
   return 1;
 }

@@ -45,7 +45,7 @@ AVX512 static void window(int T, int D, int H, const float *x, const float *wx, 
 int tc_lstm_window_avx512(int steps, int inputs, int units, const float *x, const float *wx, const float *wh,
                           const float *bias, float *c, float *h) {
   if (units > TC_LSTM_WINDOW_MAX_UNITS) return 0;
-  if (!__builtin_cpu_supports("avx512f") || !__builtin_cpu_supports("avx512dq")) return 0;
+  if (!avx512dq_supported()) return 0;
   window(steps, inputs, units, x, wx, wh, bias, c, h);
   return 1;
 }

@@ -21,16 +21,6 @@ AVX512 static inline __m512 table_piece16(__m512 u) {
   return p;
 }
 
-AVX512 static inline __m512i sign_bits16(__m512 x) {
-  return _mm512_and_si512(_mm512_castps_si512(x), _mm512_set1_epi32((int)0x80000000u));
-}
-AVX512 static inline __m512 magnitude16(__m512 x) {
-  return _mm512_castsi512_ps(_mm512_and_si512(_mm512_castps_si512(x), _mm512_set1_epi32(0x7FFFFFFF)));
-}
-AVX512 static inline __m512 flip_sign16(__m512 v, __m512i sign) {
-  return _mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(v), sign));
-}
-
 AVX512 static inline __m512 tanh_table16(__m512 x) {
   __m512 p = table_piece16(mul(_mm512_min_ps(magnitude16(x), k(8.0f)), k(2.0f)));
   return flip_sign16(p, sign_bits16(x));
