@@ -16,8 +16,9 @@
 AVX512 static inline __m512 table_piece16(__m512 u) {
   __m512i i = _mm512_min_epi32(_mm512_cvttps_epi32(u), _mm512_set1_epi32(TC_TANH_TABLE_PIECES - 1));
   __m512 t = sub(u, _mm512_cvtepi32_ps(i));
-  __m512 p = _mm512_permutexvar_ps(i, _mm512_load_ps(tc_tanh_table + 4 * TC_TANH_TABLE_PIECES));
-  for (int d = 3; d >= 0; d--) p = add(mul(p, t), _mm512_permutexvar_ps(i, _mm512_load_ps(tc_tanh_table + d * TC_TANH_TABLE_PIECES)));
+  __m512 p = _mm512_permutexvar_ps(i, _mm512_load_ps(tc_tanh_table + TC_TANH_TABLE_DEGREE * TC_TANH_TABLE_PIECES));
+  for (int d = TC_TANH_TABLE_DEGREE - 1; d >= 0; d--)
+    p = add(mul(p, t), _mm512_permutexvar_ps(i, _mm512_load_ps(tc_tanh_table + d * TC_TANH_TABLE_PIECES)));
   return p;
 }
 

@@ -9,6 +9,7 @@
 // order, so the int8 model's forecasts are bit-identical to the Swift integer path and float
 // models agree to rounding (Swift fuses multiply-adds; this C does not, as -std=c99 asks).
 
+import CKernels
 import Foundation
 import NumericCore
 import Modeling
@@ -355,7 +356,7 @@ struct Writer {
   mutating func tableActivations() {
     let p = prefix
     let table = tanhTableCoefficients
-    precondition(table.count == 80, "the emitted code below indexes 16 pieces of degree 4")
+    precondition(TC_TANH_TABLE_PIECES == 16 && TC_TANH_TABLE_DEGREE == 4, "the emitted code below indexes 16 pieces of degree 4")
     line("")
     line("/* 16 quartic pieces of tanh: c_d of piece i at [d * 16 + i] */")
     line("static const float \(p)_tanh_table[\(table.count)] = {\(table.map(Writer.hex).joined(separator: ", "))};")

@@ -106,14 +106,11 @@ public let tanhTableCoefficients: [Float] = withUnsafeBytes(of: tc_tanh_table) {
 
 /// P(u) for u in [0, 16]: piece i = min(trunc(u), 15) at t = u - i, by Horner's rule.
 @inline(__always) public func tanhTablePiece(_ u: Float) -> Float {
-  let pieces = Int(TC_TANH_TABLE_PIECES), c = tanhTableCoefficients
+  let pieces = Int(TC_TANH_TABLE_PIECES), degree = Int(TC_TANH_TABLE_DEGREE), c = tanhTableCoefficients
   let i = min(Int(u), pieces - 1)
   let t = u - Float(i)
-  var p = c[4 * pieces + i]
-  p = p * t + c[3 * pieces + i]
-  p = p * t + c[2 * pieces + i]
-  p = p * t + c[pieces + i]
-  p = p * t + c[i]
+  var p = c[degree * pieces + i]
+  for d in stride(from: degree - 1, through: 0, by: -1) { p = p * t + c[d * pieces + i] }
   return p
 }
 
