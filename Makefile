@@ -3,7 +3,7 @@ SWIFT ?= swift
 SHELL := /bin/bash
 REAL_DATA ?= ../shared/data/store-item-demand/train.csv
 
-.PHONY: demo test bench bench-compare fuzz build deps clean
+.PHONY: demo test bench bench-compare fuzz build deps clean lint format
 
 # GNU readline is the only system library; tmux drives the terminal test. Install them when
 # they are missing.
@@ -52,6 +52,14 @@ fuzz: deps
 	    -artifact_prefix=.build-fuzz/$$t- 2>&1 | grep -E "^(#[0-9]+.*DONE|Done|stat::number_of_executed_units|==[0-9]+==ERROR|SUMMARY|artifact)" ; \
 	  test $${PIPESTATUS[0]} -eq 0 || exit 1; \
 	done
+
+# The formatting gate CI runs: swift format lint --strict (.swift-format) and 120 columns.
+lint:
+	tools/lint.sh
+
+# Formats every Swift file in place with the repository's .swift-format.
+format:
+	$(SWIFT) format format --in-place --recursive --parallel Sources Tests Package.swift
 
 clean:
 	rm -rf .build

@@ -6,9 +6,9 @@
 //   low rank     the factors A, B are trained (the product is never trained directly).
 // Also: AGP gradual pruning (Zhu & Gupta 2017) and distillation targets (Hinton et al. 2015).
 
+import Modeling
 import NumericCore
 import SalesData
-import Modeling
 
 public enum FineTuning {
   /// 1 where a kernel weight is nonzero and for every bias; 0 on the kernels' zeros.
@@ -19,8 +19,10 @@ public enum FineTuning {
   }
 
   /// Fine-tunes one replica, keeping its kind (and its zeros when `keepZeros`).
-  public static func run(_ model: ForecastModel, keepZeros: Bool, data: WindowedData, config: TrainingConfig,
-                         rng: inout SeededGenerator, hooks: TrainingHooks = TrainingHooks()) -> (ForecastModel, TrainingLog) {
+  public static func run(
+    _ model: ForecastModel, keepZeros: Bool, data: WindowedData, config: TrainingConfig,
+    rng: inout SeededGenerator, hooks: TrainingHooks = TrainingHooks()
+  ) -> (ForecastModel, TrainingLog) {
     var hooks = hooks
     switch model {
     case .float(let n, let storage):
@@ -71,9 +73,11 @@ public enum FineTuning {
   /// schedule over the first two thirds of `config.epochs` (one pruning step per epoch), then
   /// the final mask is held for the remaining epochs with early stopping and the best weights
   /// kept. Pruned weights never come back (their magnitude is zero, the smallest).
-  public static func gradualPrune(_ model: LSTMForecaster, sparsity: Double, scope: PruningScope, data: WindowedData,
-                                  config: TrainingConfig, rng: inout SeededGenerator,
-                                  hooks: TrainingHooks = TrainingHooks()) -> (LSTMForecaster, TrainingLog) {
+  public static func gradualPrune(
+    _ model: LSTMForecaster, sparsity: Double, scope: PruningScope, data: WindowedData,
+    config: TrainingConfig, rng: inout SeededGenerator,
+    hooks: TrainingHooks = TrainingHooks()
+  ) -> (LSTMForecaster, TrainingLog) {
     var net = model
     let ramp = max(1, (2 * config.epochs) / 3)
     var log = TrainingLog()
@@ -85,9 +89,15 @@ public enum FineTuning {
       h.mask = Pruning.magnitudeMask(net.weights, sparsity: s, scope: scope)
       multiply(&net.weights.values, h.mask!)
       let stepLog = Trainer.fit(&net, data: data, config: stepConfig, rng: &rng, hooks: h)
-      for var e in stepLog.epochs { e.epoch = log.epochs.count + 1; log.epochs.append(e) }
+      for var e in stepLog.epochs {
+        e.epoch = log.epochs.count + 1
+        log.epochs.append(e)
+      }
       log.bestEpoch = log.epochs.count
-      if stepLog.interrupted { log.interrupted = true; return (net, log) }
+      if stepLog.interrupted {
+        log.interrupted = true
+        return (net, log)
+      }
     }
     let rest = config.epochs - ramp
     guard rest > 0 else { return (net, log) }
@@ -97,7 +107,10 @@ public enum FineTuning {
     restConfig.epochs = rest
     let restLog = Trainer.fit(&net, data: data, config: restConfig, rng: &rng, hooks: h)
     let offset = log.epochs.count
-    for var e in restLog.epochs { e.epoch += offset; log.epochs.append(e) }
+    for var e in restLog.epochs {
+      e.epoch += offset
+      log.epochs.append(e)
+    }
     log.bestEpoch = restLog.bestEpoch + offset
     log.stoppedEarly = restLog.stoppedEarly
     log.interrupted = restLog.interrupted
@@ -115,13 +128,16 @@ public enum Distillation {
   /// trains on those blended targets. The teacher's forecast is the mean over its replicas: an
   /// ensemble, as in Hinton et al., is a better forecaster than any one replica. Validation
   /// (early stopping) uses the true targets.
-  public static func blendedTargets(teachers: [ForecastModel], alpha: Double, data: WindowedData, threads: Int) -> [Float] {
+  public static func blendedTargets(teachers: [any Forecaster], alpha: Double, data: WindowedData, threads: Int)
+    -> [Float]
+  {
     var soft = [Float](repeating: 0, count: data.fit.count)
     for t in teachers {
       let y = t.predictScaled(data.fit, data: data, threads: threads)
       for k in soft.indices { soft[k] += y[k] }
     }
-    let a = Float(alpha), n = Float(teachers.count)
+    let a = Float(alpha)
+    let n = Float(teachers.count)
     return data.fit.enumerated().map { k, w in a * data.target(w) + (1 - a) * (soft[k] / n) }
   }
 }

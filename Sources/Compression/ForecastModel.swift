@@ -1,11 +1,11 @@
-// ForecastModel: every kind of model the workspace holds, behind one interface, so eval,
-// compare, predict and export treat float, pruned, quantized, integer and low-rank models alike.
+// ForecastModel: the LSTM family's forecaster, LSTM(units) -> Dropout -> Dense(1), in each of
+// the forms compression gives it: float, pruned, quantized, integer and low-rank models alike.
 
+import Modeling
 import NumericCore
 import SalesData
-import Modeling
 
-public enum ForecastModel: Sendable, Equatable {
+public enum ForecastModel: Forecaster, Equatable {
   /// Float32 compute. `storage` says how the kernels are stored (nil: float32, or .float16);
   /// the weights held are exactly the stored values (already rounded).
   case float(LSTMForecaster, storage: QuantizationScheme?)
@@ -19,6 +19,16 @@ public enum ForecastModel: Sendable, Equatable {
   indirect case int8(QuantizedLSTM, dropout: Float)
   /// Recurrent kernel factored as A [H, R] x B [R, 4H]; `network` holds the product for compute.
   case lowRank(LowRankFactors, network: LSTMForecaster)
+
+  public var family: String { "lstm" }
+
+  public var architecture: String {
+    "LSTM-\(units) -> Dropout(\(formatDropout(floatNetwork.dropout))) -> Dense(1)"
+  }
+
+  public func isIdentical(to other: any Forecaster) -> Bool {
+    (other as? ForecastModel) == self
+  }
 
   public var units: Int {
     switch self {
@@ -74,13 +84,19 @@ public enum ForecastModel: Sendable, Equatable {
       return Modeling.predictScaled(n, windows: windows, data: data, threads: threads)
     case .int8(let q, _):
       let capacity = inferenceChunk
-      return predictInChunks(windows, threads: threads, makeScratch: {
-        ([Float](repeating: 0, count: data.lookback * capacity), QuantizedLSTM.Scratch(capacity: capacity, inputSize: q.inputSize, units: q.units))
-      }) { scratch, chunk, out in
-        for (r, w) in chunk.enumerated() { data.gatherInputs(w, row: r, batch: chunk.count, into: &scratch.0) }
-        q.forward(x: scratch.0, steps: data.lookback, batch: chunk.count, scratch: &scratch.1)
-        for r in 0..<chunk.count { out[r] = scratch.1.y[r] }
-      }
+      return predictInChunks(
+        windows, threads: threads,
+        makeScratch: {
+          (
+            [Float](repeating: 0, count: data.lookback * capacity),
+            QuantizedLSTM.Scratch(capacity: capacity, inputSize: q.inputSize, units: q.units)
+          )
+        },
+        predict: { scratch, chunk, out in
+          for (r, w) in chunk.enumerated() { data.gatherInputs(w, row: r, batch: chunk.count, into: &scratch.0) }
+          q.forward(x: scratch.0, steps: data.lookback, batch: chunk.count, scratch: &scratch.1)
+          for r in 0..<chunk.count { out[r] = scratch.1.y[r] }
+        })
     }
   }
 }
@@ -92,7 +108,10 @@ public struct LowRankFactors: Sendable, Equatable {
   public var a: Matrix
   public var b: Matrix
   public var rank: Int { a.cols }
-  public init(a: Matrix, b: Matrix) { self.a = a; self.b = b }
+  public init(a: Matrix, b: Matrix) {
+    self.a = a
+    self.b = b
+  }
   public var product: Matrix {
     var w = Matrix(rows: a.rows, cols: b.cols)
     gemm(a, b, into: &w)
@@ -105,15 +124,19 @@ public enum LowRank {
   /// A = U_R S_R, B = V_R^T. The SVD comes from the eigen-decomposition of W W^T (Jacobi
   /// rotations, in Double), which is accurate for these small, well-scaled matrices.
   public static func factor(_ w: Matrix, rank: Int) -> LowRankFactors {
-    let n = w.rows, m = w.cols
+    let n = w.rows
+    let m = w.cols
     precondition(rank >= 1 && rank <= n, "rank \(rank) outside 1...\(n)")
     // G = W W^T (n x n), symmetric.
     var g = [[Double]](repeating: [Double](repeating: 0, count: n), count: n)
-    for i in 0..<n { for j in i..<n {
-      var s = 0.0
-      for k in 0..<m { s += Double(w[i, k]) * Double(w[j, k]) }
-      g[i][j] = s; g[j][i] = s
-    } }
+    for i in 0..<n {
+      for j in i..<n {
+        var s = 0.0
+        for k in 0..<m { s += Double(w[i, k]) * Double(w[j, k]) }
+        g[i][j] = s
+        g[j][i] = s
+      }
+    }
     var v = [[Double]](repeating: [Double](repeating: 0, count: n), count: n)
     for i in 0..<n { v[i][i] = 1 }
     // Cyclic Jacobi sweeps until off-diagonal mass vanishes.
@@ -121,27 +144,37 @@ public enum LowRank {
       var off = 0.0
       for i in 0..<n { for j in (i + 1)..<n { off += g[i][j] * g[i][j] } }
       if off < 1e-22 { break }
-      for p in 0..<n { for q in (p + 1)..<n where abs(g[p][q]) > 1e-300 {
-        let theta = (g[q][q] - g[p][p]) / (2 * g[p][q])
-        let t = (theta >= 0 ? 1 : -1) / (abs(theta) + (theta * theta + 1).squareRoot())
-        let c = 1 / (t * t + 1).squareRoot(), s = t * c
-        for k in 0..<n {
-          let gkp = g[k][p], gkq = g[k][q]
-          g[k][p] = c * gkp - s * gkq; g[k][q] = s * gkp + c * gkq
+      for p in 0..<n {
+        for q in (p + 1)..<n where abs(g[p][q]) > 1e-300 {
+          let theta = (g[q][q] - g[p][p]) / (2 * g[p][q])
+          let t = (theta >= 0 ? 1 : -1) / (abs(theta) + (theta * theta + 1).squareRoot())
+          let c = 1 / (t * t + 1).squareRoot()
+          let s = t * c
+          for k in 0..<n {
+            let gkp = g[k][p]
+            let gkq = g[k][q]
+            g[k][p] = c * gkp - s * gkq
+            g[k][q] = s * gkp + c * gkq
+          }
+          for k in 0..<n {
+            let gpk = g[p][k]
+            let gqk = g[q][k]
+            g[p][k] = c * gpk - s * gqk
+            g[q][k] = s * gpk + c * gqk
+          }
+          for k in 0..<n {
+            let vkp = v[k][p]
+            let vkq = v[k][q]
+            v[k][p] = c * vkp - s * vkq
+            v[k][q] = s * vkp + c * vkq
+          }
         }
-        for k in 0..<n {
-          let gpk = g[p][k], gqk = g[q][k]
-          g[p][k] = c * gpk - s * gqk; g[q][k] = s * gpk + c * gqk
-        }
-        for k in 0..<n {
-          let vkp = v[k][p], vkq = v[k][q]
-          v[k][p] = c * vkp - s * vkq; v[k][q] = s * vkp + c * vkq
-        }
-      } }
+      }
     }
     // Eigenvalues (squared singular values), largest first; ties by index.
     let order = (0..<n).sorted { (-g[$0][$0], $0) < (-g[$1][$1], $1) }
-    var a = Matrix(rows: n, cols: rank), b = Matrix(rows: rank, cols: m)
+    var a = Matrix(rows: n, cols: rank)
+    var b = Matrix(rows: rank, cols: m)
     for (r, e) in order.prefix(rank).enumerated() {
       let sigma = max(g[e][e], 0).squareRoot()
       // u = eigenvector; A[:, r] = u * sigma; B[r, :] = u^T W / sigma (= v^T).
@@ -168,12 +201,18 @@ public enum LowRank {
   ///   expand:   W_h = A B;   pullback: dA = dW_h B^T,  dB = A^T dW_h.
   public static func reparameterization(_ base: LSTMForecaster, factors: LowRankFactors) -> Reparameterization {
     let l = base.layout
-    let H = l.units, G = 4 * H, R = factors.rank
-    let before = l.offset(.recurrentKernel), after = l.offset(.recurrentKernel) + H * G
-    let aCount = H * R, bCount = R * G
+    let H = l.units
+    let G = 4 * H
+    let R = factors.rank
+    let before = l.offset(.recurrentKernel)
+    let after = l.offset(.recurrentKernel) + H * G
+    let aCount = H * R
+    let bCount = R * G
     func split(_ p: [Float]) -> (Matrix, Matrix) {
-      (Matrix(rows: H, cols: R, storage: Array(p[before..<(before + aCount)])),
-       Matrix(rows: R, cols: G, storage: Array(p[(before + aCount)..<(before + aCount + bCount)])))
+      (
+        Matrix(rows: H, cols: R, storage: Array(p[before..<(before + aCount)])),
+        Matrix(rows: R, cols: G, storage: Array(p[(before + aCount)..<(before + aCount + bCount)]))
+      )
     }
     let w = base.weights.values
     let initial = Array(w[0..<before]) + factors.a.storage + factors.b.storage + Array(w[after...])
@@ -188,7 +227,8 @@ public enum LowRank {
       pullback: { p, dw in
         let (a, b) = split(p)
         let dW = Matrix(rows: H, cols: G, storage: Array(dw[before..<after]))
-        var da = Matrix(rows: H, cols: R), db = Matrix(rows: R, cols: G)
+        var da = Matrix(rows: H, cols: R)
+        var db = Matrix(rows: R, cols: G)
         gemm(dW, b, into: &da, transposeB: true)
         gemm(a, dW, into: &db, transposeA: true)
         return Array(dw[0..<before]) + da.storage + db.storage + Array(dw[after...])
@@ -197,8 +237,16 @@ public enum LowRank {
 
   /// Splits a trained parameter vector back into the factors.
   public static func factors(from p: [Float], layout l: ParameterLayout, rank R: Int) -> LowRankFactors {
-    let H = l.units, G = 4 * H, before = l.offset(.recurrentKernel)
-    return LowRankFactors(a: Matrix(rows: H, cols: R, storage: Array(p[before..<(before + H * R)])),
-                          b: Matrix(rows: R, cols: G, storage: Array(p[(before + H * R)..<(before + H * R + R * G)])))
+    let H = l.units
+    let G = 4 * H
+    let before = l.offset(.recurrentKernel)
+    return LowRankFactors(
+      a: Matrix(rows: H, cols: R, storage: Array(p[before..<(before + H * R)])),
+      b: Matrix(rows: R, cols: G, storage: Array(p[(before + H * R)..<(before + H * R + R * G)])))
   }
+}
+
+/// "0.2", "0": a rate as a session would write it.
+func formatDropout(_ v: Float) -> String {
+  v == v.rounded() ? String(Int(v)) : "\(v)"
 }

@@ -1,8 +1,8 @@
 // Pruning: magnitude masks (per tensor or global), the AGP schedule, and structured pruning
 // that removes whole hidden units. Kernels only: biases are never pruned.
 
-import NumericCore
 import Modeling
+import NumericCore
 
 public enum PruningScope: String, Sendable, CaseIterable { case layer, global }
 
@@ -23,7 +23,8 @@ public enum Pruning {
       for i in ordered.prefix(k) { mask[i] = 0 }
     }
     switch scope {
-    case .layer: return magnitudeMask(weights, levels: Dictionary(uniqueKeysWithValues: prunable.map { ($0, sparsity) }))
+    case .layer:
+      return magnitudeMask(weights, levels: Dictionary(uniqueKeysWithValues: prunable.map { ($0, sparsity) }))
     case .global: zeroSmallest(prunable.flatMap { Array(layout.range($0)) })
     }
     return mask
@@ -64,9 +65,13 @@ public enum Pruning {
   /// the bias, their row of the recurrent kernel, their Dense weight). Returns a genuinely
   /// smaller dense LSTM and the kept units (in their original order).
   public static func removeUnits(_ model: LSTMForecaster, sparsity: Double) -> (LSTMForecaster, [Int]) {
-    let H = model.units, D = model.inputSize, G = 4 * H
+    let H = model.units
+    let D = model.inputSize
+    let G = 4 * H
     let w = model.weights
-    let wx = w[.kernel], wh = w[.recurrentKernel], wd = w[.denseKernel]
+    let wx = w[.kernel]
+    let wh = w[.recurrentKernel]
+    let wd = w[.denseKernel]
     var score = [Double](repeating: 0, count: H)
     for u in 0..<H {
       var s = 0.0
@@ -82,20 +87,28 @@ public enum Pruning {
     let removeCount = min(H - 1, Int((sparsity * Double(H)).rounded()))
     let removed = Set((0..<H).sorted { (score[$0], $0) < (score[$1], $1) }.prefix(removeCount))
     let kept = (0..<H).filter { !removed.contains($0) }
-    let h = kept.count, g = 4 * h
+    let h = kept.count
+    let g = 4 * h
     var small = ParameterVector(layout: ParameterLayout(inputSize: D, units: h))
-    var sx = Matrix(rows: D, cols: g), sh = Matrix(rows: h, cols: g), sb = Matrix(rows: 1, cols: g), sd = Matrix(rows: h, cols: 1)
+    var sx = Matrix(rows: D, cols: g)
+    var sh = Matrix(rows: h, cols: g)
+    var sb = Matrix(rows: 1, cols: g)
+    var sd = Matrix(rows: h, cols: 1)
     let b = w[.bias]
     for gate in 0..<4 {
       for (newU, oldU) in kept.enumerated() {
-        let newCol = gate * h + newU, oldCol = gate * H + oldU
+        let newCol = gate * h + newU
+        let oldCol = gate * H + oldU
         for d in 0..<D { sx[d, newCol] = wx[d, oldCol] }
         for (newK, oldK) in kept.enumerated() { sh[newK, newCol] = wh[oldK, oldCol] }
         sb[0, newCol] = b[0, oldCol]
       }
     }
     for (newU, oldU) in kept.enumerated() { sd[newU, 0] = wd[oldU, 0] }
-    small[.kernel] = sx; small[.recurrentKernel] = sh; small[.bias] = sb; small[.denseKernel] = sd
+    small[.kernel] = sx
+    small[.recurrentKernel] = sh
+    small[.bias] = sb
+    small[.denseKernel] = sd
     small[.denseBias] = w[.denseBias]
     return (LSTMForecaster(weights: small, dropout: model.dropout), kept)
   }

@@ -10,8 +10,8 @@
 // every scheme, so a pruned weight stays pruned after quantization.
 
 import CKernels
-import NumericCore
 import Modeling
+import NumericCore
 
 public enum Quantization {
   // MARK: float16
@@ -23,11 +23,15 @@ public enum Quantization {
   public struct AffineUInt8: Sendable, Equatable {
     public var scale: Float
     public var zeroPoint: UInt8
-    public init(scale: Float, zeroPoint: UInt8) { self.scale = scale; self.zeroPoint = zeroPoint }
+    public init(scale: Float, zeroPoint: UInt8) {
+      self.scale = scale
+      self.zeroPoint = zeroPoint
+    }
 
     /// Parameters for values in [min, max]; the range is widened to include 0 so 0 is exact.
     public init(fitting values: ArraySlice<Float>) {
-      let lo = min(values.min() ?? 0, 0), hi = max(values.max() ?? 0, 0)
+      let lo = min(values.min() ?? 0, 0)
+      let hi = max(values.max() ?? 0, 0)
       let s = hi > lo ? (hi - lo) / 255 : 1
       scale = s
       zeroPoint = UInt8(max(0, min(255, (-lo / s).rounded(.toNearestOrAwayFromZero))))
@@ -51,7 +55,11 @@ public enum Quantization {
   public static func quantizeColumns(_ values: ArraySlice<Float>, rows: Int, cols: Int, scales: [Float]) -> [Int8] {
     var q = [Int8](repeating: 0, count: rows * cols)
     let base = values.startIndex
-    for r in 0..<rows { for c in 0..<cols { q[r * cols + c] = quantizeSymmetric(values[base + r * cols + c], inverseScale: 1 / scales[c]) } }
+    for r in 0..<rows {
+      for c in 0..<cols {
+        q[r * cols + c] = quantizeSymmetric(values[base + r * cols + c], inverseScale: 1 / scales[c])
+      }
+    }
     return q
   }
 
@@ -83,8 +91,10 @@ public enum Quantization {
       for p in ParameterName.allCases where p.isKernel {
         let (rows, cols) = layout.shape(p)
         let r = layout.range(p)
-        let scales = p == .denseKernel ? [columnScales(values[r], rows: rows * cols, cols: 1)[0]]
-                                       : columnScales(values[r], rows: rows, cols: cols)
+        let scales =
+          p == .denseKernel
+          ? [columnScales(values[r], rows: rows * cols, cols: 1)[0]]
+          : columnScales(values[r], rows: rows, cols: cols)
         for (i, k) in r.enumerated() {
           let s = p == .denseKernel ? scales[0] : scales[i % cols]
           out[k] = Float(quantizeSymmetric(values[k], inverseScale: 1 / s)) * s
@@ -97,9 +107,9 @@ public enum Quantization {
 
 /// How a model's kernels are stored.
 public enum QuantizationScheme: String, Sendable, CaseIterable {
-  case float16          // `quantize float16`
-  case uint8Tensor      // `quantize int8 granularity=tensor mode=asymmetric`: the article's
-  case int8Channel      // `quantize int8` (default): per-channel symmetric, integer inference
+  case float16  // `quantize float16`
+  case uint8Tensor  // `quantize int8 granularity=tensor mode=asymmetric`: the article's
+  case int8Channel  // `quantize int8` (default): per-channel symmetric, integer inference
 }
 
 // MARK: - The integer LSTM
@@ -121,12 +131,12 @@ public enum QuantizationScheme: String, Sendable, CaseIterable {
 /// the exported C code accumulates in int32, with identical results (tested).
 public struct QuantizedLSTM: Sendable, Equatable {
   public let inputSize: Int, units: Int
-  public let kernel: [Int8]            // [D, G]
-  public let kernelScales: [Float]     // [G]
-  public let recurrent: [Int8]         // [H, G]
+  public let kernel: [Int8]  // [D, G]
+  public let kernelScales: [Float]  // [G]
+  public let recurrent: [Int8]  // [H, G]
   public let recurrentScales: [Float]  // [G]
-  public let bias: [Float]             // [G]
-  public let dense: [Int8]             // [H]
+  public let bias: [Float]  // [G]
+  public let dense: [Int8]  // [H]
   public let denseScale: Float
   public let denseBias: Float
   // The int8 weights as exact float32 integers, and s_Wh / 127, for the forward pass.
@@ -134,31 +144,46 @@ public struct QuantizedLSTM: Sendable, Equatable {
   // The recurrent kernel packed for int8 dot-product instructions (AVX-512 VNNI), where present.
   let recurrentPacked: PackedInt8Matrix
 
-  public init(inputSize: Int, units: Int, kernel: [Int8], kernelScales: [Float], recurrent: [Int8], recurrentScales: [Float],
-              bias: [Float], dense: [Int8], denseScale: Float, denseBias: Float) {
+  public init(
+    inputSize: Int, units: Int, kernel: [Int8], kernelScales: [Float], recurrent: [Int8], recurrentScales: [Float],
+    bias: [Float], dense: [Int8], denseScale: Float, denseBias: Float
+  ) {
     precondition(units <= 1040 && inputSize <= 1040, "QuantizedLSTM: sums must stay below 2^24 to be exact in float32")
-    self.inputSize = inputSize; self.units = units; self.kernel = kernel; self.kernelScales = kernelScales
-    self.recurrent = recurrent; self.recurrentScales = recurrentScales; self.bias = bias; self.dense = dense
-    self.denseScale = denseScale; self.denseBias = denseBias
-    kernelValues = kernel.map { Float($0) }; recurrentValues = recurrent.map { Float($0) }
-    denseValues = dense.map { Float($0) }; hiddenScales = recurrentScales.map { $0 / 127 }
+    self.inputSize = inputSize
+    self.units = units
+    self.kernel = kernel
+    self.kernelScales = kernelScales
+    self.recurrent = recurrent
+    self.recurrentScales = recurrentScales
+    self.bias = bias
+    self.dense = dense
+    self.denseScale = denseScale
+    self.denseBias = denseBias
+    kernelValues = kernel.map { Float($0) }
+    recurrentValues = recurrent.map { Float($0) }
+    denseValues = dense.map { Float($0) }
+    hiddenScales = recurrentScales.map { $0 / 127 }
     recurrentPacked = PackedInt8Matrix(rows: units, cols: 4 * units, values: recurrent)
   }
 
   /// Quantizes a float forecaster's kernels per output channel.
   public init(_ model: LSTMForecaster) {
-    let l = model.layout, w = model.weights.values
-    let D = l.inputSize, H = l.units, G = 4 * H
+    let l = model.layout
+    let w = model.weights.values
+    let D = l.inputSize
+    let H = l.units
+    let G = 4 * H
     let kernelScales = Quantization.columnScales(w[l.range(.kernel)], rows: D, cols: G)
     let recurrentScales = Quantization.columnScales(w[l.range(.recurrentKernel)], rows: H, cols: G)
     let denseScale = Quantization.columnScales(w[l.range(.denseKernel)], rows: H, cols: 1)[0]
-    self.init(inputSize: D, units: H,
-              kernel: Quantization.quantizeColumns(w[l.range(.kernel)], rows: D, cols: G, scales: kernelScales),
-              kernelScales: kernelScales,
-              recurrent: Quantization.quantizeColumns(w[l.range(.recurrentKernel)], rows: H, cols: G, scales: recurrentScales),
-              recurrentScales: recurrentScales, bias: Array(w[l.range(.bias)]),
-              dense: Quantization.quantizeColumns(w[l.range(.denseKernel)], rows: H, cols: 1, scales: [denseScale]),
-              denseScale: denseScale, denseBias: w[l.offset(.denseBias)])
+    self.init(
+      inputSize: D, units: H,
+      kernel: Quantization.quantizeColumns(w[l.range(.kernel)], rows: D, cols: G, scales: kernelScales),
+      kernelScales: kernelScales,
+      recurrent: Quantization.quantizeColumns(w[l.range(.recurrentKernel)], rows: H, cols: G, scales: recurrentScales),
+      recurrentScales: recurrentScales, bias: Array(w[l.range(.bias)]),
+      dense: Quantization.quantizeColumns(w[l.range(.denseKernel)], rows: H, cols: 1, scales: [denseScale]),
+      denseScale: denseScale, denseBias: w[l.offset(.denseBias)])
   }
 
   /// The float forecaster with the dequantized weights (the starting point of fine-tuning).
@@ -167,7 +192,9 @@ public struct QuantizedLSTM: Sendable, Equatable {
     var v = ParameterVector(layout: l)
     let G = 4 * units
     for (k, q) in kernel.enumerated() { v.values[l.offset(.kernel) + k] = Float(q) * kernelScales[k % G] }
-    for (k, q) in recurrent.enumerated() { v.values[l.offset(.recurrentKernel) + k] = Float(q) * recurrentScales[k % G] }
+    for (k, q) in recurrent.enumerated() {
+      v.values[l.offset(.recurrentKernel) + k] = Float(q) * recurrentScales[k % G]
+    }
     for (k, b) in bias.enumerated() { v.values[l.offset(.bias) + k] = b }
     for (k, q) in dense.enumerated() { v.values[l.offset(.denseKernel) + k] = Float(q) * denseScale }
     v.values[l.offset(.denseBias)] = denseBias
@@ -189,11 +216,14 @@ public struct QuantizedLSTM: Sendable, Equatable {
     public init(capacity: Int, inputSize D: Int, units H: Int) {
       self.capacity = capacity
       let G = 4 * H
-      qx = .init(repeating: 0, count: capacity * D); xScale = .init(repeating: 0, count: capacity)
+      qx = .init(repeating: 0, count: capacity * D)
+      xScale = .init(repeating: 0, count: capacity)
       qh = .init(repeating: 0, count: capacity * H)
-      accX = .init(repeating: 0, count: capacity * G); accH = .init(repeating: 0, count: capacity * G)
+      accX = .init(repeating: 0, count: capacity * G)
+      accH = .init(repeating: 0, count: capacity * G)
       z = .init(repeating: 0, count: capacity * G)
-      c = .init(repeating: 0, count: capacity * H); h = .init(repeating: 0, count: capacity * H)
+      c = .init(repeating: 0, count: capacity * H)
+      h = .init(repeating: 0, count: capacity * H)
       y = .init(repeating: 0, count: capacity)
     }
   }
@@ -211,69 +241,116 @@ public struct QuantizedLSTM: Sendable, Equatable {
   /// results are the same bits (the tests check it).
   public func forward(x: [Float], steps T: Int, batch B: Int, scratch s: inout Scratch, portable: Bool = false) {
     precondition(B <= s.capacity, "QuantizedLSTM: batch \(B) exceeds scratch capacity \(s.capacity)")
-    let D = inputSize, H = units, G = 4 * H
+    let D = inputSize
+    let H = units
+    let G = 4 * H
     x.withUnsafeBufferPointer { xb in
-    kernelValues.withUnsafeBufferPointer { wx in recurrentValues.withUnsafeBufferPointer { wh in
-    bias.withUnsafeBufferPointer { bias in kernelScales.withUnsafeBufferPointer { ks in hiddenScales.withUnsafeBufferPointer { hs in
-    s.qx.withUnsafeMutableBufferPointer { qx in s.xScale.withUnsafeMutableBufferPointer { xScale in
-    s.qh.withUnsafeMutableBufferPointer { qh in s.accX.withUnsafeMutableBufferPointer { accX in
-    s.accH.withUnsafeMutableBufferPointer { accH in s.z.withUnsafeMutableBufferPointer { z in
-    s.c.withUnsafeMutableBufferPointer { c in s.h.withUnsafeMutableBufferPointer { h in
-      let (x, qx, xScale, qh, accX, accH, z, c, h) = (xb.baseAddress!, qx.baseAddress!, xScale.baseAddress!, qh.baseAddress!,
-                                                      accX.baseAddress!, accH.baseAddress!, z.baseAddress!, c.baseAddress!, h.baseAddress!)
-      let fused = !portable && recurrentPacked.withPackedStorage { packed, offset in
-        tc_int8_lstm_forward(Int32(T), Int32(B), Int32(D), Int32(H), x, wx.baseAddress!, packed, offset, bias.baseAddress!,
-                             ks.baseAddress!, hs.baseAddress!, c, h) != 0
-      }
-      if !fused {
-        c.update(repeating: 0, count: B * H); h.update(repeating: 0, count: B * H)
-        for t in 0..<T {
-          // Dynamic symmetric quantization of this step's inputs, per window.
-          for b in 0..<B {
-            var m: Float = 0
-            for d in 0..<D { m = max(m, abs(x[(t * B + b) * D + d])) }
-            let scale: Float = m > 0 ? m / 127 : 1
-            xScale[b] = scale
-            for d in 0..<D { qx[b * D + d] = Float(quantizeSymmetric(x[(t * B + b) * D + d], inverseScale: 1 / scale)) }
-          }
-          quantizeHidden(h, into: qh, count: B * H)
-          // The int8 x int8 products, exact in float FMA (see the type's comment).
-          gemmNN(m: B, n: G, k: D, a: qx, lda: D, b: wx.baseAddress!, ldb: G, c: accX, ldc: G, accumulate: false)
-          gemmNN(m: B, n: G, k: H, a: qh, lda: H, b: wh.baseAddress!, ldb: G, c: accH, ldc: G, accumulate: false)
-          for b in 0..<B {
-            let xs = SIMD8<Float>(repeating: xScale[b]), row = b * G
-            var j = 0
-            while j + 8 <= G {
-              let v = load8(bias.baseAddress! + j) + (xs * load8(ks.baseAddress! + j)) * load8(accX + row + j) + load8(hs.baseAddress! + j) * load8(accH + row + j)
-              store8(v, z + row + j)
-              j += 8
+      kernelValues.withUnsafeBufferPointer { wx in
+        recurrentValues.withUnsafeBufferPointer { wh in
+          bias.withUnsafeBufferPointer { bias in
+            kernelScales.withUnsafeBufferPointer { ks in
+              hiddenScales.withUnsafeBufferPointer { hs in
+                s.qx.withUnsafeMutableBufferPointer { qx in
+                  s.xScale.withUnsafeMutableBufferPointer { xScale in
+                    s.qh.withUnsafeMutableBufferPointer { qh in
+                      s.accX.withUnsafeMutableBufferPointer { accX in
+                        s.accH.withUnsafeMutableBufferPointer { accH in
+                          s.z.withUnsafeMutableBufferPointer { z in
+                            s.c.withUnsafeMutableBufferPointer { c in
+                              s.h.withUnsafeMutableBufferPointer { h in
+                                let (x, qx, xScale, qh, accX, accH, z, c, h) = (
+                                  xb.baseAddress!, qx.baseAddress!, xScale.baseAddress!, qh.baseAddress!,
+                                  accX.baseAddress!, accH.baseAddress!, z.baseAddress!, c.baseAddress!, h.baseAddress!
+                                )
+                                let fused =
+                                  !portable
+                                  && recurrentPacked.withPackedStorage { packed, offset in
+                                    tc_int8_lstm_forward(
+                                      Int32(T), Int32(B), Int32(D), Int32(H), x, wx.baseAddress!, packed, offset,
+                                      bias.baseAddress!,
+                                      ks.baseAddress!, hs.baseAddress!, c, h) != 0
+                                  }
+                                if !fused {
+                                  c.update(repeating: 0, count: B * H)
+                                  h.update(repeating: 0, count: B * H)
+                                  for t in 0..<T {
+                                    // Dynamic symmetric quantization of this step's inputs, per window.
+                                    for b in 0..<B {
+                                      var m: Float = 0
+                                      for d in 0..<D { m = max(m, abs(x[(t * B + b) * D + d])) }
+                                      let scale: Float = m > 0 ? m / 127 : 1
+                                      xScale[b] = scale
+                                      for d in 0..<D {
+                                        qx[b * D + d] = Float(
+                                          quantizeSymmetric(x[(t * B + b) * D + d], inverseScale: 1 / scale))
+                                      }
+                                    }
+                                    quantizeHidden(h, into: qh, count: B * H)
+                                    // The int8 x int8 products, exact in float FMA (see the type's comment).
+                                    gemmNN(
+                                      m: B, n: G, k: D, a: qx, lda: D, b: wx.baseAddress!, ldb: G, c: accX, ldc: G,
+                                      accumulate: false)
+                                    gemmNN(
+                                      m: B, n: G, k: H, a: qh, lda: H, b: wh.baseAddress!, ldb: G, c: accH, ldc: G,
+                                      accumulate: false)
+                                    for b in 0..<B {
+                                      let xs = SIMD8<Float>(repeating: xScale[b])
+                                      let row = b * G
+                                      var j = 0
+                                      while j + 8 <= G {
+                                        let v =
+                                          load8(bias.baseAddress! + j) + (xs * load8(ks.baseAddress! + j))
+                                          * load8(accX + row + j) + load8(hs.baseAddress! + j) * load8(accH + row + j)
+                                        store8(v, z + row + j)
+                                        j += 8
+                                      }
+                                      while j < G {
+                                        z[row + j] =
+                                          bias[j] + (xScale[b] * ks[j]) * accX[row + j] + hs[j] * accH[row + j]
+                                        j += 1
+                                      }
+                                    }
+                                    integerCellForward(batch: B, units: H, z: z, c: c, h: h)
+                                  }
+                                }
+                                quantizeHidden(h, into: qh, count: B * H)
+                                let outScale = denseScale / 127
+                                denseValues.withUnsafeBufferPointer { wd in
+                                  for b in 0..<B { s.y[b] = denseBias + outScale * dot(H, qh + b * H, wd.baseAddress!) }
+                                }
+                              }
+                            }
+                          }
+                        }
+                      }
+                    }
+                  }
+                }
+              }
             }
-            while j < G {
-              z[row + j] = bias[j] + (xScale[b] * ks[j]) * accX[row + j] + hs[j] * accH[row + j]
-              j += 1
-            }
           }
-          integerCellForward(batch: B, units: H, z: z, c: c, h: h)
         }
       }
-      quantizeHidden(h, into: qh, count: B * H)
-      let outScale = denseScale / 127
-      denseValues.withUnsafeBufferPointer { wd in
-        for b in 0..<B { s.y[b] = denseBias + outScale * dot(H, qh + b * H, wd.baseAddress!) }
-      }
-    }}}}}}}}}}}}}}
+    }
   }
 }
 
 /// The integer model's cell for B rows of H units: c = f c + i g and h = o tanh(c) with the table
 /// activations, c updated in place (z [B, 4H] holds the pre-activations i, f, g, o).
-func integerCellForward(batch B: Int, units H: Int, z: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,
-                        h: UnsafeMutablePointer<Float>) {
+func integerCellForward(
+  batch B: Int, units H: Int, z: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,
+  h: UnsafeMutablePointer<Float>
+) {
   let G = 4 * H
   for b in 0..<B {
-    let zr = z + b * G, cr = c + b * H, hr = h + b * H
+    let zr = z + b * G
+    let cr = c + b * H
+    let hr = h + b * H
     for u in 0..<H {
-      let i = sigmoidTable(zr[u]), f = sigmoidTable(zr[H + u]), g = tanhTable(zr[2 * H + u]), o = sigmoidTable(zr[3 * H + u])
+      let i = sigmoidTable(zr[u])
+      let f = sigmoidTable(zr[H + u])
+      let g = tanhTable(zr[2 * H + u])
+      let o = sigmoidTable(zr[3 * H + u])
       let cell = f * cr[u] + i * g
       cr[u] = cell
       hr[u] = o * tanhTable(cell)
@@ -289,10 +366,13 @@ func quantizeHidden(_ h: UnsafePointer<Float>, into q: UnsafeMutablePointer<Floa
   while k + 8 <= n {
     var v = load8(h + k) * 127
     v = v.replacing(with: 127, where: v .> 127).replacing(with: -127, where: v .< -127)
-    let t = v.rounded(.towardZero), d = v - t
+    let t = v.rounded(.towardZero)
+    let d = v - t
     store8(t.replacing(with: t + 1, where: d .>= 0.5).replacing(with: t - 1, where: d .<= -0.5), q + k)
     k += 8
   }
-  while k < n { q[k] = Float(quantizeSymmetric(h[k], inverseScale: 127)); k += 1 }
+  while k < n {
+    q[k] = Float(quantizeSymmetric(h[k], inverseScale: 127))
+    k += 1
+  }
 }
-

@@ -3,9 +3,9 @@
 import SalesData
 
 public enum Baseline: String, CaseIterable, Sendable {
-  case lastValue = "naive-last"          // y[t-1]
+  case lastValue = "naive-last"  // y[t-1]
   case seasonalNaive = "seasonal-naive"  // y[t-7], same weekday last week
-  case seasonalMean = "seasonal-mean"    // (y[t-7] + y[t-14]) / 2
+  case seasonalMean = "seasonal-mean"  // (y[t-7] + y[t-14]) / 2
 
   public var summary: String {
     switch self {

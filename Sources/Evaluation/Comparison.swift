@@ -5,15 +5,15 @@ import Foundation
 
 public struct ComparisonRow: Sendable, Equatable {
   public var name: String
-  public var method: String           // "lstm", "baseline", later "pruned", "int8", ...
+  public var method: String  // "lstm", "baseline", later "pruned", "int8", ...
   public var units: Int?
   public var parameters: Int?
   public var nonzero: Int?
-  public var bytes: Int?              // size of the exported .tcm artifact
-  public var articleKB: Double?       // parameters x bytes per value / 1024, the article's way
+  public var bytes: Int?  // size of the exported .tcm artifact
+  public var articleKB: Double?  // parameters x bytes per value / 1024, the article's way
   public var metrics: ReplicaMetrics
-  public var compression: Double?     // baseline bytes / bytes
-  public var deltaMAPE: Double?       // percentage points vs the reference model
+  public var compression: Double?  // baseline bytes / bytes
+  public var deltaMAPE: Double?  // percentage points vs the reference model
   public var latencyMicroseconds: Double?
   /// The exported C library's figures: constant bytes (flash for the weights), stack bytes,
   /// multiply-accumulates and estimated nanojoules per forecast.
@@ -21,10 +21,18 @@ public struct ComparisonRow: Sendable, Equatable {
   public var ramBytes: Int?
   public var macs: Int?
   public var energyNanojoules: Double?
-  public init(name: String, method: String, units: Int? = nil, parameters: Int? = nil, nonzero: Int? = nil,
-              bytes: Int? = nil, articleKB: Double? = nil, metrics: ReplicaMetrics) {
-    self.name = name; self.method = method; self.units = units; self.parameters = parameters
-    self.nonzero = nonzero; self.bytes = bytes; self.articleKB = articleKB; self.metrics = metrics
+  public init(
+    name: String, method: String, units: Int? = nil, parameters: Int? = nil, nonzero: Int? = nil,
+    bytes: Int? = nil, articleKB: Double? = nil, metrics: ReplicaMetrics
+  ) {
+    self.name = name
+    self.method = method
+    self.units = units
+    self.parameters = parameters
+    self.nonzero = nonzero
+    self.bytes = bytes
+    self.articleKB = articleKB
+    self.metrics = metrics
   }
 }
 
@@ -46,16 +54,21 @@ public struct Comparison: Sendable {
 
   // MARK: - Rendering
 
-  static let headers = ["model", "method", "units", "params", "nonzero", "bytes", "KB*", "MAPE", "+/-", "sMAPE", "MAE", "RMSE", "runs", "ratio", "dMAPE"]
+  static let headers = [
+    "model", "method", "units", "params", "nonzero", "bytes", "KB*", "MAPE", "+/-", "sMAPE", "MAE", "RMSE", "runs",
+    "ratio", "dMAPE",
+  ]
 
   func cells(_ r: ComparisonRow) -> [String] {
-    [r.name, r.method, r.units.map(String.init) ?? "-", r.parameters.map(String.init) ?? "-",
-     r.nonzero.map(String.init) ?? "-", r.bytes.map(String.init) ?? "-",
-     r.articleKB.map { fixed($0, 2) } ?? "-",
-     fixed(r.metrics.mape, 2), r.metrics.runs.count > 1 ? fixed(r.metrics.mapeStd, 2) : "-",
-     fixed(r.metrics.smape, 2), fixed(r.metrics.mae, 3), fixed(r.metrics.rmse, 3), "\(r.metrics.runs.count)",
-     r.compression.map { fixed($0, 2) + "x" } ?? "-",
-     r.deltaMAPE.map { ($0 >= 0 ? "+" : "") + fixed($0, 2) } ?? "-"]
+    [
+      r.name, r.method, r.units.map(String.init) ?? "-", r.parameters.map(String.init) ?? "-",
+      r.nonzero.map(String.init) ?? "-", r.bytes.map(String.init) ?? "-",
+      r.articleKB.map { fixed($0, 2) } ?? "-",
+      fixed(r.metrics.mape, 2), r.metrics.runs.count > 1 ? fixed(r.metrics.mapeStd, 2) : "-",
+      fixed(r.metrics.smape, 2), fixed(r.metrics.mae, 3), fixed(r.metrics.rmse, 3), "\(r.metrics.runs.count)",
+      r.compression.map { fixed($0, 2) + "x" } ?? "-",
+      r.deltaMAPE.map { ($0 >= 0 ? "+" : "") + fixed($0, 2) } ?? "-",
+    ]
   }
 
   /// Fixed-width text table for the terminal.
@@ -64,52 +77,68 @@ public struct Comparison: Sendable {
     var widths = Self.headers.map(\.count)
     for row in body { for (i, c) in row.enumerated() { widths[i] = max(widths[i], c.count) } }
     func line(_ cs: [String]) -> String {
-      cs.enumerated().map { i, c in i < 2 ? c.padding(toLength: widths[i], withPad: " ", startingAt: 0)
-        : String(repeating: " ", count: widths[i] - c.count) + c }.joined(separator: "  ")
+      cs.enumerated().map { i, c in
+        i < 2
+          ? c.padding(toLength: widths[i], withPad: " ", startingAt: 0)
+          : String(repeating: " ", count: widths[i] - c.count) + c
+      }.joined(separator: "  ")
     }
     var out = [line(Self.headers), widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")]
     out += body.map(line)
     let zeros = rows.first?.metrics.zerosExcluded ?? 0
-    out.append("MAPE over \(rows.first?.metrics.count ?? 0) test windows (\(zeros) with zero sales excluded); +/- is the std over runs; KB* = parameters x 4 bytes / 1024 (the article's count); bytes = exported .tcm file; ratio and dMAPE vs \(reference).")
+    out.append(
+      "MAPE over \(rows.first?.metrics.count ?? 0) test windows (\(zeros) with zero sales excluded); +/- is the std "
+        + "over runs; KB* = parameters x 4 bytes / 1024 (the article's count); bytes = exported .tcm file; ratio and "
+        + "dMAPE vs \(reference)."
+    )
     return out.joined(separator: "\n")
   }
 
   public func renderMarkdown() -> String {
-    var out = ["| " + Self.headers.joined(separator: " | ") + " |",
-               "|" + Self.headers.enumerated().map { i, _ in i < 2 ? "---" : "---:" }.joined(separator: "|") + "|"]
+    var out = [
+      "| " + Self.headers.joined(separator: " | ") + " |",
+      "|" + Self.headers.enumerated().map { i, _ in i < 2 ? "---" : "---:" }.joined(separator: "|") + "|",
+    ]
     out += rows.map { "| " + cells($0).joined(separator: " | ") + " |" }
     return out.joined(separator: "\n") + "\n"
   }
 
-  static let csvHeaders = ["name", "method", "units", "parameters", "nonzero", "bytes", "kb_article", "mape", "mape_std",
-                           "smape", "mae", "rmse", "wape", "runs", "compression", "delta_mape", "latency_us"]
+  static let csvHeaders = [
+    "name", "method", "units", "parameters", "nonzero", "bytes", "kb_article", "mape", "mape_std",
+    "smape", "mae", "rmse", "wape", "runs", "compression", "delta_mape", "latency_us",
+  ]
 
   func fields(_ r: ComparisonRow) -> [(String, JSONValue)] {
     func num(_ v: Double?) -> JSONValue { v.map { $0.isFinite ? .number($0) : .null } ?? .null }
     func int(_ v: Int?) -> JSONValue { v.map { .number(Double($0)) } ?? .null }
-    return [("name", .string(r.name)), ("method", .string(r.method)), ("units", int(r.units)),
-            ("parameters", int(r.parameters)), ("nonzero", int(r.nonzero)), ("bytes", int(r.bytes)),
-            ("kb_article", num(r.articleKB)), ("mape", num(r.metrics.mape)), ("mape_std", num(r.metrics.mapeStd)),
-            ("smape", num(r.metrics.smape)), ("mae", num(r.metrics.mae)), ("rmse", num(r.metrics.rmse)),
-            ("wape", num(r.metrics.wape)), ("runs", int(r.metrics.runs.count)), ("compression", num(r.compression)),
-            ("delta_mape", num(r.deltaMAPE)), ("latency_us", num(r.latencyMicroseconds)),
-            ("flash_bytes", int(r.flashBytes)), ("ram_bytes", int(r.ramBytes)), ("macs", int(r.macs)),
-            ("energy_nj", num(r.energyNanojoules))]
+    return [
+      ("name", .string(r.name)), ("method", .string(r.method)), ("units", int(r.units)),
+      ("parameters", int(r.parameters)), ("nonzero", int(r.nonzero)), ("bytes", int(r.bytes)),
+      ("kb_article", num(r.articleKB)), ("mape", num(r.metrics.mape)), ("mape_std", num(r.metrics.mapeStd)),
+      ("smape", num(r.metrics.smape)), ("mae", num(r.metrics.mae)), ("rmse", num(r.metrics.rmse)),
+      ("wape", num(r.metrics.wape)), ("runs", int(r.metrics.runs.count)), ("compression", num(r.compression)),
+      ("delta_mape", num(r.deltaMAPE)), ("latency_us", num(r.latencyMicroseconds)),
+      ("flash_bytes", int(r.flashBytes)), ("ram_bytes", int(r.ramBytes)), ("macs", int(r.macs)),
+      ("energy_nj", num(r.energyNanojoules)),
+    ]
   }
 
   public func renderCSV() -> String {
     var out = [Self.csvHeaders.joined(separator: ",")]
     for r in rows {
-      out.append(fields(r).map { _, v in
-        if case .string(let s) = v { return csvQuote(s) }
-        return v.rendered
-      }.joined(separator: ","))
+      out.append(
+        fields(r).map { _, v in
+          if case .string(let s) = v { return csvQuote(s) }
+          return v.rendered
+        }.joined(separator: ","))
     }
     return out.joined(separator: "\n") + "\n"
   }
 
   public func renderJSON() -> String {
-    let objects = rows.map { r in "  {" + fields(r).map { k, v in "\"\(k)\": \(v.rendered)" }.joined(separator: ", ") + "}" }
+    let objects = rows.map { r in
+      "  {" + fields(r).map { k, v in "\"\(k)\": \(v.rendered)" }.joined(separator: ", ") + "}"
+    }
     return "[\n" + objects.joined(separator: ",\n") + "\n]\n"
   }
 }
@@ -121,12 +150,15 @@ public func fixed(_ value: Double, _ digits: Int) -> String {
 }
 
 func csvQuote(_ s: String) -> String {
-  s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+  s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" })
+    ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
 }
 
 /// The few JSON values Tinycast writes. Numbers print in Swift's shortest round-trip form.
 public enum JSONValue: Sendable, Equatable {
-  case string(String), number(Double), null
+  case string(String)
+  case number(Double)
+  case null
   public var rendered: String {
     switch self {
     case .null: return "null"

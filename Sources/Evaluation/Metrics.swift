@@ -3,23 +3,38 @@
 import Foundation
 
 public struct ForecastMetrics: Sendable, Equatable {
-  public var mape: Double      // percent, over targets != 0
-  public var smape: Double     // percent, 200 |y - p| / (|y| + |p|), pairs with y = p = 0 skipped
+  public var mape: Double  // percent, over targets != 0
+  public var smape: Double  // percent, 200 |y - p| / (|y| + |p|), pairs with y = p = 0 skipped
   public var mae: Double
   public var rmse: Double
-  public var wape: Double      // percent, sum |y - p| / sum |y|
+  public var wape: Double  // percent, sum |y - p| / sum |y|
   public var count: Int
   public var zerosExcluded: Int
 
   public init(actual: [Float], predicted: [Float]) {
     precondition(actual.count == predicted.count, "metrics: \(actual.count) actuals, \(predicted.count) predictions")
-    var ape = 0.0, apeCount = 0, sape = 0.0, sapeCount = 0, ae = 0.0, se = 0.0, absActual = 0.0
+    var ape = 0.0
+    var apeCount = 0
+    var sape = 0.0
+    var sapeCount = 0
+    var ae = 0.0
+    var se = 0.0
+    var absActual = 0.0
     for k in actual.indices {
-      let y = Double(actual[k]), p = Double(predicted[k])
+      let y = Double(actual[k])
+      let p = Double(predicted[k])
       let e = abs(y - p)
-      ae += e; se += e * e; absActual += abs(y)
-      if y != 0 { ape += e / abs(y); apeCount += 1 }
-      if abs(y) + abs(p) > 0 { sape += 2 * e / (abs(y) + abs(p)); sapeCount += 1 }
+      ae += e
+      se += e * e
+      absActual += abs(y)
+      if y != 0 {
+        ape += e / abs(y)
+        apeCount += 1
+      }
+      if abs(y) + abs(p) > 0 {
+        sape += 2 * e / (abs(y) + abs(p))
+        sapeCount += 1
+      }
     }
     let n = Double(max(actual.count, 1))
     mape = apeCount > 0 ? 100 * ape / Double(apeCount) : .nan

@@ -9,12 +9,13 @@
 // threads. Each element sees the same operations in the same order whatever the cut, so the
 // result does not depend on the thread count.
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import NumericCore
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
 
 public struct Adam: Sendable, Equatable {
   public var learningRate: Float
@@ -44,8 +45,10 @@ public struct Adam: Sendable, Equatable {
   /// One update of the `m.count` weights at `weights` by the gradient g0 + g1 + ... (added in
   /// that order) of `shards` vectors stored one after another at `gradientShards`, then the
   /// weights multiplied by `mask` when given; on up to `threads` threads.
-  public mutating func update(_ weights: UnsafeMutablePointer<Float>, gradientShards: UnsafePointer<Float>, shards: Int,
-                              mask: UnsafePointer<Float>?, threads: Int) {
+  public mutating func update(
+    _ weights: UnsafeMutablePointer<Float>, gradientShards: UnsafePointer<Float>, shards: Int,
+    mask: UnsafePointer<Float>?, threads: Int
+  ) {
     precondition(shards >= 1, "Adam: no gradient")
     step += 1
     let t = Float(step)
@@ -57,11 +60,13 @@ public struct Adam: Sendable, Equatable {
     let pieceSize = ((n + pieces - 1) / pieces + 7) / 8 * 8
     m.withUnsafeMutableBufferPointer { mb in
       v.withUnsafeMutableBufferPointer { vb in
-        let state = AdamPointers(m: mb.baseAddress!, v: vb.baseAddress!, w: weights,
-                                 g: UnsafeMutablePointer(mutating: gradientShards),
-                                 mask: mask.map { UnsafeMutablePointer(mutating: $0) })
+        let state = AdamPointers(
+          m: mb.baseAddress!, v: vb.baseAddress!, w: weights,
+          g: UnsafeMutablePointer(mutating: gradientShards),
+          mask: mask.map { UnsafeMutablePointer(mutating: $0) })
         Parallel.forEach(pieces, threads: threads) { piece in
-          let lo = piece * pieceSize, hi = min(n, lo + pieceSize)
+          let lo = piece * pieceSize
+          let hi = min(n, lo + pieceSize)
           if lo < hi { adamStep(state, range: lo..<hi, count: n, shards: shards, constants) }
         }
       }
@@ -84,12 +89,15 @@ func adamStep(_ p: AdamPointers, range: Range<Int>, count n: Int, shards: Int, _
   while i + 8 <= range.upperBound {
     var g = load8(p.g + i)
     for s in 1..<shards { g += load8(p.g + s * n + i) }
-    var m = load8(p.m + i), v = load8(p.v + i)
+    var m = load8(p.m + i)
+    var v = load8(p.v + i)
     m += (g - m) * k.b1c
     v += (g * g - v) * k.b2c
     var w = load8(p.w + i) - (m * k.alpha) / (v.squareRoot() + k.eps)
     if let mask = p.mask { w *= load8(mask + i) }
-    store8(m, p.m + i); store8(v, p.v + i); store8(w, p.w + i)
+    store8(m, p.m + i)
+    store8(v, p.v + i)
+    store8(w, p.w + i)
     i += 8
   }
   while i < range.upperBound {

@@ -18,7 +18,8 @@ public struct LSTMForecaster: Sendable, Equatable {
   public var inputSize: Int { layout.inputSize }
 
   public init(weights: ParameterVector, dropout: Float) {
-    self.weights = weights; self.dropout = dropout
+    self.weights = weights
+    self.dropout = dropout
   }
 
   /// Keras' initialisation: Glorot-uniform input kernel, orthogonal recurrent kernel, zero bias
@@ -42,23 +43,26 @@ public struct LSTMForecaster: Sendable, Equatable {
 /// reused for every batch (no allocation in the training loop).
 public struct LSTMScratch: Sendable {
   public let capacity: Int, steps: Int, inputSize: Int, units: Int
-  public var x: [Float]       // [T*B, D]   inputs, time-major
-  public var gates: [Float]   // [T*B, G]   pre-activations, then activations i,f,g,o in place
-  public var c: [Float]       // [(T+1)*B, H] cell states; block 0 is the zero initial state
-  public var h: [Float]       // [(T+1)*B, H] hidden states; block 0 is the zero initial state
-  public var tanhC: [Float]   // [T*B, H]
-  public var mask: [Float]    // [B, H]     dropout mask (0 or 1/(1-p)); all 1 in inference
-  public var last: [Float]    // [B, H]     h_T * mask, the Dense input
-  public var y: [Float]       // [B]        outputs (scaled sales)
-  public var dy: [Float]      // [B]        dLoss/dy
+  public var x: [Float]  // [T*B, D]   inputs, time-major
+  public var gates: [Float]  // [T*B, G]   pre-activations, then activations i,f,g,o in place
+  public var c: [Float]  // [(T+1)*B, H] cell states; block 0 is the zero initial state
+  public var h: [Float]  // [(T+1)*B, H] hidden states; block 0 is the zero initial state
+  public var tanhC: [Float]  // [T*B, H]
+  public var mask: [Float]  // [B, H]     dropout mask (0 or 1/(1-p)); all 1 in inference
+  public var last: [Float]  // [B, H]     h_T * mask, the Dense input
+  public var y: [Float]  // [B]        outputs (scaled sales)
+  public var dy: [Float]  // [B]        dLoss/dy
   public var target: [Float]  // [B]        training targets of the rows
-  public var dz: [Float]      // [T*B, G]   dLoss/d(pre-activation)
-  public var dh: [Float]      // [B, H]
-  public var dc: [Float]      // [B, H]
-  public var whT: [Float]     // [G, H]     the recurrent kernel transposed (AVX-512 backward)
+  public var dz: [Float]  // [T*B, G]   dLoss/d(pre-activation)
+  public var dh: [Float]  // [B, H]
+  public var dc: [Float]  // [B, H]
+  public var whT: [Float]  // [G, H]     the recurrent kernel transposed (AVX-512 backward)
 
   public init(capacity: Int, steps: Int, inputSize: Int, units: Int) {
-    self.capacity = capacity; self.steps = steps; self.inputSize = inputSize; self.units = units
+    self.capacity = capacity
+    self.steps = steps
+    self.inputSize = inputSize
+    self.units = units
     let g = 4 * units
     x = .init(repeating: 0, count: steps * capacity * inputSize)
     gates = .init(repeating: 0, count: steps * capacity * g)
@@ -85,16 +89,25 @@ extension LSTMForecaster {
   /// and everything backward needs in the scratch. `keepStates: false` (inference) lets a single
   /// window run as one AVX-512 call that keeps only the last step's state: the same output bits.
   public func forward(batch B: Int, scratch s: inout LSTMScratch, keepStates: Bool = true) {
-    precondition(B <= s.capacity && s.units == units && s.inputSize == inputSize,
-                 "forward: batch \(B) exceeds scratch capacity \(s.capacity) or shapes differ")
-    let T = s.steps, D = inputSize, H = units, G = 4 * H
+    precondition(
+      B <= s.capacity && s.units == units && s.inputSize == inputSize,
+      "forward: batch \(B) exceeds scratch capacity \(s.capacity) or shapes differ")
+    let T = s.steps
+    let D = inputSize
+    let H = units
+    let G = 4 * H
     let l = layout
     weights.values.withUnsafeBufferPointer { wbuf in
       let w = wbuf.baseAddress!
-      let wx = w + l.offset(.kernel), wh = w + l.offset(.recurrentKernel), bias = w + l.offset(.bias)
-      let wd = w + l.offset(.denseKernel), bd = w[l.offset(.denseBias)]
+      let wx = w + l.offset(.kernel)
+      let wh = w + l.offset(.recurrentKernel)
+      let bias = w + l.offset(.bias)
+      let wd = w + l.offset(.denseKernel)
+      let bd = w[l.offset(.denseBias)]
       withScratchPointers(&s) { p in
-        if B == 1 && !keepStates && tc_lstm_window_avx512(Int32(T), Int32(D), Int32(H), p.x, wx, wh, bias, p.c, p.h) != 0 {
+        if B == 1 && !keepStates
+          && tc_lstm_window_avx512(Int32(T), Int32(D), Int32(H), p.x, wx, wh, bias, p.c, p.h) != 0
+        {
           // The latency path: p.h holds h_T.
           for k in 0..<H { p.last[k] = p.h[k] * p.mask[k] }
           p.y[0] = bd + dot(H, p.last, wd)
@@ -107,8 +120,10 @@ extension LSTMForecaster {
         p.c.update(repeating: 0, count: B * H)
         for t in 0..<T {
           let z = p.gates + t * B * G
-          let hPrev = p.h + t * B * H, cPrev = p.c + t * B * H
-          let hNext = p.h + (t + 1) * B * H, cNext = p.c + (t + 1) * B * H
+          let hPrev = p.h + t * B * H
+          let cPrev = p.c + t * B * H
+          let hNext = p.h + (t + 1) * B * H
+          let cNext = p.c + (t + 1) * B * H
           let tc = p.tanhC + t * B * H
           // Recurrent contribution: z += h_{t-1} Wh   [B, G]
           gemmNN(m: B, n: G, k: H, a: hPrev, lda: H, b: wh, ldb: G, c: z, ldc: G, accumulate: true)
@@ -133,13 +148,20 @@ extension LSTMForecaster {
 
   /// `backward` into `parameterCount` gradients at `g` (laid out as the weights).
   public func backward(batch B: Int, scratch s: inout LSTMScratch, into g: MutableFloatPointer) {
-    let T = s.steps, D = inputSize, H = units, G = 4 * H
+    let T = s.steps
+    let D = inputSize
+    let H = units
+    let G = 4 * H
     let l = layout
     weights.values.withUnsafeBufferPointer { wbuf in
       let w = wbuf.baseAddress!
-      let wh = w + l.offset(.recurrentKernel), wd = w + l.offset(.denseKernel)
-      let gx = g + l.offset(.kernel), gh = g + l.offset(.recurrentKernel), gb = g + l.offset(.bias)
-      let gd = g + l.offset(.denseKernel), gbd = g + l.offset(.denseBias)
+      let wh = w + l.offset(.recurrentKernel)
+      let wd = w + l.offset(.denseKernel)
+      let gx = g + l.offset(.kernel)
+      let gh = g + l.offset(.recurrentKernel)
+      let gb = g + l.offset(.bias)
+      let gd = g + l.offset(.denseKernel)
+      let gbd = g + l.offset(.denseBias)
       withScratchPointers(&s) { p in
         // Dense: dWd += last^T dy, dbd += sum dy, dh_T = (dy Wd^T) * mask
         gemmTN(m: H, n: 1, k: B, a: p.last, lda: H, b: p.dy, ldb: 1, c: gd, ldc: 1, accumulate: true)
@@ -151,9 +173,11 @@ extension LSTMForecaster {
         transpose(rows: H, cols: G, wh, ld: G, into: p.whT)
         // Through time, last step first.
         for t in stride(from: T - 1, through: 0, by: -1) {
-          let acts = p.gates + t * B * G, dz = p.dz + t * B * G
-          lstmCellBackward(batch: B, units: H, acts: acts, cPrev: p.c + t * B * H, tanhC: p.tanhC + t * B * H,
-                           dh: p.dh, dc: p.dc, dz: dz)
+          let acts = p.gates + t * B * G
+          let dz = p.dz + t * B * G
+          lstmCellBackward(
+            batch: B, units: H, acts: acts, cPrev: p.c + t * B * H, tanhC: p.tanhC + t * B * H,
+            dh: p.dh, dc: p.dc, dz: dz)
           // dh_{t-1} = dz_t Wh^T   [B, H]
           if t > 0 { gemmNN(m: B, n: H, k: G, a: dz, lda: G, b: p.whT, ldb: H, c: p.dh, ldc: H, accumulate: false) }
         }
@@ -176,30 +200,50 @@ extension LSTMForecaster {
 /// On processors with AVX-512 the same arithmetic runs 16 lanes at a time in C
 /// (`tc_lstm_cell_avx512`, bit-identical, tested); `portable: true` keeps it in Swift.
 @inline(__always)
-public func lstmCellForward(batch B: Int, units H: Int, z: MutableFloatPointer, cPrev: FloatPointer,
-                            cNext: MutableFloatPointer, tanhC: MutableFloatPointer, hNext: MutableFloatPointer,
-                            portable: Bool = false) {
+public func lstmCellForward(
+  batch B: Int, units H: Int, z: MutableFloatPointer, cPrev: FloatPointer,
+  cNext: MutableFloatPointer, tanhC: MutableFloatPointer, hNext: MutableFloatPointer,
+  portable: Bool = false
+) {
   if !portable && tc_lstm_cell_avx512(Int32(B), Int32(H), z, cPrev, cNext, tanhC, hNext) != 0 { return }
   let G = 4 * H
   for b in 0..<B {
     let zr = z + b * G
-    let cp = cPrev + b * H, cn = cNext + b * H, tcr = tanhC + b * H, hn = hNext + b * H
+    let cp = cPrev + b * H
+    let cn = cNext + b * H
+    let tcr = tanhC + b * H
+    let hn = hNext + b * H
     var j = 0
     while j + 8 <= H {
-      let i = sigmoidVector(load8(zr + j)), f = sigmoidVector(load8(zr + H + j))
-      let g = tanhVector(load8(zr + 2 * H + j)), o = sigmoidVector(load8(zr + 3 * H + j))
-      store8(i, zr + j); store8(f, zr + H + j); store8(g, zr + 2 * H + j); store8(o, zr + 3 * H + j)
+      let i = sigmoidVector(load8(zr + j))
+      let f = sigmoidVector(load8(zr + H + j))
+      let g = tanhVector(load8(zr + 2 * H + j))
+      let o = sigmoidVector(load8(zr + 3 * H + j))
+      store8(i, zr + j)
+      store8(f, zr + H + j)
+      store8(g, zr + 2 * H + j)
+      store8(o, zr + 3 * H + j)
       let c = f * load8(cp + j) + i * g
       let tc = tanhVector(c)
-      store8(c, cn + j); store8(tc, tcr + j); store8(o * tc, hn + j)
+      store8(c, cn + j)
+      store8(tc, tcr + j)
+      store8(o * tc, hn + j)
       j += 8
     }
     while j < H {
-      let i = sigmoidFast(zr[j]), f = sigmoidFast(zr[H + j]), g = tanhFast(zr[2 * H + j]), o = sigmoidFast(zr[3 * H + j])
-      zr[j] = i; zr[H + j] = f; zr[2 * H + j] = g; zr[3 * H + j] = o
+      let i = sigmoidFast(zr[j])
+      let f = sigmoidFast(zr[H + j])
+      let g = tanhFast(zr[2 * H + j])
+      let o = sigmoidFast(zr[3 * H + j])
+      zr[j] = i
+      zr[H + j] = f
+      zr[2 * H + j] = g
+      zr[3 * H + j] = o
       let c = f * cp[j] + i * g
       let tc = tanhFast(c)
-      cn[j] = c; tcr[j] = tc; hn[j] = o * tc
+      cn[j] = c
+      tcr[j] = tc
+      hn[j] = o * tc
       j += 1
     }
   }
@@ -209,15 +253,23 @@ public func lstmCellForward(batch B: Int, units H: Int, z: MutableFloatPointer, 
 /// pre-activation gradients) and dc replaced by dL/dc_{t-1}. 8 units at a time; every lane does
 /// the arithmetic of `lstmCellBackwardReference` in the same order, so the bits are the same.
 @inline(__always)
-public func lstmCellBackward(batch B: Int, units H: Int, acts: FloatPointer, cPrev: FloatPointer, tanhC: FloatPointer,
-                             dh: FloatPointer, dc: MutableFloatPointer, dz: MutableFloatPointer) {
+public func lstmCellBackward(
+  batch B: Int, units H: Int, acts: FloatPointer, cPrev: FloatPointer, tanhC: FloatPointer,
+  dh: FloatPointer, dc: MutableFloatPointer, dz: MutableFloatPointer
+) {
   let G = 4 * H
   for b in 0..<B {
-    let a = acts + b * G, d = dz + b * G, row = b * H
+    let a = acts + b * G
+    let d = dz + b * G
+    let row = b * H
     var j = 0
     while j + 8 <= H {
-      let i = load8(a + j), f = load8(a + H + j), g = load8(a + 2 * H + j), o = load8(a + 3 * H + j)
-      let tc = load8(tanhC + row + j), dhj = load8(dh + row + j)
+      let i = load8(a + j)
+      let f = load8(a + H + j)
+      let g = load8(a + 2 * H + j)
+      let o = load8(a + 3 * H + j)
+      let tc = load8(tanhC + row + j)
+      let dhj = load8(dh + row + j)
       let dcTotal = load8(dc + row + j) + dhj * o * (1 - tc * tc)
       store8(dcTotal * g * (i * (1 - i)), d + j)
       store8(dcTotal * load8(cPrev + row + j) * (f * (1 - f)), d + H + j)
@@ -227,19 +279,25 @@ public func lstmCellBackward(batch B: Int, units H: Int, acts: FloatPointer, cPr
       j += 8
     }
     if j < H {
-      lstmCellBackwardReference(units: H, from: j, acts: a, cPrev: cPrev + row, tanhC: tanhC + row,
-                                dh: dh + row, dc: dc + row, dz: d)
+      lstmCellBackwardReference(
+        units: H, from: j, acts: a, cPrev: cPrev + row, tanhC: tanhC + row,
+        dh: dh + row, dc: dc + row, dz: d)
     }
   }
 }
 
 /// One row of `lstmCellBackward`, unit by unit from `from`: its oracle and its tail.
 @inline(__always)
-public func lstmCellBackwardReference(units H: Int, from: Int = 0, acts a: FloatPointer, cPrev: FloatPointer,
-                                      tanhC: FloatPointer, dh: FloatPointer, dc: MutableFloatPointer,
-                                      dz d: MutableFloatPointer) {
+public func lstmCellBackwardReference(
+  units H: Int, from: Int = 0, acts a: FloatPointer, cPrev: FloatPointer,
+  tanhC: FloatPointer, dh: FloatPointer, dc: MutableFloatPointer,
+  dz d: MutableFloatPointer
+) {
   for j in from..<H {
-    let i = a[j], f = a[H + j], g = a[2 * H + j], o = a[3 * H + j]
+    let i = a[j]
+    let f = a[H + j]
+    let g = a[2 * H + j]
+    let o = a[3 * H + j]
     let tc = tanhC[j]
     let dcTotal = dc[j] + dh[j] * o * tanhDerivative(output: tc)
     d[j] = dcTotal * g * sigmoidDerivative(output: i)
@@ -278,21 +336,35 @@ struct ScratchPointers {
 @inline(__always)
 func withScratchPointers<R>(_ s: inout LSTMScratch, _ body: (ScratchPointers) -> R) -> R {
   s.x.withUnsafeMutableBufferPointer { x in
-  s.gates.withUnsafeMutableBufferPointer { gates in
-  s.c.withUnsafeMutableBufferPointer { c in
-  s.h.withUnsafeMutableBufferPointer { h in
-  s.tanhC.withUnsafeMutableBufferPointer { tanhC in
-  s.mask.withUnsafeMutableBufferPointer { mask in
-  s.last.withUnsafeMutableBufferPointer { last in
-  s.y.withUnsafeMutableBufferPointer { y in
-  s.dy.withUnsafeMutableBufferPointer { dy in
-  s.dz.withUnsafeMutableBufferPointer { dz in
-  s.dh.withUnsafeMutableBufferPointer { dh in
-  s.dc.withUnsafeMutableBufferPointer { dc in
-  s.whT.withUnsafeMutableBufferPointer { whT in
-    body(ScratchPointers(x: x.baseAddress!, gates: gates.baseAddress!, c: c.baseAddress!, h: h.baseAddress!,
-                         tanhC: tanhC.baseAddress!, mask: mask.baseAddress!, last: last.baseAddress!,
-                         y: y.baseAddress!, dy: dy.baseAddress!, dz: dz.baseAddress!, dh: dh.baseAddress!,
-                         dc: dc.baseAddress!, whT: whT.baseAddress!))
-  }}}}}}}}}}}}}
+    s.gates.withUnsafeMutableBufferPointer { gates in
+      s.c.withUnsafeMutableBufferPointer { c in
+        s.h.withUnsafeMutableBufferPointer { h in
+          s.tanhC.withUnsafeMutableBufferPointer { tanhC in
+            s.mask.withUnsafeMutableBufferPointer { mask in
+              s.last.withUnsafeMutableBufferPointer { last in
+                s.y.withUnsafeMutableBufferPointer { y in
+                  s.dy.withUnsafeMutableBufferPointer { dy in
+                    s.dz.withUnsafeMutableBufferPointer { dz in
+                      s.dh.withUnsafeMutableBufferPointer { dh in
+                        s.dc.withUnsafeMutableBufferPointer { dc in
+                          s.whT.withUnsafeMutableBufferPointer { whT in
+                            body(
+                              ScratchPointers(
+                                x: x.baseAddress!, gates: gates.baseAddress!, c: c.baseAddress!, h: h.baseAddress!,
+                                tanhC: tanhC.baseAddress!, mask: mask.baseAddress!, last: last.baseAddress!,
+                                y: y.baseAddress!, dy: dy.baseAddress!, dz: dz.baseAddress!, dh: dh.baseAddress!,
+                                dc: dc.baseAddress!, whT: whT.baseAddress!))
+                          }
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
 }

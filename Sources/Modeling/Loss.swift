@@ -4,8 +4,10 @@
 
 /// Writes dL/dy into `dy` and returns the shard's sum of squared errors (not divided by N).
 @inline(__always)
-public func mseBackward(y: UnsafePointer<Float>, target: UnsafePointer<Float>, count: Int, batchSize N: Int,
-                        dy: UnsafeMutablePointer<Float>) -> Double {
+public func mseBackward(
+  y: UnsafePointer<Float>, target: UnsafePointer<Float>, count: Int, batchSize N: Int,
+  dy: UnsafeMutablePointer<Float>
+) -> Double {
   var sse = 0.0
   let scale = 2 / Float(N)
   for b in 0..<count {

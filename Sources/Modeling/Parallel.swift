@@ -21,7 +21,10 @@ public enum Parallel {
       // Worker w takes items w, w + threads, ... (any assignment gives the same results).
       DispatchQueue.concurrentPerform(iterations: threads) { w in
         var i = w
-        while i < count { body(i); i += threads }
+        while i < count {
+          body(i)
+          i += threads
+        }
       }
     }
   }
@@ -29,13 +32,13 @@ public enum Parallel {
   /// The machine's core count, the default for `set threads`.
   public static var coreCount: Int {
     #if canImport(Glibc)
-    return max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+      return max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
     #else
-    return 1
+      return 1
     #endif
   }
 }
 
 #if canImport(Glibc)
-import Glibc
+  import Glibc
 #endif

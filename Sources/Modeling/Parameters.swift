@@ -33,7 +33,8 @@ public struct ParameterLayout: Sendable, Equatable {
 
   public init(inputSize: Int, units: Int) {
     precondition(inputSize >= 1 && units >= 1, "ParameterLayout: \(inputSize) inputs, \(units) units")
-    self.inputSize = inputSize; self.units = units
+    self.inputSize = inputSize
+    self.units = units
   }
 
   public func shape(_ p: ParameterName) -> (rows: Int, cols: Int) {
@@ -45,7 +46,10 @@ public struct ParameterLayout: Sendable, Equatable {
     case .denseBias: (1, 1)
     }
   }
-  public func count(_ p: ParameterName) -> Int { let s = shape(p); return s.rows * s.cols }
+  public func count(_ p: ParameterName) -> Int {
+    let s = shape(p)
+    return s.rows * s.cols
+  }
   public func offset(_ p: ParameterName) -> Int {
     ParameterName.allCases.prefix(while: { $0 != p }).reduce(0) { $0 + count($1) }
   }
@@ -70,8 +74,9 @@ public struct ParameterVector: Sendable, Equatable {
     }
     set {
       let s = layout.shape(p)
-      precondition(newValue.rows == s.rows && newValue.cols == s.cols,
-                   "\(p): expected \(s.rows)x\(s.cols), got \(newValue.rows)x\(newValue.cols)")
+      precondition(
+        newValue.rows == s.rows && newValue.cols == s.cols,
+        "\(p): expected \(s.rows)x\(s.cols), got \(newValue.rows)x\(newValue.cols)")
       values.replaceSubrange(layout.range(p), with: newValue.storage)
     }
   }

@@ -18,8 +18,8 @@ public struct TrainingConfig: Sendable, Equatable {
 }
 
 public struct EpochRecord: Sendable, Equatable {
-  public var epoch: Int          // 1-based
-  public var loss: Double        // mean training MSE (scaled units, with dropout)
+  public var epoch: Int  // 1-based
+  public var loss: Double  // mean training MSE (scaled units, with dropout)
   public var validationLoss: Double
   public var seconds: Double
 }
@@ -44,9 +44,13 @@ public struct Reparameterization: @unchecked Sendable {
   public var parameters: [Float]
   public var expand: ([Float]) -> [Float]
   public var pullback: (_ parameters: [Float], _ weightGradient: [Float]) -> [Float]
-  public init(parameters: [Float], expand: @escaping ([Float]) -> [Float],
-              pullback: @escaping ([Float], [Float]) -> [Float]) {
-    self.parameters = parameters; self.expand = expand; self.pullback = pullback
+  public init(
+    parameters: [Float], expand: @escaping ([Float]) -> [Float],
+    pullback: @escaping ([Float], [Float]) -> [Float]
+  ) {
+    self.parameters = parameters
+    self.expand = expand
+    self.pullback = pullback
   }
 }
 
@@ -71,9 +75,13 @@ public enum Trainer {
 
   /// Trains `model` in place and returns the per-epoch log. Draws shuffles and dropout masks
   /// from `rng`.
-  public static func fit(_ model: inout LSTMForecaster, data: WindowedData, config: TrainingConfig,
-                         rng: inout SeededGenerator, hooks: TrainingHooks = TrainingHooks()) -> TrainingLog {
-    let H = model.units, T = data.lookback, D = model.inputSize
+  public static func fit(
+    _ model: inout LSTMForecaster, data: WindowedData, config: TrainingConfig,
+    rng: inout SeededGenerator, hooks: TrainingHooks = TrainingHooks()
+  ) -> TrainingLog {
+    let H = model.units
+    let T = data.lookback
+    let D = model.inputSize
     let fitCount = data.fit.count
     let shardCount = (config.batchSize + shardSize - 1) / shardSize
     var scratches = (0..<shardCount).map { _ in LSTMScratch(capacity: shardSize, steps: T, inputSize: D, units: H) }
@@ -105,7 +113,10 @@ public enum Trainer {
       var sse = 0.0
       var batchStart = 0
       while batchStart < fitCount {
-        if hooks.shouldStop() { log.interrupted = true; break epochs }
+        if hooks.shouldStop() {
+          log.interrupted = true
+          break epochs
+        }
         let n = min(config.batchSize, fitCount - batchStart)
         // Dropout masks for the whole batch, drawn in row order on this thread.
         for k in 0..<(n * H) { batchMask[k] = rng.nextUnitFloat() >= model.dropout ? dropScale : 0 }
@@ -113,9 +124,10 @@ public enum Trainer {
         // The forward pass sees the expanded parameters (the weights themselves, or e.g. their
         // fake-quantized values); `model` is borrowed for this call only, so Adam below
         // updates its weights in place without a copy.
-        computeGradients(model, rows: order[batchStart..<(batchStart + n)], batchMask: batchMask, data: data,
-                         targets: targets, threads: config.threads, scratches: &scratches, shardGrads: &shardGrads,
-                         shardLoss: &shardLoss)
+        computeGradients(
+          model, rows: order[batchStart..<(batchStart + n)], batchMask: batchMask, data: data,
+          targets: targets, threads: config.threads, scratches: &scratches, shardGrads: &shardGrads,
+          shardLoss: &shardLoss)
         for s in 0..<shards { sse += shardLoss[s] }
         if let reparam {
           // Fixed-order reduction of the shard gradients (shard 0 + shard 1 + ...), pulled back.
@@ -137,30 +149,40 @@ public enum Trainer {
             shardGrads.withUnsafeBufferPointer { sg in
               if let mask = hooks.mask {
                 mask.withUnsafeBufferPointer { mk in
-                  adam.update(w.baseAddress!, gradientShards: sg.baseAddress!, shards: shards, mask: mk.baseAddress!, threads: config.threads)
+                  adam.update(
+                    w.baseAddress!, gradientShards: sg.baseAddress!, shards: shards, mask: mk.baseAddress!,
+                    threads: config.threads)
                 }
               } else {
-                adam.update(w.baseAddress!, gradientShards: sg.baseAddress!, shards: shards, mask: nil, threads: config.threads)
+                adam.update(
+                  w.baseAddress!, gradientShards: sg.baseAddress!, shards: shards, mask: nil, threads: config.threads)
               }
             }
           }
         }
         batchStart += n
       }
-      let validationLoss = data.validation.isEmpty
+      let validationLoss =
+        data.validation.isEmpty
         ? sse / Double(fitCount)
         : meanSquaredError(model, windows: data.validation, data: data, threads: config.threads)
-      let record = EpochRecord(epoch: epoch, loss: sse / Double(fitCount), validationLoss: validationLoss,
-                               seconds: seconds(clock.now - started))
+      let record = EpochRecord(
+        epoch: epoch, loss: sse / Double(fitCount), validationLoss: validationLoss,
+        seconds: seconds(clock.now - started))
       log.epochs.append(record)
       hooks.onEpoch(record)
       // Early stopping on validation loss (Keras: min_delta 0, patience, restore best).
       if validationLoss < bestLoss {
-        bestLoss = validationLoss; best = reparam != nil ? parameters : model.weights.values
-        log.bestEpoch = epoch; sinceBest = 0
+        bestLoss = validationLoss
+        best = reparam != nil ? parameters : model.weights.values
+        log.bestEpoch = epoch
+        sinceBest = 0
       } else {
         sinceBest += 1
-        if sinceBest >= config.patience && epoch < config.epochs { log.stoppedEarly = true; break }
+        if sinceBest >= config.patience && epoch < config.epochs {
+          log.stoppedEarly = true
+          break
+        }
       }
     }
     if log.bestEpoch > 0 {
@@ -173,10 +195,14 @@ public enum Trainer {
   /// Gradients of the MSE over one batch (`rows` index `data.fit`), shard by shard: shard s
   /// takes rows 16s ..< 16s + 16 and writes its own gradient buffer and loss; shards run on up
   /// to `threads` threads. Nothing here depends on the thread count.
-  static func computeGradients(_ model: LSTMForecaster, rows: ArraySlice<Int>, batchMask: [Float], data: WindowedData,
-                               targets: [Float], threads: Int, scratches: inout [LSTMScratch],
-                               shardGrads: inout [Float], shardLoss: inout [Double]) {
-    let n = rows.count, H = model.units, P = model.parameterCount
+  static func computeGradients(
+    _ model: LSTMForecaster, rows: ArraySlice<Int>, batchMask: [Float], data: WindowedData,
+    targets: [Float], threads: Int, scratches: inout [LSTMScratch],
+    shardGrads: inout [Float], shardLoss: inout [Double]
+  ) {
+    let n = rows.count
+    let H = model.units
+    let P = model.parameterCount
     let shards = (n + shardSize - 1) / shardSize
     scratches.withUnsafeMutableBufferPointer { scratchBuf in
       shardGrads.withUnsafeMutableBufferPointer { gradBuf in
@@ -184,13 +210,15 @@ public enum Trainer {
           rows.withUnsafeBufferPointer { orderBuf in
             batchMask.withUnsafeBufferPointer { maskBuf in
               targets.withUnsafeBufferPointer { targetBuf in
-                let scratch = SendablePointer(scratchBuf.baseAddress!), grads = SendablePointer(gradBuf.baseAddress!)
+                let scratch = SendablePointer(scratchBuf.baseAddress!)
+                let grads = SendablePointer(gradBuf.baseAddress!)
                 let loss = SendablePointer(lossBuf.baseAddress!)
                 let order = SendablePointer(UnsafeMutablePointer(mutating: orderBuf.baseAddress!))
                 let mask = SendablePointer(UnsafeMutablePointer(mutating: maskBuf.baseAddress!))
                 let target = SendablePointer(UnsafeMutablePointer(mutating: targetBuf.baseAddress!))
                 Parallel.forEach(shards, threads: threads) { s in
-                  let lo = s * shardSize, count = min(shardSize, n - lo)
+                  let lo = s * shardSize
+                  let count = min(shardSize, n - lo)
                   let sc = scratch.pointer + s
                   for r in 0..<count {
                     let index = order.pointer[lo + r]
@@ -202,7 +230,8 @@ public enum Trainer {
                   loss.pointer[s] = sc.pointee.y.withUnsafeBufferPointer { y in
                     sc.pointee.target.withUnsafeBufferPointer { t in
                       sc.pointee.dy.withUnsafeMutableBufferPointer { dy in
-                        mseBackward(y: y.baseAddress!, target: t.baseAddress!, count: count, batchSize: n, dy: dy.baseAddress!)
+                        mseBackward(
+                          y: y.baseAddress!, target: t.baseAddress!, count: count, batchSize: n, dy: dy.baseAddress!)
                       }
                     }
                   }
@@ -233,7 +262,8 @@ extension WindowedData {
   /// Copies window `w`'s inputs into row `row` of a time-major [T*batch, 1] buffer.
   @inline(__always)
   public func gatherInputs(_ w: WindowRef, row: Int, batch: Int, into x: inout [Float]) {
-    let series = Int(w.series), start = Int(w.start)
+    let series = Int(w.series)
+    let start = Int(w.start)
     scaled[series].withUnsafeBufferPointer { s in
       x.withUnsafeMutableBufferPointer { x in
         for t in 0..<config.lookback { x[t * batch + row] = s[start + t] }
@@ -250,8 +280,10 @@ public let inferenceChunk = 256
 /// output per window of `chunk` to `out`. Each window's output is independent of how windows
 /// are chunked or threaded. Every model kind's batched inference runs through here.
 @inlinable
-public func predictInChunks<Scratch>(_ windows: [WindowRef], threads: Int, makeScratch: @Sendable () -> Scratch,
-                                     _ predict: @Sendable (inout Scratch, ArraySlice<WindowRef>, UnsafeMutablePointer<Float>) -> Void) -> [Float] {
+public func predictInChunks<Scratch>(
+  _ windows: [WindowRef], threads: Int, makeScratch: @Sendable () -> Scratch,
+  predict: @Sendable (inout Scratch, ArraySlice<WindowRef>, UnsafeMutablePointer<Float>) -> Void
+) -> [Float] {
   var out = [Float](repeating: 0, count: windows.count)
   let chunks = (windows.count + inferenceChunk - 1) / inferenceChunk
   let workers = max(1, min(threads, chunks))
@@ -261,7 +293,8 @@ public func predictInChunks<Scratch>(_ windows: [WindowRef], threads: Int, makeS
       var scratch = makeScratch()
       var c = w
       while c < chunks {
-        let lo = c * inferenceChunk, hi = min(lo + inferenceChunk, windows.count)
+        let lo = c * inferenceChunk
+        let hi = min(lo + inferenceChunk, windows.count)
         predict(&scratch, windows[lo..<hi], op.pointer + lo)
         c += workers
       }
@@ -272,18 +305,26 @@ public func predictInChunks<Scratch>(_ windows: [WindowRef], threads: Int, makeS
 
 /// The model's outputs (scaled units) for `windows`, without dropout.
 public func predictScaled(_ model: LSTMForecaster, windows: [WindowRef], data: WindowedData, threads: Int) -> [Float] {
-  predictInChunks(windows, threads: threads,
-                  makeScratch: { LSTMScratch(capacity: inferenceChunk, steps: data.lookback, inputSize: model.inputSize, units: model.units) }) { scratch, chunk, out in
-    for (r, w) in chunk.enumerated() { data.gatherInputs(w, row: r, batch: chunk.count, into: &scratch.x) }
-    model.forward(batch: chunk.count, scratch: &scratch, keepStates: false)
-    for r in 0..<chunk.count { out[r] = scratch.y[r] }
-  }
+  predictInChunks(
+    windows, threads: threads,
+    makeScratch: {
+      LSTMScratch(capacity: inferenceChunk, steps: data.lookback, inputSize: model.inputSize, units: model.units)
+    },
+    predict: { scratch, chunk, out in
+      for (r, w) in chunk.enumerated() { data.gatherInputs(w, row: r, batch: chunk.count, into: &scratch.x) }
+      model.forward(batch: chunk.count, scratch: &scratch, keepStates: false)
+      for r in 0..<chunk.count { out[r] = scratch.y[r] }
+    })
 }
 
 /// Mean squared error in scaled units over `windows`.
-public func meanSquaredError(_ model: LSTMForecaster, windows: [WindowRef], data: WindowedData, threads: Int) -> Double {
+public func meanSquaredError(_ model: LSTMForecaster, windows: [WindowRef], data: WindowedData, threads: Int) -> Double
+{
   let y = predictScaled(model, windows: windows, data: data, threads: threads)
   var sse = 0.0
-  for (k, w) in windows.enumerated() { let e = Double(y[k] - data.target(w)); sse += e * e }
+  for (k, w) in windows.enumerated() {
+    let e = Double(y[k] - data.target(w))
+    sse += e * e
+  }
   return sse / Double(max(windows.count, 1))
 }

@@ -2,10 +2,11 @@
 // activation's output (what the backward pass has cached).
 
 import CKernels
+
 #if canImport(Glibc)
-import Glibc
+  import Glibc
 #elseif canImport(Darwin)
-import Darwin
+  import Darwin
 #endif
 
 /// Logistic sigmoid 1 / (1 + e^-x), as Keras' `sigmoid` (exact, not the hard variant).
@@ -106,7 +107,9 @@ public let tanhTableCoefficients: [Float] = withUnsafeBytes(of: tc_tanh_table) {
 
 /// P(u) for u in [0, 16]: piece i = min(trunc(u), 15) at t = u - i, by Horner's rule.
 @inline(__always) public func tanhTablePiece(_ u: Float) -> Float {
-  let pieces = Int(TC_TANH_TABLE_PIECES), degree = Int(TC_TANH_TABLE_DEGREE), c = tanhTableCoefficients
+  let pieces = Int(TC_TANH_TABLE_PIECES)
+  let degree = Int(TC_TANH_TABLE_DEGREE)
+  let c = tanhTableCoefficients
   let i = min(Int(u), pieces - 1)
   let t = u - Float(i)
   var p = c[degree * pieces + i]
@@ -136,9 +139,14 @@ public let tanhTableCoefficients: [Float] = withUnsafeBytes(of: tc_tanh_table) {
 /// (CKernels/tanh_table16.h), or nil where that kernel does not run: for the tests, which hold it
 /// to the scalar functions above bit for bit.
 public func wholeWindowTableActivations(_ x: [Float]) -> (tanh: [Float], sigmoid: [Float])? {
-  var t = [Float](repeating: 0, count: x.count), s = t
-  let ran = x.withUnsafeBufferPointer { xp in t.withUnsafeMutableBufferPointer { tp in s.withUnsafeMutableBufferPointer { sp in
-    tc_table_activations16(Int32(xp.count), xp.baseAddress!, tp.baseAddress!, sp.baseAddress!) != 0
-  }}}
+  var t = [Float](repeating: 0, count: x.count)
+  var s = t
+  let ran = x.withUnsafeBufferPointer { xp in
+    t.withUnsafeMutableBufferPointer { tp in
+      s.withUnsafeMutableBufferPointer { sp in
+        tc_table_activations16(Int32(xp.count), xp.baseAddress!, tp.baseAddress!, sp.baseAddress!) != 0
+      }
+    }
+  }
   return ran ? (t, s) : nil
 }

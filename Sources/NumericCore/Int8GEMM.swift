@@ -7,9 +7,11 @@ import CKernels
 
 /// Fast kernel: for each row, skips zero entries of A (pruned or small activations) and adds
 /// A[i,p] * B[p, :] eight lanes at a time, widening Int8 to Int32.
-public func int8GemmNN(m: Int, n: Int, k: Int,
-                       a: UnsafePointer<Int8>, lda: Int, b: UnsafePointer<Int8>, ldb: Int,
-                       c: UnsafeMutablePointer<Int32>, ldc: Int) {
+public func int8GemmNN(
+  m: Int, n: Int, k: Int,
+  a: UnsafePointer<Int8>, lda: Int, b: UnsafePointer<Int8>, ldb: Int,
+  c: UnsafeMutablePointer<Int32>, ldc: Int
+) {
   for i in 0..<m {
     let cr = c + i * ldc
     cr.update(repeating: 0, count: n)
@@ -26,15 +28,20 @@ public func int8GemmNN(m: Int, n: Int, k: Int,
         UnsafeMutableRawPointer(cr + j).storeBytes(of: cv, as: SIMD8<Int32>.self)
         j += 8
       }
-      while j < n { cr[j] &+= av &* Int32(br[j]); j += 1 }
+      while j < n {
+        cr[j] &+= av &* Int32(br[j])
+        j += 1
+      }
     }
   }
 }
 
 /// Reference: the textbook triple loop in Int32.
-public func int8GemmNNReference(m: Int, n: Int, k: Int,
-                                a: UnsafePointer<Int8>, lda: Int, b: UnsafePointer<Int8>, ldb: Int,
-                                c: UnsafeMutablePointer<Int32>, ldc: Int) {
+public func int8GemmNNReference(
+  m: Int, n: Int, k: Int,
+  a: UnsafePointer<Int8>, lda: Int, b: UnsafePointer<Int8>, ldb: Int,
+  c: UnsafeMutablePointer<Int32>, ldc: Int
+) {
   for i in 0..<m {
     for j in 0..<n {
       var sum: Int32 = 0
@@ -60,16 +67,21 @@ public struct PackedInt8Matrix: Sendable, Equatable {
 
   /// `values` row-major [rows, cols].
   public init(rows: Int, cols: Int, values: [Int8]) {
-    precondition(values.count == rows * cols && rows <= 1040, "PackedInt8Matrix: \(values.count) values for \(rows)x\(cols)")
-    self.rows = rows; self.cols = cols
+    precondition(
+      values.count == rows * cols && rows <= 1040, "PackedInt8Matrix: \(values.count) values for \(rows)x\(cols)")
+    self.rows = rows
+    self.cols = cols
     var packed = [Int8](repeating: 0, count: (rows + 3) / 4 * 4 * cols)
     var offset = [Int32](repeating: 0, count: cols)
     values.withUnsafeBufferPointer { w in
-      packed.withUnsafeMutableBufferPointer { p in offset.withUnsafeMutableBufferPointer { o in
-        tc_int8_pack(Int32(rows), Int32(cols), w.baseAddress!, p.baseAddress!, o.baseAddress!)
-      }}
+      packed.withUnsafeMutableBufferPointer { p in
+        offset.withUnsafeMutableBufferPointer { o in
+          tc_int8_pack(Int32(rows), Int32(cols), w.baseAddress!, p.baseAddress!, o.baseAddress!)
+        }
+      }
     }
-    self.packed = packed; self.offset = offset
+    self.packed = packed
+    self.offset = offset
   }
 
   /// acc[j] = sum_k q[k] * W[k, j], exact, for `q` whole numbers in [-127, 127] held as floats;
@@ -77,9 +89,11 @@ public struct PackedInt8Matrix: Sendable, Equatable {
   /// with nothing written, where that kernel does not run: for the tests, which hold it to
   /// `int8GemmNNReference`.
   public func matvec(_ q: UnsafePointer<Float>, into acc: UnsafeMutablePointer<Float>) -> Bool {
-    packed.withUnsafeBufferPointer { p in offset.withUnsafeBufferPointer { o in
-      tc_int8_matvec(Int32(rows), Int32(cols), q, p.baseAddress!, o.baseAddress!, acc) != 0
-    }}
+    packed.withUnsafeBufferPointer { p in
+      offset.withUnsafeBufferPointer { o in
+        tc_int8_matvec(Int32(rows), Int32(cols), q, p.baseAddress!, o.baseAddress!, acc) != 0
+      }
+    }
   }
 
   /// The packed bytes and the column offsets, for kernels that run whole LSTM steps.
@@ -96,8 +110,10 @@ public struct PackedInt8Matrix: Sendable, Equatable {
 /// which hold it to `quantizeSymmetric(h, inverseScale: 127)`.
 public func wholeWindowHiddenBytes(_ h: [Float]) -> [UInt8]? {
   var bytes = [UInt8](repeating: 0, count: h.count)
-  let ran = h.withUnsafeBufferPointer { hp in bytes.withUnsafeMutableBufferPointer { bp in
-    tc_int8_hidden_bytes(Int32(hp.count), hp.baseAddress!, bp.baseAddress!) != 0
-  }}
+  let ran = h.withUnsafeBufferPointer { hp in
+    bytes.withUnsafeMutableBufferPointer { bp in
+      tc_int8_hidden_bytes(Int32(hp.count), hp.baseAddress!, bp.baseAddress!) != 0
+    }
+  }
   return ran ? bytes : nil
 }

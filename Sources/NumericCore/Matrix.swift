@@ -14,8 +14,9 @@ public struct Matrix: Sendable, Equatable {
   }
 
   public init(rows: Int, cols: Int, storage: [Float]) {
-    precondition(storage.count == rows * cols,
-                 "Matrix: \(storage.count) values do not fill \(rows)x\(cols)")
+    precondition(
+      storage.count == rows * cols,
+      "Matrix: \(storage.count) values do not fill \(rows)x\(cols)")
     self.rows = rows
     self.cols = cols
     self.storage = storage
@@ -47,8 +48,9 @@ public struct Matrix: Sendable, Equatable {
 
   /// Largest absolute element-wise difference; shapes must match.
   public func maxAbsDifference(_ other: Matrix) -> Float {
-    precondition(rows == other.rows && cols == other.cols,
-                 "Matrix: shapes \(rows)x\(cols) and \(other.rows)x\(other.cols) differ")
+    precondition(
+      rows == other.rows && cols == other.cols,
+      "Matrix: shapes \(rows)x\(cols) and \(other.rows)x\(other.cols) differ")
     var worst: Float = 0
     for i in storage.indices { worst = Swift.max(worst, Swift.abs(storage[i] - other.storage[i])) }
     return worst

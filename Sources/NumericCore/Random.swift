@@ -15,7 +15,10 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable, Equatable, Codab
       z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
       return z ^ (z >> 31)
     }
-    s0 = splitMix(); s1 = splitMix(); s2 = splitMix(); s3 = splitMix()
+    s0 = splitMix()
+    s1 = splitMix()
+    s2 = splitMix()
+    s3 = splitMix()
   }
 
   @inline(__always) static func rotl(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
@@ -23,7 +26,10 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable, Equatable, Codab
   public mutating func next() -> UInt64 {
     let result = Self.rotl(s1 &* 5, 7) &* 9
     let t = s1 << 17
-    s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3
+    s2 ^= s0
+    s3 ^= s1
+    s1 ^= s2
+    s0 ^= s3
     s2 ^= t
     s3 = Self.rotl(s3, 45)
     return result
@@ -89,7 +95,8 @@ public func glorotUniform(rows fanIn: Int, cols fanOut: Int, rng: inout SeededGe
 /// max(r,c) x min(r,c), QR-decomposed, Q's columns signed by diag(R); transposed when rows < cols
 /// so that the rows (for a wide matrix) are orthonormal. Gram-Schmidt runs in Double.
 public func orthogonal(rows: Int, cols: Int, rng: inout SeededGenerator) -> Matrix {
-  let tall = max(rows, cols), narrow = min(rows, cols)
+  let tall = max(rows, cols)
+  let narrow = min(rows, cols)
   // a[j] is column j of the tall x narrow Gaussian matrix.
   var a = [[Double]](repeating: [Double](repeating: 0, count: tall), count: narrow)
   for r in 0..<tall { for c in 0..<narrow { a[c][r] = rng.nextNormal() } }

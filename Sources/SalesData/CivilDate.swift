@@ -43,7 +43,8 @@ public enum CivilDate {
   public static func format(_ dayNumber: Int) -> String {
     let (y, m, d) = components(dayNumber)
     func pad(_ v: Int, _ w: Int) -> String {
-      let s = String(v); return String(repeating: "0", count: max(0, w - s.count)) + s
+      let s = String(v)
+      return String(repeating: "0", count: max(0, w - s.count)) + s
     }
     return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))"
   }
@@ -54,7 +55,11 @@ public enum CivilDate {
     guard u.count == 10, u[4] == UInt8(ascii: "-"), u[7] == UInt8(ascii: "-") else { return nil }
     func num(_ r: Range<Int>) -> Int? {
       var v = 0
-      for i in r { let d = Int(u[i]) - 48; guard d >= 0 && d <= 9 else { return nil }; v = v * 10 + d }
+      for i in r {
+        let d = Int(u[i]) - 48
+        guard d >= 0 && d <= 9 else { return nil }
+        v = v * 10 + d
+      }
       return v
     }
     guard let y = num(0..<4), let m = num(5..<7), let d = num(8..<10) else { return nil }

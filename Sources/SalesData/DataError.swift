@@ -6,7 +6,9 @@ public struct SourceLocation: Sendable, Equatable, CustomStringConvertible {
   public var line: Int
   public var column: Int?
   public init(path: String, line: Int, column: Int? = nil) {
-    self.path = path; self.line = line; self.column = column
+    self.path = path
+    self.line = line
+    self.column = column
   }
   public var description: String {
     if let column { return "\(path):\(line):\(column)" }
@@ -20,7 +22,9 @@ public struct DataError: Error, Sendable, Equatable, CustomStringConvertible {
   public var message: String
   public var hint: String?
   public init(_ message: String, at location: SourceLocation? = nil, hint: String? = nil) {
-    self.message = message; self.location = location; self.hint = hint
+    self.message = message
+    self.location = location
+    self.hint = hint
   }
   public var description: String {
     var s = location.map { "\($0): " } ?? ""

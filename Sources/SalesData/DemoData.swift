@@ -48,7 +48,10 @@ public enum DemoData {
       let limit = exp(-mean)
       var k = 0
       var p = rng.nextUnitDouble()
-      while p > limit { k += 1; p *= rng.nextUnitDouble() }
+      while p > limit {
+        k += 1
+        p *= rng.nextUnitDouble()
+      }
       return k
     }
     let x = mean + squareRoot(mean) * rng.nextNormal()

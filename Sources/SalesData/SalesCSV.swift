@@ -5,18 +5,21 @@ import Foundation
 
 /// Daily sales rows in columnar form (913,000 rows take about 16 MB).
 public struct SalesTable: Sendable {
-  public var day: [Int32] = []      // day number (days since 1970-01-01)
+  public var day: [Int32] = []  // day number (days since 1970-01-01)
   public var store: [Int32] = []
   public var item: [Int32] = []
   public var sales: [Float] = []
-  public var line: [Int32] = []     // 1-based line in the source, for error messages
+  public var line: [Int32] = []  // 1-based line in the source, for error messages
   public var path: String
   public var count: Int { day.count }
   public init(path: String) { self.path = path }
 
   public mutating func append(day: Int, store: Int, item: Int, sales: Float, line: Int) {
-    self.day.append(Int32(day)); self.store.append(Int32(store)); self.item.append(Int32(item))
-    self.sales.append(sales); self.line.append(Int32(line))
+    self.day.append(Int32(day))
+    self.store.append(Int32(store))
+    self.item.append(Int32(item))
+    self.sales.append(sales)
+    self.line.append(Int32(line))
   }
 }
 
@@ -28,7 +31,8 @@ public enum SalesCSV {
     let shown = displayPath ?? path
     var isDir: ObjCBool = false
     guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
-      throw DataError("\(shown): no such file", hint: "check the path; relative paths start at the session file's folder")
+      throw DataError(
+        "\(shown): no such file", hint: "check the path; relative paths start at the session file's folder")
     }
     guard !isDir.boolValue else { throw DataError("\(shown): is a folder, not a CSV file") }
     guard let data = FileManager.default.contents(atPath: path) else {
@@ -42,7 +46,10 @@ public enum SalesCSV {
   public static func parse(bytes: [UInt8], path: String) throws(DataError) -> SalesTable {
     var table = SalesTable(path: path)
     let result: Result<Void, DataError> = bytes.withUnsafeBufferPointer { buf in
-      do throws(DataError) { try parse(buf, into: &table); return .success(()) } catch { return .failure(error) }
+      do throws(DataError) {
+        try parse(buf, into: &table)
+        return .success(())
+      } catch { return .failure(error) }
     }
     try result.get()
     return table
@@ -51,7 +58,9 @@ public enum SalesCSV {
   private static func parse(_ buf: UnsafeBufferPointer<UInt8>, into table: inout SalesTable) throws(DataError) {
     let path = table.path
     let n = buf.count
-    let comma = UInt8(ascii: ","), newline = UInt8(ascii: "\n"), cr = UInt8(ascii: "\r")
+    let comma = UInt8(ascii: ",")
+    let newline = UInt8(ascii: "\n")
+    let cr = UInt8(ascii: "\r")
     var pos = 0
     // Skip a UTF-8 byte order mark.
     if n >= 3 && buf[0] == 0xEF && buf[1] == 0xBB && buf[2] == 0xBF { pos = 3 }
@@ -61,24 +70,32 @@ public enum SalesCSV {
     while headerEnd < n && buf[headerEnd] != newline { headerEnd += 1 }
     var headerText = String(decoding: UnsafeBufferPointer(rebasing: buf[pos..<headerEnd]), as: UTF8.self)
     if headerText.hasSuffix("\r") { headerText.removeLast() }
-    guard !headerText.isEmpty || headerEnd < n else { throw DataError("empty file, expected a header line date,store,item,sales", at: .init(path: path, line: 1)) }
+    guard !headerText.isEmpty || headerEnd < n else {
+      throw DataError("empty file, expected a header line date,store,item,sales", at: .init(path: path, line: 1))
+    }
     let names = headerText.split(separator: ",", omittingEmptySubsequences: false)
       .map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
     var columnOf: [String: Int] = [:]
     for (i, name) in names.enumerated() where columnOf[name] == nil { columnOf[name] = i }
     let missing = requiredColumns.filter { columnOf[$0] == nil }
     guard missing.isEmpty else {
-      throw DataError("header has no column \(missing.map { "'\($0)'" }.joined(separator: ", "))",
-                      at: .init(path: path, line: 1, column: 1),
-                      hint: "expected a header like date,store,item,sales; found '\(headerText)'")
+      throw DataError(
+        "header has no column \(missing.map { "'\($0)'" }.joined(separator: ", "))",
+        at: .init(path: path, line: 1, column: 1),
+        hint: "expected a header like date,store,item,sales; found '\(headerText)'")
     }
     let fieldCount = names.count
-    let cDate = columnOf["date"]!, cStore = columnOf["store"]!, cItem = columnOf["item"]!, cSales = columnOf["sales"]!
+    let cDate = columnOf["date"]!
+    let cStore = columnOf["store"]!
+    let cItem = columnOf["item"]!
+    let cSales = columnOf["sales"]!
     pos = headerEnd + 1
     var line = 1
     let estimatedRows = n / 20
-    table.day.reserveCapacity(estimatedRows); table.store.reserveCapacity(estimatedRows)
-    table.item.reserveCapacity(estimatedRows); table.sales.reserveCapacity(estimatedRows)
+    table.day.reserveCapacity(estimatedRows)
+    table.store.reserveCapacity(estimatedRows)
+    table.item.reserveCapacity(estimatedRows)
+    table.sales.reserveCapacity(estimatedRows)
     table.line.reserveCapacity(estimatedRows)
 
     // Field boundaries of the current row, reused.
@@ -101,16 +118,22 @@ public enum SalesCSV {
       var tooMany = false
       while i < rowEnd {
         if buf[i] == comma {
-          if field + 1 >= fieldCount { tooMany = true; break }
-          ends[field] = i; field += 1; starts[field] = i + 1
+          if field + 1 >= fieldCount {
+            tooMany = true
+            break
+          }
+          ends[field] = i
+          field += 1
+          starts[field] = i + 1
         }
         i += 1
       }
       if tooMany || field + 1 != fieldCount {
         var found = 1
         for j in pos..<rowEnd where buf[j] == comma { found += 1 }
-        throw DataError("expected \(fieldCount) fields, found \(found)", at: .init(path: path, line: line, column: 1),
-                        hint: "the header has \(fieldCount) columns: \(names.joined(separator: ","))")
+        throw DataError(
+          "expected \(fieldCount) fields, found \(found)", at: .init(path: path, line: line, column: 1),
+          hint: "the header has \(fieldCount) columns: \(names.joined(separator: ","))")
       }
       ends[field] = rowEnd
 
@@ -139,8 +162,12 @@ public enum SalesCSV {
         }
         salesValue = v
       }
-      guard salesValue.isFinite else { throw DataError("sales '\(text(cSales))' is not a finite number", at: where_(cSales)) }
-      guard salesValue >= 0 else { throw DataError("sales \(text(cSales)) is negative", at: where_(cSales), hint: "sales are unit counts") }
+      guard salesValue.isFinite else {
+        throw DataError("sales '\(text(cSales))' is not a finite number", at: where_(cSales))
+      }
+      guard salesValue >= 0 else {
+        throw DataError("sales \(text(cSales)) is negative", at: where_(cSales), hint: "sales are unit counts")
+      }
       table.append(day: day, store: store, item: item, sales: Float(salesValue), line: line)
     }
     if table.count == 0 { throw DataError("no data rows after the header", at: .init(path: path, line: 1)) }
@@ -151,7 +178,11 @@ public enum SalesCSV {
     guard e - s == 10, b[s + 4] == 45, b[s + 7] == 45 else { return nil }
     func digits(_ from: Int, _ to: Int) -> Int? {
       var v = 0
-      for i in from..<to { let d = Int(b[i]) &- 48; guard d >= 0 && d <= 9 else { return nil }; v = v * 10 + d }
+      for i in from..<to {
+        let d = Int(b[i]) &- 48
+        guard d >= 0 && d <= 9 else { return nil }
+        v = v * 10 + d
+      }
       return v
     }
     guard let y = digits(s, s + 4), let m = digits(s + 5, s + 7), let d = digits(s + 8, s + 10) else { return nil }
@@ -162,7 +193,11 @@ public enum SalesCSV {
   static func parseID(_ b: UnsafeBufferPointer<UInt8>, _ s: Int, _ e: Int) -> Int? {
     guard e > s, e - s <= 9 else { return nil }
     var v = 0
-    for i in s..<e { let d = Int(b[i]) &- 48; guard d >= 0 && d <= 9 else { return nil }; v = v * 10 + d }
+    for i in s..<e {
+      let d = Int(b[i]) &- 48
+      guard d >= 0 && d <= 9 else { return nil }
+      v = v * 10 + d
+    }
     return v
   }
 
@@ -171,13 +206,25 @@ public enum SalesCSV {
   @inline(__always)
   static func parseDecimal(_ b: UnsafeBufferPointer<UInt8>, _ s: Int, _ e: Int) -> Double? {
     guard e > s, e - s <= 15 else { return nil }
-    var intPart = 0, frac = 0, fracDigits = 0, seenDot = false
+    var intPart = 0
+    var frac = 0
+    var fracDigits = 0
+    var seenDot = false
     for i in s..<e {
       let c = b[i]
-      if c == 46 { if seenDot { return nil }; seenDot = true; continue }
+      if c == 46 {
+        if seenDot { return nil }
+        seenDot = true
+        continue
+      }
       let d = Int(c) &- 48
       guard d >= 0 && d <= 9 else { return nil }
-      if seenDot { frac = frac * 10 + d; fracDigits += 1 } else { intPart = intPart * 10 + d }
+      if seenDot {
+        frac = frac * 10 + d
+        fracDigits += 1
+      } else {
+        intPart = intPart * 10 + d
+      }
     }
     if !seenDot { return Double(intPart) }
     guard fracDigits > 0 || e - s > 1 else { return nil }

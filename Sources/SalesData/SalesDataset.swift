@@ -9,7 +9,11 @@ public struct DailySeries: Sendable, Equatable {
   /// Days that were missing in the source and filled with zero (`gaps=zero`).
   public var filledDays: Int = 0
   public init(store: Int, item: Int, startDay: Int, values: [Float], filledDays: Int = 0) {
-    self.store = store; self.item = item; self.startDay = startDay; self.values = values; self.filledDays = filledDays
+    self.store = store
+    self.item = item
+    self.startDay = startDay
+    self.values = values
+    self.filledDays = filledDays
   }
   public var label: String { "store \(store) item \(item)" }
 }
@@ -20,7 +24,10 @@ public enum GapPolicy: String, Sendable, CaseIterable { case error, zero }
 public struct SalesDataset: Sendable {
   public var source: String
   public var series: [DailySeries]
-  public init(source: String, series: [DailySeries]) { self.source = source; self.series = series }
+  public init(source: String, series: [DailySeries]) {
+    self.source = source
+    self.series = series
+  }
 
   public var rowCount: Int { series.reduce(0) { $0 + $1.values.count } }
   public var firstDay: Int { series.map(\.startDay).min() ?? 0 }
@@ -28,26 +35,37 @@ public struct SalesDataset: Sendable {
 
   /// Builds series from rows: keeps the selected stores and items, orders each series by date,
   /// and checks that it is daily with no duplicates and (unless `gaps: .zero`) no missing day.
-  public static func assemble(_ table: SalesTable, stores: IDSelection, items: IDSelection,
-                              gaps: GapPolicy) throws(DataError) -> SalesDataset {
+  public static func assemble(
+    _ table: SalesTable, stores: IDSelection, items: IDSelection,
+    gaps: GapPolicy
+  ) throws(DataError) -> SalesDataset {
     // Group row indices by (store, item), keeping only the selection.
     var groups: [Int64: [Int]] = [:]
     for r in 0..<table.count {
-      let s = Int(table.store[r]), i = Int(table.item[r])
+      let s = Int(table.store[r])
+      let i = Int(table.item[r])
       guard stores.contains(s), items.contains(i) else { continue }
       groups[Int64(s) << 32 | Int64(i), default: []].append(r)
     }
     guard !groups.isEmpty else {
-      throw DataError("\(table.path): no rows match stores=\(stores) items=\(items)",
-                      hint: "the file has stores \(IDSelection(ids: table.store.map(Int.init))) and items \(IDSelection(ids: table.item.map(Int.init)))")
+      throw DataError(
+        "\(table.path): no rows match stores=\(stores) items=\(items)",
+        hint:
+          "the file has stores \(IDSelection(ids: table.store.map(Int.init))) and items "
+          + "\(IDSelection(ids: table.item.map(Int.init)))"
+      )
     }
     var series: [DailySeries] = []
     for key in groups.keys.sorted() {
       var rows = groups[key]!
-      let store = Int(key >> 32), item = Int(key & 0xFFFF_FFFF)
+      let store = Int(key >> 32)
+      let item = Int(key & 0xFFFF_FFFF)
       // Kaggle's file is already in date order; sort only when it is not (stable by line).
       var sorted = true
-      for k in 1..<max(rows.count, 1) where table.day[rows[k]] <= table.day[rows[k - 1]] { sorted = false; break }
+      for k in 1..<max(rows.count, 1) where table.day[rows[k]] <= table.day[rows[k - 1]] {
+        sorted = false
+        break
+      }
       if !sorted { rows.sort { (table.day[$0], table.line[$0]) < (table.day[$1], table.line[$1]) } }
       let start = Int(table.day[rows[0]])
       let end = Int(table.day[rows[rows.count - 1]])
@@ -57,14 +75,18 @@ public struct SalesDataset: Sendable {
       for (k, r) in rows.enumerated() {
         let d = Int(table.day[r])
         if d == previous {
-          throw DataError("duplicate row for store \(store) item \(item) on \(CivilDate.format(d)) (also on line \(table.line[rows[k - 1]]))",
-                          at: .init(path: table.path, line: Int(table.line[r])))
+          throw DataError(
+            "duplicate row for store \(store) item \(item) on \(CivilDate.format(d)) (also on line "
+              + "\(table.line[rows[k - 1]]))",
+            at: .init(path: table.path, line: Int(table.line[r])))
         }
         if d != previous + 1 {
           if gaps == .error {
-            throw DataError("store \(store) item \(item) has no row for \(CivilDate.format(previous + 1))\(d - previous > 2 ? " to \(CivilDate.format(d - 1))" : "")",
-                            at: .init(path: table.path, line: Int(table.line[r])),
-                            hint: "add the missing days, or load with gaps=zero to count them as zero sales")
+            throw DataError(
+              "store \(store) item \(item) has no row for "
+                + "\(CivilDate.format(previous + 1))\(d - previous > 2 ? " to \(CivilDate.format(d - 1))" : "")",
+              at: .init(path: table.path, line: Int(table.line[r])),
+              hint: "add the missing days, or load with gaps=zero to count them as zero sales")
           }
           filled += d - previous - 1
         }

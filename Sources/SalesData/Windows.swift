@@ -18,7 +18,11 @@ public struct WindowConfig: Sendable, Equatable {
   public var scale: ScalerKind = .minmax
   public init() {}
   public init(lookback: Int, horizon: Int, split: Double, validation: Double, scale: ScalerKind) {
-    self.lookback = lookback; self.horizon = horizon; self.split = split; self.validation = validation; self.scale = scale
+    self.lookback = lookback
+    self.horizon = horizon
+    self.split = split
+    self.validation = validation
+    self.scale = scale
   }
 }
 
@@ -29,7 +33,11 @@ public struct Scaler: Sendable, Equatable {
   public var kind: ScalerKind
   public var offset: Float
   public var factor: Float
-  public init(kind: ScalerKind, offset: Float, factor: Float) { self.kind = kind; self.offset = offset; self.factor = factor }
+  public init(kind: ScalerKind, offset: Float, factor: Float) {
+    self.kind = kind
+    self.offset = offset
+    self.factor = factor
+  }
   @inline(__always) public func scale(_ x: Float) -> Float { (x - offset) * factor }
   @inline(__always) public func unscale(_ y: Float) -> Float { y / factor + offset }
 
@@ -37,13 +45,25 @@ public struct Scaler: Sendable, Equatable {
   public static func fit(_ kind: ScalerKind, on values: [ArraySlice<Float>]) -> Scaler {
     switch kind {
     case .minmax:
-      var lo = Float.infinity, hi = -Float.infinity
-      for slice in values { for v in slice { lo = min(lo, v); hi = max(hi, v) } }
+      var lo = Float.infinity
+      var hi = -Float.infinity
+      for slice in values {
+        for v in slice {
+          lo = min(lo, v)
+          hi = max(hi, v)
+        }
+      }
       let range = hi - lo
       return Scaler(kind: kind, offset: lo, factor: range > 0 ? 1 / range : 1)
     case .standard:
-      var sum = 0.0, count = 0.0
-      for slice in values { for v in slice { sum += Double(v); count += 1 } }
+      var sum = 0.0
+      var count = 0.0
+      for slice in values {
+        for v in slice {
+          sum += Double(v)
+          count += 1
+        }
+      }
       let mean = sum / count
       var ss = 0.0
       for slice in values { for v in slice { ss += (Double(v) - mean) * (Double(v) - mean) } }
@@ -58,7 +78,10 @@ public struct Scaler: Sendable, Equatable {
 public struct WindowRef: Sendable, Equatable {
   public var series: Int32
   public var start: Int32
-  public init(series: Int, start: Int) { self.series = Int32(series); self.start = Int32(start) }
+  public init(series: Int, start: Int) {
+    self.series = Int32(series)
+    self.start = Int32(start)
+  }
 }
 
 /// The windowed view of a dataset: scaled series, the scaler, and three window lists.
@@ -81,8 +104,12 @@ public struct WindowedData: Sendable {
   public init(dataset: SalesDataset, config: WindowConfig) throws(DataError) {
     guard config.lookback >= 1 else { throw DataError("lookback must be at least 1, got \(config.lookback)") }
     guard config.horizon >= 1 else { throw DataError("horizon must be at least 1, got \(config.horizon)") }
-    guard config.split > 0 && config.split < 1 else { throw DataError("split must be between 0 and 1 (exclusive), got \(config.split)") }
-    guard config.validation >= 0 && config.validation < 1 else { throw DataError("val must be in [0, 1), got \(config.validation)") }
+    guard config.split > 0 && config.split < 1 else {
+      throw DataError("split must be between 0 and 1 (exclusive), got \(config.split)")
+    }
+    guard config.validation >= 0 && config.validation < 1 else {
+      throw DataError("val must be in [0, 1), got \(config.validation)")
+    }
     self.config = config
     var trainSlices: [ArraySlice<Float>] = []
     var plan: [(train: Int, fit: Int, windows: Int)] = []
@@ -91,8 +118,10 @@ public struct WindowedData: Sendable {
       let train = Int((Double(windows) * config.split).rounded(.down))
       let fit = Int((Double(train) * (1 - config.validation)).rounded(.down))
       guard windows >= 2, train >= 1, train < windows, fit >= 1 else {
-        throw DataError("\(s.label) has \(s.values.count) days, too short for lookback \(config.lookback), horizon \(config.horizon) and split \(config.split)",
-                        hint: "it needs at least \(config.lookback + config.horizon + 4) days")
+        throw DataError(
+          "\(s.label) has \(s.values.count) days, too short for lookback \(config.lookback), horizon "
+            + "\(config.horizon) and split \(config.split)",
+          hint: "it needs at least \(config.lookback + config.horizon + 4) days")
       }
       let trainDays = train - 1 + config.lookback + config.horizon
       trainSlices.append(s.values[0..<trainDays])

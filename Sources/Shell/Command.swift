@@ -2,18 +2,25 @@
 // read this table; there is no second list of commands anywhere.
 
 import Foundation
+import Workbench
+
 #if canImport(Glibc)
-import Glibc
+  import Glibc
 #endif
 
 public enum CommandGroup: String, CaseIterable, Sendable {
-  case data = "Data", model = "Models", compress = "Compress", evaluate = "Evaluate", session = "Session", help = "Help"
+  case data = "Data"
+  case model = "Models"
+  case compress = "Compress"
+  case evaluate = "Evaluate"
+  case session = "Session"
+  case help = "Help"
 }
 
 /// How a command appears in a recorded session.
 public enum Recording: Sendable {
-  case never          // inspection only: help, models, show, history, save session
-  case always         // changes the workspace or produces a result worth replaying
+  case never  // inspection only: help, models, show, history, save session
+  case always  // changes the workspace or produces a result worth replaying
 }
 
 /// The world a command runs in, besides the workspace: where relative paths start, where output
@@ -65,18 +72,21 @@ public final class ShellContext {
 
   /// The absolute path a command may write `given` to, or a clear refusal: outside the allowed
   /// folders (after resolving `..` and symbolic links), or an existing file without overwrite=on.
-  public func outputPath(_ given: String, overwrite: Bool) throws(ShellError) -> String {
+  public func outputPath(_ given: String, overwrite: Bool) throws(CommandError) -> String {
     let path = (resolveOutput(given) as NSString).standardizingPath
     if let roots = writeRoots {
       let real = Self.realPath(path)
       let allowed = roots.map { Self.realPath(($0 as NSString).standardizingPath) }
       guard allowed.contains(where: { real == $0 || real.hasPrefix($0.hasSuffix("/") ? $0 : $0 + "/") }) else {
-        throw ShellError("refusing to write \(given): it is outside the session's folder, the current folder and --out",
-                         hint: "replay with --out DIR, or with --allow-write ANYWHERE if you trust this session")
+        throw CommandError(
+          "refusing to write \(given): it is outside the session's folder, the current folder and --out",
+          hint: "replay with --out DIR, or with --allow-write ANYWHERE if you trust this session")
       }
     }
     if protectExistingFiles, FileManager.default.fileExists(atPath: path), !overwrite {
-      throw ShellError("\(given) exists; a replayed session does not replace files", hint: "add overwrite=on to the command, or replay with --out DIR")
+      throw CommandError(
+        "\(given) exists; a replayed session does not replace files",
+        hint: "add overwrite=on to the command, or replay with --out DIR")
     }
     return path
   }
@@ -84,9 +94,13 @@ public final class ShellContext {
   /// `path` with symbolic links resolved: the deepest existing ancestor through realpath(3),
   /// then the rest of the components as written.
   static func realPath(_ path: String) -> String {
-    var head = path, tail: [String] = []
+    var head = path
+    var tail: [String] = []
     while !head.isEmpty && head != "/" {
-      if let r = realpath(head, nil) { defer { free(r) }; return ([String(cString: r)] + tail.reversed()).joined(separator: "/").replacingOccurrences(of: "//", with: "/") }
+      if let r = realpath(head, nil) {
+        defer { free(r) }
+        return ([String(cString: r)] + tail.reversed()).joined(separator: "/").replacingOccurrences(of: "//", with: "/")
+      }
       tail.append((head as NSString).lastPathComponent)
       head = (head as NSString).deletingLastPathComponent
     }
@@ -95,28 +109,56 @@ public final class ShellContext {
 }
 
 public struct Command: Sendable {
+  /// Runs on a copy of the workspace; the engine commits it when this returns.
   public typealias Run = @Sendable (inout Workspace, inout Invocation, ShellContext) throws -> String
+  /// Runs other command lines through the engine (sweep, restore), each its own transaction
+  /// or all one, as the command decides.
+  public typealias Script = @Sendable (Engine, [Token]) throws -> String
 
   public var name: String
   public var group: CommandGroup
-  public var usage: String            // "prune SPARSITY [scope=layer|global] [as NAME]"
-  public var summary: String          // one line for `help`
-  public var details: String          // more lines for `help NAME`
+  public var usage: String  // "prune SPARSITY [scope=layer|global] [as NAME]"
+  public var summary: String  // one line for `help`
+  public var details: String  // more lines for `help NAME`
   public var options: [OptionSpec]
   public var example: String
   public var recording: Recording
   public var run: Run
+  public var script: Script?
 
-  public init(_ name: String, group: CommandGroup, usage: String, summary: String, details: String = "",
-              options: [OptionSpec] = [], example: String = "", recording: Recording, run: @escaping Run) {
-    self.name = name; self.group = group; self.usage = usage; self.summary = summary; self.details = details
-    self.options = options; self.example = example; self.recording = recording; self.run = run
+  public init(
+    _ name: String, group: CommandGroup, usage: String, summary: String, details: String = "",
+    options: [OptionSpec] = [], example: String = "", recording: Recording, run: @escaping Run
+  ) {
+    self.name = name
+    self.group = group
+    self.usage = usage
+    self.summary = summary
+    self.details = details
+    self.options = options
+    self.example = example
+    self.recording = recording
+    self.run = run
+  }
+
+  /// A command that runs other command lines (its own lines are never recorded: theirs are).
+  public init(
+    _ name: String, group: CommandGroup, usage: String, summary: String, details: String = "",
+    options: [OptionSpec] = [], example: String = "", script: @escaping Script
+  ) {
+    self.init(
+      name, group: group, usage: usage, summary: summary, details: details, options: options, example: example,
+      recording: .never
+    ) { _, _, _ in preconditionFailure("\(name) runs through the engine") }
+    self.script = script
   }
 
   /// `help NAME`: usage, summary, details, every option with its default, an example.
   public var helpText: String {
     var lines = ["usage: \(usage)", "", summary]
-    if !details.isEmpty { lines += [""] + details.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) }
+    if !details.isEmpty {
+      lines += [""] + details.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    }
     if !options.isEmpty {
       lines += ["", "options:"]
       let width = options.map { $0.key.count }.max() ?? 0
@@ -134,17 +176,20 @@ public struct Command: Sendable {
 
 public enum CommandTable {
   /// Every command, in the order `help` lists them within a group.
-  public static let all: [Command] = DataCommands.all + ModelCommands.all + CompressCommands.all + SearchCommands.all + EvaluateCommands.all + PlotCommands.all + SessionCommands.all
+  public static let all: [Command] =
+    DataCommands.all + ModelCommands.all + CompressCommands.all + SearchCommands.all + EvaluateCommands.all
+    + PlotCommands.all + SessionCommands.all
 
   /// Exact name, else a unique prefix (as the SQLite shell); ambiguity and typos are errors.
-  public static func lookup(_ word: String) throws(ShellError) -> Command {
+  public static func lookup(_ word: String) throws(CommandError) -> Command {
     if let c = all.first(where: { $0.name == word }) { return c }
     let prefixed = all.filter { $0.name.hasPrefix(word) }
     if prefixed.count == 1 { return prefixed[0] }
     if prefixed.count > 1 {
-      throw ShellError("'\(word)' is ambiguous", hint: "it could be \(prefixed.map(\.name).joined(separator: ", "))", column: 1)
+      throw CommandError(
+        "'\(word)' is ambiguous", hint: "it could be \(prefixed.map(\.name).joined(separator: ", "))", column: 1)
     }
     let guess = suggestion(for: word, among: all.map(\.name)).map { "did you mean '\($0)'? " } ?? ""
-    throw ShellError("unknown command '\(word)'", hint: "\(guess)type 'help' for the list", column: 1)
+    throw CommandError("unknown command '\(word)'", hint: "\(guess)type 'help' for the list", column: 1)
   }
 }

@@ -2,6 +2,7 @@
 // readline glue in main.swift stays a thin adapter. nil means "complete a file path".
 
 import Foundation
+import Workbench
 
 public enum Completion {
   /// Candidates for the word that ends at the end of `line` (the text before the cursor).
@@ -15,10 +16,12 @@ public enum Completion {
       return CommandTable.all.map(\.name).filter { $0.hasPrefix(current) }.sorted()
     }
     guard let command = try? CommandTable.lookup(verb) else { return [] }
-    let models = ws.modelOrder, datasets = ws.datasetOrder
+    let models = ws.models.names
+    let datasets = ws.datasetOrder
     // key=value: the option's fixed values, or names where the option takes a model.
     if let eq = current.firstIndex(of: "=") {
-      let key = String(current[..<eq]), prefix = String(current[current.index(after: eq)...])
+      let key = String(current[..<eq])
+      let prefix = String(current[current.index(after: eq)...])
       guard let spec = command.options.first(where: { $0.key == key }) else { return [] }
       if spec.isPath { return nil }
       let values = spec.values ?? (["teacher", "baseline"].contains(key) ? models : [])
@@ -28,8 +31,11 @@ public enum Completion {
     var offered: [String] = []
     switch command.name {
     case "load":
-      if before.count == 1 { offered = ["demo", "csv", "model", "keras"] }
-      else if before.count == 2, ["csv", "model", "keras"].contains(before[1]) { return nil }
+      if before.count == 1 {
+        offered = ["demo", "csv", "model", "keras"]
+      } else if before.count == 2, ["csv", "model", "keras"].contains(before[1]) {
+        return nil
+      }
     case "help": if before.count == 1 { offered = CommandTable.all.map(\.name) }
     case "explain": if before.count == 1 { offered = Array(Explain.topics.keys) }
     case "save": if before.count == 1 { offered = ["session", "notebook"] } else { return nil }

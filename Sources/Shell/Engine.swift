@@ -2,6 +2,7 @@
 // a copy; only when it succeeds does the copy (with the command recorded) replace the workspace.
 
 import Foundation
+import Workbench
 
 public final class Engine {
   public internal(set) var workspace = Workspace()
@@ -14,20 +15,16 @@ public final class Engine {
   public private(set) var lastResults: [String] = []
 
   public init(context: ShellContext) { self.context = context }
-  /// An engine over a copy of `workspace` (shrink tries candidates in one).
-  init(context: ShellContext, workspace: Workspace) { self.context = context; self.workspace = workspace }
 
   /// Runs one line. Returns the command's output ("" for blank lines and comments).
-  /// Throws `ShellError` (workspace unchanged) or `QuitRequest`.
+  /// Throws `CommandError` (workspace unchanged) or `QuitRequest`.
   @discardableResult
   public func execute(_ line: String) throws -> String {
     let expanded = try expandParameters(line)
     let tokens = try Lexer.tokenize(expanded)
     guard let first = tokens.first else { return "" }
     let command = try CommandTable.lookup(first.text)
-    if command.name == "restore" { return try restore(tokens) }
-    if command.name == "sweep" { return try sweep(tokens) }
-    if command.name == "shrink" { return try shrink(tokens) }
+    if let script = command.script { return try script(self, tokens) }
     var inv = try Invocation(tokens: tokens, specs: command.options)
     inv.verb = command.name
     var draft = workspace
@@ -36,27 +33,23 @@ public final class Engine {
     context.results = []
     do {
       output = try command.run(&draft, &inv, context)
-    } catch let e as ShellError {
+    } catch let e as CommandError {
       throw e
     } catch let q as QuitRequest {
       throw q
     } catch {
-      throw ShellError.from(error)
+      throw CommandError.from(error)
     }
     var added: [RecordedCommand] = []
     if command.recording == .always {
       // Consecutive `window` lines collapse into the last: the earlier one affected nothing.
       // This keeps load's implicit window line from doubling when a saved session replays.
-      if command.name == "window", draft.recorded.last?.verb == "window" { draft.recorded.removeLast() }
-      var main = inv.canonical()
-      main.results = context.results + Self.newModelResults(before: workspace, after: draft)
-      added.append(main)
-      if command.name == "load" {
-        // Loading windows with the defaults; write them down so a later change of a default
-        // cannot change a replay.
-        var w = try Invocation(tokens: [Token(text: "window", column: 1)], specs: DataCommands.windowOptions)
-        for spec in DataCommands.windowOptions { _ = try w.string(spec.key) }
-        added.append(w.canonical())
+      added = inv.recording ?? [inv.canonical()]
+      if added.first?.verb == "window", draft.recorded.last?.verb == "window" { draft.recorded.removeLast() }
+      // The command's own numbers, then those of each model it made (a search's steps come
+      // with theirs).
+      if !added.isEmpty && added[0].results.isEmpty {
+        added[0].results = context.results + Self.newModelResults(before: workspace, after: draft)
       }
       draft.recorded += added
     }
@@ -65,8 +58,10 @@ public final class Engine {
     journal?.append(added)
     context.history.append(line.trimmingCharacters(in: .whitespaces))
     if command.name != "save" {
-      context.cells.append(NotebookCell(number: context.history.count, command: line.trimmingCharacters(in: .whitespaces),
-                                        output: output, attachments: context.attachments))
+      context.cells.append(
+        NotebookCell(
+          number: context.history.count, command: line.trimmingCharacters(in: .whitespaces),
+          output: output, attachments: context.attachments))
     }
     return output
   }
@@ -75,24 +70,20 @@ public final class Engine {
   /// each replica's best validation loss (6 significant digits: a real change shows, the
   /// printing of the last bit does not).
   static func newModelResults(before: Workspace, after: Workspace) -> [String] {
-    after.modelOrder.filter { before.models[$0] == nil }.map { modelResult(after.models[$0]!) }
-  }
-
-  static func modelResult(_ m: ModelEntry) -> String {
-    var line = "\(m.name) bytes=\(m.artifact().count) nonzero=\(m.nonzeroCount)"
-    let losses = m.logs.filter { !$0.epochs.isEmpty }.map { resultNumber($0.bestValidationLoss) }
-    if !losses.isEmpty { line += " val_loss=" + losses.joined(separator: ",") }
-    return line
+    after.models.names.filter { before.models[$0] == nil }.map { after.models[$0]!.resultLine }
   }
 
   /// `restore [PATH]`: replays a session file (by default the journal an abrupt exit left) into
   /// this workspace, command by command; stops at the first failing line.
-  func restore(_ tokens: [Token]) throws -> String {
-    guard tokens.count <= 2 else { throw ShellError("usage: restore [PATH]") }
+  public func restore(_ tokens: [Token]) throws -> String {
+    guard tokens.count <= 2 else { throw CommandError("usage: restore [PATH]") }
     guard let path = tokens.count == 2 ? context.resolveInput(tokens[1].text) : restorePath else {
-      throw ShellError("nothing to restore", hint: "no earlier session ended abruptly; 'restore PATH' replays a session file")
+      throw CommandError(
+        "nothing to restore", hint: "no earlier session ended abruptly; 'restore PATH' replays a session file")
     }
-    guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw ShellError("\(path): cannot be read") }
+    guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+      throw CommandError("\(path): cannot be read")
+    }
     var count = 0
     var messages: [String] = []
     for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
@@ -103,7 +94,9 @@ public final class Engine {
         count += 1
         if let first = out.split(separator: "\n").last { messages.append("  \(first)") }
       } catch {
-        throw ShellError("\(path):\(index + 1): \(ShellError.from(error).description)", hint: "the \(count) commands before it were restored")
+        throw CommandError(
+          "\(path):\(index + 1): \(CommandError.from(error).description)",
+          hint: "the \(count) commands before it were restored")
       }
     }
     if tokens.count == 1 { restorePath = nil }
@@ -112,8 +105,11 @@ public final class Engine {
 
   /// Runs `lines` as one transaction: if any fails, the workspace, the journal, the history and
   /// the notebook are as before and the error names the failing line. Returns the outputs.
-  func executeAll(_ lines: [String], label: String) throws(ShellError) -> [String] {
-    let saved = workspace, savedJournal = journal, history = context.history.count, cells = context.cells.count
+  func executeAll(_ lines: [String], label: String) throws(CommandError) -> [String] {
+    let saved = workspace
+    let savedJournal = journal
+    let history = context.history.count
+    let cells = context.cells.count
     let recordedStart = workspace.recorded.count
     journal = nil
     var outputs: [String] = []
@@ -127,8 +123,9 @@ public final class Engine {
         journal = savedJournal
         context.history.removeLast(context.history.count - history)
         context.cells.removeLast(context.cells.count - cells)
-        throw ShellError("\(label) \(k + 1)/\(lines.count) (\(line)): \(ShellError.from(error).description)",
-                         hint: "nothing of the \(label) was kept")
+        throw CommandError(
+          "\(label) \(k + 1)/\(lines.count) (\(line)): \(CommandError.from(error).description)",
+          hint: "nothing of the \(label) was kept")
       }
     }
     journal = savedJournal
@@ -137,25 +134,37 @@ public final class Engine {
   }
 
   /// `$KEY` and `${KEY}` become the parameter's value; an undeclared one is an error.
-  func expandParameters(_ line: String) throws(ShellError) -> String {
+  func expandParameters(_ line: String) throws(CommandError) -> String {
     guard line.contains("$") else { return line }
     var out = ""
     var chars = Array(line)[...]
     while let c = chars.first {
       chars = chars.dropFirst()
-      guard c == "$" else { out.append(c); continue }
+      guard c == "$" else {
+        out.append(c)
+        continue
+      }
       var name = ""
       if chars.first == "{" {
         chars = chars.dropFirst()
-        while let d = chars.first, d != "}" { name.append(d); chars = chars.dropFirst() }
-        guard chars.first == "}" else { throw ShellError("unclosed ${ in '\(line)'") }
+        while let d = chars.first, d != "}" {
+          name.append(d)
+          chars = chars.dropFirst()
+        }
+        guard chars.first == "}" else { throw CommandError("unclosed ${ in '\(line)'") }
         chars = chars.dropFirst()
       } else {
-        while let d = chars.first, d.isLetter || d.isNumber || d == "_" { name.append(d); chars = chars.dropFirst() }
+        while let d = chars.first, d.isLetter || d.isNumber || d == "_" {
+          name.append(d)
+          chars = chars.dropFirst()
+        }
       }
-      guard !name.isEmpty else { out.append("$"); continue }
+      guard !name.isEmpty else {
+        out.append("$")
+        continue
+      }
       guard let value = workspace.params[name] else {
-        throw ShellError("unknown parameter $\(name)", hint: "declare it first with 'param \(name)=DEFAULT'")
+        throw CommandError("unknown parameter $\(name)", hint: "declare it first with 'param \(name)=DEFAULT'")
       }
       out += value
     }

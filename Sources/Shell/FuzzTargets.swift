@@ -3,9 +3,7 @@
 // outcomes are a result or a thrown error: never a crash, a trap or a hang.
 
 import Foundation
-import SalesData
-import Modeling
-import Compression
+import Workbench
 
 public enum FuzzTargets {
   public static let names = ["command", "csv", "tcm", "session", "keras"]
@@ -13,10 +11,10 @@ public enum FuzzTargets {
   public static func run(_ target: String, _ bytes: [UInt8]) {
     switch target {
     case "command": command(bytes)
-    case "csv": csv(bytes)
-    case "tcm": tcm(bytes)
+    case "csv": FormatFuzzTargets.csv(bytes)
+    case "tcm": FormatFuzzTargets.tcm(bytes)
     case "session": session(bytes)
-    case "keras": keras(bytes)
+    case "keras": FormatFuzzTargets.keras(bytes)
     default: break
     }
   }
@@ -34,7 +32,8 @@ public enum FuzzTargets {
 
   static func affordable(_ line: String) -> Bool {
     let lower = line.lowercased()
-    return !lower.contains("demo") && !lower.contains("train") && !lower.contains("distill") && !lower.contains("finetune")
+    return !lower.contains("demo") && !lower.contains("train") && !lower.contains("distill")
+      && !lower.contains("finetune")
       && !lower.contains("agp") && !lower.contains("restore") && line.count < 2000
   }
 
@@ -46,39 +45,10 @@ public enum FuzzTargets {
     }
   }
 
-  /// The CSV reader, then series assembly and windowing of whatever it accepted.
-  static func csv(_ bytes: [UInt8]) {
-    guard let table = try? SalesCSV.parse(bytes: bytes, path: "fuzz.csv") else { return }
-    for gaps in GapPolicy.allCases {
-      guard let dataset = try? SalesDataset.assemble(table, stores: .all, items: .all, gaps: gaps),
-            dataset.rowCount < 200_000 else { continue }
-      var config = WindowConfig()
-      config.lookback = 3
-      _ = try? WindowedData(dataset: dataset, config: config)
-    }
-  }
-
-  /// The model-file reader; what it accepts must encode again and forecast.
-  static func tcm(_ bytes: [UInt8]) {
-    guard let (model, meta) = try? ModelFile.decode(bytes), model.units <= 64 else { return }
-    let again = ModelFile.encode(model, metadata: meta)
-    guard (try? ModelFile.decode(again)) != nil else { preconditionFailure("a decoded model did not decode after encoding") }
-    let values = (0..<40).map { Float($0 % 7) }
-    let d = SalesDataset(source: "fuzz", series: [DailySeries(store: 1, item: 1, startDay: 0, values: values)])
-    var config = WindowConfig()
-    config.lookback = meta.lookback
-    if let data = try? WindowedData(dataset: d, config: config) { _ = model.predictScaled(data.test, data: data, threads: 1) }
-  }
-
   /// A whole session file through `run`'s script runner.
   static func session(_ bytes: [UInt8]) {
     let text = String(decoding: bytes, as: UTF8.self)
     guard text.split(separator: "\n").allSatisfy({ affordable(String($0)) }) else { return }
     _ = CLI.runScript(text, name: "fuzz.tcs", engine: engine(), echo: false, stdout: { _ in }, stderr: { _ in })
-  }
-
-  /// The Keras-weights reader.
-  static func keras(_ bytes: [UInt8]) {
-    _ = try? KerasWeights.decode(Data(bytes))
   }
 }

@@ -4,8 +4,10 @@
 // behind at start means the last session ended abruptly, and `restore` replays it.
 
 import Foundation
+import Workbench
+
 #if canImport(Glibc)
-import Glibc
+  import Glibc
 #endif
 
 public final class Journal {
@@ -23,8 +25,11 @@ public final class Journal {
   public static func recoverAbandoned(in folder: String = home()) -> (path: String, commands: Int)? {
     let path = (folder as NSString).appendingPathComponent("autosave.tcs")
     guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
-    let commands = text.split(separator: "\n").filter { !$0.hasPrefix("#") && !$0.trimmingCharacters(in: .whitespaces).isEmpty }.count
-    let stamp = ISO8601DateFormatter().string(from: Date()).replacingOccurrences(of: ":", with: "").replacingOccurrences(of: "-", with: "")
+    let commands = text.split(separator: "\n").filter {
+      !$0.hasPrefix("#") && !$0.trimmingCharacters(in: .whitespaces).isEmpty
+    }.count
+    let stamp = ISO8601DateFormatter().string(from: Date()).replacingOccurrences(of: ":", with: "")
+      .replacingOccurrences(of: "-", with: "")
     let kept = (folder as NSString).appendingPathComponent("autosave-\(stamp).tcs")
     guard rename(path, kept) == 0 else { return nil }
     return commands > 0 ? (kept, commands) : nil
@@ -36,7 +41,10 @@ public final class Journal {
     path = (folder as NSString).appendingPathComponent("autosave.tcs")
     fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0o644)
     guard fd >= 0 else { return nil }
-    write("\(SessionFile.header) \(TinycastVersion.sessionFormat)\n#! tool tinycast \(TinycastVersion.string)\n#! autosave started \(ISO8601DateFormatter().string(from: Date()))\n")
+    write(
+      "\(SessionFile.header) \(TinycastVersion.sessionFormat)\n#! tool tinycast \(TinycastVersion.string)\n#! "
+        + "autosave started \(ISO8601DateFormatter().string(from: Date()))\n"
+    )
   }
 
   /// Appends canonical command lines and flushes them to disk.

@@ -1,11 +1,7 @@
 // Model commands: train, use, drop, models, show, seed, set, export.
 
 import Foundation
-import NumericCore
-import SalesData
-import Modeling
-import Evaluation
-import Compression
+import Workbench
 
 enum ModelCommands {
   static let all: [Command] = [train, use, drop, models, show, seed, set, export]
@@ -29,42 +25,22 @@ enum ModelCommands {
     recording: .always
   ) { ws, inv, ctx in
     try inv.requireWordCount(0...0, usage: "train [options] [as NAME]")
-    let data = try ws.dataset()
-    let units = try inv.int("units", in: 1...1024)
-    let dropout = try inv.double("dropout", min: 0, max: 1, openMax: true)
-    let (config, runs, firstSeed) = try trainingSettings(&inv, &ws)
+    var spec = TrainSpec()
+    spec.units = try inv.int("units", in: 1...1024)
+    spec.dropout = try inv.double("dropout", min: 0, max: 1, openMax: true)
+    spec.training = try trainingOptions(&inv)
+    spec.name = inv.asName
     try inv.checkAllConsumed()
-    guard config.batchSize <= data.windows.fit.count else {
-      throw ShellError("batch=\(config.batchSize) is larger than the \(data.windows.fit.count) training windows")
-    }
-    let name = inv.asName ?? "lstm\(units)"
-    inv.resultName = name
-    try ws.requireFreeModelName(name)
-
-    var replicas: [LSTMForecaster] = [], logs: [TrainingLog] = [], seeds: [UInt64] = []
-    let started = ContinuousClock.now
-    let progress = EpochProgress(name: name, runs: runs, epochs: config.epochs, context: ctx)
-    var report: [String] = []
-    for run in 0..<runs {
-      let seed = firstSeed + UInt64(run)
-      var rng = SeededGenerator(seed: seed)
-      var model = LSTMForecaster(units: units, dropout: Float(dropout), rng: &rng)
-      let log = Trainer.fit(&model, data: data.windows, config: config, rng: &rng, hooks: progress.hooks(run: run))
-      replicas.append(model); logs.append(log); seeds.append(seed)
-      report.append(EpochProgress.summary(run: run, seed: seed, log: log))
-      if log.interrupted { break }
-    }
-    guard logs.allSatisfy({ $0.bestEpoch > 0 }) else {
-      throw ShellError("training was interrupted before the first epoch ended; nothing was added")
-    }
-    let lineage = ws.lineage(ofDataset: data.name) + [inv.canonical(asName: name).render()]
-    let entry = ModelEntry(name: name, method: "lstm", datasetName: data.name, window: data.windows.config,
-                           scaler: data.windows.scaler, replicas: replicas.map { .float($0, storage: nil) }, seeds: seeds,
-                           logs: logs, lineage: lineage)
-    ws.add(entry)
-    let elapsed = ContinuousClock.now - started
-    let interrupted = logs.contains { $0.interrupted }
-    return (report + ["\(name): LSTM-\(units), \(entry.parameterCount) parameters, \(replicas.count) run\(replicas.count == 1 ? "" : "s") in \(duration(seconds(elapsed)))\(interrupted ? " (interrupted: kept the best weights so far)" : ""); 'eval \(name)' for test metrics"]).joined(separator: "\n")
+    let trained = try ws.train(spec, progress: ctx.progress())
+    inv.recording = [trained.command]
+    let m = trained.model
+    let runs = m.replicas.count
+    let interrupted = trained.interrupted ? " (interrupted: kept the best weights so far)" : ""
+    return
+      (trained.runs.enumerated().map { EpochReporter.summary(run: $0, $1) } + [
+        "\(m.name): LSTM-\(m.units), \(m.parameterCount) parameters, \(runs) run\(runs == 1 ? "" : "s") in "
+          + "\(duration(trained.seconds))\(interrupted); 'eval \(m.name)' for test metrics"
+      ]).joined(separator: "\n")
   }
 
   /// The options every command that trains from scratch shares (train, distill).
@@ -77,26 +53,24 @@ enum ModelCommands {
     OptionSpec("seed", "", "seed of the first run (default: drawn from the workspace and recorded)"),
   ]
 
-  /// Reads `trainingOptions`: the configuration, the number of runs and the first seed.
-  static func trainingSettings(_ inv: inout Invocation, _ ws: inout Workspace) throws(ShellError) -> (TrainingConfig, Int, UInt64) {
-    var config = TrainingConfig()
-    config.epochs = try inv.int("epochs", in: 1...100_000)
-    config.batchSize = try inv.int("batch", in: 1...65_536)
-    config.learningRate = Float(try inv.double("lr", min: 0, max: 10, openMin: true))
-    config.patience = try inv.int("patience", in: 1...100_000)
-    config.threads = ws.threads
-    let runs = try inv.int("runs", in: 1...100)
-    return (config, runs, try seedOption(&inv, &ws))
+  /// Reads `trainingOptions`.
+  static func trainingOptions(_ inv: inout Invocation) throws(CommandError) -> TrainingOptions {
+    var o = TrainingOptions()
+    o.epochs = try inv.int("epochs", in: 1...100_000)
+    o.batch = try inv.int("batch", in: 1...65_536)
+    o.learningRate = try inv.double("lr", min: 0, max: 10, openMin: true)
+    o.patience = try inv.int("patience", in: 1...100_000)
+    o.runs = try inv.int("runs", in: 1...100)
+    o.seed = try seedOption(&inv)
+    return o
   }
 
-  /// `seed=N` if given, else one drawn from the workspace (and recorded either way).
-  static func seedOption(_ inv: inout Invocation, _ ws: inout Workspace) throws(ShellError) -> UInt64 {
-    if let text = inv.optionalString("seed") {
-      guard let s = UInt64(text), s < 1 << 53 else { throw ShellError("seed=\(text) is not a whole number in 0...2^53", column: inv.options["seed"]?.column) }
-      return s
+  /// `seed=N` if given; nil lets the operation draw one from the workspace (and record it).
+  static func seedOption(_ inv: inout Invocation) throws(CommandError) -> UInt64? {
+    guard let text = inv.optionalString("seed") else { return nil }
+    guard let s = UInt64(text), s < 1 << 53 else {
+      throw CommandError("seed=\(text) is not a whole number in 0...2^53", column: inv.options["seed"]?.column)
     }
-    let s = ws.seedSource.nextSeed()
-    inv.record("seed", String(s))
     return s
   }
 
@@ -107,9 +81,15 @@ enum ModelCommands {
     try inv.requireWordCount(1...1, usage: "use NAME")
     try inv.checkAllConsumed()
     let name = inv.words[0].text
-    inv.recordedWords = [RecordedValue(text: name, isPath: false)]
-    if ws.models[name] != nil { ws.currentModel = name; return "current model: \(name)" }
-    if ws.datasets[name] != nil { ws.currentDataset = name; return "current dataset: \(name)" }
+    inv.recordedWords = [RecordedValue(name)]
+    if ws.models[name] != nil {
+      ws.models.makeCurrent(name)
+      return "current model: \(name)"
+    }
+    if ws.datasets[name] != nil {
+      ws.currentDataset = name
+      return "current dataset: \(name)"
+    }
     _ = try ws.model(name)
     return ""
   }
@@ -122,10 +102,8 @@ enum ModelCommands {
     try inv.checkAllConsumed()
     let name = inv.words[0].text
     _ = try ws.model(name)
-    inv.recordedWords = [RecordedValue(text: name, isPath: false)]
-    ws.models[name] = nil
-    ws.modelOrder.removeAll { $0 == name }
-    if ws.currentModel == name { ws.currentModel = ws.modelOrder.last }
+    inv.recordedWords = [RecordedValue(name)]
+    ws.models.remove(name)
     return "dropped \(name)"
   }
 
@@ -135,13 +113,18 @@ enum ModelCommands {
   ) { ws, inv, _ in
     try inv.requireWordCount(0...0, usage: "models")
     try inv.checkAllConsumed()
-    guard !ws.modelOrder.isEmpty else { return "no models yet; 'train' makes one" }
+    guard !ws.models.isEmpty else { return "no models yet; 'train' makes one" }
     var lines = ["  name              method  units  params   bytes  MAPE (runs)   made by"]
-    for name in ws.modelOrder {
-      let m = ws.models[name]!
+    for m in ws.models.all {
       let mape = m.metrics.map { "\(fixed($0.mape, 2)) (\($0.runs.count))" } ?? "-"
-      let mark = name == ws.currentModel ? "*" : " "
-      lines.append("\(mark) \(name.padding(toLength: 16, withPad: " ", startingAt: 0))  \(m.method.padding(toLength: 6, withPad: " ", startingAt: 0))  \(pad(m.units, 10_000))  \(pad(m.parameterCount, 1_000_000))  \(pad(m.artifact().count, 1_000_000))  \(mape.padding(toLength: 12, withPad: " ", startingAt: 0))  \(m.lineage.last ?? "")")
+      let mark = m.name == ws.models.current ? "*" : " "
+      let columns = [
+        "\(mark) \(m.name.padding(toLength: 16, withPad: " ", startingAt: 0))",
+        m.method.description.padding(toLength: 6, withPad: " ", startingAt: 0), pad(m.units, 10_000),
+        pad(m.parameterCount, 1_000_000), pad(m.artifact().count, 1_000_000),
+        mape.padding(toLength: 12, withPad: " ", startingAt: 0), m.lineage.last ?? "",
+      ]
+      lines.append(columns.joined(separator: "  "))
     }
     return lines.joined(separator: "\n")
   }
@@ -153,12 +136,20 @@ enum ModelCommands {
     try inv.requireWordCount(0...1, usage: "show [NAME]")
     try inv.checkAllConsumed()
     let m = try ws.model(inv.word(0)?.text)
-    var lines = ["\(m.name): \(m.method), LSTM-\(m.units) -> Dropout(\(formatNumber(Double(m.replicas[0].floatNetwork.dropout)))) -> Dense(1), \(m.replicas[0].kindDescription), \(m.parameterCount) parameters (\(m.nonzeroCount) nonzero), \(m.replicas.count) replica(s)",
-                 "  data \(m.datasetName), lookback \(m.window.lookback), horizon \(m.window.horizon), artifact \(m.artifact().count) bytes"]
+    var lines = [
+      "\(m.name): \(m.method), \(m.architecture), \(m.kindDescription), \(m.parameterCount) parameters "
+        + "(\(m.nonzeroCount) nonzero), \(m.replicas.count) replica(s)",
+      "  data \(m.datasetName), lookback \(m.window.lookback), horizon \(m.window.horizon), "
+        + "artifact \(m.artifact().count) bytes",
+    ]
     for (k, log) in m.logs.enumerated() where !log.epochs.isEmpty {
-      lines.append("  run \(k + 1) seed \(m.seeds[k]): \(log.epochs.count) epochs, best \(log.bestEpoch) (val loss \(sci(log.bestValidationLoss)))")
+      lines.append(
+        "  run \(k + 1) seed \(m.seeds[k]): \(log.epochs.count) epochs, best \(log.bestEpoch) "
+          + "(val loss \(sci(log.bestValidationLoss)))")
     }
-    if let metrics = m.metrics { lines.append("  test MAPE \(fixed(metrics.mape, 3)) +/- \(fixed(metrics.mapeStd, 3))") }
+    if let metrics = m.metrics {
+      lines.append("  test MAPE \(fixed(metrics.mape, 3)) +/- \(fixed(metrics.mapeStd, 3))")
+    }
     lines.append("  lineage:")
     lines += m.lineage.map { "    \($0)" }
     return lines.joined(separator: "\n")
@@ -171,9 +162,11 @@ enum ModelCommands {
   ) { ws, inv, _ in
     try inv.requireWordCount(1...1, usage: "seed N")
     try inv.checkAllConsumed()
-    guard let n = UInt64(inv.words[0].text) else { throw ShellError("seed \(inv.words[0].text) is not a whole number", column: inv.words[0].column) }
+    guard let n = UInt64(inv.words[0].text) else {
+      throw CommandError("seed \(inv.words[0].text) is not a whole number", column: inv.words[0].column)
+    }
     ws.seedSource = SeededGenerator(seed: n)
-    inv.recordedWords = [RecordedValue(text: String(n), isPath: false)]
+    inv.recordedWords = [RecordedValue(String(n))]
     return "seed source reset to \(n)"
   }
 
@@ -208,59 +201,47 @@ enum ModelCommands {
       """,
     options: [
       OptionSpec("to", "", "output file", isPath: true),
-      OptionSpec("format", "tcm", "Tinycast's model file, a C99 source pair, or Keras weights (JSON)", values: ["tcm", "c", "keras"]),
+      OptionSpec(
+        "format", "tcm", "Tinycast's model file, a C99 source pair, or Keras weights (JSON)",
+        values: ["tcm", "c", "keras"]),
       OptionSpec("run", "1", "which replica to export (1-based)"),
-      OptionSpec("lineage", "off", "write the commands that made the model into the header", values: ["off", "on"]),
-      OptionSpec("overwrite", "off", "replace the file if it exists (a replayed session never does otherwise)", values: ["off", "on"]),
+      OptionSpec.flag("lineage", "write the commands that made the model into the header"),
+      OptionSpec.overwrite,
     ],
     example: "export lstm64 to=lstm64.tcm", recording: .always
   ) { ws, inv, ctx in
     try inv.requireWordCount(0...1, usage: "export [NAME] to=PATH")
-    let m = try ws.model(inv.word(0)?.text)
-    inv.recordedWords = [RecordedValue(text: m.name, isPath: false)]
-    let to = try inv.string("to")
-    let format = try inv.choice("format")
-    let run = try inv.int("run", in: 1...m.replicas.count)
-    let withLineage = try inv.choice("lineage") == "on"
-    let overwrite = try inv.choice("overwrite") == "on"
+    var spec = ExportSpec()
+    spec.model = inv.word(0)?.text
+    spec.given = try inv.string("to")
+    spec.format = ExportFormat(rawValue: try inv.choice("format"))!
+    spec.run = try inv.int("run", in: 1...10_000)
+    spec.withLineage = try inv.flag("lineage")
+    spec.overwrite = try inv.flag("overwrite")
     try inv.checkAllConsumed()
-    let path = format == "c" ? try ctx.outputPath(to, overwrite: true) : try ctx.outputPath(to, overwrite: overwrite)
-    if format == "keras" {
-      let text = KerasWeights.encode(m.replicas[run - 1].floatNetwork, metadata: m.metadata())
-      try AtomicFile.write(Array(text.utf8), to: path)
-      return "wrote \(to): Keras weights of \(m.name) run \(run) (LSTM-\(m.units)); in Python: model.set_weights([np.array(w) for w in json.load(open('\(to)'))['weights']])"
+    let to = spec.given
+    // A C export's folder may exist; its two files are checked one by one below.
+    spec.path = try ctx.outputPath(to, overwrite: spec.format == .c || spec.overwrite)
+    let exported = try ws.export(spec)
+    inv.recording = [exported.command]
+    switch exported {
+    case .keras(let m, let run, _):
+      return "wrote \(to): Keras weights of \(m.name) run \(run) (LSTM-\(m.units)); in Python: "
+        + "model.set_weights([np.array(w) for w in json.load(open('\(to)'))['weights']])"
+    case .c(let m, let run, let c, let energy, _):
+      let header = try ctx.outputPath(
+        (to as NSString).appendingPathComponent("\(c.symbol).h"), overwrite: spec.overwrite)
+      let source = try ctx.outputPath(
+        (to as NSString).appendingPathComponent("\(c.symbol).c"), overwrite: spec.overwrite)
+      try writeCExport(c, header: header, source: source)
+      let table = c.tableBytes > 0 ? " (and \(c.tableBytes) for the activation table)" : ""
+      return "wrote \(to)/\(c.symbol).h and \(c.symbol).c (\(m.replicaSummary(run - 1).kind)): "
+        + "weights \(c.weightBytes) bytes of flash\(table), \(c.ramBytes) bytes of RAM, \(c.macs) multiply-accumulates "
+        + "and about \(fixed(energy, 1)) nJ per forecast (Horowitz 2014 energies); call \(c.symbol)_predict(sales)"
+    case .modelFile(let m, let run, let bytes, _):
+      let r = m.replicaSummary(run - 1)
+      return "wrote \(to): \(bytes) bytes (\(m.name) run \(run), \(r.kind), \(r.parameters) parameters, "
+        + "\(r.nonzero) nonzero)"
     }
-    if format == "c" {
-      var isDir: ObjCBool = false
-      guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue else {
-        throw ShellError("to=\(to) must be an existing folder for format=c", hint: "it receives NAME.h and NAME.c")
-      }
-      let model = m.replicas[run - 1]
-      let c = CExport.export(model, name: m.name, metadata: m.metadata())
-      let headerPath = try ctx.outputPath((to as NSString).appendingPathComponent("\(c.symbol).h"), overwrite: overwrite)
-      let sourcePath = try ctx.outputPath((to as NSString).appendingPathComponent("\(c.symbol).c"), overwrite: overwrite)
-      try AtomicFile.write(Array(c.header.utf8), to: headerPath)
-      try AtomicFile.write(Array(c.source.utf8), to: sourcePath)
-      let energy = CExport.energyNanojoules(model, artifact: c, lookback: m.window.lookback)
-      return "wrote \(to)/\(c.symbol).h and \(c.symbol).c (\(model.kindDescription)): weights \(c.weightBytes) bytes of flash\(c.tableBytes > 0 ? " (and \(c.tableBytes) for the activation table)" : ""), \(c.ramBytes) bytes of RAM, \(c.macs) multiply-accumulates and about \(fixed(energy, 1)) nJ per forecast (Horowitz 2014 energies); call \(c.symbol)_predict(sales)"
-    }
-    let bytes = m.artifact(run: run - 1, withLineage: withLineage)
-    try AtomicFile.write(bytes, to: path)
-    return "wrote \(to): \(bytes.count) bytes (\(m.name) run \(run), \(m.replicas[run - 1].kindDescription), \(m.replicas[run - 1].parameterCount) parameters, \(m.replicas[run - 1].nonzeroCount) nonzero)"
   }
-}
-
-// MARK: - Formatting helpers
-
-func pad(_ v: Int, _ widthOf: Int) -> String {
-  let s = String(v), w = String(widthOf).count
-  return String(repeating: " ", count: max(0, w - s.count)) + s
-}
-func sci(_ v: Double) -> String { String(format: "%.6f", v) }
-func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18 }
-func duration(_ s: Double) -> String {
-  guard s.isFinite else { return "?" }
-  if s < 60 { return "\(Int(s.rounded()))s" }
-  if s < 3600 { return "\(Int(s) / 60)m\(String(format: "%02d", Int(s) % 60))s" }
-  return "\(Int(s) / 3600)h\(String(format: "%02d", Int(s) % 3600 / 60))m"
 }

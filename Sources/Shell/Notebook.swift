@@ -3,7 +3,7 @@
 // the notebook and linked, so the file reads well on any code-hosting site.
 
 import Foundation
-import Evaluation
+import Workbench
 
 /// What a command adds to its cell besides text.
 public enum CellAttachment: Sendable {
@@ -24,12 +24,17 @@ public enum Notebook {
   /// Writes `path` (Markdown) and its SVG files (`NAME-N-slug.svg` beside it), each atomically.
   /// Returns the paths of the SVG files written.
   @discardableResult
-  public static func write(_ cells: [NotebookCell], to path: String, source: String? = nil) throws(ShellError) -> [String] {
+  public static func write(_ cells: [NotebookCell], to path: String, source: String? = nil) throws(CommandError)
+    -> [String]
+  {
     let folder = (path as NSString).deletingLastPathComponent
     let stem = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
     var md = ["# Tinycast notebook", ""]
     let when = ISO8601DateFormatter().string(from: Date())
-    md.append("Written by tinycast \(TinycastVersion.string) on \(when)\(source.map { " from `\($0)`" } ?? ""); \(cells.count) commands. Every number below was computed by the command above it.")
+    md.append(
+      "Written by tinycast \(TinycastVersion.string) on \(when)\(source.map { " from `\($0)`" } ?? ""); "
+        + "\(cells.count) commands. Every number below was computed by the command above it."
+    )
     md.append("")
     var svgs: [(String, String)] = []
     for cell in cells {

@@ -1,7 +1,7 @@
 // Session commands: param, save, history, help, explain, quit.
 
 import Foundation
-import Evaluation
+import Workbench
 
 public enum TinycastVersion {
   public static let string = "0.1.0"
@@ -20,8 +20,8 @@ enum SessionCommands {
       without 'quit' or Ctrl-D (a crash, a killed terminal), the next start says so and keeps
       the journal; 'restore' replays it. 'restore PATH' replays any session file.
       """,
-    example: "restore", recording: .never
-  ) { _, _, _ in throw ShellError("restore is run by the shell itself") }
+    example: "restore"
+  ) { engine, tokens in try engine.restore(tokens) }
 
   static let param = Command(
     "param", group: .session, usage: "param KEY=DEFAULT",
@@ -29,9 +29,11 @@ enum SessionCommands {
     example: "param epochs=50", recording: .never
   ) { ws, inv, ctx in
     guard inv.words.isEmpty, inv.options.count == 1, let (key, token) = inv.options.first else {
-      throw ShellError("usage: param KEY=DEFAULT")
+      throw CommandError("usage: param KEY=DEFAULT")
     }
-    guard key.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else { throw ShellError("'\(key)' is not a parameter name", column: token.column) }
+    guard key.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else {
+      throw CommandError("'\(key)' is not a parameter name", column: token.column)
+    }
     let value = ctx.overrides[key] ?? token.text
     ws.params[key] = value
     inv.options = [:]
@@ -49,20 +51,25 @@ enum SessionCommands {
       tables, plots as SVG files beside it (PATH-N-KIND.svg) and linked.
       Writes are atomic: a file is the old version or the new one, never half of each.
       """,
-    options: [OptionSpec("overwrite", "off", "replace the file if it exists (a replayed session never does otherwise)", values: ["off", "on"])],
+    options: [
+      OptionSpec.overwrite
+    ],
     example: "save session my-experiment.tcs", recording: .never
   ) { ws, inv, ctx in
     try inv.requireWordCount(2...2, usage: "save session|notebook PATH")
     let what = inv.words[0].text
     guard what == "session" || what == "notebook" else {
-      throw ShellError("save what?", hint: "usage: save session PATH, or save notebook PATH.md", column: inv.words[0].column)
+      throw CommandError(
+        "save what?", hint: "usage: save session PATH, or save notebook PATH.md", column: inv.words[0].column)
     }
-    let overwrite = try inv.choice("overwrite") == "on"
+    let overwrite = try inv.flag("overwrite")
     try inv.checkAllConsumed()
     let given = inv.words[1].text
     let path = try ctx.outputPath(given, overwrite: overwrite)
     if what == "notebook" {
-      guard given.lowercased().hasSuffix(".md") else { throw ShellError("\(given): a notebook is Markdown; name it .md", column: inv.words[1].column) }
+      guard given.lowercased().hasSuffix(".md") else {
+        throw CommandError("\(given): a notebook is Markdown; name it .md", column: inv.words[1].column)
+      }
       let svgs = try Notebook.write(ctx.cells, to: path)
       return "wrote \(given): \(ctx.cells.count) cells" + (svgs.isEmpty ? "" : ", \(svgs.count) SVG plots beside it")
     }
@@ -93,21 +100,30 @@ enum SessionCommands {
       let commands = CommandTable.all.filter { $0.group == group }
       guard !commands.isEmpty else { continue }
       lines.append("\(group.rawValue):")
-      for c in commands { lines.append("  \(c.name.padding(toLength: width, withPad: " ", startingAt: 0))  \(c.summary)") }
+      for c in commands {
+        lines.append("  \(c.name.padding(toLength: width, withPad: " ", startingAt: 0))  \(c.summary)")
+      }
     }
-    lines.append("'help COMMAND' shows its options and an example; 'explain TOPIC' teaches (\(Explain.topics.keys.sorted().joined(separator: ", "))).")
+    lines.append(
+      "'help COMMAND' shows its options and an example; 'explain TOPIC' teaches "
+        + "(\(Explain.topics.keys.sorted().joined(separator: ", ")))."
+    )
     return lines.joined(separator: "\n")
   }
 
   static let explain = Command(
-    "explain", group: .help, usage: "explain TOPIC", summary: "a short lesson on a topic, with this workspace's numbers where it can",
+    "explain", group: .help, usage: "explain TOPIC",
+    summary: "a short lesson on a topic, with this workspace's numbers where it can",
     example: "explain mape", recording: .never
   ) { ws, inv, _ in
     try inv.requireWordCount(1...1, usage: "explain TOPIC")
     try inv.checkAllConsumed()
     let topic = inv.words[0].text
     guard let lesson = Explain.topics[topic] else {
-      throw ShellError("no lesson on '\(topic)'", hint: suggestion(for: topic, among: Array(Explain.topics.keys)).map { "did you mean '\($0)'?" } ?? "topics: \(Explain.topics.keys.sorted().joined(separator: ", "))")
+      throw CommandError(
+        "no lesson on '\(topic)'",
+        hint: suggestion(for: topic, among: Array(Explain.topics.keys)).map { "did you mean '\($0)'?" }
+          ?? "topics: \(Explain.topics.keys.sorted().joined(separator: ", "))")
     }
     return lesson(&ws)
   }
@@ -127,9 +143,11 @@ public enum SessionFile {
   public static let header = "#! tinycast-session"
 
   public static func render(_ commands: [RecordedCommand], directory: String?) -> String {
-    var lines = ["\(header) \(TinycastVersion.sessionFormat)",
-                 "#! tool tinycast \(TinycastVersion.string)",
-                 "#! recorded \(ISO8601DateFormatter().string(from: Date()))"]
+    var lines = [
+      "\(header) \(TinycastVersion.sessionFormat)",
+      "#! tool tinycast \(TinycastVersion.string)",
+      "#! recorded \(ISO8601DateFormatter().string(from: Date()))",
+    ]
     for c in commands {
       lines.append(c.render(relativeTo: directory))
       lines += c.results.map { "\(resultPrefix) \($0)" }
@@ -152,7 +170,7 @@ enum Explain {
         100-unit day, so slow items count as much as fast ones. sMAPE divides by the mean of
         actual and forecast instead; WAPE divides total error by total sales.
         """
-      if let name = ws.currentModel, let r = try? ws.evaluate(name) {
+      if let name = ws.models.current, let r = try? ws.metrics(of: name) {
         s += "\n\(name) here: MAPE \(fixed(r.mape, 2))%, sMAPE \(fixed(r.smape, 2))%, WAPE \(fixed(r.wape, 2))%."
       }
       return s
@@ -171,7 +189,7 @@ enum Explain {
         LSTM-64 has 16,961, LSTM-32 4,385, LSTM-16 1,169. The article counts KB as parameters x 4
         bytes / 1024. 'bytes' in compare is the exported artifact: header, scaler and checksum too.
         """
-      if let name = ws.currentModel, let m = ws.models[name] {
+      if let name = ws.models.current, let m = ws.models[name] {
         s += "\n\(name) here: \(m.parameterCount) parameters, \(m.artifact().count) bytes exported."
       }
       return s
@@ -188,8 +206,10 @@ enum Explain {
         values, so 70% zeros in float32 save about 67%, not 70%. structured=on removes whole
         hidden units instead: a smaller dense LSTM, which also saves time.
         """
-      if let name = ws.currentModel, let m = ws.models[name], m.pruned {
-        s += "\n\(name) here: \(m.parameterCount - m.nonzeroCount) of \(m.parameterCount) parameters are zero; its file is \(m.artifact().count) bytes."
+      if let name = ws.models.current, let m = ws.models[name], m.pruned {
+        s +=
+          "\n\(name) here: \(m.parameterCount - m.nonzeroCount) of \(m.parameterCount) parameters are zero; its file "
+          + "is \(m.artifact().count) bytes."
       }
       return s
     },
@@ -237,7 +257,9 @@ enum Explain {
         Structured pruning is covered by the narrower students (both give a smaller dense LSTM;
         distillation trains it better).
         """
-      if !ws.lastShrinkLog.isEmpty { s += "\n\nThe last search here:\n" + ws.lastShrinkLog.map { "  " + $0 }.joined(separator: "\n") }
+      if !ws.lastShrinkLog.isEmpty {
+        s += "\n\nThe last search here:\n" + ws.lastShrinkLog.map { "  " + $0 }.joined(separator: "\n")
+      }
       return s
     },
     "seeds": { _ in

@@ -2,30 +2,41 @@
 // reports, finite-difference gradients, temporary folders, small synthetic data.
 
 import Foundation
-import NumericCore
 import Modeling
+import NumericCore
 
 /// Compares two arrays: passes when |a - b| <= atol + rtol * |b| everywhere. On failure the
 /// message names the worst element and shows the first pairs (llm.c's check_tensor).
-public func compareArrays(_ actual: [Float], _ expected: [Double], rtol: Double, atol: Double, label: String) -> String? {
+public func compareArrays(_ actual: [Float], _ expected: [Double], rtol: Double, atol: Double, label: String) -> String?
+{
   guard actual.count == expected.count else { return "\(label): \(actual.count) values, expected \(expected.count)" }
-  var worst = 0.0, worstIndex = -1
+  var worst = 0.0
+  var worstIndex = -1
   for k in actual.indices {
     let diff = abs(Double(actual[k]) - expected[k])
     let excess = diff - (atol + rtol * abs(expected[k]))
-    if excess > 0 && diff > worst { worst = diff; worstIndex = k }
+    if excess > 0 && diff > worst {
+      worst = diff
+      worstIndex = k
+    }
   }
   guard worstIndex >= 0 else { return nil }
   let firstPairs = (0..<min(5, actual.count)).map { "\(actual[$0]) vs \(expected[$0])" }.joined(separator: ", ")
-  return "\(label): max diff \(worst) at [\(worstIndex)] (\(actual[worstIndex]) vs \(expected[worstIndex])); first: \(firstPairs)"
+  return
+    "\(label): max diff \(worst) at [\(worstIndex)] (\(actual[worstIndex]) vs \(expected[worstIndex])); first: "
+    + "\(firstPairs)"
 }
 
 /// Central finite differences of `loss` with respect to each listed coordinate of `values`.
-public func numericalGradient(_ values: [Float], at indices: [Int], step: Float = 1e-3,
-                              loss: ([Float]) -> Double) -> [Double] {
+public func numericalGradient(
+  _ values: [Float], at indices: [Int], step: Float = 1e-3,
+  loss: ([Float]) -> Double
+) -> [Double] {
   indices.map { k in
-    var plus = values, minus = values
-    plus[k] += step; minus[k] -= step
+    var plus = values
+    var minus = values
+    plus[k] += step
+    minus[k] -= step
     return (loss(plus) - loss(minus)) / (2 * Double(step))
   }
 }
@@ -69,9 +80,14 @@ public func smallSalesCSV(stores: Int = 2, items: Int = 2, days: Int = 200, seed
 
 func isoDate(_ day: Int) -> String {
   // Civil-from-days (Hinnant), duplicated here so TestSupport needs no SalesData.
-  let z = day + 719_468, era = (z >= 0 ? z : z - 146_096) / 146_097, doe = z - era * 146_097
-  let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365, doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-  let mp = (5 * doy + 2) / 153, d = doy - (153 * mp + 2) / 5 + 1, m = mp < 10 ? mp + 3 : mp - 9
+  let z = day + 719_468
+  let era = (z >= 0 ? z : z - 146_096) / 146_097
+  let doe = z - era * 146_097
+  let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
+  let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+  let mp = (5 * doy + 2) / 153
+  let d = doy - (153 * mp + 2) / 5 + 1
+  let m = mp < 10 ? mp + 3 : mp - 9
   let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
   return String(format: "%04d-%02d-%02d", y, m, d)
 }

@@ -7,12 +7,12 @@
 //   usage: tinycast-bench [train.csv] [--quick] [--latency]   (the built-in demo data when no file is given)
 //   --quick: fewer latency samples, no full-file training; --latency: only the single-forecast part
 
-import Foundation
 import CKernels
+import Compression
+import Foundation
+import Modeling
 import NumericCore
 import SalesData
-import Modeling
-import Compression
 
 func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18 }
 func f(_ v: Double, _ digits: Int = 2) -> String { String(format: "%.\(digits)f", v) }
@@ -29,7 +29,8 @@ let latencyOnly = CommandLine.arguments.contains("--latency")
 /// Figures from bench/keras_reference.py, for ratios measured in the same run.
 let reference: [String: Any]? = {
   guard let i = CommandLine.arguments.firstIndex(of: "--reference"), i + 1 < CommandLine.arguments.count,
-        let data = FileManager.default.contents(atPath: CommandLine.arguments[i + 1]) else { return nil }
+    let data = FileManager.default.contents(atPath: CommandLine.arguments[i + 1])
+  else { return nil }
   return try? JSONSerialization.jsonObject(with: data) as? [String: Any]
 }()
 var measured: [String: Double] = [:]
@@ -38,13 +39,33 @@ var measured: [String: Double] = [:]
 /// Twelve independent FMA chains, enough to keep both FMA ports busy through their latency.
 @inline(never) func fmaChains(_ iterations: Int, seed: Int) -> Float {
   let base = SIMD8<Float>(repeating: Float(seed + 1) * 1e-3)
-  var a0 = base, a1 = base, a2 = base, a3 = base, a4 = base, a5 = base
-  var a6 = base, a7 = base, a8 = base, a9 = base, a10 = base, a11 = base
-  let m = SIMD8<Float>(repeating: 0.999_999), c = SIMD8<Float>(repeating: 1e-7)
+  var a0 = base
+  var a1 = base
+  var a2 = base
+  var a3 = base
+  var a4 = base
+  var a5 = base
+  var a6 = base
+  var a7 = base
+  var a8 = base
+  var a9 = base
+  var a10 = base
+  var a11 = base
+  let m = SIMD8<Float>(repeating: 0.999_999)
+  let c = SIMD8<Float>(repeating: 1e-7)
   for _ in 0..<iterations {
-    a0.addProduct(m, c); a1.addProduct(m, c); a2.addProduct(m, c); a3.addProduct(m, c)
-    a4.addProduct(m, c); a5.addProduct(m, c); a6.addProduct(m, c); a7.addProduct(m, c)
-    a8.addProduct(m, c); a9.addProduct(m, c); a10.addProduct(m, c); a11.addProduct(m, c)
+    a0.addProduct(m, c)
+    a1.addProduct(m, c)
+    a2.addProduct(m, c)
+    a3.addProduct(m, c)
+    a4.addProduct(m, c)
+    a5.addProduct(m, c)
+    a6.addProduct(m, c)
+    a7.addProduct(m, c)
+    a8.addProduct(m, c)
+    a9.addProduct(m, c)
+    a10.addProduct(m, c)
+    a11.addProduct(m, c)
   }
   return (a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9 + a10 + a11).sum()
 }
@@ -60,27 +81,41 @@ func fmaPeak(threads: Int) -> Double {
   let s = seconds(clock.now - start)
   return Double(threads) * Double(iterations) * 12 * 16 / s / 1e9
 }
-let peak1 = fmaPeak(threads: 1), peak2 = fmaPeak(threads: 2)
+let peak1 = fmaPeak(threads: 1)
+let peak2 = fmaPeak(threads: 2)
 print("FMA peak (AVX2, measured): \(f(peak1, 1)) GFLOP/s on 1 core, \(f(peak2, 1)) GFLOP/s on 2")
 let table: SalesTable
 var t0 = clock.now
 if let path, FileManager.default.fileExists(atPath: path) {
-  do { table = try SalesCSV.read(path: path) } catch { print("bench: \(error)"); exit(1) }
+  do { table = try SalesCSV.read(path: path) } catch {
+    print("bench: \(error)")
+    exit(1)
+  }
   print("data: \(path), \(table.count) rows read in \(f(seconds(clock.now - t0) * 1000, 1)) ms")
 } else {
   table = DemoData.table()
-  print("data: built-in demo (no CSV given or found), \(table.count) rows generated in \(f(seconds(clock.now - t0) * 1000, 1)) ms")
+  print(
+    "data: built-in demo (no CSV given or found), \(table.count) rows generated in "
+      + "\(f(seconds(clock.now - t0) * 1000, 1)) ms"
+  )
 }
-let dataset: SalesDataset, data: WindowedData
+let dataset: SalesDataset
+let data: WindowedData
 do {
-  dataset = try SalesDataset.assemble(table, stores: IDSelection(parsing: "1-5"), items: IDSelection(parsing: "1-10"), gaps: .error)
+  dataset = try SalesDataset.assemble(
+    table, stores: IDSelection(parsing: "1-5"), items: IDSelection(parsing: "1-10"), gaps: .error)
   data = try WindowedData(dataset: dataset, config: WindowConfig())
-} catch { print("bench: \(error)"); exit(1) }
+} catch {
+  print("bench: \(error)")
+  exit(1)
+}
 
 // MARK: GEMM, fast against reference (the LSTM's recurrent product, B=16, H=64, G=256)
 if !latencyOnly {
   var rng = SeededGenerator(seed: 1)
-  var a = Matrix(rows: 16, cols: 64), b = Matrix(rows: 64, cols: 256), c = Matrix(rows: 16, cols: 256)
+  var a = Matrix(rows: 16, cols: 64)
+  var b = Matrix(rows: 64, cols: 256)
+  var c = Matrix(rows: 16, cols: 256)
   for k in 0..<a.count { a.storage[k] = rng.nextUnitFloat() }
   for k in 0..<b.count { b.storage[k] = rng.nextUnitFloat() }
   func time(_ reference: Bool) -> Double {
@@ -90,16 +125,24 @@ if !latencyOnly {
     return seconds(clock.now - start) / Double(reps)
   }
   _ = time(false)
-  let fast = time(false), slow = time(true)
+  let fast = time(false)
+  let slow = time(true)
   let flops = 2.0 * 16 * 64 * 256
-  print("gemm 16x64 * 64x256: fast \(f(fast * 1e6)) us (\(f(flops / fast / 1e9, 1)) GFLOP/s), reference \(f(slow * 1e6)) us; fast is \(f(slow / fast, 1))x the reference")
+  print(
+    "gemm 16x64 * 64x256: fast \(f(fast * 1e6)) us (\(f(flops / fast / 1e9, 1)) GFLOP/s), reference \(f(slow * 1e6)) "
+      + "us; fast is \(f(slow / fast, 1))x the reference"
+  )
 }
 
 // MARK: Training throughput
-let units = 64, steps = data.lookback
+let units = 64
+let steps = data.lookback
 // FLOPs per training window: forward 2T(D+H)G, backward twice that (dh and dW products).
 let flopsPerWindow = 6.0 * Double(steps) * Double(1 + units) * Double(4 * units)
-print("training: LSTM-\(units), batch 32, \(data.fit.count) windows per epoch (+\(data.validation.count) validation forward)")
+print(
+  "training: LSTM-\(units), batch 32, \(data.fit.count) windows per epoch (+\(data.validation.count) validation "
+    + "forward)"
+)
 var windowsPerSecond: [Int: Double] = [:]
 for threads in (latencyOnly ? [] : [1, 2]) {
   var rng = SeededGenerator(seed: 1)
@@ -107,7 +150,9 @@ for threads in (latencyOnly ? [] : [1, 2]) {
   var config = TrainingConfig()
   // The median of three epochs: one epoch alone is at the mercy of whatever else this shared
   // machine is doing at that moment.
-  config.epochs = 3; config.patience = 3; config.threads = threads
+  config.epochs = 3
+  config.patience = 3
+  config.threads = threads
   let log = Trainer.fit(&model, data: data, config: config, rng: &rng)
   let s = log.epochs.map(\.seconds).sorted()[log.epochs.count / 2]
   let flops = flopsPerWindow * Double(data.fit.count) + flopsPerWindow / 3 * Double(data.validation.count)
@@ -115,9 +160,17 @@ for threads in (latencyOnly ? [] : [1, 2]) {
   measured["epoch\(threads)"] = s
   measured["gflops\(threads)"] = flops / s / 1e9
   let peak = threads == 1 ? peak1 : peak2
-  print("  threads \(threads): epoch \(f(s)) s (median of 3), \(Int(Double(data.fit.count) / s)) windows/s, \(f(flops / s / 1e9, 1)) GFLOP/s = \(f(100 * flops / s / 1e9 / peak, 0))% of the FMA peak")
+  print(
+    "  threads \(threads): epoch \(f(s)) s (median of 3), \(Int(Double(data.fit.count) / s)) windows/s, "
+      + "\(f(flops / s / 1e9, 1)) GFLOP/s = \(f(100 * flops / s / 1e9 / peak, 0))% of the FMA peak"
+  )
 }
-if !latencyOnly { print("  2 threads vs 1: \(f(windowsPerSecond[2]! / windowsPerSecond[1]!))x; the article's Keras code here: about 18 s per epoch (3,500 windows/s)") }
+if !latencyOnly {
+  print(
+    "  2 threads vs 1: \(f(windowsPerSecond[2]! / windowsPerSecond[1]!))x; the article's Keras code here: about 18 s "
+      + "per epoch (3,500 windows/s)"
+  )
+}
 
 // MARK: Single-forecast latency (batch 1, one core: what an edge device does)
 func latency(_ label: String, _ body: () -> Float) -> Double {
@@ -130,7 +183,8 @@ func latency(_ label: String, _ body: () -> Float) -> Double {
     samples.append(seconds(clock.now - start) * 1e6)
   }
   samples.sort()
-  let median = samples[samples.count / 2], p99 = samples[samples.count * 99 / 100]
+  let median = samples[samples.count / 2]
+  let p99 = samples[samples.count * 99 / 100]
   print("  \(label): median \(f(median)) us, p99 \(f(p99)) us\(sink.isNaN ? " (nan)" : "")")
   return median
 }
@@ -154,11 +208,16 @@ do {
     return qscratch.y[0]
   }
   // Batch throughput over the test set, both kinds, all cores.
-  for (label, model) in [("float32 LSTM-64", ForecastModel.float(float64, storage: nil)), ("int8 LSTM-32", .int8(int32, dropout: 0.2))] {
+  for (label, model) in [
+    ("float32 LSTM-64", ForecastModel.float(float64, storage: nil)), ("int8 LSTM-32", .int8(int32, dropout: 0.2)),
+  ] {
     let start = clock.now
     let y = model.predictScaled(data.test, data: data, threads: 2)
     let s = seconds(clock.now - start)
-    print("  batch \(label): \(data.test.count) windows in \(f(s * 1000, 1)) ms, \(Int(Double(data.test.count) / s)) windows/s\(y.isEmpty ? "" : "")")
+    print(
+      "  batch \(label): \(data.test.count) windows in \(f(s * 1000, 1)) ms, \(Int(Double(data.test.count) / s)) "
+        + "windows/s\(y.isEmpty ? "" : "")"
+    )
   }
 }
 
@@ -170,13 +229,17 @@ if !quick && !latencyOnly {
     var rng = SeededGenerator(seed: 3)
     var model = LSTMForecaster(units: 64, dropout: 0.2, rng: &rng)
     var config = TrainingConfig()
-    config.epochs = 1; config.threads = 2
+    config.epochs = 1
+    config.threads = 2
     let start = clock.now
     _ = Trainer.fit(&model, data: fullData, config: config, rng: &rng)
     var usage = rusage()
     getrusage(RUSAGE_SELF.rawValue, &usage)
     measured["rss"] = Double(usage.ru_maxrss) / 1024
-    print("full file: \(all.series.count) series, \(fullData.fit.count) training windows; one LSTM-64 epoch in \(f(seconds(clock.now - start), 1)) s; peak RSS of this process \(usage.ru_maxrss / 1024) MB")
+    print(
+      "full file: \(all.series.count) series, \(fullData.fit.count) training windows; one LSTM-64 epoch in "
+        + "\(f(seconds(clock.now - start), 1)) s; peak RSS of this process \(usage.ru_maxrss / 1024) MB"
+    )
   } catch { print("full file: \(error)") }
 }
 
@@ -184,16 +247,28 @@ if !quick && !latencyOnly {
 if let r = reference, let kerasEpoch = r["keras_epoch_s"] as? Double, let tflite = r["tflite_median_us"] as? Double {
   print("against the reference (bench/keras_reference.py, TensorFlow \(r["tensorflow"] ?? "?")):")
   if let ours = measured["epoch2"] {
-    print("  training epoch: Keras \(f(kerasEpoch)) s, Tinycast \(f(ours)) s (2 threads): \(f(kerasEpoch / ours, 1))x faster")
+    print(
+      "  training epoch: Keras \(f(kerasEpoch)) s, Tinycast \(f(ours)) s (2 threads): \(f(kerasEpoch / ours, 1))x "
+        + "faster"
+    )
   }
   if let ours = measured["float32 LSTM-64"] {
-    print("  single forecast LSTM-64: TFLite \(f(tflite)) us, Tinycast float32 \(f(ours)) us: \(f(tflite / ours, 1))x faster")
+    print(
+      "  single forecast LSTM-64: TFLite \(f(tflite)) us, Tinycast float32 \(f(ours)) us: \(f(tflite / ours, 1))x "
+        + "faster"
+    )
   }
   if let tflite8 = r["tflite_int8_median_us"] as? Double, let ours = measured["int8 LSTM-32"] {
-    print("  single forecast int8 LSTM-32: TFLite full-integer \(f(tflite8)) us, Tinycast integer path \(f(ours)) us: \(f(tflite8 / ours, 1))x faster")
+    print(
+      "  single forecast int8 LSTM-32: TFLite full-integer \(f(tflite8)) us, Tinycast integer path \(f(ours)) us: "
+        + "\(f(tflite8 / ours, 1))x faster"
+    )
   }
   if let rss = r["keras_peak_rss_mb"] as? Double, let ours = measured["rss"] {
-    print("  peak memory: Keras \(Int(rss)) MB training 50 series, Tinycast \(Int(ours)) MB training all 500: \(f(rss / ours, 1))x less")
+    print(
+      "  peak memory: Keras \(Int(rss)) MB training 50 series, Tinycast \(Int(ours)) MB training all 500: "
+        + "\(f(rss / ours, 1))x less"
+    )
   }
 }
 
@@ -212,9 +287,15 @@ do {
       }
       rates.append(Double(threads) * Double(iterations) * 12 * 32 / seconds(clock.now - start) / 1e9)
     }
-    print("FMA peak (AVX-512, measured): \(f(rates[0], 1)) GFLOP/s on 1 core, \(f(rates[1], 1)) GFLOP/s on 2; AVX-512 cell: yes, VNNI int8 products: \(PackedInt8Matrix.usesVNNI ? "yes" : "no")")
+    print(
+      "FMA peak (AVX-512, measured): \(f(rates[0], 1)) GFLOP/s on 1 core, \(f(rates[1], 1)) GFLOP/s on 2; AVX-512 "
+        + "cell: yes, VNNI int8 products: \(PackedInt8Matrix.usesVNNI ? "yes" : "no")"
+    )
     if let g1 = measured["gflops1"], let g2 = measured["gflops2"] {
-      print("  training against the AVX-512 peak: 1 thread \(f(100 * g1 / rates[0], 0))%, 2 threads \(f(100 * g2 / rates[1], 0))%")
+      print(
+        "  training against the AVX-512 peak: 1 thread \(f(100 * g1 / rates[0], 0))%, 2 threads "
+          + "\(f(100 * g2 / rates[1], 0))%"
+      )
     }
   } else {
     print("no AVX-512 here: the cell and the products run the portable Swift code (same results)")

@@ -1,11 +1,13 @@
 // tinycast: the command line. `tinycast` starts the interactive shell (GNU readline when stdin is
 // a terminal), `tinycast run FILE` replays a session. Everything else lives in the Shell module.
 
-import Foundation
 import CReadline
+import Foundation
 import Shell
+import Workbench
+
 #if canImport(Glibc)
-import Glibc
+  import Glibc
 #endif
 
 /// Terminal conventions: color and a live status line only when stdout is a terminal, and no
@@ -17,17 +19,24 @@ let useColor = stdoutIsTerminal && (environment["NO_COLOR"] ?? "").isEmpty && en
 /// Whether a live status line (the progress bar) is on screen, to be cleared before other output.
 nonisolated(unsafe) var statusShown = false
 func clearStatus() {
-  if statusShown { FileHandle.standardOutput.write(Data("\r\u{1B}[K".utf8)); statusShown = false }
+  if statusShown {
+    FileHandle.standardOutput.write(Data("\r\u{1B}[K".utf8))
+    statusShown = false
+  }
 }
 /// Unbuffered writes, so progress lines appear at once even when output is piped.
-func printLine(_ s: String) { clearStatus(); FileHandle.standardOutput.write(Data((s + "\n").utf8)) }
+func printLine(_ s: String) {
+  clearStatus()
+  FileHandle.standardOutput.write(Data((s + "\n").utf8))
+}
 func printError(_ s: String) {
   clearStatus()
   let text = useColor && s.hasPrefix("error:") ? "\u{1B}[31merror:\u{1B}[0m" + s.dropFirst(6) : s
   FileHandle.standardError.write(Data((text + "\n").utf8))
 }
 func printStatus(_ s: String) {
-  FileHandle.standardOutput.write(Data(("\r\u{1B}[K" + s).utf8)); statusShown = true
+  FileHandle.standardOutput.write(Data(("\r\u{1B}[K" + s).utf8))
+  statusShown = true
 }
 
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -64,14 +73,19 @@ let engine = Engine(context: context)
 // `restore`, and journal this session afresh.
 if let abandoned = Journal.recoverAbandoned() {
   engine.restorePath = abandoned.path
-  printError("tinycast: the last session ended without 'quit' after \(abandoned.commands) commands; type 'restore' to replay them (kept in \(abandoned.path))")
+  printError(
+    "tinycast: the last session ended without 'quit' after \(abandoned.commands) commands; type 'restore' to replay "
+      + "them (kept in \(abandoned.path))"
+  )
 }
 engine.journal = Journal()
 
 /// Tab: candidates from Shell's Completion for the text before the cursor; nil falls back to
 /// readline's file-name completion.
 nonisolated(unsafe) var completionEngine: Engine? = nil
-func complete(_ text: UnsafePointer<CChar>?, _ start: CInt, _ end: CInt) -> UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? {
+func complete(_ text: UnsafePointer<CChar>?, _ start: CInt, _ end: CInt) -> UnsafeMutablePointer<
+  UnsafeMutablePointer<CChar>?
+>? {
   guard let engine = completionEngine, let buffer = tinycast_line_buffer() else { return nil }
   let before = String(String(cString: buffer).utf8.prefix(Int(end))) ?? ""
   guard var candidates = Completion.candidates(before, workspace: engine.workspace) else {
@@ -83,13 +97,16 @@ func complete(_ text: UnsafePointer<CChar>?, _ start: CInt, _ end: CInt) -> Unsa
   guard !candidates.isEmpty else { return nil }
   // Our word starts after the last space; readline's (`start`, in bytes) may start later, e.g.
   // after '=' in key=value. Offer readline only the part of each candidate it will replace.
-  let ourStart = before.utf8.count - (before.split(separator: " ", omittingEmptySubsequences: false).last?.utf8.count ?? 0)
+  let ourStart =
+    before.utf8.count - (before.split(separator: " ", omittingEmptySubsequences: false).last?.utf8.count ?? 0)
   let cut = Int(start) - ourStart
   if cut > 0 { candidates = candidates.map { String(decoding: Array($0.utf8.dropFirst(cut)), as: UTF8.self) } }
   // No space after "key=" or after a partial match: the user keeps typing.
   if candidates.count == 1, candidates[0].hasSuffix("=") { tinycast_no_space_after() } else { tinycast_space_after() }
   // readline wants [substitution, match1, match2, ..., NULL], all malloc'd.
-  let words = [candidates.count == 1 ? candidates[0] : Completion.commonPrefix(candidates)] + (candidates.count == 1 ? [] : candidates)
+  let words =
+    [candidates.count == 1 ? candidates[0] : Completion.commonPrefix(candidates)]
+    + (candidates.count == 1 ? [] : candidates)
   // malloc, not Swift's allocator: readline releases the array with free(3).
   guard let raw = malloc(MemoryLayout<UnsafeMutablePointer<CChar>?>.stride * (words.count + 1)) else { return nil }
   let array = raw.bindMemory(to: UnsafeMutablePointer<CChar>?.self, capacity: words.count + 1)
@@ -105,11 +122,18 @@ if interactive {
   // append_history needs the file to exist; create it on first use, keep the last 2,000 lines.
   if read_history(historyPath) != 0 { write_history(historyPath) }
   history_truncate_file(historyPath, 2000)
-  printLine("tinycast \(TinycastVersion.string): shrink demand-forecasting LSTMs for edge devices. 'help' lists commands; Ctrl-D leaves.")
+  printLine(
+    "tinycast \(TinycastVersion.string): shrink demand-forecasting LSTMs for edge devices. 'help' lists commands; "
+      + "Ctrl-D leaves."
+  )
   var cell = 1
   while true {
     _ = tinycast_take_interrupt()
-    guard let raw = tinycast_readline("tinycast [\(cell)]> ") else { printLine(""); engine.journal?.retire(); break }
+    guard let raw = tinycast_readline("tinycast [\(cell)]> ") else {
+      printLine("")
+      engine.journal?.retire()
+      break
+    }
     let line = String(cString: raw)
     free(raw)
     if line.trimmingCharacters(in: .whitespaces).isEmpty { continue }
@@ -120,9 +144,11 @@ if interactive {
       if !output.isEmpty { printLine(output) }
       if tinycast_take_interrupt() != 0 { printLine("(interrupted: the command stopped early and kept what it had)") }
       cell += 1
-    } catch let error as ShellError {
+    } catch let error as CommandError {
       _ = tinycast_take_interrupt()
-      if let column = error.column { printLine(String(repeating: " ", count: "tinycast [\(cell)]> ".count + column - 1) + "^") }
+      if let column = error.column {
+        printLine(String(repeating: " ", count: "tinycast [\(cell)]> ".count + column - 1) + "^")
+      }
       printError("error: \(error.description)")
     } catch {
       engine.journal?.retire()
@@ -140,7 +166,7 @@ if interactive {
     do {
       let output = try engine.execute(line)
       if !output.isEmpty { printLine(output) }
-    } catch let error as ShellError {
+    } catch let error as CommandError {
       printError("<stdin>:\(lineNumber): error: \(error.description)")
       failed = true
     } catch {

@@ -1,16 +1,18 @@
-import Testing
+import Artifacts
+import Compression
 import Foundation
+import Modeling
 import NumericCore
 import SalesData
-import Modeling
-import Compression
 import TestSupport
+import Testing
 
 func smallData(lookback: Int = 7) throws -> WindowedData {
   let table = try SalesCSV.parse(bytes: Array(smallSalesCSV(days: 160).utf8), path: "small.csv")
   var config = WindowConfig()
   config.lookback = lookback
-  return try WindowedData(dataset: try SalesDataset.assemble(table, stores: .all, items: .all, gaps: .error), config: config)
+  return try WindowedData(
+    dataset: try SalesDataset.assemble(table, stores: .all, items: .all, gaps: .error), config: config)
 }
 
 func randomModel(units: Int, seed: UInt64 = 1) -> LSTMForecaster {
@@ -47,7 +49,8 @@ func randomModel(units: Int, seed: UInt64 = 1) -> LSTMForecaster {
     for k in tied.values.indices { tied.values[k] = 1 }
     let tieMask = Pruning.magnitudeMask(tied, sparsity: 0.5, scope: .layer)
     let r = m.layout.range(.recurrentKernel)
-    #expect(r.prefix(r.count / 2).allSatisfy { tieMask[$0] == 0 } && r.suffix(r.count / 2).allSatisfy { tieMask[$0] == 1 })
+    #expect(
+      r.prefix(r.count / 2).allSatisfy { tieMask[$0] == 0 } && r.suffix(r.count / 2).allSatisfy { tieMask[$0] == 1 })
   }
 
   @Test func agpScheduleRisesCubicallyFromInitialToFinal() {
@@ -61,7 +64,8 @@ func randomModel(units: Int, seed: UInt64 = 1) -> LSTMForecaster {
   /// Units whose weights are all zero contribute nothing: removing them changes no forecast.
   @Test func structuredPruningRemovesUnitsAndKeepsTheFunctionOfTheRest() throws {
     var m = randomModel(units: 8)
-    let H = 8, G = 32
+    let H = 8
+    let G = 32
     for u in [1, 4, 6, 7] {
       for gate in 0..<4 {
         m.weights.values[m.layout.offset(.kernel) + gate * H + u] = 0
@@ -119,11 +123,20 @@ func randomModel(units: Int, seed: UInt64 = 1) -> LSTMForecaster {
     var rng = SeededGenerator(seed: UInt64(m * n + k))
     let a = (0..<(m * k)).map { _ in rng.nextUnitFloat() < 0.2 ? Int8(0) : Int8(rng.nextInt(below: 255) - 127) }
     let b = (0..<(k * n)).map { _ in Int8(rng.nextInt(below: 255) - 127) }
-    var fast = [Int32](repeating: 7, count: m * n), slow = [Int32](repeating: -7, count: m * n)
-    a.withUnsafeBufferPointer { ap in b.withUnsafeBufferPointer { bp in
-      fast.withUnsafeMutableBufferPointer { c in int8GemmNN(m: m, n: n, k: k, a: ap.baseAddress!, lda: k, b: bp.baseAddress!, ldb: n, c: c.baseAddress!, ldc: n) }
-      slow.withUnsafeMutableBufferPointer { c in int8GemmNNReference(m: m, n: n, k: k, a: ap.baseAddress!, lda: k, b: bp.baseAddress!, ldb: n, c: c.baseAddress!, ldc: n) }
-    } }
+    var fast = [Int32](repeating: 7, count: m * n)
+    var slow = [Int32](repeating: -7, count: m * n)
+    a.withUnsafeBufferPointer { ap in
+      b.withUnsafeBufferPointer { bp in
+        fast.withUnsafeMutableBufferPointer { c in
+          int8GemmNN(
+            m: m, n: n, k: k, a: ap.baseAddress!, lda: k, b: bp.baseAddress!, ldb: n, c: c.baseAddress!, ldc: n)
+        }
+        slow.withUnsafeMutableBufferPointer { c in
+          int8GemmNNReference(
+            m: m, n: n, k: k, a: ap.baseAddress!, lda: k, b: bp.baseAddress!, ldb: n, c: c.baseAddress!, ldc: n)
+        }
+      }
+    }
     #expect(fast == slow)
   }
 
@@ -133,8 +146,9 @@ func randomModel(units: Int, seed: UInt64 = 1) -> LSTMForecaster {
   func singleForecastEqualsTheBatchedPath(units: Int) {
     let q = QuantizedLSTM(randomModel(units: units))
     var rng = SeededGenerator(seed: UInt64(units))
-    let T = 14, B = 6
-    let x = (0..<(T * B)).map { _ in rng.nextUnitFloat() }     // time-major [T*B, 1]
+    let T = 14
+    let B = 6
+    let x = (0..<(T * B)).map { _ in rng.nextUnitFloat() }  // time-major [T*B, 1]
     let batched = q.forward(x: x, steps: T, batch: B)
     var scratch = QuantizedLSTM.Scratch(capacity: 1, inputSize: 1, units: units)
     for b in 0..<B {
@@ -161,11 +175,16 @@ func randomModel(units: Int, seed: UInt64 = 1) -> LSTMForecaster {
     var net = randomModel(units: 8)
     let mask = Pruning.magnitudeMask(net.weights, sparsity: 0.6, scope: .layer)
     for k in mask.indices { net.weights.values[k] *= mask[k] }
-    var config = TrainingConfig(); config.epochs = 3; config.learningRate = 0.01
+    var config = TrainingConfig()
+    config.epochs = 3
+    config.learningRate = 0.01
     let (u8weights, u8params) = Quantization.uint8Simulation(net.weights.values, layout: net.layout)
-    var u8 = net; u8.weights.values = u8weights
-    for model in [ForecastModel.float(net, storage: nil), .float(net, storage: .float16), .uint8(u8, params: u8params),
-                  .int8(QuantizedLSTM(net), dropout: 0.2)] {
+    var u8 = net
+    u8.weights.values = u8weights
+    for model in [
+      ForecastModel.float(net, storage: nil), .float(net, storage: .float16), .uint8(u8, params: u8params),
+      .int8(QuantizedLSTM(net), dropout: 0.2),
+    ] {
       var rng = SeededGenerator(seed: 3)
       let (tuned, log) = FineTuning.run(model, keepZeros: true, data: data, config: config, rng: &rng)
       #expect(log.epochs.count == 3)
@@ -179,13 +198,19 @@ func randomModel(units: Int, seed: UInt64 = 1) -> LSTMForecaster {
 
   @Test func quantizationAwareFineTuningKeepsWeightsOnTheGrid() throws {
     let data = try smallData()
-    var config = TrainingConfig(); config.epochs = 2; config.learningRate = 0.01
+    var config = TrainingConfig()
+    config.epochs = 2
+    config.learningRate = 0.01
     var rng = SeededGenerator(seed: 4)
     let start = randomModel(units: 8)
     let (simulated, params) = Quantization.uint8Simulation(start.weights.values, layout: start.layout)
-    var s = start; s.weights.values = simulated
+    var s = start
+    s.weights.values = simulated
     let (tuned, _) = FineTuning.run(.uint8(s, params: params), keepZeros: false, data: data, config: config, rng: &rng)
-    guard case .uint8(let net, let tunedParams) = tuned else { Issue.record("kind changed"); return }
+    guard case .uint8(let net, let tunedParams) = tuned else {
+      Issue.record("kind changed")
+      return
+    }
     // Every kernel weight is exactly (code - zero point) * scale for the parameters it carries.
     for (p, a) in zip(Pruning.prunable, tunedParams) {
       for k in net.layout.range(p) { #expect(a.dequantize(a.quantize(net.weights.values[k])) == net.weights.values[k]) }
@@ -194,9 +219,12 @@ func randomModel(units: Int, seed: UInt64 = 1) -> LSTMForecaster {
 
   @Test func gradualPruningEndsAtTheFinalSparsity() throws {
     let data = try smallData()
-    var config = TrainingConfig(); config.epochs = 6; config.learningRate = 0.005
+    var config = TrainingConfig()
+    config.epochs = 6
+    config.learningRate = 0.005
     var rng = SeededGenerator(seed: 5)
-    let (net, log) = FineTuning.gradualPrune(randomModel(units: 8), sparsity: 0.5, scope: .layer, data: data, config: config, rng: &rng)
+    let (net, log) = FineTuning.gradualPrune(
+      randomModel(units: 8), sparsity: 0.5, scope: .layer, data: data, config: config, rng: &rng)
     #expect(log.epochs.count <= 6 && log.epochs.count >= 5)
     for (p, s) in Pruning.sparsities(net.weights) {
       #expect(abs(s - 0.5) <= 1.0 / Double(net.layout.count(p)) + 1e-9, "\(p) \(s)")
@@ -205,10 +233,14 @@ func randomModel(units: Int, seed: UInt64 = 1) -> LSTMForecaster {
 
   @Test func distillationTargetsBlendTruthAndTeacher() throws {
     let data = try smallData()
-    let teachers = [ForecastModel.float(randomModel(units: 4, seed: 1), storage: nil), .float(randomModel(units: 4, seed: 2), storage: nil)]
+    let teachers = [
+      ForecastModel.float(randomModel(units: 4, seed: 1), storage: nil),
+      .float(randomModel(units: 4, seed: 2), storage: nil),
+    ]
     let truth = data.fit.map { data.target($0) }
     #expect(Distillation.blendedTargets(teachers: teachers, alpha: 1, data: data, threads: 1) == truth)
-    let a = teachers[0].predictScaled(data.fit, data: data, threads: 1), b = teachers[1].predictScaled(data.fit, data: data, threads: 1)
+    let a = teachers[0].predictScaled(data.fit, data: data, threads: 1)
+    let b = teachers[1].predictScaled(data.fit, data: data, threads: 1)
     let ensemble = Distillation.blendedTargets(teachers: teachers, alpha: 0, data: data, threads: 1)
     for k in [0, 7, 50] { #expect(abs(ensemble[k] - (a[k] + b[k]) / 2) < 1e-6) }
     let half = Distillation.blendedTargets(teachers: teachers, alpha: 0.5, data: data, threads: 1)
@@ -237,15 +269,22 @@ func randomModel(units: Int, seed: UInt64 = 1) -> LSTMForecaster {
     let f = LowRank.factor(base.weights[.recurrentKernel], rank: 2)
     let reparam = LowRank.reparameterization(base, factors: f)
     var rng = SeededGenerator(seed: 10)
-    let T = 3, B = 2
-    let x = (0..<(T * B)).map { _ in rng.nextFloat(in: -1, 1) }, targets: [Float] = [0.3, -0.2]
+    let T = 3
+    let B = 2
+    let x = (0..<(T * B)).map { _ in rng.nextFloat(in: -1, 1) }
+    let targets: [Float] = [0.3, -0.2]
     func lossAndGradient(_ p: [Float]) -> (Double, [Float]) {
-      var net = base; net.weights.values = reparam.expand(p)
+      var net = base
+      net.weights.values = reparam.expand(p)
       var s = LSTMScratch(capacity: B, steps: T, inputSize: 1, units: 4)
       s.x = x
       net.forward(batch: B, scratch: &s)
       var sse = 0.0
-      for b in 0..<B { let e = Double(s.y[b] - targets[b]); sse += e * e; s.dy[b] = 2 * (s.y[b] - targets[b]) / Float(B) }
+      for b in 0..<B {
+        let e = Double(s.y[b] - targets[b])
+        sse += e * e
+        s.dy[b] = 2 * (s.y[b] - targets[b]) / Float(B)
+      }
       var g = ParameterVector(layout: net.layout)
       net.backward(batch: B, scratch: &s, into: &g)
       return (sse / Double(B), reparam.pullback(p, g.values))
@@ -256,7 +295,9 @@ func randomModel(units: Int, seed: UInt64 = 1) -> LSTMForecaster {
     let picks = Array(start..<(start + 4 * 2 + 2 * 16))
     let numeric = numericalGradient(p, at: picks) { lossAndGradient($0).0 }
     for (k, i) in picks.enumerated() {
-      #expect(abs(Double(analytic[i]) - numeric[k]) <= 2e-2 * max(abs(Double(analytic[i])), abs(numeric[k])) + 2e-4, "factor entry \(i - start)")
+      #expect(
+        abs(Double(analytic[i]) - numeric[k]) <= 2e-2 * max(abs(Double(analytic[i])), abs(numeric[k])) + 2e-4,
+        "factor entry \(i - start)")
     }
   }
 }
@@ -277,16 +318,23 @@ func randomModel(units: Int, seed: UInt64 = 1) -> LSTMForecaster {
         q.weights.values = w
         return .uint8(q, params: params)
       }
-      q.weights.values = Quantization.fakeQuantize(n.weights.values, layout: n.layout, scheme: s); return .float(q, storage: s)
+      q.weights.values = Quantization.fakeQuantize(n.weights.values, layout: n.layout, scheme: s)
+      return .float(q, storage: s)
     }
     let f = LowRank.factor(m.weights[.recurrentKernel], rank: 2)
-    return [("float32", .float(m, storage: nil)), ("pruned 70%", .float(p70, storage: nil)), ("pruned 97%", .float(p97, storage: nil)),
-            ("float16", simulated(m, .float16)), ("uint8", simulated(m, .uint8Tensor)), ("uint8 pruned", simulated(p70, .uint8Tensor)),
-            ("int8", .int8(QuantizedLSTM(m), dropout: 0.2)), ("int8 pruned", .int8(QuantizedLSTM(p70), dropout: 0.2)),
-            ("low rank", .lowRank(f, network: LowRank.network(m, factors: f)))]
+    return [
+      ("float32", .float(m, storage: nil)), ("pruned 70%", .float(p70, storage: nil)),
+      ("pruned 97%", .float(p97, storage: nil)),
+      ("float16", simulated(m, .float16)), ("uint8", simulated(m, .uint8Tensor)),
+      ("uint8 pruned", simulated(p70, .uint8Tensor)),
+      ("int8", .int8(QuantizedLSTM(m), dropout: 0.2)), ("int8 pruned", .int8(QuantizedLSTM(p70), dropout: 0.2)),
+      ("low rank", .lowRank(f, network: LowRank.network(m, factors: f))),
+    ]
   }
 
-  static let meta = ModelMetadata(name: "tiny", lookback: 7, horizon: 1, scalerKind: "minmax", scalerOffset: 2, scalerFactor: 0.01, lineage: ["train units=6"])
+  static let meta = ModelMetadata(
+    name: "tiny", lookback: 7, horizon: 1, scalerKind: "minmax", scalerOffset: 2, scalerFactor: 0.01,
+    lineage: ["train units=6"])
 
   @Test func everyEncodingLoadsBackToTheSameModelAndForecasts() throws {
     let data = try smallData()
@@ -295,7 +343,9 @@ func randomModel(units: Int, seed: UInt64 = 1) -> LSTMForecaster {
       let (back, meta) = try ModelFile.decode(bytes)
       #expect(back == model, "\(label)")
       #expect(meta == Self.meta)
-      #expect(back.predictScaled(data.test, data: data, threads: 1) == model.predictScaled(data.test, data: data, threads: 1), "\(label)")
+      #expect(
+        back.predictScaled(data.test, data: data, threads: 1) == model.predictScaled(data.test, data: data, threads: 1),
+        "\(label)")
     }
   }
 
@@ -332,7 +382,10 @@ func randomModel(units: Int, seed: UInt64 = 1) -> LSTMForecaster {
     let body = Array(bytes[0..<(bytes.count - 4)])
     let crc = crc32(body)
     bytes = body + [UInt8(crc & 0xFF), UInt8(crc >> 8 & 0xFF), UInt8(crc >> 16 & 0xFF), UInt8(crc >> 24)]
-    do { _ = try ModelFile.decode(bytes); Issue.record("accepted a newer version") } catch {
+    do {
+      _ = try ModelFile.decode(bytes)
+      Issue.record("accepted a newer version")
+    } catch {
       #expect(error.message == "model file format 2 is newer than this Tinycast reads (1); upgrade Tinycast")
     }
   }
@@ -345,9 +398,11 @@ func randomModel(units: Int, seed: UInt64 = 1) -> LSTMForecaster {
   func theWholeWindowKernelGivesTheBitsOfTheStepByStepPath(inputs: Int, units: Int) {
     var rng = SeededGenerator(seed: UInt64(inputs * 100 + units))
     let q = QuantizedLSTM(LSTMForecaster(inputSize: inputs, units: units, dropout: 0, rng: &rng))
-    let T = 9, B = 7
+    let T = 9
+    let B = 7
     let x: [Float] = (0..<(T * B * inputs)).map { k in k % 11 == 0 ? 0 : rng.nextFloat(in: -2, 2) }
-    let fast = q.forward(x: x, steps: T, batch: B), slow = q.forward(x: x, steps: T, batch: B, portable: true)
+    let fast = q.forward(x: x, steps: T, batch: B)
+    let slow = q.forward(x: x, steps: T, batch: B, portable: true)
     #expect(fast.map(\.bitPattern) == slow.map(\.bitPattern))
   }
 
@@ -365,22 +420,45 @@ func randomModel(units: Int, seed: UInt64 = 1) -> LSTMForecaster {
     for (r, w) in windows.enumerated() { data.gatherInputs(w, row: r, batch: windows.count, into: &x) }
     let fast = q.forward(x: x, steps: 14, batch: windows.count)
     // The int8 dot-product instructions (where present) and the float-FMA product agree exactly.
-    #expect(fast.map(\.bitPattern) == q.forward(x: x, steps: 14, batch: windows.count, portable: true).map(\.bitPattern))
-    let H = units, G = 4 * units, B = windows.count
+    #expect(
+      fast.map(\.bitPattern) == q.forward(x: x, steps: 14, batch: windows.count, portable: true).map(\.bitPattern))
+    let H = units
+    let G = 4 * units
+    let B = windows.count
     for b in 0..<B {
-      var h = [Float](repeating: 0, count: H), c = [Float](repeating: 0, count: H)
+      var h = [Float](repeating: 0, count: H)
+      var c = [Float](repeating: 0, count: H)
       for t in 0..<14 {
-        let xv = x[t * B + b], scale: Float = abs(xv) > 0 ? abs(xv) / 127 : 1
+        let xv = x[t * B + b]
+        let scale: Float = abs(xv) > 0 ? abs(xv) / 127 : 1
         let qx = [quantizeSymmetric(xv, inverseScale: 1 / scale)]
         let qh = h.map { quantizeSymmetric($0, inverseScale: 127) }
-        var accX = [Int32](repeating: 0, count: G), accH = [Int32](repeating: 0, count: G)
-        qx.withUnsafeBufferPointer { a in q.kernel.withUnsafeBufferPointer { w in accX.withUnsafeMutableBufferPointer { acc in
-          int8GemmNNReference(m: 1, n: G, k: 1, a: a.baseAddress!, lda: 1, b: w.baseAddress!, ldb: G, c: acc.baseAddress!, ldc: G) } } }
-        qh.withUnsafeBufferPointer { a in q.recurrent.withUnsafeBufferPointer { w in accH.withUnsafeMutableBufferPointer { acc in
-          int8GemmNNReference(m: 1, n: G, k: H, a: a.baseAddress!, lda: H, b: w.baseAddress!, ldb: G, c: acc.baseAddress!, ldc: G) } } }
-        let z = (0..<G).map { j in q.bias[j] + (scale * q.kernelScales[j]) * Float(accX[j]) + (q.recurrentScales[j] / 127) * Float(accH[j]) }
+        var accX = [Int32](repeating: 0, count: G)
+        var accH = [Int32](repeating: 0, count: G)
+        qx.withUnsafeBufferPointer { a in
+          q.kernel.withUnsafeBufferPointer { w in
+            accX.withUnsafeMutableBufferPointer { acc in
+              int8GemmNNReference(
+                m: 1, n: G, k: 1, a: a.baseAddress!, lda: 1, b: w.baseAddress!, ldb: G, c: acc.baseAddress!, ldc: G)
+            }
+          }
+        }
+        qh.withUnsafeBufferPointer { a in
+          q.recurrent.withUnsafeBufferPointer { w in
+            accH.withUnsafeMutableBufferPointer { acc in
+              int8GemmNNReference(
+                m: 1, n: G, k: H, a: a.baseAddress!, lda: H, b: w.baseAddress!, ldb: G, c: acc.baseAddress!, ldc: G)
+            }
+          }
+        }
+        let z = (0..<G).map { j in
+          q.bias[j] + (scale * q.kernelScales[j]) * Float(accX[j]) + (q.recurrentScales[j] / 127) * Float(accH[j])
+        }
         for u in 0..<H {
-          let i = sigmoidTable(z[u]), f = sigmoidTable(z[H + u]), g = tanhTable(z[2 * H + u]), o = sigmoidTable(z[3 * H + u])
+          let i = sigmoidTable(z[u])
+          let f = sigmoidTable(z[H + u])
+          let g = tanhTable(z[2 * H + u])
+          let o = sigmoidTable(z[3 * H + u])
           c[u] = f * c[u] + i * g
           h[u] = o * tanhTable(c[u])
         }

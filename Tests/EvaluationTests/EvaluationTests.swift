@@ -1,7 +1,7 @@
-import Testing
+import Evaluation
 import Foundation
 import SalesData
-import Evaluation
+import Testing
 
 @Suite struct MetricsTests {
   @Test func handComputedMetrics() {
@@ -42,13 +42,22 @@ import Evaluation
   @Test func jsonHasTheContractFieldsAndDeltas() throws {
     let base = ReplicaMetrics(runs: [ForecastMetrics(actual: [10, 20], predicted: [11, 22])])
     let small = ReplicaMetrics(runs: [ForecastMetrics(actual: [10, 20], predicted: [12, 22])])
-    let rows = [ComparisonRow(name: "big", method: "lstm", units: 64, parameters: 100, nonzero: 100, bytes: 400, articleKB: 0.39, metrics: base),
-                ComparisonRow(name: "small", method: "lstm", units: 16, parameters: 25, nonzero: 25, bytes: 100, articleKB: 0.1, metrics: small),
-                ComparisonRow(name: "seasonal-naive", method: "baseline", metrics: small)]
+    let rows = [
+      ComparisonRow(
+        name: "big", method: "lstm", units: 64, parameters: 100, nonzero: 100, bytes: 400, articleKB: 0.39,
+        metrics: base),
+      ComparisonRow(
+        name: "small", method: "lstm", units: 16, parameters: 25, nonzero: 25, bytes: 100, articleKB: 0.1,
+        metrics: small),
+      ComparisonRow(name: "seasonal-naive", method: "baseline", metrics: small),
+    ]
     let c = Comparison(rows: rows, reference: "big")
     let parsed = try #require(try JSONSerialization.jsonObject(with: Data(c.renderJSON().utf8)) as? [[String: Any]])
     #expect(parsed.count == 3)
-    for key in ["name", "method", "units", "parameters", "nonzero", "bytes", "mape", "mape_std", "smape", "mae", "rmse", "runs", "compression", "delta_mape", "latency_us"] {
+    for key in [
+      "name", "method", "units", "parameters", "nonzero", "bytes", "mape", "mape_std", "smape", "mae", "rmse", "runs",
+      "compression", "delta_mape", "latency_us",
+    ] {
       #expect(parsed[0].keys.contains(key), "missing \(key)")
     }
     #expect(parsed[1]["compression"] as? Double == 4)

@@ -1,9 +1,10 @@
-import Testing
-#if canImport(Glibc)
-import Glibc
-#endif
-import NumericCore
 import Modeling
+import NumericCore
+import Testing
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// The LSTM cell runs 16 lanes at a time in C where the processor has AVX-512; it must give the
 /// bits of the 8-lane Swift code for every input, including the clamps of exp (beyond +-87), the
@@ -12,20 +13,34 @@ import Modeling
   @Test(arguments: [1, 3, 8, 12, 16, 20, 32, 64])
   func theFastCellGivesTheBitsOfTheSwiftCell(units H: Int) {
     var rng = SeededGenerator(seed: UInt64(H))
-    let B = 5, G = 4 * H
+    let B = 5
+    let G = 4 * H
     let special: [Float] = [0, -0, 0.625, -0.625, 0.62499994, 88.8, -88, 100, -100, 1e-30, -1e-30, 44.4, -43.7, 9, -9]
-    let z: [Float] = (0..<(B * G)).map { i in i % 5 == 0 ? special[(i / 5) % special.count] : rng.nextFloat(in: -12, 12) }
+    let z: [Float] = (0..<(B * G)).map { i in i % 5 == 0 ? special[(i / 5) % special.count] : rng.nextFloat(in: -12, 12)
+    }
     let c0: [Float] = (0..<(B * H)).map { _ in rng.nextFloat(in: -3, 3) }
     for inPlace in [false, true] {
       var results: [[Float]] = []
       for portable in [true, false] {
-        var zz = z, cPrev = c0, cNext = [Float](repeating: 0, count: B * H)
-        var tanhC = [Float](repeating: 0, count: B * H), h = [Float](repeating: 0, count: B * H)
-        zz.withUnsafeMutableBufferPointer { zp in cPrev.withUnsafeMutableBufferPointer { cp in cNext.withUnsafeMutableBufferPointer { cn in
-        tanhC.withUnsafeMutableBufferPointer { tc in h.withUnsafeMutableBufferPointer { hp in
-          lstmCellForward(batch: B, units: H, z: zp.baseAddress!, cPrev: cp.baseAddress!, cNext: inPlace ? cp.baseAddress! : cn.baseAddress!,
-                          tanhC: tc.baseAddress!, hNext: hp.baseAddress!, portable: portable)
-        }}}}}
+        var zz = z
+        var cPrev = c0
+        var cNext = [Float](repeating: 0, count: B * H)
+        var tanhC = [Float](repeating: 0, count: B * H)
+        var h = [Float](repeating: 0, count: B * H)
+        zz.withUnsafeMutableBufferPointer { zp in
+          cPrev.withUnsafeMutableBufferPointer { cp in
+            cNext.withUnsafeMutableBufferPointer { cn in
+              tanhC.withUnsafeMutableBufferPointer { tc in
+                h.withUnsafeMutableBufferPointer { hp in
+                  lstmCellForward(
+                    batch: B, units: H, z: zp.baseAddress!, cPrev: cp.baseAddress!,
+                    cNext: inPlace ? cp.baseAddress! : cn.baseAddress!,
+                    tanhC: tc.baseAddress!, hNext: hp.baseAddress!, portable: portable)
+                }
+              }
+            }
+          }
+        }
         results.append(zz + (inPlace ? cPrev : cNext) + tanhC + h)
       }
       let same = zip(results[0], results[1]).allSatisfy { $0.bitPattern == $1.bitPattern }
@@ -38,28 +53,42 @@ import Modeling
   @Test(arguments: [1, 5, 8, 13, 32, 64])
   func theVectorBackwardStepGivesTheBitsOfTheReference(units H: Int) {
     var rng = SeededGenerator(seed: UInt64(100 + H))
-    let B = 3, G = 4 * H
+    let B = 3
+    let G = 4 * H
     let acts: [Float] = (0..<(B * G)).map { i in (i / H) % 4 == 2 ? rng.nextFloat(in: -1, 1) : rng.nextFloat(in: 0, 1) }
     let cPrev: [Float] = (0..<(B * H)).map { _ in rng.nextFloat(in: -3, 3) }
     let tanhC: [Float] = (0..<(B * H)).map { _ in rng.nextFloat(in: -1, 1) }
     let dh: [Float] = (0..<(B * H)).map { _ in rng.nextFloat(in: -2, 2) }
     let dc0: [Float] = (0..<(B * H)).map { _ in rng.nextFloat(in: -2, 2) }
-    var dcFast = dc0, dzFast = [Float](repeating: .nan, count: B * G)
-    var dcSlow = dc0, dzSlow = [Float](repeating: .nan, count: B * G)
-    acts.withUnsafeBufferPointer { a in cPrev.withUnsafeBufferPointer { cp in tanhC.withUnsafeBufferPointer { tc in
-    dh.withUnsafeBufferPointer { dhp in
-      dcFast.withUnsafeMutableBufferPointer { dc in dzFast.withUnsafeMutableBufferPointer { dz in
-        lstmCellBackward(batch: B, units: H, acts: a.baseAddress!, cPrev: cp.baseAddress!, tanhC: tc.baseAddress!,
-                         dh: dhp.baseAddress!, dc: dc.baseAddress!, dz: dz.baseAddress!)
-      }}
-      dcSlow.withUnsafeMutableBufferPointer { dc in dzSlow.withUnsafeMutableBufferPointer { dz in
-        for b in 0..<B {
-          lstmCellBackwardReference(units: H, acts: a.baseAddress! + b * G, cPrev: cp.baseAddress! + b * H,
-                                    tanhC: tc.baseAddress! + b * H, dh: dhp.baseAddress! + b * H,
-                                    dc: dc.baseAddress! + b * H, dz: dz.baseAddress! + b * G)
+    var dcFast = dc0
+    var dzFast = [Float](repeating: .nan, count: B * G)
+    var dcSlow = dc0
+    var dzSlow = [Float](repeating: .nan, count: B * G)
+    acts.withUnsafeBufferPointer { a in
+      cPrev.withUnsafeBufferPointer { cp in
+        tanhC.withUnsafeBufferPointer { tc in
+          dh.withUnsafeBufferPointer { dhp in
+            dcFast.withUnsafeMutableBufferPointer { dc in
+              dzFast.withUnsafeMutableBufferPointer { dz in
+                lstmCellBackward(
+                  batch: B, units: H, acts: a.baseAddress!, cPrev: cp.baseAddress!, tanhC: tc.baseAddress!,
+                  dh: dhp.baseAddress!, dc: dc.baseAddress!, dz: dz.baseAddress!)
+              }
+            }
+            dcSlow.withUnsafeMutableBufferPointer { dc in
+              dzSlow.withUnsafeMutableBufferPointer { dz in
+                for b in 0..<B {
+                  lstmCellBackwardReference(
+                    units: H, acts: a.baseAddress! + b * G, cPrev: cp.baseAddress! + b * H,
+                    tanhC: tc.baseAddress! + b * H, dh: dhp.baseAddress! + b * H,
+                    dc: dc.baseAddress! + b * H, dz: dz.baseAddress! + b * G)
+                }
+              }
+            }
+          }
         }
-      }}
-    }}}}
+      }
+    }
     #expect(dzFast.map(\.bitPattern) == dzSlow.map(\.bitPattern), "dz, units \(H)")
     #expect(dcFast.map(\.bitPattern) == dcSlow.map(\.bitPattern), "dc, units \(H)")
     #expect(!dzFast.contains { $0.isNaN }, "every dz written")
@@ -70,17 +99,24 @@ import Modeling
   @Test(arguments: [1, 2, 3])
   func theFusedAdamStepGivesTheBitsOfAdamElementByElement(threads: Int) {
     var rng = SeededGenerator(seed: 41)
-    let n = 4099, shards = 3
+    let n = 4099
+    let shards = 3
     var weights: [Float] = (0..<n).map { _ in rng.nextFloat(in: -1, 1) }
     let mask: [Float] = (0..<n).map { $0 % 7 == 0 ? 0 : 1 }
     var expected = weights
-    var m = [Float](repeating: 0, count: n), v = [Float](repeating: 0, count: n)
+    var m = [Float](repeating: 0, count: n)
+    var v = [Float](repeating: 0, count: n)
     var adam = Adam(parameterCount: n, learningRate: 0.01)
     for step in 1...4 {
       let grads: [Float] = (0..<(shards * n)).map { _ in rng.nextFloat(in: -0.5, 0.5) }
-      grads.withUnsafeBufferPointer { g in weights.withUnsafeMutableBufferPointer { w in mask.withUnsafeBufferPointer { mk in
-        adam.update(w.baseAddress!, gradientShards: g.baseAddress!, shards: shards, mask: mk.baseAddress!, threads: threads)
-      }}}
+      grads.withUnsafeBufferPointer { g in
+        weights.withUnsafeMutableBufferPointer { w in
+          mask.withUnsafeBufferPointer { mk in
+            adam.update(
+              w.baseAddress!, gradientShards: g.baseAddress!, shards: shards, mask: mk.baseAddress!, threads: threads)
+          }
+        }
+      }
       let t = Float(step)
       let alpha: Float = 0.01 * (1 - powf(0.999, t)).squareRoot() / (1 - powf(0.9, t))
       for k in 0..<n {
@@ -102,9 +138,11 @@ import Modeling
     let model = LSTMForecaster(inputSize: D, units: H, dropout: 0.2, rng: &rng)
     let T = 14
     for trial in 0..<5 {
-      var fast = LSTMScratch(capacity: 1, steps: T, inputSize: D, units: H), slow = fast
+      var fast = LSTMScratch(capacity: 1, steps: T, inputSize: D, units: H)
+      var slow = fast
       let x: [Float] = (0..<(T * D)).map { k in trial == 0 && k % 3 == 0 ? 0 : rng.nextFloat(in: -1, 2) }
-      fast.x = x; slow.x = x
+      fast.x = x
+      slow.x = x
       model.forward(batch: 1, scratch: &fast, keepStates: false)
       model.forward(batch: 1, scratch: &slow)
       #expect(fast.y[0].bitPattern == slow.y[0].bitPattern, "inputs \(D) units \(H) trial \(trial)")

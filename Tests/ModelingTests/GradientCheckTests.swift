@@ -1,10 +1,11 @@
 // Finite-difference checks of every backward pass: Dense + MSE, one LSTM step (T = 1), and
 // BPTT over several steps, with and without a dropout mask.
 
-import Testing
-import NumericCore
+import Foundation
 import Modeling
+import NumericCore
 import TestSupport
+import Testing
 
 @Suite struct GradientCheckTests {
   /// Loss (in Double) of a forecaster on a fixed batch: MSE of the forward pass.
@@ -14,28 +15,36 @@ import TestSupport
     for k in 0..<mask.count { s.mask[k] = mask[k] }
     model.forward(batch: batch, scratch: &s)
     var sse = 0.0
-    for b in 0..<batch { let e = Double(s.y[b]) - Double(targets[b]); sse += e * e }
+    for b in 0..<batch {
+      let e = Double(s.y[b]) - Double(targets[b])
+      sse += e * e
+    }
     return sse / Double(batch)
   }
 
-  func analytic(_ model: LSTMForecaster, x: [Float], targets: [Float], mask: [Float], steps: Int, batch: Int) -> [Float] {
+  func analytic(_ model: LSTMForecaster, x: [Float], targets: [Float], mask: [Float], steps: Int, batch: Int) -> [Float]
+  {
     var s = LSTMScratch(capacity: batch, steps: steps, inputSize: model.inputSize, units: model.units)
     s.x = x + [Float](repeating: 0, count: s.x.count - x.count)
     for k in 0..<mask.count { s.mask[k] = mask[k] }
     model.forward(batch: batch, scratch: &s)
-    _ = s.y.withUnsafeBufferPointer { y in targets.withUnsafeBufferPointer { t in s.dy.withUnsafeMutableBufferPointer { dy in
-      mseBackward(y: y.baseAddress!, target: t.baseAddress!, count: batch, batchSize: batch, dy: dy.baseAddress!)
-    } } }
+    _ = s.y.withUnsafeBufferPointer { y in
+      targets.withUnsafeBufferPointer { t in
+        s.dy.withUnsafeMutableBufferPointer { dy in
+          mseBackward(y: y.baseAddress!, target: t.baseAddress!, count: batch, batchSize: batch, dy: dy.baseAddress!)
+        }
+      }
+    }
     var grads = ParameterVector(layout: model.layout)
     model.backward(batch: batch, scratch: &s, into: &grads)
     return grads.values
   }
 
   @Test(arguments: [
-    (1, 3, 1, 2, false),   // one LSTM step, no dropout
-    (1, 3, 1, 2, true),    // one step with a dropout mask
-    (2, 3, 5, 2, false),   // BPTT over 5 steps, 2 inputs
-    (1, 4, 7, 3, true),    // BPTT over 7 steps with dropout
+    (1, 3, 1, 2, false),  // one LSTM step, no dropout
+    (1, 3, 1, 2, true),  // one step with a dropout mask
+    (2, 3, 5, 2, false),  // BPTT over 5 steps, 2 inputs
+    (1, 4, 7, 3, true),  // BPTT over 7 steps with dropout
     (1, 20, 4, 5, false),  // wide enough to use the SIMD tiles (G = 80)
   ])
   func everyParameterMatchesFiniteDifferences(inputs: Int, units: Int, steps: Int, batch: Int, dropout: Bool) {
@@ -53,12 +62,16 @@ import TestSupport
       let range = model.layout.range(p)
       let picks = range.count <= 24 ? Array(range) : (0..<24).map { range.lowerBound + ($0 * 7919) % range.count }
       let numeric = numericalGradient(model.weights.values, at: picks) { values in
-        var m = model; m.weights.values = values
+        var m = model
+        m.weights.values = values
         return loss(m, x: x, targets: targets, mask: mask, steps: steps, batch: batch)
       }
       for (k, index) in picks.enumerated() {
-        let a = Double(grads[index]), n = numeric[k]
-        #expect(abs(a - n) <= 2e-2 * max(abs(a), abs(n)) + 2e-4, "\(p)[\(index - range.lowerBound)]: analytic \(a), numeric \(n)")
+        let a = Double(grads[index])
+        let n = numeric[k]
+        #expect(
+          abs(a - n) <= 2e-2 * max(abs(a), abs(n)) + 2e-4,
+          "\(p)[\(index - range.lowerBound)]: analytic \(a), numeric \(n)")
       }
     }
   }
@@ -72,10 +85,14 @@ import TestSupport
     s.x = [1, 2]
     model.forward(batch: 1, scratch: &s)
     func sig(_ v: Double) -> Double { 1 / (1 + (-v).exp) }
-    var h = 0.0, c = 0.0
+    var h = 0.0
+    var c = 0.0
     for x in [1.0, 2.0] {
       let z = 0.5 * x + 0.5 * h + 0.5
-      let i = sig(z), f = sig(z), g = z.tanhValue, o = sig(z)
+      let i = sig(z)
+      let f = sig(z)
+      let g = z.tanhValue
+      let o = sig(z)
       c = f * c + i * g
       h = o * c.tanhValue
     }
@@ -87,4 +104,3 @@ extension Double {
   var exp: Double { Foundation.exp(self) }
   var tanhValue: Double { Foundation.tanh(self) }
 }
-import Foundation

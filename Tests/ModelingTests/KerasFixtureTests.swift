@@ -1,11 +1,11 @@
 // The LSTM against Keras: outputs, loss, every gradient and three Adam steps, from the committed
 // fixture made by tools/make_keras_fixture.py (TensorFlow is not needed to run this test).
 
-import Testing
 import Foundation
-import NumericCore
 import Modeling
+import NumericCore
 import TestSupport
+import Testing
 
 struct KerasCase {
   let units: Int, steps: Int, batch: Int
@@ -18,17 +18,22 @@ func loadKerasCases() throws -> [KerasCase] {
   let doc = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
   let cases = try #require(doc["cases"] as? [[String: Any]])
   return try cases.map { c in
-    KerasCase(units: try #require(c["units"] as? Int), steps: try #require(c["steps"] as? Int), batch: try #require(c["batch"] as? Int),
-              weights: try #require(c["weights"] as? [String: [Double]]), gradients: try #require(c["gradients"] as? [String: [Double]]),
-              afterAdam: try #require(c["weights_after_adam"] as? [String: [Double]]),
-              inputs: try #require(c["inputs"] as? [Double]), targets: try #require(c["targets"] as? [Double]),
-              outputs: try #require(c["outputs"] as? [Double]), loss: try #require(c["loss"] as? Double))
+    KerasCase(
+      units: try #require(c["units"] as? Int), steps: try #require(c["steps"] as? Int),
+      batch: try #require(c["batch"] as? Int),
+      weights: try #require(c["weights"] as? [String: [Double]]),
+      gradients: try #require(c["gradients"] as? [String: [Double]]),
+      afterAdam: try #require(c["weights_after_adam"] as? [String: [Double]]),
+      inputs: try #require(c["inputs"] as? [Double]), targets: try #require(c["targets"] as? [Double]),
+      outputs: try #require(c["outputs"] as? [Double]), loss: try #require(c["loss"] as? Double))
   }
 }
 
 /// Keras' tensor names in our order.
-let kerasNames: [(ParameterName, String)] = [(.kernel, "kernel"), (.recurrentKernel, "recurrent_kernel"), (.bias, "bias"),
-                                             (.denseKernel, "dense_kernel"), (.denseBias, "dense_bias")]
+let kerasNames: [(ParameterName, String)] = [
+  (.kernel, "kernel"), (.recurrentKernel, "recurrent_kernel"), (.bias, "bias"),
+  (.denseKernel, "dense_kernel"), (.denseBias, "dense_bias"),
+]
 
 @Suite struct KerasFixtureTests {
   func model(_ c: KerasCase) -> LSTMForecaster {
@@ -43,9 +48,14 @@ let kerasNames: [(ParameterName, String)] = [(.kernel, "kernel"), (.recurrentKer
     for b in 0..<c.batch { for t in 0..<c.steps { s.x[t * c.batch + b] = Float(c.inputs[b * c.steps + t]) } }
     m.forward(batch: c.batch, scratch: &s)
     let targets = c.targets.map { Float($0) }
-    let sse = s.y.withUnsafeBufferPointer { y in targets.withUnsafeBufferPointer { t in s.dy.withUnsafeMutableBufferPointer { dy in
-      mseBackward(y: y.baseAddress!, target: t.baseAddress!, count: c.batch, batchSize: c.batch, dy: dy.baseAddress!)
-    } } }
+    let sse = s.y.withUnsafeBufferPointer { y in
+      targets.withUnsafeBufferPointer { t in
+        s.dy.withUnsafeMutableBufferPointer { dy in
+          mseBackward(
+            y: y.baseAddress!, target: t.baseAddress!, count: c.batch, batchSize: c.batch, dy: dy.baseAddress!)
+        }
+      }
+    }
     var g = ParameterVector(layout: m.layout)
     m.backward(batch: c.batch, scratch: &s, into: &g)
     return (Array(s.y[0..<c.batch]), sse / Double(c.batch), g)
@@ -55,13 +65,16 @@ let kerasNames: [(ParameterName, String)] = [(.kernel, "kernel"), (.recurrentKer
     for c in try loadKerasCases() {
       let m = model(c)
       let (y, loss, grads) = pass(m, c)
-      if let e = compareArrays(y, c.outputs, rtol: 1e-5, atol: 1e-7, label: "outputs H=\(c.units)") { Issue.record(Comment(rawValue: e)) }
+      if let e = compareArrays(y, c.outputs, rtol: 1e-5, atol: 1e-7, label: "outputs H=\(c.units)") {
+        Issue.record(Comment(rawValue: e))
+      }
       #expect(abs(loss - c.loss) <= 1e-5 * abs(c.loss), "loss H=\(c.units): \(loss) vs \(c.loss)")
       for (p, key) in kerasNames {
         let ours = Array(grads.values[grads.layout.range(p)])
         // Gradients are sums of many terms; allow 1e-5 relative to the tensor's largest entry.
         let scale = c.gradients[key]!.map(abs).max()!
-        if let e = compareArrays(ours, c.gradients[key]!, rtol: 1e-5, atol: 1e-5 * scale, label: "d\(key) H=\(c.units)") {
+        if let e = compareArrays(ours, c.gradients[key]!, rtol: 1e-5, atol: 1e-5 * scale, label: "d\(key) H=\(c.units)")
+        {
           Issue.record(Comment(rawValue: e))
         }
       }
@@ -78,7 +91,9 @@ let kerasNames: [(ParameterName, String)] = [(.kernel, "kernel"), (.recurrentKer
       }
       for (p, key) in kerasNames {
         let ours = Array(m.weights.values[m.layout.range(p)])
-        if let e = compareArrays(ours, c.afterAdam[key]!, rtol: 1e-5, atol: 1e-6, label: "\(key) after Adam H=\(c.units)") {
+        if let e = compareArrays(
+          ours, c.afterAdam[key]!, rtol: 1e-5, atol: 1e-6, label: "\(key) after Adam H=\(c.units)")
+        {
           Issue.record(Comment(rawValue: e))
         }
       }

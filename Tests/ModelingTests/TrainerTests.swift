@@ -1,11 +1,11 @@
 // Trainer behaviour on small data: it learns, it is deterministic for a seed and any thread
 // count, early stopping restores the best weights, masks keep pruned weights at zero.
 
-import Testing
+import Modeling
 import NumericCore
 import SalesData
-import Modeling
 import TestSupport
+import Testing
 
 func smallWindows(days: Int = 160) throws -> WindowedData {
   let table = try SalesCSV.parse(bytes: Array(smallSalesCSV(days: days).utf8), path: "small.csv")
@@ -15,12 +15,17 @@ func smallWindows(days: Int = 160) throws -> WindowedData {
   return try WindowedData(dataset: dataset, config: config)
 }
 
-func trained(threads: Int, seed: UInt64 = 7, epochs: Int = 4, hooks: TrainingHooks = TrainingHooks()) throws -> (LSTMForecaster, TrainingLog) {
+func trained(threads: Int, seed: UInt64 = 7, epochs: Int = 4, hooks: TrainingHooks = TrainingHooks()) throws -> (
+  LSTMForecaster, TrainingLog
+) {
   let data = try smallWindows()
   var rng = SeededGenerator(seed: seed)
   var model = LSTMForecaster(units: 8, dropout: 0.2, rng: &rng)
   var config = TrainingConfig()
-  config.epochs = epochs; config.threads = threads; config.batchSize = 32; config.learningRate = 0.01
+  config.epochs = epochs
+  config.threads = threads
+  config.batchSize = 32
+  config.learningRate = 0.01
   let log = Trainer.fit(&model, data: data, config: config, rng: &rng, hooks: hooks)
   return (model, log)
 }
@@ -59,7 +64,10 @@ func trained(threads: Int, seed: UInt64 = 7, epochs: Int = 4, hooks: TrainingHoo
     var rng = SeededGenerator(seed: 3)
     var model = LSTMForecaster(units: 8, dropout: 0, rng: &rng)
     var config = TrainingConfig()
-    config.epochs = 40; config.patience = 2; config.learningRate = 0.05; config.batchSize = 16
+    config.epochs = 40
+    config.patience = 2
+    config.learningRate = 0.05
+    config.batchSize = 16
     let log = Trainer.fit(&model, data: data, config: config, rng: &rng)
     #expect(log.stoppedEarly)
     let best = log.epochs.min { $0.validationLoss < $1.validationLoss }!
@@ -84,7 +92,10 @@ func trained(threads: Int, seed: UInt64 = 7, epochs: Int = 4, hooks: TrainingHoo
   @Test func stopRequestEndsTrainingKeepingBestWeights() throws {
     var calls = 0
     var hooks = TrainingHooks()
-    hooks.shouldStop = { calls += 1; return calls > 30 }
+    hooks.shouldStop = {
+      calls += 1
+      return calls > 30
+    }
     let (_, log) = try trained(threads: 1, epochs: 10, hooks: hooks)
     #expect(log.interrupted)
     #expect(log.epochs.count < 10)

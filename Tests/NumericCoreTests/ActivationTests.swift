@@ -1,32 +1,42 @@
-import Testing
 import Foundation
 import NumericCore
+import Testing
 
 /// The vectorised activations against the C library, over the whole range an LSTM meets.
 @Suite struct ActivationTests {
   func grid() -> [Float] {
     var xs: [Float] = []
     var x: Float = -30
-    while x <= 30 { xs.append(x); x += 0.00137 }
+    while x <= 30 {
+      xs.append(x)
+      x += 0.00137
+    }
     return xs + [0, -0, 1e-8, -1e-8, 0.625, -0.625, 0.62499, 88, -87, -100, 100]
   }
 
   @Test func expIsWithinTwoUlpOfLibm() {
     for x in grid() where x > -87 && x < 88 {
-      let ours = expVector(SIMD8(repeating: x))[0], exact = Float(Foundation.exp(Double(x)))
+      let ours = expVector(SIMD8(repeating: x))[0]
+      let exact = Float(Foundation.exp(Double(x)))
       #expect(abs(ours - exact) <= 2 * exact.ulp, "exp(\(x)): \(ours) vs \(exact)")
     }
     #expect(expVector(SIMD8(repeating: -200))[0] < 1e-37)
   }
 
   @Test func sigmoidAndTanhAreWithinTheDocumentedErrors() {
-    var worstSigmoid: Double = 0, worstTanh: Double = 0, worstSmallTanhUlps: Float = 0
+    var worstSigmoid: Double = 0
+    var worstTanh: Double = 0
+    var worstSmallTanhUlps: Float = 0
     for x in grid() {
-      let s = Double(sigmoidFast(x)), sExact = 1 / (1 + Foundation.exp(-Double(x)))
+      let s = Double(sigmoidFast(x))
+      let sExact = 1 / (1 + Foundation.exp(-Double(x)))
       worstSigmoid = max(worstSigmoid, abs(s - sExact))
-      let t = tanhFast(x), tExact = Foundation.tanh(Double(x))
+      let t = tanhFast(x)
+      let tExact = Foundation.tanh(Double(x))
       worstTanh = max(worstTanh, abs(Double(t) - tExact))
-      if abs(x) < 0.625, x != 0 { worstSmallTanhUlps = max(worstSmallTanhUlps, abs(t - Float(tExact)) / Float(tExact).ulp) }
+      if abs(x) < 0.625, x != 0 {
+        worstSmallTanhUlps = max(worstSmallTanhUlps, abs(t - Float(tExact)) / Float(tExact).ulp)
+      }
     }
     #expect(worstSigmoid <= 1.2e-7, "sigmoid abs error \(worstSigmoid)")
     #expect(worstTanh <= 1.2e-7, "tanh abs error \(worstTanh)")
@@ -37,7 +47,8 @@ import NumericCore
   @Test func everyLaneGetsTheSameArithmetic() {
     let xs: [Float] = [-5, -0.7, -0.2, 0, 0.1, 0.6, 2, 9]
     let v = SIMD8<Float>(xs)
-    let s = sigmoidVector(v), t = tanhVector(v)
+    let s = sigmoidVector(v)
+    let t = tanhVector(v)
     for k in 0..<8 { #expect(s[k] == sigmoidFast(xs[k]) && t[k] == tanhFast(xs[k])) }
   }
 }
@@ -49,7 +60,8 @@ import NumericCore
   func grid() -> [Float] { (-81_920...81_920).map { Float($0) / 4096 } }
 
   @Test func errorsAreWithinTheDocumentedBounds() {
-    var worstTanh: Double = 0, worstSigmoid: Double = 0
+    var worstTanh: Double = 0
+    var worstSigmoid: Double = 0
     for x in grid() {
       worstTanh = max(worstTanh, abs(Double(tanhTable(x)) - Foundation.tanh(Double(x))))
       worstSigmoid = max(worstSigmoid, abs(Double(sigmoidTable(x)) - 1 / (1 + Foundation.exp(-Double(x)))))
@@ -64,14 +76,19 @@ import NumericCore
     #expect(tanhTable(0).bitPattern == Float(0).bitPattern && tanhTable(-0.0).bitPattern == Float(-0.0).bitPattern)
     #expect(sigmoidTable(0) == 0.5)
     let saturated = Float(Foundation.tanh(8.0))
-    for x: Float in [8, 9.5, 1000, .infinity] { #expect(tanhTable(x) == saturated && tanhTable(-x) == -saturated, "x = \(x)") }
-    var previousTanh = -Float.infinity, previousSigmoid = -Float.infinity
+    for x: Float in [8, 9.5, 1000, .infinity] {
+      #expect(tanhTable(x) == saturated && tanhTable(-x) == -saturated, "x = \(x)")
+    }
+    var previousTanh = -Float.infinity
+    var previousSigmoid = -Float.infinity
     for x in grid() {
       #expect(tanhTable(-x) == -tanhTable(x), "tanh is odd at \(x)")
-      let t = tanhTable(x), s = sigmoidTable(x)
+      let t = tanhTable(x)
+      let s = sigmoidTable(x)
       #expect(t >= previousTanh && s >= previousSigmoid, "nondecreasing at \(x)")
       #expect(abs(t) <= 1 && s >= 0 && s <= 1)
-      previousTanh = t; previousSigmoid = s
+      previousTanh = t
+      previousSigmoid = s
     }
   }
 
@@ -84,9 +101,11 @@ import NumericCore
       let boundary = Float(i) / 4
       xs += [boundary, boundary.nextDown, boundary.nextUp, -boundary, -boundary.nextDown]
     }
-    let special: [Float] = [0, -0.0, .leastNonzeroMagnitude, -.leastNonzeroMagnitude, .leastNormalMagnitude,
-                            .greatestFiniteMagnitude, -.greatestFiniteMagnitude, .infinity, -.infinity, .nan,
-                            Float(16).nextDown, Float(16).nextUp, -Float(16).nextUp, 1e-30, 3]
+    let special: [Float] = [
+      0, -0.0, .leastNonzeroMagnitude, -.leastNonzeroMagnitude, .leastNormalMagnitude,
+      .greatestFiniteMagnitude, -.greatestFiniteMagnitude, .infinity, -.infinity, .nan,
+      Float(16).nextDown, Float(16).nextUp, -Float(16).nextUp, 1e-30, 3,
+    ]
     xs += special
     let (t, s) = try #require(wholeWindowTableActivations(xs))
     for (k, x) in xs.enumerated() {

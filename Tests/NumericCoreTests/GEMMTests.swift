@@ -1,5 +1,5 @@
-import Testing
 import NumericCore
+import Testing
 
 @Suite struct GEMMTests {
   func random(_ rows: Int, _ cols: Int, _ rng: inout SeededGenerator) -> Matrix {
@@ -9,20 +9,26 @@ import NumericCore
   }
 
   /// NN and TN compute each element as the same FMA chain as the reference: bit-identical.
-  @Test(arguments: [(1, 1, 1), (3, 5, 2), (17, 33, 9), (4, 16, 64), (65, 256, 64), (16, 256, 1), (5, 7, 130),
-                    (1, 256, 64), (1, 200, 33), (6, 47, 5), (224, 256, 16)])
+  @Test(arguments: [
+    (1, 1, 1), (3, 5, 2), (17, 33, 9), (4, 16, 64), (65, 256, 64), (16, 256, 1), (5, 7, 130),
+    (1, 256, 64), (1, 200, 33), (6, 47, 5), (224, 256, 16),
+  ])
   func nnAndTNEqualReferenceExactly(m: Int, n: Int, k: Int) {
     var rng = SeededGenerator(seed: UInt64(m * 1000 + n * 10 + k))
-    let a = random(m, k, &rng), b = random(k, n, &rng), at = a.transposed()
+    let a = random(m, k, &rng)
+    let b = random(k, n, &rng)
+    let at = a.transposed()
     // Both fast paths: the AVX-512 kernels (where this processor has them) and the Swift SIMD ones.
     for accumulate in [false, true] {
       for portable in [false, true] {
         let start = random(m, n, &rng)
-        var fast = start, slow = start
+        var fast = start
+        var slow = start
         gemm(a, b, into: &fast, accumulate: accumulate, portable: portable)
         gemm(a, b, into: &slow, accumulate: accumulate, reference: true)
         #expect(fast == slow, "NN \(m)x\(n)x\(k) accumulate \(accumulate) portable \(portable)")
-        var fastT = start, slowT = start
+        var fastT = start
+        var slowT = start
         gemm(at, b, into: &fastT, transposeA: true, accumulate: accumulate, portable: portable)
         gemm(at, b, into: &slowT, transposeA: true, accumulate: accumulate, reference: true)
         #expect(fastT == slowT, "TN \(m)x\(n)x\(k) accumulate \(accumulate) portable \(portable)")
@@ -32,17 +38,23 @@ import NumericCore
 
   /// NT runs as NN on B transposed: each element the reference's FMA chain, bit for bit, on
   /// the AVX-512 and the Swift SIMD kernels alike.
-  @Test(arguments: [(1, 1, 1), (3, 5, 2), (17, 33, 9), (16, 64, 256), (5, 7, 130), (16, 32, 128), (15, 16, 64), (2, 12, 48)])
+  @Test(arguments: [
+    (1, 1, 1), (3, 5, 2), (17, 33, 9), (16, 64, 256), (5, 7, 130), (16, 32, 128), (15, 16, 64), (2, 12, 48),
+  ])
   func ntEqualsReferenceExactly(m: Int, n: Int, k: Int) {
     var rng = SeededGenerator(seed: UInt64(m + n + k))
-    let a = random(m, k, &rng), b = random(n, k, &rng)
+    let a = random(m, k, &rng)
+    let b = random(n, k, &rng)
     for accumulate in [false, true] {
       for portable in [false, true] {
         let start = random(m, n, &rng)
-        var fast = start, slow = start
+        var fast = start
+        var slow = start
         gemm(a, b, into: &fast, transposeB: true, accumulate: accumulate, portable: portable)
         gemm(a, b, into: &slow, transposeB: true, accumulate: accumulate, reference: true)
-        #expect(fast.storage.map(\.bitPattern) == slow.storage.map(\.bitPattern), "NT \(m)x\(n)x\(k) accumulate \(accumulate) portable \(portable)")
+        #expect(
+          fast.storage.map(\.bitPattern) == slow.storage.map(\.bitPattern),
+          "NT \(m)x\(n)x\(k) accumulate \(accumulate) portable \(portable)")
       }
     }
   }
@@ -50,7 +62,8 @@ import NumericCore
   /// Rows do not depend on how many rows are computed together (shards give identical rows).
   @Test func rowsIndependentOfBatch() {
     var rng = SeededGenerator(seed: 9)
-    let a = random(13, 64, &rng), b = random(64, 256, &rng)
+    let a = random(13, 64, &rng)
+    let b = random(64, 256, &rng)
     var whole = Matrix(rows: 13, cols: 256)
     gemm(a, b, into: &whole)
     for r in 0..<13 {

@@ -1,10 +1,14 @@
-import Testing
 import NumericCore
+import Testing
 
 @Suite struct RandomTests {
   @Test func sameSeedSameStreamDifferentSeedDifferentStream() {
-    var a = SeededGenerator(seed: 42), b = SeededGenerator(seed: 42), c = SeededGenerator(seed: 43)
-    let xa = (0..<100).map { _ in a.next() }, xb = (0..<100).map { _ in b.next() }, xc = (0..<100).map { _ in c.next() }
+    var a = SeededGenerator(seed: 42)
+    var b = SeededGenerator(seed: 42)
+    var c = SeededGenerator(seed: 43)
+    let xa = (0..<100).map { _ in a.next() }
+    let xb = (0..<100).map { _ in b.next() }
+    let xc = (0..<100).map { _ in c.next() }
     #expect(xa == xb)
     #expect(xa != xc)
   }
@@ -51,7 +55,11 @@ import NumericCore
     // Wide: Q Q^T = I; tall: Q^T Q = I.
     let wide = rows <= cols
     var gram = Matrix(rows: wide ? rows : cols, cols: wide ? rows : cols)
-    if wide { gemm(q, q, into: &gram, transposeB: true, reference: true) } else { gemm(q, q, into: &gram, transposeA: true, reference: true) }
+    if wide {
+      gemm(q, q, into: &gram, transposeB: true, reference: true)
+    } else {
+      gemm(q, q, into: &gram, transposeA: true, reference: true)
+    }
     for i in 0..<gram.rows { for j in 0..<gram.cols { #expect(abs(gram[i, j] - (i == j ? 1 : 0)) < 1e-5) } }
   }
 

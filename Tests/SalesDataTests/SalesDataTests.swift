@@ -1,11 +1,16 @@
-import Testing
 import SalesData
 import TestSupport
+import Testing
 
-func parse(_ text: String) throws(DataError) -> SalesTable { try SalesCSV.parse(bytes: Array(text.utf8), path: "t.csv") }
+func parse(_ text: String) throws(DataError) -> SalesTable {
+  try SalesCSV.parse(bytes: Array(text.utf8), path: "t.csv")
+}
 
 func error(_ text: String) -> DataError? {
-  do { _ = try parse(text); return nil } catch { return error }
+  do {
+    _ = try parse(text)
+    return nil
+  } catch { return error }
 }
 
 @Suite struct CSVTests {
@@ -19,8 +24,14 @@ func error(_ text: String) -> DataError? {
 
   /// Each malformed row names its file, line and column.
   @Test(arguments: [
-    ("date,store,item,sales\n2013-01-01,1,1\n", "t.csv:2:1: expected 4 fields, found 3 (the header has 4 columns: date,store,item,sales)"),
-    ("date,store,item,sales\n2013-01-01,1,1,5,9\n", "t.csv:2:1: expected 4 fields, found 5 (the header has 4 columns: date,store,item,sales)"),
+    (
+      "date,store,item,sales\n2013-01-01,1,1\n",
+      "t.csv:2:1: expected 4 fields, found 3 (the header has 4 columns: date,store,item,sales)"
+    ),
+    (
+      "date,store,item,sales\n2013-01-01,1,1,5,9\n",
+      "t.csv:2:1: expected 4 fields, found 5 (the header has 4 columns: date,store,item,sales)"
+    ),
     ("date,store,item,sales\n2013-02-30,1,1,5\n", "t.csv:2:1: date '2013-02-30' is not a valid YYYY-MM-DD date"),
     ("date,store,item,sales\n01/02/2013,1,1,5\n", "t.csv:2:1: date '01/02/2013' is not a valid YYYY-MM-DD date"),
     ("date,store,item,sales\n2013-01-01,x,1,5\n", "t.csv:2:12: store 'x' is not a whole number"),
@@ -28,7 +39,10 @@ func error(_ text: String) -> DataError? {
     ("date,store,item,sales\n2013-01-01,1,1,abc\n", "t.csv:2:16: sales 'abc' is not a number"),
     ("date,store,item,sales\n2013-01-01,1,1,-3\n", "t.csv:2:16: sales -3 is negative (sales are unit counts)"),
     ("date,store,item,sales\n2013-01-01,1,1,nan\n", "t.csv:2:16: sales 'nan' is not a finite number"),
-    ("date,store,item\n2013-01-01,1,1\n", "t.csv:1:1: header has no column 'sales' (expected a header like date,store,item,sales; found 'date,store,item')"),
+    (
+      "date,store,item\n2013-01-01,1,1\n",
+      "t.csv:1:1: header has no column 'sales' (expected a header like date,store,item,sales; found 'date,store,item')"
+    ),
     ("", "t.csv:1: empty file, expected a header line date,store,item,sales"),
     ("date,store,item,sales\n", "t.csv:1: no data rows after the header"),
   ])
@@ -49,7 +63,9 @@ func error(_ text: String) -> DataError? {
 
   @Test func duplicateRowsAreRejectedWithBothLines() {
     let text = header + "2013-01-01,1,1,5\n2013-01-02,1,1,6\n2013-01-02,1,1,7\n"
-    #expect(throws: DataError.self) { try SalesDataset.assemble(try parse(text), stores: .all, items: .all, gaps: .error) }
+    #expect(throws: DataError.self) {
+      try SalesDataset.assemble(try parse(text), stores: .all, items: .all, gaps: .error)
+    }
     do { _ = try SalesDataset.assemble(try parse(text), stores: .all, items: .all, gaps: .error) } catch {
       #expect(error.description == "t.csv:4: duplicate row for store 1 item 1 on 2013-01-02 (also on line 3)")
     }
@@ -57,7 +73,10 @@ func error(_ text: String) -> DataError? {
 
   @Test func gapsAreErrorsUnlessFilledWithZero() throws {
     let text = header + "2013-01-01,1,1,5\n2013-01-04,1,1,6\n2013-01-05,1,1,7\n"
-    do { _ = try SalesDataset.assemble(try parse(text), stores: .all, items: .all, gaps: .error); Issue.record("no error") } catch {
+    do {
+      _ = try SalesDataset.assemble(try parse(text), stores: .all, items: .all, gaps: .error)
+      Issue.record("no error")
+    } catch {
       #expect(error.description.hasPrefix("t.csv:3: store 1 item 1 has no row for 2013-01-02 to 2013-01-03"))
     }
     let filled = try SalesDataset.assemble(try parse(text), stores: .all, items: .all, gaps: .zero)
@@ -70,10 +89,14 @@ func error(_ text: String) -> DataError? {
     let d = try SalesDataset.assemble(try parse(text), stores: try IDSelection(parsing: "2"), items: .all, gaps: .error)
     #expect(d.series.count == 1)
     #expect(d.series[0].values == [5, 6])
-    #expect(throws: DataError.self) { try SalesDataset.assemble(try parse(text), stores: try IDSelection(parsing: "3-4"), items: .all, gaps: .error) }
+    #expect(throws: DataError.self) {
+      try SalesDataset.assemble(try parse(text), stores: try IDSelection(parsing: "3-4"), items: .all, gaps: .error)
+    }
   }
 
-  @Test(arguments: [("1-5", "1-5", [1, 2, 3, 4, 5]), ("1,3,7-9", "1,3,7-9", [1, 3, 7, 8, 9]), ("3,1,2", "1-3", [1, 2, 3])])
+  @Test(arguments: [
+    ("1-5", "1-5", [1, 2, 3, 4, 5]), ("1,3,7-9", "1,3,7-9", [1, 3, 7, 8, 9]), ("3,1,2", "1-3", [1, 2, 3]),
+  ])
   func selections(text: String, canonical: String, ids: [Int]) throws {
     let s = try IDSelection(parsing: text)
     #expect(s.description == canonical)

@@ -4,10 +4,11 @@
 // file's `# expect:` text; no crash; the workspace is unchanged by the failing command; and no
 // file is created or modified.
 
-import Testing
 import Foundation
 import Shell
 import TestSupport
+import Testing
+import Workbench
 
 let corpusFolder = packageRoot() + "/Tests/ShellTests/BadInputs"
 
@@ -22,7 +23,9 @@ func snapshot(_ folder: String) -> [String: Data] {
   while let f = e?.nextObject() as? String {
     var isDir: ObjCBool = false
     let p = folder + "/" + f
-    if FileManager.default.fileExists(atPath: p, isDirectory: &isDir), !isDir.boolValue { out[f] = FileManager.default.contents(atPath: p) }
+    if FileManager.default.fileExists(atPath: p, isDirectory: &isDir), !isDir.boolValue {
+      out[f] = FileManager.default.contents(atPath: p)
+    }
   }
   return out
 }
@@ -44,7 +47,8 @@ func snapshot(_ folder: String) -> [String: Data] {
     let failingLine = headerFails ? 1 : (lines.lastIndex { !$0.isEmpty && !$0.hasPrefix("#") }! + 1)
 
     // 1. `tinycast run`: exit 1 and one line naming the file and line.
-    var out: [String] = [], err: [String] = []
+    var out: [String] = []
+    var err: [String] = []
     let status = CLI.run(arguments: [path], stdout: { out.append($0) }, stderr: { err.append($0) })
     #expect(status == 1, "\(file): exit \(status)")
     #expect(err.count == 1, "\(file): \(err)")
@@ -63,9 +67,10 @@ func snapshot(_ folder: String) -> [String: Data] {
       let ws = engine.workspace
       #expect(throws: (any Error).self, "\(file)") { try engine.execute(lines[failingLine - 1]) }
       #expect(engine.workspace.recorded.map { $0.render() } == ws.recorded.map { $0.render() })
-      #expect(engine.workspace.modelOrder == ws.modelOrder && engine.workspace.datasetOrder == ws.datasetOrder)
-      #expect(engine.workspace.currentModel == ws.currentModel && engine.workspace.currentDataset == ws.currentDataset)
-      for name in ws.modelOrder { #expect(engine.workspace.models[name]!.replicas == ws.models[name]!.replicas) }
+      #expect(engine.workspace.models.names == ws.models.names && engine.workspace.datasetOrder == ws.datasetOrder)
+      #expect(
+        engine.workspace.models.current == ws.models.current && engine.workspace.currentDataset == ws.currentDataset)
+      for name in ws.models.names { #expect(engine.workspace.models[name]!.hasIdenticalReplicas(to: ws.models[name]!)) }
     }
 
     // 3. Nothing on disk was created or changed.

@@ -1,22 +1,27 @@
 // The exported C, compiled with the system C compiler exactly as an embedded engineer would,
 // forecasts the test set like the Swift model: int8 to the last bit, float within 1e-5.
 
-import Testing
 import Foundation
 import SalesData
 import Shell
 import TestSupport
+import Testing
+import Workbench
 
 func run(_ launchPath: String, _ arguments: [String], input: String = "") throws -> (status: Int32, output: String) {
   let process = Process()
   process.executableURL = URL(fileURLWithPath: launchPath)
   process.arguments = arguments
-  let stdin = Pipe(), stdout = Pipe()
+  let stdin = Pipe()
+  let stdout = Pipe()
   process.standardInput = stdin
   process.standardOutput = stdout
   process.standardError = stdout
   try process.run()
-  let writer = Thread { stdin.fileHandleForWriting.write(Data(input.utf8)); try? stdin.fileHandleForWriting.close() }
+  let writer = Thread {
+    stdin.fileHandleForWriting.write(Data(input.utf8))
+    try? stdin.fileHandleForWriting.close()
+  }
   writer.start()
   let data = stdout.fileHandleForReading.readDataToEndOfFile()
   process.waitUntilExit()
@@ -41,14 +46,22 @@ func compiler() -> String? {
     try engine.execute("factor base rank=3 as r3")
     // The test windows' raw sales, oldest first, one window per line.
     let data = engine.workspace.datasets["small"]!.windows
-    let input = data.test.map { w in
-      (0..<data.lookback).map { t in String(data.raw[Int(w.series)][Int(w.start) + t]) }.joined(separator: " ")
-    }.joined(separator: "\n") + "\n"
-    for (name, exact) in [("q8", true), ("p70q8", true), ("base", false), ("p70", false), ("h16", false), ("u8", false), ("r3", false)] {
+    let input =
+      data.test.map { w in
+        (0..<data.lookback).map { t in String(data.raw[Int(w.series)][Int(w.start) + t]) }.joined(separator: " ")
+      }.joined(separator: "\n") + "\n"
+    for (name, exact) in [
+      ("q8", true), ("p70q8", true), ("base", false), ("p70", false), ("h16", false), ("u8", false), ("r3", false),
+    ] {
       let out = try engine.execute("export \(name) to=. format=c")
       #expect(out.contains("bytes of flash"), "\(out)")
       let binary = "\(dir)/\(name)-harness"
-      let compiled = try run(cc, ["-std=c99", "-O2", "-Wall", "-Wextra", "-Werror", "-D\(name.uppercased())_MAIN", "-o", binary, "\(dir)/\(name).c"])
+      let compiled = try run(
+        cc,
+        [
+          "-std=c99", "-O2", "-Wall", "-Wextra", "-Werror", "-D\(name.uppercased())_MAIN", "-o", binary,
+          "\(dir)/\(name).c",
+        ])
       #expect(compiled.status == 0, "\(name): \(compiled.output)")
       guard compiled.status == 0 else { continue }
       let forecasts = try run(binary, [], input: input).output.split(separator: "\n").map { Float(Double(String($0))!) }
@@ -73,15 +86,20 @@ func compiler() -> String? {
     try engine.execute("load csv small.csv")
     try engine.execute("train units=6 epochs=1 runs=1 seed=1 as base")
     try engine.execute("export base to=base.json format=keras")
-    let doc = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/base.json"))) as! [String: Any]
+    let doc =
+      try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/base.json")))
+      as! [String: Any]
     let weights = doc["weights"] as! [Any]
     #expect((weights[0] as! [[Double]]).count == 1 && (weights[0] as! [[Double]])[0].count == 24)
     #expect((weights[1] as! [[Double]]).count == 6)
     try engine.execute("load keras base.json as back")
     try engine.execute("predict base to=a.csv")
     try engine.execute("predict back to=b.csv")
-    #expect(try String(contentsOfFile: dir + "/a.csv", encoding: .utf8) == String(contentsOfFile: dir + "/b.csv", encoding: .utf8))
+    #expect(
+      try String(contentsOfFile: dir + "/a.csv", encoding: .utf8)
+        == String(contentsOfFile: dir + "/b.csv", encoding: .utf8))
     writeFile(dir + "/bad.json", "{\"weights\": [[[1, 2]], [[1]], [1], [[1]], [1]]}")
-    #expect(errorText(engine, "load keras bad.json")?.hasPrefix("bad.json: shapes do not form LSTM(H) -> Dense(1)") == true)
+    #expect(
+      errorText(engine, "load keras bad.json")?.hasPrefix("bad.json: shapes do not form LSTM(H) -> Dense(1)") == true)
   }
 }

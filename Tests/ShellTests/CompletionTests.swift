@@ -1,10 +1,11 @@
 // Tab completion: the candidates (unit), and the real shell in a real terminal (tmux), typing
 // with Tab and reading the screen.
 
-import Testing
 import Foundation
 import Shell
 import TestSupport
+import Testing
+import Workbench
 
 @Suite struct CompletionTests {
   func workspace() throws -> Workspace {
@@ -18,16 +19,18 @@ import TestSupport
   @Test func candidatesFollowTheCommandTableAndTheWorkspace() throws {
     let ws = try workspace()
     #expect(Completion.candidates("tr", workspace: ws) == ["train"])
-    #expect(Completion.candidates("s", workspace: ws) == ["save", "seed", "sensitivity", "set", "show", "shrink", "sweep"])
+    #expect(
+      Completion.candidates("s", workspace: ws) == ["save", "seed", "sensitivity", "set", "show", "shrink", "sweep"])
     #expect(Completion.candidates("prune 0.7 scop", workspace: ws) == ["scope="])
     #expect(Completion.candidates("prune 0.7 sc", workspace: ws) == ["schedule=", "scope="])
     #expect(Completion.candidates("prune 0.7 scope=g", workspace: ws) == ["scope=global"])
     #expect(Completion.candidates("quantize ba", workspace: ws) == ["base", "base-p50"])
     #expect(Completion.candidates("quantize base in", workspace: ws) == ["int8"])
     #expect(Completion.candidates("distill teacher=base-", workspace: ws) == ["teacher=base-p50"])
-    #expect(Completion.candidates("load ", workspace: ws) == ["csv", "demo", "gaps=", "items=", "keras", "model", "stores="])
-    #expect(Completion.candidates("load csv ", workspace: ws) == nil)         // a file path
-    #expect(Completion.candidates("export base to=", workspace: ws) == nil)   // a file path
+    #expect(
+      Completion.candidates("load ", workspace: ws) == ["csv", "demo", "gaps=", "items=", "keras", "model", "stores="])
+    #expect(Completion.candidates("load csv ", workspace: ws) == nil)  // a file path
+    #expect(Completion.candidates("export base to=", workspace: ws) == nil)  // a file path
     #expect(Completion.candidates("explain qu", workspace: ws) == ["quantization"])
     #expect(Completion.candidates("nonsense ", workspace: ws) == [])
     #expect(Completion.commonPrefix(["schedule=", "scope="]) == "sc")
@@ -36,9 +39,11 @@ import TestSupport
   /// Types into the real shell under tmux with Tab, then reads what the screen shows.
   @Test func tabCompletesInARealTerminal() throws {
     let binary = try #require(tinycastBinary())
-    let tmux = try #require(["/usr/bin/tmux", "/usr/local/bin/tmux"].first { FileManager.default.isExecutableFile(atPath: $0) },
-                            "tmux is installed by .ci/run and the Makefile's test dependencies")
-    let dir = temporaryDirectory(), home = temporaryDirectory("home")
+    let tmux = try #require(
+      ["/usr/bin/tmux", "/usr/local/bin/tmux"].first { FileManager.default.isExecutableFile(atPath: $0) },
+      "tmux is installed by .ci/run and the Makefile's test dependencies")
+    let dir = temporaryDirectory()
+    let home = temporaryDirectory("home")
     writeFile(dir + "/small.csv", smallSalesCSV())
     let session = "tinycast-test-\(getpid())"
     // A private server (-L) so the test neither sees nor disturbs the user's tmux.
@@ -47,18 +52,38 @@ import TestSupport
     // hand it the socket on which Process waits for the exit (waitUntilExit then never returns
     // on a machine with no tmux server running), so it is spawned here with every descriptor
     // above stderr closed.
-    let status = try spawnWithoutInheritedDescriptors(tmux, ["-L", session, "new-session", "-d", "-s", session, "-x", "150", "-y", "40",
-                                                             "cd \(dir) && TINYCAST_HOME=\(home) \(binary)"])
+    let status = try spawnWithoutInheritedDescriptors(
+      tmux,
+      [
+        "-L", session, "new-session", "-d", "-s", session, "-x", "150", "-y", "40",
+        "cd \(dir) && TINYCAST_HOME=\(home) \(binary)",
+      ])
     try #require(status == 0, "tmux new-session exited with \(status)")
     defer { _ = try? tmuxRun(["kill-server"]) }
-    func type(_ keys: String...) throws { _ = try tmuxRun(["send-keys", "-t", session] + keys); Thread.sleep(forTimeInterval: 0.4) }
+    func type(_ keys: String...) throws {
+      _ = try tmuxRun(["send-keys", "-t", session] + keys)
+      Thread.sleep(forTimeInterval: 0.4)
+    }
     func screen() throws -> String { try tmuxRun(["capture-pane", "-t", session, "-p"]) }
     Thread.sleep(forTimeInterval: 1)
-    try type("loa", "Tab"); try type("cs", "Tab"); try type("sma", "Tab"); try type("Enter")
-    try type("tra", "Tab"); try type("uni", "Tab"); try type("3 epo", "Tab"); try type("1 runs=1 seed=1 as base", "Enter")
+    try type("loa", "Tab")
+    try type("cs", "Tab")
+    try type("sma", "Tab")
+    try type("Enter")
+    try type("tra", "Tab")
+    try type("uni", "Tab")
+    try type("3 epo", "Tab")
+    try type("1 runs=1 seed=1 as base", "Enter")
     Thread.sleep(forTimeInterval: 1)
-    try type("prune ba", "Tab"); try type("0.7 scop", "Tab"); try type("gl", "Tab"); try type("Enter")
-    try type("quantize base-p", "Tab"); try type("int8 gran", "Tab"); try type("t", "Tab"); try type("mode=a", "Tab"); try type("Enter")
+    try type("prune ba", "Tab")
+    try type("0.7 scop", "Tab")
+    try type("gl", "Tab")
+    try type("Enter")
+    try type("quantize base-p", "Tab")
+    try type("int8 gran", "Tab")
+    try type("t", "Tab")
+    try type("mode=a", "Tab")
+    try type("Enter")
     Thread.sleep(forTimeInterval: 1)
     let text = try screen()
     #expect(text.contains("tinycast [1]> load csv small.csv"), "\(text)")
@@ -68,8 +93,9 @@ import TestSupport
     #expect(text.contains("base-p70-int8t: uint8 per tensor"), "\(text)")
 
     // A plot in the same terminal: the trade-off of the three models, inside 80 columns.
-    try type("C-l")   // readline clears the screen
-    try type("plot trad", "Tab"); try type("Enter")
+    try type("C-l")  // readline clears the screen
+    try type("plot trad", "Tab")
+    try type("Enter")
     Thread.sleep(forTimeInterval: 1)
     let plot = try screen()
     #expect(plot.contains("tinycast [5]> plot tradeoff"), "\(plot)")
@@ -85,18 +111,21 @@ func spawnWithoutInheritedDescriptors(_ path: String, _ arguments: [String]) thr
   var actions = posix_spawn_file_actions_t()
   posix_spawn_file_actions_init(&actions)
   defer { posix_spawn_file_actions_destroy(&actions) }
-  for fd: Int32 in 0...2 { posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY, 0) }
+  for fd: Int32 in 0...2 {
+    posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY, 0)
+  }
   // glibc ignores closing a descriptor that is not open (posix_spawn's closefrom is not visible
   // to Swift), so close every possible one.
   for fd in 3..<Int32(min(sysconf(Int32(_SC_OPEN_MAX)), 65_536)) { posix_spawn_file_actions_addclose(&actions, fd) }
   let argv: [UnsafeMutablePointer<CChar>?] = ([path] + arguments).map { strdup($0) } + [nil]
-  defer { argv.forEach { free($0) } }
+  defer { for p in argv { free(p) } }
   // The calling thread is a test worker with most signals blocked; the child must not inherit
   // that (a shell with SIGHUP blocked outlives tmux kill-server).
   var attributes = posix_spawnattr_t()
   posix_spawnattr_init(&attributes)
   defer { posix_spawnattr_destroy(&attributes) }
-  var none = sigset_t(), all = sigset_t()
+  var none = sigset_t()
+  var all = sigset_t()
   sigemptyset(&none)
   sigfillset(&all)
   posix_spawnattr_setsigmask(&attributes, &none)

@@ -1,8 +1,9 @@
-import Testing
-import Foundation
 import Compression
+import Foundation
 import Shell
 import TestSupport
+import Testing
+import Workbench
 
 @Suite struct CompressCommandTests {
   func trainedEngine() throws -> (Engine, String) {
@@ -15,26 +16,35 @@ import TestSupport
 
   @Test func everyKindExportsExactlyTheBytesCompareReportsAndLoadsBack() throws {
     let (engine, dir) = try trainedEngine()
-    let lines = ["prune base 0.7 as p70", "finetune p70 epochs=1 seed=2 as p70ft", "quantize base int8 as q8",
-                 "quantize base int8 granularity=tensor mode=asymmetric as q8t", "quantize base float16 as h16",
-                 "quantize p70ft int8 as hybrid", "prune base 0.5 structured=on as s50", "factor base rank=2 as r2",
-                 "distill teacher=base units=4 epochs=1 runs=1 seed=3 as kd4", "prune base 0.5 schedule=agp epochs=2 seed=4 as agp"]
+    let lines = [
+      "prune base 0.7 as p70", "finetune p70 epochs=1 seed=2 as p70ft", "quantize base int8 as q8",
+      "quantize base int8 granularity=tensor mode=asymmetric as q8t", "quantize base float16 as h16",
+      "quantize p70ft int8 as hybrid", "prune base 0.5 structured=on as s50", "factor base rank=2 as r2",
+      "distill teacher=base units=4 epochs=1 runs=1 seed=3 as kd4",
+      "prune base 0.5 schedule=agp epochs=2 seed=4 as agp",
+    ]
     for line in lines { try engine.execute(line) }
     try engine.execute("compare to=all.json")
-    let rows = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/all.json"))) as! [[String: Any]]
-    for name in engine.workspace.modelOrder {
+    let rows =
+      try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/all.json")))
+      as! [[String: Any]]
+    for name in engine.workspace.models.names {
       try engine.execute("export \(name) to=\(name).tcm")
       let size = try FileManager.default.attributesOfItem(atPath: "\(dir)/\(name).tcm")[.size] as! Int
       #expect(rows.first { $0["name"] as? String == name }?["bytes"] as? Int == size, "\(name)")
       try engine.execute("load model \(name).tcm as \(name)-back")
       try engine.execute("predict \(name) to=a.csv")
       try engine.execute("predict \(name)-back to=b.csv")
-      #expect(try String(contentsOfFile: dir + "/a.csv", encoding: .utf8) == String(contentsOfFile: dir + "/b.csv", encoding: .utf8), "forecasts of \(name) after export and load")
+      #expect(
+        try String(contentsOfFile: dir + "/a.csv", encoding: .utf8)
+          == String(contentsOfFile: dir + "/b.csv", encoding: .utf8), "forecasts of \(name) after export and load")
     }
     let models = engine.workspace.models
     // Compression never changes its source.
     #expect(models["base"]!.nonzeroCount == models["base"]!.parameterCount)
-    #expect(models["p70"]!.method == "pruned" && models["p70ft"]!.method == "pruned+ft" && models["hybrid"]!.method == "pruned+ft+int8")
+    #expect(
+      models["p70"]!.method.description == "pruned" && models["p70ft"]!.method.description == "pruned+ft"
+        && models["hybrid"]!.method.description == "pruned+ft+int8")
     #expect(models["s50"]!.units == 4)
     #expect(models["hybrid"]!.nonzeroCount < models["q8"]!.nonzeroCount)
     #expect(models["hybrid"]!.lineage.count == models["base"]!.lineage.count + 3)
@@ -43,16 +53,30 @@ import TestSupport
   @Test func compressionErrorsAreClearAndChangeNothing() throws {
     let (engine, _) = try trainedEngine()
     try engine.execute("quantize base int8 as q8")
-    let before = engine.workspace.modelOrder
+    let before = engine.workspace.models.names
     let expectations: [(String, String)] = [
       ("prune base 1.2", "sparsity 1.2 is out of range (give a fraction in [0, 1), e.g. 0.7 for 70% zeros)"),
       ("prune base", "missing the number (usage: prune [NAME] SPARSITY [options] [as NAME])"),
-      ("prune q8 0.5", "q8 is int8 per channel, integer path; prune works on float32 models (prune first, then quantize (quantization keeps the zeros))"),
-      ("prune base 0.5 epochs=3", "epochs= applies to schedule=agp only (a one-shot prune does not train; follow it with 'finetune')"),
+      (
+        "prune q8 0.5",
+        "q8 is int8 per channel, integer path; prune works on float32 models (prune first, then quantize "
+          + "(quantization keeps the zeros))"
+      ),
+      (
+        "prune base 0.5 epochs=3",
+        "epochs= applies to schedule=agp only (a one-shot prune does not train; follow it with 'finetune')"
+      ),
       ("prune base 0.5 scope=local", "scope=local is not one of layer, global (try 'help prune')"),
       ("quantize base int4", "quantize to what? (usage: quantize [NAME] int8|float16)"),
-      ("quantize base int8 granularity=tensor", "granularity=tensor with mode=symmetric is not offered (use the default (channel, symmetric: integer path) or granularity=tensor mode=asymmetric (the article's simulation))"),
-      ("quantize q8 float16", "q8 is int8 per channel, integer path; quantize a float32 model (quantize the model it came from)"),
+      (
+        "quantize base int8 granularity=tensor",
+        "granularity=tensor with mode=symmetric is not offered (use the default (channel, symmetric: integer path) "
+          + "or granularity=tensor mode=asymmetric (the article's simulation))"
+      ),
+      (
+        "quantize q8 float16",
+        "q8 is int8 per channel, integer path; quantize a float32 model (quantize the model it came from)"
+      ),
       ("distill teacher=base", "distill needs units=… (hidden units of the student)"),
       ("distill teacher=nobody units=4", "no model named 'nobody' (models: base, q8)"),
       ("factor base rank=9", "rank=9 is out of range (rank must be between 1 and 8)"),
@@ -60,7 +84,7 @@ import TestSupport
       ("quantize base int8 as q8", "a model named 'q8' exists (choose another with 'as NAME', or 'drop q8' first)"),
     ]
     for (line, message) in expectations { #expect(errorText(engine, line) == message, "\(line)") }
-    #expect(engine.workspace.modelOrder == before)
+    #expect(engine.workspace.models.names == before)
   }
 
   @Test func checkAcceptsAMarginAgainstAnotherRow() throws {

@@ -1,11 +1,13 @@
 // Crash safety, tested on the real binary: SIGKILL during training leaves no torn file, and
 // the journal restores every command that completed before the kill.
 
-import Testing
-import Foundation
+import Artifacts
 import Compression
+import Foundation
 import Shell
 import TestSupport
+import Testing
+import Workbench
 
 func tinycastBinary() -> String? {
   for config in ["release", "debug"] {
@@ -21,7 +23,8 @@ func startShell(_ binary: String, in dir: String, home: String) throws -> (Proce
   process.executableURL = URL(fileURLWithPath: binary)
   process.currentDirectoryURL = URL(fileURLWithPath: dir)
   process.environment = ProcessInfo.processInfo.environment.merging(["TINYCAST_HOME": home]) { $1 }
-  let input = Pipe(), output = Pipe()
+  let input = Pipe()
+  let output = Pipe()
   process.standardInput = input
   process.standardOutput = output
   process.standardError = output
@@ -32,7 +35,8 @@ func startShell(_ binary: String, in dir: String, home: String) throws -> (Proce
 @Suite struct CrashSafetyTests {
   @Test func sigkillDuringTrainingLosesNothingThatCompleted() throws {
     let binary = try #require(tinycastBinary(), "make test builds the tinycast binary with the tests")
-    let dir = temporaryDirectory(), home = temporaryDirectory("home")
+    let dir = temporaryDirectory()
+    let home = temporaryDirectory("home")
     writeFile(dir + "/small.csv", smallSalesCSV())
     let (process, input, output) = try startShell(binary, in: dir, home: home)
     let commands = """
@@ -61,13 +65,17 @@ func startShell(_ binary: String, in dir: String, home: String) throws -> (Proce
     let model = try Data(contentsOf: URL(fileURLWithPath: dir + "/m.tcm"))
     #expect(throws: Never.self) { try ModelFile.decode([UInt8](model)) }
     let session = try String(contentsOfFile: dir + "/s.tcs", encoding: .utf8)
-    #expect(session.hasPrefix("#! tinycast-session 1") && session.contains("export m format=tcm lineage=off overwrite=off run=1 to=m.tcm"))
+    #expect(
+      session.hasPrefix("#! tinycast-session 1")
+        && session.contains("export m format=tcm lineage=off overwrite=off run=1 to=m.tcm"))
 
     // The journal holds every completed command, not the interrupted one. It only appends, so
     // load's implicit window line and the explicit one both appear (a replay collapses them).
     let journal = try String(contentsOfFile: home + "/autosave.tcs", encoding: .utf8)
     let lines = journal.split(separator: "\n").filter { !$0.hasPrefix("#") }.map(String.init)
-    #expect(lines.map { $0.split(separator: " ")[0] } == ["load", "window", "window", "train", "export", "load", "window"], "\(lines)")
+    #expect(
+      lines.map { $0.split(separator: " ")[0] } == ["load", "window", "window", "train", "export", "load", "window"],
+      "\(lines)")
     #expect(!journal.contains("as long"))
 
     // The next start finds it, and `restore` rebuilds the same model.
@@ -86,7 +94,8 @@ func startShell(_ binary: String, in dir: String, home: String) throws -> (Proce
 
   @Test func aCleanExitRetiresTheJournal() throws {
     let binary = try #require(tinycastBinary())
-    let dir = temporaryDirectory(), home = temporaryDirectory("home")
+    let dir = temporaryDirectory()
+    let home = temporaryDirectory("home")
     writeFile(dir + "/small.csv", smallSalesCSV())
     let (process, input, _) = try startShell(binary, in: dir, home: home)
     input.fileHandleForWriting.write(Data("load csv small.csv\nquit\n".utf8))
@@ -104,7 +113,8 @@ func startShell(_ binary: String, in dir: String, home: String) throws -> (Proce
   @Test(arguments: [0.3, 0.7, 1.1])
   func sigkillDuringExportAndSaveLeavesWholeFiles(delay: Double) throws {
     let binary = try #require(tinycastBinary())
-    let dir = temporaryDirectory(), home = temporaryDirectory("home")
+    let dir = temporaryDirectory()
+    let home = temporaryDirectory("home")
     writeFile(dir + "/small.csv", smallSalesCSV(days: 60))
     let (process, input, output) = try startShell(binary, in: dir, home: home)
     // LSTM-512: a 4 MB model file; then rewrite it and the session file again and again.
@@ -113,7 +123,9 @@ func startShell(_ binary: String, in dir: String, home: String) throws -> (Proce
     input.fileHandleForWriting.write(Data(commands.utf8))
     var seen = ""
     let deadline = Date().addingTimeInterval(120)
-    while !seen.contains("wrote big.tcm") && Date() < deadline { seen += String(decoding: output.fileHandleForReading.availableData, as: UTF8.self) }
+    while !seen.contains("wrote big.tcm") && Date() < deadline {
+      seen += String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
+    }
     Thread.sleep(forTimeInterval: delay)
     kill(process.processIdentifier, SIGKILL)
     process.waitUntilExit()
@@ -125,6 +137,10 @@ func startShell(_ binary: String, in dir: String, home: String) throws -> (Proce
     #expect(session.hasPrefix("#! tinycast-session 1") && session.hasSuffix("\n"))
     let lines = session.split(separator: "\n").filter { !$0.hasPrefix("#") }
     #expect(lines.count >= 3)
-    #expect(lines.allSatisfy { $0.hasPrefix("load csv ") || $0.hasPrefix("window ") || $0.hasPrefix("train ") || $0 == "export m format=tcm lineage=off overwrite=off run=1 to=big.tcm" }, "\(lines.suffix(2))")
+    #expect(
+      lines.allSatisfy {
+        $0.hasPrefix("load csv ") || $0.hasPrefix("window ") || $0.hasPrefix("train ")
+          || $0 == "export m format=tcm lineage=off overwrite=off run=1 to=big.tcm"
+      }, "\(lines.suffix(2))")
   }
 }

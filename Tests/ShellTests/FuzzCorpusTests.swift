@@ -1,10 +1,11 @@
 // Replays the committed fuzz corpora (seeds, and any crash libFuzzer found, kept as a
 // regression) through the same entry points `make fuzz` drives: none may crash.
 
-import Testing
 import Foundation
 import Shell
 import TestSupport
+import Testing
+import Workbench
 
 @Suite struct FuzzCorpusTests {
   @Test(arguments: FuzzTargets.names)

@@ -1,19 +1,24 @@
 // Plots, the Markdown notebook, verified replays and stepping, through the shell as a user
 // drives it.
 
-import Testing
 import Foundation
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
 import Shell
 import TestSupport
+import Testing
+import Workbench
+
+#if canImport(FoundationXML)
+  import FoundationXML
+#endif
 
 func parsesAsSVG(_ path: String) -> Bool {
   guard let data = FileManager.default.contents(atPath: path) else { return false }
   final class Root: NSObject, XMLParserDelegate {
     var first: String?
-    func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]) {
+    func parser(
+      _ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
+      attributes: [String: String] = [:]
+    ) {
       if first == nil { first = name }
     }
   }
@@ -35,7 +40,9 @@ func parsesAsSVG(_ path: String) -> Bool {
 
   @Test func everyPlotFitsEightyColumns() throws {
     let (engine, _) = try trained()
-    for line in ["plot forecast base", "plot forecast q8 store=2 item=1 days=all", "plot tradeoff", "plot training base run=2"] {
+    for line in [
+      "plot forecast base", "plot forecast q8 store=2 item=1 days=all", "plot tradeoff", "plot training base run=2",
+    ] {
       let out = try engine.execute(line)
       let lines = out.split(separator: "\n")
       #expect(lines.count > 18, "\(line)")
@@ -76,13 +83,17 @@ func parsesAsSVG(_ path: String) -> Bool {
   /// The acceptance check: the notebook's table matches compare's CSV, its plots parse as SVG.
   @Test func notebookTablesMatchTheCSVAndPlotsAreSVG() throws {
     let (engine, dir, _) = makeEngine()
-    for line in ["load csv small.csv", "train units=4 epochs=2 runs=2 seed=1 as base", "prune base 0.7 as p70",
-                 "finetune p70 epochs=1 seed=2 as p70-ft", "quantize p70-ft int8 as hybrid",
-                 "compare to=table.csv", "plot tradeoff", "plot forecast hybrid", "save notebook lab.md"] {
+    for line in [
+      "load csv small.csv", "train units=4 epochs=2 runs=2 seed=1 as base", "prune base 0.7 as p70",
+      "finetune p70 epochs=1 seed=2 as p70-ft", "quantize p70-ft int8 as hybrid",
+      "compare to=table.csv", "plot tradeoff", "plot forecast hybrid", "save notebook lab.md",
+    ] {
       try engine.execute(line)
     }
     let md = try String(contentsOfFile: dir + "/lab.md", encoding: .utf8)
-    let csv = try String(contentsOfFile: dir + "/table.csv", encoding: .utf8).split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+    let csv = try String(contentsOfFile: dir + "/table.csv", encoding: .utf8).split(separator: "\n").map {
+      $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+    }
     let header = csv[0]
     let rows = md.split(separator: "\n").filter { $0.hasPrefix("| ") && !$0.hasPrefix("| model") }.map {
       $0.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
@@ -107,9 +118,13 @@ func parsesAsSVG(_ path: String) -> Bool {
   @Test func runWritesANotebookOfTheReplay() throws {
     let dir = temporaryDirectory()
     writeFile(dir + "/small.csv", smallSalesCSV())
-    writeFile(dir + "/s.tcs", "load csv small.csv\ntrain units=3 epochs=1 runs=1 seed=1 as m\nplot training m\ncompare\n")
-    var out: [String] = [], err: [String] = []
-    let status = CLI.run(arguments: [dir + "/s.tcs", "--notebook", dir + "/replay.md"], stdout: { out.append($0) }, stderr: { err.append($0) })
+    writeFile(
+      dir + "/s.tcs", "load csv small.csv\ntrain units=3 epochs=1 runs=1 seed=1 as m\nplot training m\ncompare\n")
+    var out: [String] = []
+    var err: [String] = []
+    let status = CLI.run(
+      arguments: [dir + "/s.tcs", "--notebook", dir + "/replay.md"], stdout: { out.append($0) },
+      stderr: { err.append($0) })
     #expect(status == 0, "\(err)")
     #expect(out.last == "wrote \(dir)/replay.md: 4 cells, 1 SVG plots beside it")
     let md = try String(contentsOfFile: dir + "/replay.md", encoding: .utf8)
@@ -121,8 +136,11 @@ func parsesAsSVG(_ path: String) -> Bool {
 @Suite struct VerifiedReplayTests {
   func savedSession() throws -> String {
     let (engine, dir, _) = makeEngine()
-    for line in ["load csv small.csv", "train units=4 epochs=2 runs=1 seed=1 as base", "quantize base int8 as q8", "eval q8", "compare",
-                 "save session s.tcs"] {
+    for line in [
+      "load csv small.csv", "train units=4 epochs=2 runs=1 seed=1 as base", "quantize base int8 as q8", "eval q8",
+      "compare",
+      "save session s.tcs",
+    ] {
       try engine.execute(line)
     }
     return dir + "/s.tcs"
@@ -134,8 +152,12 @@ func parsesAsSVG(_ path: String) -> Bool {
     let results = text.split(separator: "\n").filter { $0.hasPrefix("#=> ") }
     #expect(results.contains { $0.hasPrefix("#=> base bytes=") && $0.contains(" val_loss=") })
     #expect(results.contains { $0.hasPrefix("#=> q8 mape=") && $0.contains(" rmse=") })
-    var out: [String] = [], err: [String] = []
-    #expect(CLI.run(arguments: [path, "--verify", "--allow-write", "ANYWHERE"], stdout: { out.append($0) }, stderr: { err.append($0) }) == 0, "\(err)")
+    var out: [String] = []
+    var err: [String] = []
+    #expect(
+      CLI.run(
+        arguments: [path, "--verify", "--allow-write", "ANYWHERE"], stdout: { out.append($0) },
+        stderr: { err.append($0) }) == 0, "\(err)")
     #expect(out.last == "verified: \(results.count) result lines match the session")
 
     // Change one digit of the eval line: the replay fails on that line.
@@ -153,14 +175,20 @@ func parsesAsSVG(_ path: String) -> Bool {
   @Test func stepShowsEachCommandsStoryAndStopsOnQ() throws {
     let dir = temporaryDirectory()
     writeFile(dir + "/small.csv", smallSalesCSV())
-    let script = "#! tinycast-session 1\nparam units=3\n# First, the data.\nload csv small.csv\n# Then a model,\n# a tiny one.\ntrain units=$units epochs=1 runs=1 seed=1 as m\neval m\n"
+    let script =
+      "#! tinycast-session 1\nparam units=3\n# First, the data.\nload csv small.csv\n# Then a model,\n# a tiny "
+      + "one.\ntrain units=$units epochs=1 runs=1 seed=1 as m\neval m\n"
     let engine = Engine(context: ShellContext(baseDirectory: dir, emit: { _ in }))
     var prompts: [String] = []
     var answers = ["", "q"]
     var options = CLI.ScriptOptions()
-    options.step = { prompts.append($0); return answers.isEmpty ? nil : answers.removeFirst() }
+    options.step = {
+      prompts.append($0)
+      return answers.isEmpty ? nil : answers.removeFirst()
+    }
     var out: [String] = []
-    let status = CLI.runScript(script, name: "lesson.tcs", engine: engine, options: options, stdout: { out.append($0) }, stderr: { _ in })
+    let status = CLI.runScript(
+      script, name: "lesson.tcs", engine: engine, options: options, stdout: { out.append($0) }, stderr: { _ in })
     #expect(status == 0)
     #expect(prompts.count == 2)
     #expect(prompts[0].contains("First, the data.") && prompts[0].contains("[step 1/3] load csv small.csv"))
@@ -172,7 +200,9 @@ func parsesAsSVG(_ path: String) -> Bool {
     let engine2 = Engine(context: ShellContext(baseDirectory: dir, emit: { _ in }))
     var options2 = CLI.ScriptOptions()
     options2.step = { _ in nil }
-    #expect(CLI.runScript(script, name: "lesson.tcs", engine: engine2, options: options2, stdout: { _ in }, stderr: { _ in }) == 0)
+    #expect(
+      CLI.runScript(script, name: "lesson.tcs", engine: engine2, options: options2, stdout: { _ in }, stderr: { _ in })
+        == 0)
     #expect(engine2.workspace.models["m"] != nil)
   }
 }

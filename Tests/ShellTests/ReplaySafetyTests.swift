@@ -1,9 +1,10 @@
 // A replayed session writes only where it is allowed to, and replaces nothing unasked.
 
-import Testing
 import Foundation
 import Shell
 import TestSupport
+import Testing
+import Workbench
 
 @Suite struct ReplaySafetyTests {
   /// Runs `script` from a fresh folder (holding small.csv) with `arguments`; returns the status,
@@ -11,14 +12,17 @@ import TestSupport
   func replay(_ script: String, _ arguments: [String] = []) -> (Int32, [String], String) {
     let dir = temporaryDirectory()
     writeFile(dir + "/small.csv", smallSalesCSV())
-    writeFile(dir + "/s.tcs", "#! tinycast-session 1\nload csv small.csv\ntrain units=3 epochs=1 runs=1 seed=1 as m\n" + script)
+    writeFile(
+      dir + "/s.tcs", "#! tinycast-session 1\nload csv small.csv\ntrain units=3 epochs=1 runs=1 seed=1 as m\n" + script)
     var err: [String] = []
     let status = CLI.run(arguments: [dir + "/s.tcs"] + arguments, stdout: { _ in }, stderr: { err.append($0) })
     return (status, err, dir)
   }
 
-  @Test(arguments: ["export m to=../escaped.tcm", "predict m to=/tmp/tinycast-escape-test.csv",
-                    "compare m to=../../escaped.md", "save session ../escaped.tcs"])
+  @Test(arguments: [
+    "export m to=../escaped.tcm", "predict m to=/tmp/tinycast-escape-test.csv",
+    "compare m to=../../escaped.md", "save session ../escaped.tcs",
+  ])
   func writesOutsideTheAllowedFoldersAreRefused(line: String) throws {
     let (status, err, dir) = replay(line + "\n")
     #expect(status == 1)
@@ -46,15 +50,24 @@ import TestSupport
     try Data([1, 2, 3]).write(to: URL(fileURLWithPath: dir + "/m.tcm"))
     var err: [String] = []
     #expect(CLI.run(arguments: [dir + "/s.tcs"], stdout: { _ in }, stderr: { err.append($0) }) == 1)
-    #expect(err == ["\(dir)/s.tcs:4: error: m.tcm exists; a replayed session does not replace files (add overwrite=on to the command, or replay with --out DIR)"])
+    #expect(
+      err == [
+        "\(dir)/s.tcs:4: error: m.tcm exists; a replayed session does not replace files (add overwrite=on to the "
+          + "command, or replay with --out DIR)"
+      ])
     #expect(try Data(contentsOf: URL(fileURLWithPath: dir + "/m.tcm")) == Data([1, 2, 3]))
-    writeFile(dir + "/s.tcs", "#! tinycast-session 1\nload csv small.csv\ntrain units=3 epochs=1 runs=1 seed=1 as m\nexport m to=m.tcm overwrite=on\n")
+    writeFile(
+      dir + "/s.tcs",
+      "#! tinycast-session 1\nload csv small.csv\ntrain units=3 epochs=1 runs=1 seed=1 as m\nexport m to=m.tcm "
+        + "overwrite=on\n"
+    )
     #expect(CLI.run(arguments: [dir + "/s.tcs"], stdout: { _ in }, stderr: { _ in }) == 0)
     #expect(try Data(contentsOf: URL(fileURLWithPath: dir + "/m.tcm")) == original)
   }
 
   @Test func outAndAllowWriteAnywhereOpenTheirFolders() throws {
-    let out = temporaryDirectory("out"), elsewhere = temporaryDirectory("elsewhere")
+    let out = temporaryDirectory("out")
+    let elsewhere = temporaryDirectory("elsewhere")
     let (status, err, _) = replay("export m to=m.tcm\n", ["--out", out])
     #expect(status == 0, "\(err)")
     #expect(FileManager.default.fileExists(atPath: out + "/m.tcm"))

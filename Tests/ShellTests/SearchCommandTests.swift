@@ -1,9 +1,10 @@
 // sensitivity, sweep and shrink through the shell, on the small test data.
 
-import Testing
 import Foundation
 import Shell
 import TestSupport
+import Testing
+import Workbench
 
 @Suite struct SensitivityTests {
   @Test func oneRowPerMatrixAndEveryLevel() throws {
@@ -16,7 +17,7 @@ import TestSupport
     for (k, matrix) in ["lstm/kernel", "lstm/recurrent_kernel", "dense/kernel"].enumerated() {
       let row = lines[3 + k].split(separator: " ")
       #expect(row.first.map(String.init) == matrix, "\(lines[3 + k])")
-      #expect(row.count == 2 + 4 + 1)   // name, weight count, four changes, the tolerated level
+      #expect(row.count == 2 + 4 + 1)  // name, weight count, four changes, the tolerated level
     }
     #expect(engine.lastResults.count == 3)
     #expect(lines.allSatisfy { $0.count <= 80 })
@@ -35,7 +36,7 @@ import TestSupport
     try engine.execute("load csv small.csv")
     let recordedBefore = engine.workspace.recorded.count
     let out = try engine.execute("sweep units=8,4,2 train epochs=1 runs=1 seed=3")
-    #expect(engine.workspace.modelOrder == ["lstm8", "lstm4", "lstm2"])
+    #expect(engine.workspace.models.names == ["lstm8", "lstm4", "lstm2"])
     let verbs = engine.workspace.recorded.dropFirst(recordedBefore).map(\.verb)
     #expect(verbs == ["train", "train", "train", "compare"])
     #expect(engine.workspace.recorded[recordedBefore].render().contains("units=8"))
@@ -49,7 +50,8 @@ import TestSupport
   @Test func aFailingRunChangesNothing() throws {
     let (engine, _, _) = makeEngine()
     try engine.execute("load csv small.csv")
-    let recorded = engine.workspace.recorded.count, history = engine.context.history.count
+    let recorded = engine.workspace.recorded.count
+    let history = engine.context.history.count
     let error = errorText(engine, "sweep units=4,0 train epochs=1 runs=1 seed=1")
     #expect(error?.hasPrefix("sweep 2/2 (train epochs=1 runs=1 seed=1 units=0):") == true, "\(error ?? "")")
     #expect(engine.workspace.models.isEmpty)
@@ -59,13 +61,6 @@ import TestSupport
     #expect(errorText(engine, "sweep units=4,2 train units=3")?.contains("leave it out") == true)
     #expect(errorText(engine, "sweep units=4,2 models")?.contains("not one") == true)
   }
-
-  @Test func theKneeIsWhereTheCurveBends() {
-    // MAPE flat down to 2 kB, then it climbs: the knee is the 2 kB model.
-    #expect(SearchCommands.knee(bytes: [8000, 4000, 2000, 1000], mape: [15.0, 15.1, 15.5, 20]) == 2)
-    #expect(SearchCommands.knee(bytes: [1000, 2000], mape: [20, 15]) == nil)
-    #expect(SearchCommands.knee(bytes: [1000, 2000, 4000], mape: [16, 16, 16]) == nil)
-  }
 }
 
 @Suite struct ShrinkTests {
@@ -73,18 +68,20 @@ import TestSupport
     let (engine, dir, _) = makeEngine()
     try engine.execute("load csv small.csv")
     try engine.execute("train units=8 epochs=2 runs=2 seed=1 as ref")
-    let modelsBefore = engine.workspace.models.count
+    let modelsBefore = engine.workspace.models.names.count
     let out = try engine.execute("shrink ref budget=+50 epochs=2 ft_epochs=1 time=5m seed=10 as tiny")
     let tiny = try #require(engine.workspace.models["tiny"])
     let ref = engine.workspace.models["ref"]!
     #expect(tiny.artifact().count < ref.artifact().count)
     #expect(out.contains("result: tiny = "), "\(out)")
     #expect(out.contains("<- smallest within budget"))
-    #expect(engine.workspace.models.count > modelsBefore)
-    #expect(engine.workspace.currentModel == "tiny")
+    #expect(engine.workspace.models.names.count > modelsBefore)
+    #expect(engine.workspace.models.current == "tiny")
     try engine.execute("save session s.tcs")
     var err: [String] = []
-    let status = CLI.run(arguments: [dir + "/s.tcs", "--verify", "--allow-write", "ANYWHERE"], stdout: { _ in }, stderr: { err.append($0) })
+    let status = CLI.run(
+      arguments: [dir + "/s.tcs", "--verify", "--allow-write", "ANYWHERE"], stdout: { _ in }, stderr: { err.append($0) }
+    )
     #expect(status == 0, "\(err)")
     #expect(!(try String(contentsOfFile: dir + "/s.tcs", encoding: .utf8)).contains("shrink"))
     #expect(try engine.execute("explain shrink").contains("chose "))
@@ -99,17 +96,18 @@ import TestSupport
     let out = try engine.execute("shrink ref budget=+50 time=0 epochs=1")
     #expect(out.contains("time limit 0 reached before distilling LSTM-4"), "\(out)")
     #expect(!out.contains("kd4"))
-    #expect(engine.workspace.currentModel?.hasPrefix("ref-") == true)
+    #expect(engine.workspace.models.current?.hasPrefix("ref-") == true)
   }
 
   @Test func whenNothingFitsItSaysWhyAndAddsNothing() throws {
     let (engine, _, _) = makeEngine()
     try engine.execute("load csv small.csv")
     try engine.execute("train units=6 epochs=1 runs=1 seed=1 as ref")
-    let before = engine.workspace.modelOrder, recorded = engine.workspace.recorded.count
+    let before = engine.workspace.models.names
+    let recorded = engine.workspace.recorded.count
     let out = try engine.execute("shrink ref budget=+50 max_bytes=64 epochs=1 ft_epochs=1")
     #expect(out.contains("none fits") && out.contains("max_bytes=64"), "\(out)")
-    #expect(engine.workspace.modelOrder == before && engine.workspace.recorded.count == recorded)
+    #expect(engine.workspace.models.names == before && engine.workspace.recorded.count == recorded)
     #expect(errorText(engine, "shrink ref budget=lots")?.contains("budget=lots") == true)
     #expect(errorText(engine, "shrink ref time=soon")?.contains("time=soon") == true)
     try engine.execute("quantize ref int8 as q")

@@ -1,10 +1,11 @@
 // Every session under sessions/ and examples/ replays in the test suite, on the built-in demo
 // data with one short epoch and one run (the real-data runs are .ci/run's and make bench's).
 
-import Testing
 import Foundation
 import Shell
 import TestSupport
+import Testing
+import Workbench
 
 func sessionFiles() -> [String] {
   let root = packageRoot()
@@ -25,13 +26,17 @@ func sessionFiles() -> [String] {
 
   @Test(arguments: sessionFiles())
   func replaysOnDemoData(file: String) {
-    var out: [String] = [], err: [String] = []
-    let status = CLI.run(arguments: [packageRoot() + "/" + file, "--out", temporaryDirectory(),
-                                     "--set", "data=demo", "--set", "epochs=1", "--set", "runs=1", "--set", "ft_epochs=1",
-                                     "--set", "max_mape=100", "--set", "beat=100",
-                                     "--set", "int8_margin=100", "--set", "prune_margin=100",
-                                     "--set", "structured_margin=100", "--set", "kd_margin=100"],
-                         stdout: { out.append($0) }, stderr: { err.append($0) })
+    var out: [String] = []
+    var err: [String] = []
+    let status = CLI.run(
+      arguments: [
+        packageRoot() + "/" + file, "--out", temporaryDirectory(),
+        "--set", "data=demo", "--set", "epochs=1", "--set", "runs=1", "--set", "ft_epochs=1",
+        "--set", "max_mape=100", "--set", "beat=100",
+        "--set", "int8_margin=100", "--set", "prune_margin=100",
+        "--set", "structured_margin=100", "--set", "kd_margin=100",
+      ],
+      stdout: { out.append($0) }, stderr: { err.append($0) })
     #expect(status == 0, "\(file): \(err.joined(separator: "\n"))")
     #expect(out.contains { $0.contains("MAPE") })
   }

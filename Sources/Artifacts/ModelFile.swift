@@ -20,9 +20,10 @@
 // model is smaller on disk only by as much as its zeros really save. Readers reject a wrong magic,
 // a newer version, a bad checksum, a truncated file and tensors that do not fit the architecture.
 
+import Compression
 import Foundation
-import NumericCore
 import Modeling
+import NumericCore
 
 public struct ModelFileError: Error, Sendable, CustomStringConvertible {
   public var message: String
@@ -39,20 +40,40 @@ public struct ModelMetadata: Sendable, Equatable {
   public var scalerOffset: Float
   public var scalerFactor: Float
   public var lineage: [String]
-  public init(name: String, lookback: Int, horizon: Int, scalerKind: String, scalerOffset: Float,
-              scalerFactor: Float, lineage: [String]) {
-    self.name = name; self.lookback = lookback; self.horizon = horizon; self.scalerKind = scalerKind
-    self.scalerOffset = scalerOffset; self.scalerFactor = scalerFactor; self.lineage = lineage
+  public init(
+    name: String, lookback: Int, horizon: Int, scalerKind: String, scalerOffset: Float,
+    scalerFactor: Float, lineage: [String]
+  ) {
+    self.name = name
+    self.lookback = lookback
+    self.horizon = horizon
+    self.scalerKind = scalerKind
+    self.scalerOffset = scalerOffset
+    self.scalerFactor = scalerFactor
+    self.lineage = lineage
   }
 }
 
 /// One tensor as stored: its values in an encoding.
 enum StoredValues {
-  case f32([Float]), f16([Float]), u8a([UInt8], AffineUInt8Params), i8c([Int8], scales: [Float]), i8t([Int8], scale: Float)
-  struct AffineUInt8Params { var scale: Float; var zeroPoint: UInt8 }
+  case f32([Float])
+  case f16([Float])
+  case u8a([UInt8], AffineUInt8Params)
+  case i8c([Int8], scales: [Float])
+  case i8t([Int8], scale: Float)
+  struct AffineUInt8Params {
+    var scale: Float
+    var zeroPoint: UInt8
+  }
 
   var tag: String {
-    switch self { case .f32: "f32"; case .f16: "f16"; case .u8a: "u8a"; case .i8c: "i8c"; case .i8t: "i8t" }
+    switch self {
+    case .f32: "f32"
+    case .f16: "f16"
+    case .u8a: "u8a"
+    case .i8c: "i8c"
+    case .i8t: "i8t"
+    }
   }
   var count: Int {
     switch self {
@@ -61,7 +82,13 @@ enum StoredValues {
     case .i8c(let v, _), .i8t(let v, _): v.count
     }
   }
-  var valueSize: Int { switch self { case .f32: 4; case .f16: 2; default: 1 } }
+  var valueSize: Int {
+    switch self {
+    case .f32: 4
+    case .f16: 2
+    default: 1
+    }
+  }
   func isStored(_ i: Int) -> Bool {
     switch self {
     case .f32(let v), .f16(let v): v[i] != 0
@@ -91,14 +118,21 @@ public enum ModelFile {
       let n = t.values.count
       let stored = (0..<n).filter { t.values.isStored($0) }
       let indexSize = n > 65_535 ? 4 : 2
-      let costs = [("none", n * t.values.valueSize),
-                   ("bitmask", (n + 7) / 8 + stored.count * t.values.valueSize),
-                   ("index", stored.count * (indexSize + t.values.valueSize))]
-      let sparse = costs.min { $0.1 < $1.1 }!.0   // first minimum: none, then bitmask, then index
-      tensorHeaders.append("{\"name\":\(jsonString(t.name)),\"shape\":[\(t.rows),\(t.cols)],\"encoding\":\"\(t.values.tag)\",\"sparse\":\"\(sparse)\",\"stored\":\(sparse == "none" ? n : stored.count)}")
+      let costs = [
+        ("none", n * t.values.valueSize),
+        ("bitmask", (n + 7) / 8 + stored.count * t.values.valueSize),
+        ("index", stored.count * (indexSize + t.values.valueSize)),
+      ]
+      let sparse = costs.min { $0.1 < $1.1 }!.0  // first minimum: none, then bitmask, then index
+      tensorHeaders.append(
+        "{\"name\":\(jsonString(t.name)),\"shape\":[\(t.rows),\(t.cols)],\"encoding\":\"\(t.values.tag)\","
+          + "\"sparse\":\"\(sparse)\",\"stored\":\(sparse == "none" ? n : stored.count)}"
+      )
       // Encoding data.
       switch t.values {
-      case .u8a(_, let p): appendLE(&payload, p.scale.bitPattern); payload.append(p.zeroPoint)
+      case .u8a(_, let p):
+        appendLE(&payload, p.scale.bitPattern)
+        payload.append(p.zeroPoint)
       case .i8c(_, let scales): for s in scales { appendLE(&payload, s.bitPattern) }
       case .i8t(_, let scale): appendLE(&payload, scale.bitPattern)
       default: break
@@ -125,12 +159,15 @@ public enum ModelFile {
         }
       }
     }
-    let header = "{\"architecture\":\"lstm-dense\",\"kind\":\"\(kind)\",\"storage\":\"\(storage)\",\"input\":\(layout.inputSize),\"units\":\(layout.units)," +
-      (rank.map { "\"rank\":\($0)," } ?? "") +
-      "\"dropout\":\(dropout),\"name\":\(jsonString(metadata.name)),\"lookback\":\(metadata.lookback)," +
-      "\"horizon\":\(metadata.horizon),\"scaler\":{\"kind\":\(jsonString(metadata.scalerKind)),\"offset\":\(metadata.scalerOffset)," +
-      "\"factor\":\(metadata.scalerFactor)},\"tensors\":[\(tensorHeaders.joined(separator: ","))]," +
-      "\"lineage\":[\(metadata.lineage.map(jsonString).joined(separator: ","))]}"
+    let header =
+      "{\"architecture\":\"lstm-dense\",\"kind\":\"\(kind)\",\"storage\":\"\(storage)\","
+      + "\"input\":\(layout.inputSize),\"units\":\(layout.units),"
+      + (rank.map { "\"rank\":\($0)," } ?? "")
+      + "\"dropout\":\(dropout),\"name\":\(jsonString(metadata.name)),\"lookback\":\(metadata.lookback),"
+      + "\"horizon\":\(metadata.horizon),\"scaler\":{\"kind\":\(jsonString(metadata.scalerKind)),"
+      + "\"offset\":\(metadata.scalerOffset),"
+      + "\"factor\":\(metadata.scalerFactor)},\"tensors\":[\(tensorHeaders.joined(separator: ","))],"
+      + "\"lineage\":[\(metadata.lineage.map(jsonString).joined(separator: ","))]}"
     var out = magic
     appendLE(&out, version)
     appendLE(&out, UInt16(0))
@@ -155,9 +192,14 @@ public enum ModelFile {
         switch (p.isKernel, storage) {
         case (true, .float16?): stored = .f16(v)
         case (true, .int8Channel?):
-          let scales = p == .denseKernel ? Quantization.columnScales(v[...], rows: r * c, cols: 1) : Quantization.columnScales(v[...], rows: r, cols: c)
-          stored = p == .denseKernel ? .i8t(Quantization.quantizeColumns(v[...], rows: r * c, cols: 1, scales: scales), scale: scales[0])
-                                     : .i8c(Quantization.quantizeColumns(v[...], rows: r, cols: c, scales: scales), scales: scales)
+          let scales =
+            p == .denseKernel
+            ? Quantization.columnScales(v[...], rows: r * c, cols: 1)
+            : Quantization.columnScales(v[...], rows: r, cols: c)
+          stored =
+            p == .denseKernel
+            ? .i8t(Quantization.quantizeColumns(v[...], rows: r * c, cols: 1, scales: scales), scale: scales[0])
+            : .i8c(Quantization.quantizeColumns(v[...], rows: r, cols: c, scales: scales), scales: scales)
         default: stored = .f32(v)
         }
         out.append(TensorRecord(name: p.description, rows: r, cols: c, values: stored))
@@ -171,8 +213,12 @@ public enum ModelFile {
         let (r, c) = l.shape(p)
         let v = Array(n.weights.values[l.range(p)])
         if p.isKernel {
-          let a = params[kernel]; kernel += 1
-          out.append(TensorRecord(name: p.description, rows: r, cols: c, values: .u8a(v.map { a.quantize($0) }, .init(scale: a.scale, zeroPoint: a.zeroPoint))))
+          let a = params[kernel]
+          kernel += 1
+          out.append(
+            TensorRecord(
+              name: p.description, rows: r, cols: c,
+              values: .u8a(v.map { a.quantize($0) }, .init(scale: a.scale, zeroPoint: a.zeroPoint))))
         } else {
           out.append(TensorRecord(name: p.description, rows: r, cols: c, values: .f32(v)))
         }
@@ -181,54 +227,90 @@ public enum ModelFile {
     case .int8(let q, let dropout):
       let l = ParameterLayout(inputSize: q.inputSize, units: q.units)
       let G = 4 * q.units
-      return ("int8", "int8Channel", nil, dropout, l, [
-        TensorRecord(name: ParameterName.kernel.description, rows: q.inputSize, cols: G, values: .i8c(q.kernel, scales: q.kernelScales)),
-        TensorRecord(name: ParameterName.recurrentKernel.description, rows: q.units, cols: G, values: .i8c(q.recurrent, scales: q.recurrentScales)),
-        TensorRecord(name: ParameterName.bias.description, rows: 1, cols: G, values: .f32(q.bias)),
-        TensorRecord(name: ParameterName.denseKernel.description, rows: q.units, cols: 1, values: .i8t(q.dense, scale: q.denseScale)),
-        TensorRecord(name: ParameterName.denseBias.description, rows: 1, cols: 1, values: .f32([q.denseBias])),
-      ])
+      return (
+        "int8", "int8Channel", nil, dropout, l,
+        [
+          TensorRecord(
+            name: ParameterName.kernel.description, rows: q.inputSize, cols: G,
+            values: .i8c(q.kernel, scales: q.kernelScales)),
+          TensorRecord(
+            name: ParameterName.recurrentKernel.description, rows: q.units, cols: G,
+            values: .i8c(q.recurrent, scales: q.recurrentScales)),
+          TensorRecord(name: ParameterName.bias.description, rows: 1, cols: G, values: .f32(q.bias)),
+          TensorRecord(
+            name: ParameterName.denseKernel.description, rows: q.units, cols: 1,
+            values: .i8t(q.dense, scale: q.denseScale)),
+          TensorRecord(name: ParameterName.denseBias.description, rows: 1, cols: 1, values: .f32([q.denseBias])),
+        ]
+      )
     case .lowRank(let f, let n):
       let l = n.layout
       func t(_ p: ParameterName) -> TensorRecord {
         let (r, c) = l.shape(p)
         return TensorRecord(name: p.description, rows: r, cols: c, values: .f32(Array(n.weights.values[l.range(p)])))
       }
-      return ("lowrank", "float32", f.rank, n.dropout, l, [
-        t(.kernel),
-        TensorRecord(name: "lstm/recurrent_kernel_a", rows: f.a.rows, cols: f.a.cols, values: .f32(f.a.storage)),
-        TensorRecord(name: "lstm/recurrent_kernel_b", rows: f.b.rows, cols: f.b.cols, values: .f32(f.b.storage)),
-        t(.bias), t(.denseKernel), t(.denseBias),
-      ])
+      return (
+        "lowrank", "float32", f.rank, n.dropout, l,
+        [
+          t(.kernel),
+          TensorRecord(name: "lstm/recurrent_kernel_a", rows: f.a.rows, cols: f.a.cols, values: .f32(f.a.storage)),
+          TensorRecord(name: "lstm/recurrent_kernel_b", rows: f.b.rows, cols: f.b.cols, values: .f32(f.b.storage)),
+          t(.bias), t(.denseKernel), t(.denseBias),
+        ]
+      )
     }
   }
 
   // MARK: - Reading
 
-  public static func decode(_ bytes: [UInt8]) throws(ModelFileError) -> (ForecastModel, ModelMetadata) {
-    guard bytes.count >= 16 else { throw ModelFileError("file is truncated (\(bytes.count) bytes; a model file has at least 16)") }
+  /// The container checked (magic, version, checksum, header length) and its JSON header.
+  public static func header(of bytes: [UInt8]) throws(ModelFileError) -> [String: Any] {
+    guard bytes.count >= 16 else {
+      throw ModelFileError("file is truncated (\(bytes.count) bytes; a model file has at least 16)")
+    }
     guard Array(bytes[0..<4]) == magic else { throw ModelFileError("not a Tinycast model file (bad magic)") }
     let v = readLE(bytes, 4, UInt16.self)
-    guard v <= version else { throw ModelFileError("model file format \(v) is newer than this Tinycast reads (\(version)); upgrade Tinycast") }
+    guard v <= version else {
+      throw ModelFileError("model file format \(v) is newer than this Tinycast reads (\(version)); upgrade Tinycast")
+    }
     guard crc32(bytes[0..<(bytes.count - 4)]) == readLE(bytes, bytes.count - 4, UInt32.self) else {
       throw ModelFileError("checksum mismatch: the file is corrupted or truncated")
     }
     let headerLength = Int(readLE(bytes, 8, UInt32.self))
-    guard 12 + headerLength <= bytes.count - 4 else { throw ModelFileError("header length \(headerLength) runs past the end of the file") }
-    guard let header = try? JSONSerialization.jsonObject(with: Data(bytes[12..<(12 + headerLength)])) as? [String: Any] else {
+    guard 12 + headerLength <= bytes.count - 4 else {
+      throw ModelFileError("header length \(headerLength) runs past the end of the file")
+    }
+    guard let header = try? JSONSerialization.jsonObject(with: Data(bytes[12..<(12 + headerLength)])) as? [String: Any]
+    else {
       throw ModelFileError("header is not valid JSON")
     }
+    return header
+  }
+
+  /// An LSTM-family model file (architecture "lstm-dense").
+  public static func decode(_ bytes: [UInt8]) throws(ModelFileError) -> (ForecastModel, ModelMetadata) {
+    let header = try header(of: bytes)
+    let headerLength = Int(readLE(bytes, 8, UInt32.self))
     func int(_ k: String) throws(ModelFileError) -> Int {
-      guard let v = header[k] as? Int else { throw ModelFileError("header field '\(k)' is missing or not a whole number") }
+      guard let v = header[k] as? Int else {
+        throw ModelFileError("header field '\(k)' is missing or not a whole number")
+      }
       return v
     }
-    guard header["architecture"] as? String == "lstm-dense" else { throw ModelFileError("unknown architecture \(header["architecture"] ?? "none")") }
-    let input = try int("input"), units = try int("units"), lookback = try int("lookback"), horizon = try int("horizon")
-    guard (1...4096).contains(units), (1...64).contains(input), (1...10_000).contains(lookback), (1...1000).contains(horizon) else {
+    guard header["architecture"] as? String == "lstm-dense" else {
+      throw ModelFileError("unknown architecture \(header["architecture"] ?? "none")")
+    }
+    let input = try int("input")
+    let units = try int("units")
+    let lookback = try int("lookback")
+    let horizon = try int("horizon")
+    guard (1...4096).contains(units), (1...64).contains(input), (1...10_000).contains(lookback),
+      (1...1000).contains(horizon)
+    else {
       throw ModelFileError("header has out-of-range shapes (units \(units), input \(input), lookback \(lookback))")
     }
     guard let scaler = header["scaler"] as? [String: Any], let scalerKind = scaler["kind"] as? String,
-          let offset = (scaler["offset"] as? NSNumber)?.floatValue, let factor = (scaler["factor"] as? NSNumber)?.floatValue
+      let offset = (scaler["offset"] as? NSNumber)?.floatValue, let factor = (scaler["factor"] as? NSNumber)?.floatValue
     else { throw ModelFileError("header has no valid scaler") }
     let dropout = (header["dropout"] as? NSNumber)?.floatValue ?? 0
     let kind = header["kind"] as? String ?? ""
@@ -239,20 +321,32 @@ public enum ModelFile {
     var expected: [(String, Int, Int, [String])]
     switch kind {
     case "float":
-      expected = ParameterName.allCases.map { p in (p.description, layout.shape(p).rows, layout.shape(p).cols, p.isKernel ? ["f32", "f16", "u8a", "i8c", "i8t"] : ["f32"]) }
+      expected = ParameterName.allCases.map { p in
+        (
+          p.description, layout.shape(p).rows, layout.shape(p).cols,
+          p.isKernel ? ["f32", "f16", "u8a", "i8c", "i8t"] : ["f32"]
+        )
+      }
     case "int8":
-      expected = [(ParameterName.kernel.description, input, G, ["i8c"]), (ParameterName.recurrentKernel.description, units, G, ["i8c"]),
-                  (ParameterName.bias.description, 1, G, ["f32"]), (ParameterName.denseKernel.description, units, 1, ["i8t"]),
-                  (ParameterName.denseBias.description, 1, 1, ["f32"])]
+      expected = [
+        (ParameterName.kernel.description, input, G, ["i8c"]),
+        (ParameterName.recurrentKernel.description, units, G, ["i8c"]),
+        (ParameterName.bias.description, 1, G, ["f32"]), (ParameterName.denseKernel.description, units, 1, ["i8t"]),
+        (ParameterName.denseBias.description, 1, 1, ["f32"]),
+      ]
     case "lowrank":
       guard let r = rank, (1...units).contains(r) else { throw ModelFileError("low-rank model without a valid rank") }
-      expected = [(ParameterName.kernel.description, input, G, ["f32"]), ("lstm/recurrent_kernel_a", units, r, ["f32"]),
-                  ("lstm/recurrent_kernel_b", r, G, ["f32"]), (ParameterName.bias.description, 1, G, ["f32"]),
-                  (ParameterName.denseKernel.description, units, 1, ["f32"]), (ParameterName.denseBias.description, 1, 1, ["f32"])]
+      expected = [
+        (ParameterName.kernel.description, input, G, ["f32"]), ("lstm/recurrent_kernel_a", units, r, ["f32"]),
+        ("lstm/recurrent_kernel_b", r, G, ["f32"]), (ParameterName.bias.description, 1, G, ["f32"]),
+        (ParameterName.denseKernel.description, units, 1, ["f32"]),
+        (ParameterName.denseBias.description, 1, 1, ["f32"]),
+      ]
     default: throw ModelFileError("unknown model kind '\(kind)'")
     }
     guard let tensors = header["tensors"] as? [[String: Any]], tensors.count == expected.count else {
-      throw ModelFileError("a \(kind) model has \(expected.count) tensors; the header lists \((header["tensors"] as? [Any])?.count ?? 0)")
+      throw ModelFileError(
+        "a \(kind) model has \(expected.count) tensors; the header lists \((header["tensors"] as? [Any])?.count ?? 0)")
     }
     var cursor = 12 + headerLength
     let end = bytes.count - 4
@@ -265,11 +359,15 @@ public enum ModelFile {
     for (t, e) in zip(tensors, expected) {
       let (name, rows, cols, encodings) = e
       guard t["name"] as? String == name, t["shape"] as? [Int] == [rows, cols],
-            let enc = t["encoding"] as? String, encodings.contains(enc), let sparse = t["sparse"] as? String,
-            ["none", "bitmask", "index"].contains(sparse), let storedCount = t["stored"] as? Int
-      else { throw ModelFileError("tensor \(t["name"] ?? "?") does not match \(name) \(rows)x\(cols) of a \(kind) model") }
+        let enc = t["encoding"] as? String, encodings.contains(enc), let sparse = t["sparse"] as? String,
+        ["none", "bitmask", "index"].contains(sparse), let storedCount = t["stored"] as? Int
+      else {
+        throw ModelFileError("tensor \(t["name"] ?? "?") does not match \(name) \(rows)x\(cols) of a \(kind) model")
+      }
       let n = rows * cols
-      guard storedCount >= 0, storedCount <= n, sparse != "none" || storedCount == n else { throw ModelFileError("tensor \(name): bad stored count \(storedCount)") }
+      guard storedCount >= 0, storedCount <= n, sparse != "none" || storedCount == n else {
+        throw ModelFileError("tensor \(name): bad stored count \(storedCount)")
+      }
       // Encoding data.
       var affine = StoredValues.AffineUInt8Params(scale: 1, zeroPoint: 0)
       var scales: [Float] = []
@@ -293,11 +391,15 @@ public enum ModelFile {
       case "bitmask":
         let bits = Array(try take((n + 7) / 8))
         elements = (0..<n).filter { bits[$0 / 8] & (1 << UInt8($0 % 8)) != 0 }
-        guard elements.count == storedCount else { throw ModelFileError("tensor \(name): bitmask marks \(elements.count) elements, header says \(storedCount)") }
+        guard elements.count == storedCount else {
+          throw ModelFileError("tensor \(name): bitmask marks \(elements.count) elements, header says \(storedCount)")
+        }
       case "index":
         let size = n > 65_535 ? 4 : 2
         let d = Array(try take(size * storedCount))
-        elements = (0..<storedCount).map { size == 2 ? Int(readLE(d, 2 * $0, UInt16.self)) : Int(readLE(d, 4 * $0, UInt32.self)) }
+        elements = (0..<storedCount).map {
+          size == 2 ? Int(readLE(d, 2 * $0, UInt16.self)) : Int(readLE(d, 4 * $0, UInt32.self))
+        }
         guard zip(elements, elements.dropFirst()).allSatisfy({ $0 < $1 }), (elements.last ?? 0) < n else {
           throw ModelFileError("tensor \(name): indices out of order or out of range")
         }
@@ -311,7 +413,10 @@ public enum ModelFile {
       case "f32", "f16":
         var v = [Float](repeating: 0, count: n)
         for (k, i) in elements.enumerated() {
-          v[i] = enc == "f32" ? Float(bitPattern: readLE(d, 4 * k, UInt32.self)) : Float(Float16(bitPattern: readLE(d, 2 * k, UInt16.self)))
+          v[i] =
+            enc == "f32"
+            ? Float(bitPattern: readLE(d, 4 * k, UInt32.self))
+            : Float(Float16(bitPattern: readLE(d, 2 * k, UInt16.self)))
         }
         guard v.allSatisfy(\.isFinite) else { throw ModelFileError("tensor \(name) holds a value that is not finite") }
         decoded.append(enc == "f32" ? .f32(v) : .f16(v))
@@ -322,7 +427,9 @@ public enum ModelFile {
       default:
         var v = [Int8](repeating: 0, count: n)
         for (k, i) in elements.enumerated() { v[i] = Int8(bitPattern: d[k]) }
-        guard v.allSatisfy({ $0 != -128 }) else { throw ModelFileError("tensor \(name) holds -128, outside the symmetric int8 range") }
+        guard v.allSatisfy({ $0 != -128 }) else {
+          throw ModelFileError("tensor \(name) holds -128, outside the symmetric int8 range")
+        }
         decoded.append(enc == "i8c" ? .i8c(v, scales: scales) : .i8t(v, scale: scales[0]))
       }
     }
@@ -331,33 +438,42 @@ public enum ModelFile {
     func floats(_ s: StoredValues, cols: Int) -> [Float] {
       switch s {
       case .f32(let v), .f16(let v): return v
-      case .u8a(let v, let p): let a = Quantization.AffineUInt8(scale: p.scale, zeroPoint: p.zeroPoint); return v.map { a.dequantize($0) }
+      case .u8a(let v, let p):
+        let a = Quantization.AffineUInt8(scale: p.scale, zeroPoint: p.zeroPoint)
+        return v.map { a.dequantize($0) }
       case .i8c(let v, let sc): return v.enumerated().map { Float($0.element) * sc[$0.offset % cols] }
       case .i8t(let v, let sc): return v.map { Float($0) * sc }
       }
     }
-    let meta = ModelMetadata(name: header["name"] as? String ?? "model", lookback: lookback, horizon: horizon,
-                             scalerKind: scalerKind, scalerOffset: offset, scalerFactor: factor,
-                             lineage: header["lineage"] as? [String] ?? [])
+    let meta = ModelMetadata(
+      name: header["name"] as? String ?? "model", lookback: lookback, horizon: horizon,
+      scalerKind: scalerKind, scalerOffset: offset, scalerFactor: factor,
+      lineage: header["lineage"] as? [String] ?? [])
     let model: ForecastModel
     switch kind {
     case "int8":
       guard case .i8c(let k, let ks) = decoded[0], case .i8c(let r, let rs) = decoded[1], case .f32(let b) = decoded[2],
-            case .i8t(let dk, let ds) = decoded[3], case .f32(let db) = decoded[4] else { throw ModelFileError("int8 model tensors have the wrong encodings") }
-      model = .int8(QuantizedLSTM(inputSize: input, units: units, kernel: k, kernelScales: ks, recurrent: r, recurrentScales: rs,
-                                  bias: b, dense: dk, denseScale: ds, denseBias: db[0]), dropout: dropout)
+        case .i8t(let dk, let ds) = decoded[3], case .f32(let db) = decoded[4]
+      else { throw ModelFileError("int8 model tensors have the wrong encodings") }
+      model = .int8(
+        QuantizedLSTM(
+          inputSize: input, units: units, kernel: k, kernelScales: ks, recurrent: r, recurrentScales: rs,
+          bias: b, dense: dk, denseScale: ds, denseBias: db[0]), dropout: dropout)
     case "lowrank":
       var w = ParameterVector(layout: layout)
       w.values.replaceSubrange(layout.range(.kernel), with: floats(decoded[0], cols: G))
       w.values.replaceSubrange(layout.range(.bias), with: floats(decoded[3], cols: G))
       w.values.replaceSubrange(layout.range(.denseKernel), with: floats(decoded[4], cols: 1))
       w.values.replaceSubrange(layout.range(.denseBias), with: floats(decoded[5], cols: 1))
-      let f = LowRankFactors(a: Matrix(rows: units, cols: rank!, storage: floats(decoded[1], cols: rank!)),
-                             b: Matrix(rows: rank!, cols: G, storage: floats(decoded[2], cols: G)))
+      let f = LowRankFactors(
+        a: Matrix(rows: units, cols: rank!, storage: floats(decoded[1], cols: rank!)),
+        b: Matrix(rows: rank!, cols: G, storage: floats(decoded[2], cols: G)))
       model = .lowRank(f, network: LowRank.network(LSTMForecaster(weights: w, dropout: dropout), factors: f))
     default:
       var w = ParameterVector(layout: layout)
-      for (p, s) in zip(ParameterName.allCases, decoded) { w.values.replaceSubrange(layout.range(p), with: floats(s, cols: layout.shape(p).cols)) }
+      for (p, s) in zip(ParameterName.allCases, decoded) {
+        w.values.replaceSubrange(layout.range(p), with: floats(s, cols: layout.shape(p).cols))
+      }
       let storage = QuantizationScheme(rawValue: header["storage"] as? String ?? "")
       let net = LSTMForecaster(weights: w, dropout: dropout)
       if storage == .uint8Tensor {
@@ -365,7 +481,9 @@ public enum ModelFile {
           if case .u8a(_, let p) = $0 { return Quantization.AffineUInt8(scale: p.scale, zeroPoint: p.zeroPoint) }
           return nil
         }
-        guard params.count == Pruning.prunable.count else { throw ModelFileError("a uint8 model stores every kernel as u8a") }
+        guard params.count == Pruning.prunable.count else {
+          throw ModelFileError("a uint8 model stores every kernel as u8a")
+        }
         model = .uint8(net, params: params)
       } else {
         model = .float(net, storage: storage)

@@ -6,9 +6,10 @@
 //    "weights": [kernel [1][4H], recurrent_kernel [H][4H], bias [4H], dense_kernel [H][1], dense_bias [1]]}
 // Gate order i, f, c (g), o is Keras' own, so no reordering is needed.
 
+import Compression
 import Foundation
-import NumericCore
 import Modeling
+import NumericCore
 
 public enum KerasWeights {
   public static func encode(_ network: LSTMForecaster, metadata: ModelMetadata) -> String {
@@ -17,12 +18,15 @@ public enum KerasWeights {
     func matrix(_ p: ParameterName) -> String {
       let (r, c) = w.layout.shape(p)
       let base = w.layout.offset(p)
-      return "[" + (0..<r).map { row(w.values[(base + $0 * c)..<(base + ($0 + 1) * c)]) }.joined(separator: ",\n  ") + "]"
+      return "[" + (0..<r).map { row(w.values[(base + $0 * c)..<(base + ($0 + 1) * c)]) }.joined(separator: ",\n  ")
+        + "]"
     }
     return """
       {"format": "tinycast-keras-weights", "version": 1, "name": \(ModelFile.jsonString(metadata.name)),
-       "units": \(network.units), "lookback": \(metadata.lookback), "horizon": \(metadata.horizon), "dropout": \(network.dropout),
-       "scaler": {"kind": \(ModelFile.jsonString(metadata.scalerKind)), "offset": \(metadata.scalerOffset), "factor": \(metadata.scalerFactor)},
+       "units": \(network.units), "lookback": \(metadata.lookback), "horizon": \(metadata.horizon), "dropout": \
+      \(network.dropout),
+       "scaler": {"kind": \(ModelFile.jsonString(metadata.scalerKind)), "offset": \(metadata.scalerOffset), "factor": \
+      \(metadata.scalerFactor)},
        "weights": [
       \(matrix(.kernel)),
       \(matrix(.recurrentKernel)),
@@ -46,20 +50,31 @@ public enum KerasWeights {
       throw ModelFileError("not a JSON object")
     }
     guard let weights = doc["weights"] as? [Any], weights.count == 5 else {
-      throw ModelFileError("needs \"weights\": the five arrays of Keras' get_weights() (kernel, recurrent_kernel, bias, dense kernel, dense bias)")
+      throw ModelFileError(
+        "needs \"weights\": the five arrays of Keras' get_weights() (kernel, recurrent_kernel, bias, dense kernel, "
+          + "dense bias)"
+      )
     }
     func numbers(_ any: Any, _ what: String) throws(ModelFileError) -> [[Float]] {
       if let m = any as? [[NSNumber]] { return m.map { $0.map(\.floatValue) } }
       if let v = any as? [NSNumber] { return [v.map(\.floatValue)] }
       throw ModelFileError("\(what) is not an array of numbers")
     }
-    let kernel = try numbers(weights[0], "kernel"), recurrent = try numbers(weights[1], "recurrent_kernel")
-    let bias = try numbers(weights[2], "bias"), dense = try numbers(weights[3], "dense kernel"), denseBias = try numbers(weights[4], "dense bias")
+    let kernel = try numbers(weights[0], "kernel")
+    let recurrent = try numbers(weights[1], "recurrent_kernel")
+    let bias = try numbers(weights[2], "bias")
+    let dense = try numbers(weights[3], "dense kernel")
+    let denseBias = try numbers(weights[4], "dense bias")
     let h = recurrent.count
     guard h >= 1, h <= 4096, kernel.count == 1, kernel[0].count == 4 * h, recurrent.allSatisfy({ $0.count == 4 * h }),
-          bias.count == 1, bias[0].count == 4 * h, dense.count == h, dense.allSatisfy({ $0.count == 1 }),
-          denseBias.count == 1, denseBias[0].count == 1
-    else { throw ModelFileError("shapes do not form LSTM(H) -> Dense(1) over one input: kernel [1][4H], recurrent_kernel [H][4H], bias [4H], dense [H][1], [1]") }
+      bias.count == 1, bias[0].count == 4 * h, dense.count == h, dense.allSatisfy({ $0.count == 1 }),
+      denseBias.count == 1, denseBias[0].count == 1
+    else {
+      throw ModelFileError(
+        "shapes do not form LSTM(H) -> Dense(1) over one input: kernel [1][4H], recurrent_kernel [H][4H], bias [4H], "
+          + "dense [H][1], [1]"
+      )
+    }
     var w = ParameterVector(layout: ParameterLayout(inputSize: 1, units: h))
     let flat = kernel.flatMap { $0 } + recurrent.flatMap { $0 } + bias[0] + dense.flatMap { $0 } + denseBias[0]
     guard flat.allSatisfy(\.isFinite) else { throw ModelFileError("a weight is not finite") }
@@ -67,9 +82,11 @@ public enum KerasWeights {
     let dropout = (doc["dropout"] as? NSNumber)?.floatValue ?? 0.2
     var scaler: (String, Float, Float)?
     if let s = doc["scaler"] as? [String: Any], let kind = s["kind"] as? String,
-       let o = (s["offset"] as? NSNumber)?.floatValue, let f = (s["factor"] as? NSNumber)?.floatValue {
+      let o = (s["offset"] as? NSNumber)?.floatValue, let f = (s["factor"] as? NSNumber)?.floatValue
+    {
       scaler = (kind, o, f)
     }
-    return Imported(network: LSTMForecaster(weights: w, dropout: dropout), lookback: doc["lookback"] as? Int, scaler: scaler)
+    return Imported(
+      network: LSTMForecaster(weights: w, dropout: dropout), lookback: doc["lookback"] as? Int, scaler: scaler)
   }
 }

@@ -1,34 +1,37 @@
-// ShellError: every failure a user can cause, printed as one line with a hint where useful.
+// CommandError: every failure a user can cause, printed as one line with a hint where useful.
+// The shell adds the place (`file:line:column:`).
 
+import Artifacts
 import SalesData
-import Modeling
-import Compression
 
-public struct ShellError: Error, Sendable, CustomStringConvertible {
+public struct CommandError: Error, Sendable, CustomStringConvertible {
   public var message: String
   public var hint: String?
   /// 1-based column in the command line, when the error is about one token.
   public var column: Int?
   public init(_ message: String, hint: String? = nil, column: Int? = nil) {
-    self.message = message; self.hint = hint; self.column = column
+    self.message = message
+    self.hint = hint
+    self.column = column
   }
   public var description: String { hint.map { "\(message) (\($0))" } ?? message }
 
   /// Wraps errors thrown by lower layers so they print the same way.
-  static func from(_ error: any Error) -> ShellError {
+  public static func from(_ error: any Error) -> CommandError {
     switch error {
-    case let e as ShellError: return e
-    case let e as DataError: return ShellError(e.description)
-    case let e as ModelFileError: return ShellError(e.description)
-    default: return ShellError("\(error)")
+    case let e as CommandError: return e
+    case let e as DataError: return CommandError(e.description)
+    case let e as ModelFileError: return CommandError(e.description)
+    default: return CommandError("\(error)")
     }
   }
 }
 
 /// Edit distance counting a swap of neighbours as one edit (optimal string alignment), for
 /// did-you-mean suggestions: "trian" is one edit from "train".
-func editDistance(_ a: String, _ b: String) -> Int {
-  let a = Array(a), b = Array(b)
+public func editDistance(_ a: String, _ b: String) -> Int {
+  let a = Array(a)
+  let b = Array(b)
   if a.isEmpty { return b.count }
   if b.isEmpty { return a.count }
   var d = [[Int]](repeating: [Int](repeating: 0, count: b.count + 1), count: a.count + 1)
@@ -44,7 +47,7 @@ func editDistance(_ a: String, _ b: String) -> Int {
 }
 
 /// The closest candidate within a small edit distance (or a unique prefix match).
-func suggestion(for word: String, among candidates: [String]) -> String? {
+public func suggestion(for word: String, among candidates: [String]) -> String? {
   let prefixed = candidates.filter { $0.hasPrefix(word) || word.hasPrefix($0) }
   if prefixed.count == 1 { return prefixed[0] }
   let scored = candidates.map { ($0, editDistance(word, $0)) }.filter { $0.1 <= max(1, word.count / 3) }

@@ -1,0 +1,25 @@
+// Forecaster: what every model family gives the rest of Tinycast, whatever its insides. A
+// family (the LSTM today; the classical forecasters, GRU and stacked networks next) is a type
+// conforming to this protocol, plus its entries in the registries that train it (Workbench's
+// ModelFamilies) and write it to files (Artifacts' ArtifactFamilies). Evaluation, comparison,
+// plots, predictions, sizes and sessions work through this protocol alone.
+
+import SalesData
+
+public protocol Forecaster: Sendable {
+  /// The family's name, as `train kind=` and the model file's header say it ("lstm").
+  var family: String { get }
+  /// The layers, for `show` ("LSTM-64 -> Dropout(0.2) -> Dense(1)").
+  var architecture: String { get }
+  /// How the numbers are stored and computed ("float32", "int8 per channel, integer path").
+  var kindDescription: String { get }
+  /// The family's width (hidden units of a recurrent network).
+  var units: Int { get }
+  /// Numbers a device stores, and how many of them are not zero.
+  var parameterCount: Int { get }
+  var nonzeroCount: Int { get }
+  /// Forecasts in scaled units for `windows` (the batch forward pass, without dropout).
+  func predictScaled(_ windows: [WindowRef], data: WindowedData, threads: Int) -> [Float]
+  /// The same model, bit for bit (replays and transactions are checked with it).
+  func isIdentical(to other: any Forecaster) -> Bool
+}

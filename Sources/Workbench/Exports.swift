@@ -1,0 +1,41 @@
+// The types of the layers below that the workbench's operations take and return, named here so
+// a client (the shell) imports the workbench alone. These are values to read and render; the
+// work on them happens in the workbench's operations.
+
+import Artifacts
+import Compression
+import Evaluation
+import Modeling
+import NumericCore
+import SalesData
+
+// Data
+public typealias WindowConfig = SalesData.WindowConfig
+public typealias WindowedData = SalesData.WindowedData
+public typealias ScalerKind = SalesData.ScalerKind
+public typealias GapPolicy = SalesData.GapPolicy
+public typealias IDSelection = SalesData.IDSelection
+public typealias CivilDate = SalesData.CivilDate
+
+// Models and training
+public typealias TrainingLog = Modeling.TrainingLog
+public typealias EpochRecord = Modeling.EpochRecord
+public typealias ParameterName = Modeling.ParameterName
+public typealias PruningScope = Compression.PruningScope
+public typealias CExportArtifact = Artifacts.CExportArtifact
+public typealias SeededGenerator = NumericCore.SeededGenerator
+
+// Results
+public typealias ReplicaMetrics = Evaluation.ReplicaMetrics
+public typealias ForecastMetrics = Evaluation.ForecastMetrics
+public typealias Comparison = Evaluation.Comparison
+public typealias ComparisonRow = Evaluation.ComparisonRow
+public typealias Chart = Evaluation.Chart
+public typealias Baseline = Evaluation.Baseline
+
+/// `value` with `digits` decimals.
+public func fixed(_ value: Double, _ digits: Int) -> String { Evaluation.fixed(value, digits) }
+/// The Pareto front of (size, error) points: indices of the points nothing else beats on both.
+public func paretoFront(xs: [Double], ys: [Double]) -> [Int] { Evaluation.paretoFront(xs: xs, ys: ys) }
+/// The weight matrices pruning touches (kernels; biases never), in the order tables list them.
+public var prunableMatrices: [ParameterName] { Pruning.prunable }

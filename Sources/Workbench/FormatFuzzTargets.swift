@@ -1,0 +1,45 @@
+// The file readers libFuzzer drives (`make fuzz`, through the shell's FuzzTargets) and the tests
+// replay over the committed corpora. Each takes arbitrary bytes; the only acceptable outcomes are
+// a result or a thrown error: never a crash, a trap or a hang.
+
+import Artifacts
+import Compression
+import Foundation
+import Modeling
+import SalesData
+
+public enum FormatFuzzTargets {
+  /// The CSV reader, then series assembly and windowing of whatever it accepted.
+  public static func csv(_ bytes: [UInt8]) {
+    guard let table = try? SalesCSV.parse(bytes: bytes, path: "fuzz.csv") else { return }
+    for gaps in GapPolicy.allCases {
+      guard let dataset = try? SalesDataset.assemble(table, stores: .all, items: .all, gaps: gaps),
+        dataset.rowCount < 200_000
+      else { continue }
+      var config = WindowConfig()
+      config.lookback = 3
+      _ = try? WindowedData(dataset: dataset, config: config)
+    }
+  }
+
+  /// The model-file reader; what it accepts must encode again and forecast.
+  public static func tcm(_ bytes: [UInt8]) {
+    guard let (model, meta) = try? ModelFile.decode(bytes), model.units <= 64 else { return }
+    let again = ModelFile.encode(model, metadata: meta)
+    guard (try? ModelFile.decode(again)) != nil else {
+      preconditionFailure("a decoded model did not decode after encoding")
+    }
+    let values = (0..<40).map { Float($0 % 7) }
+    let d = SalesDataset(source: "fuzz", series: [DailySeries(store: 1, item: 1, startDay: 0, values: values)])
+    var config = WindowConfig()
+    config.lookback = meta.lookback
+    if let data = try? WindowedData(dataset: d, config: config) {
+      _ = model.predictScaled(data.test, data: data, threads: 1)
+    }
+  }
+
+  /// The Keras-weights reader.
+  public static func keras(_ bytes: [UInt8]) {
+    _ = try? KerasWeights.decode(Data(bytes))
+  }
+}

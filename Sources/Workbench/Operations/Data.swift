@@ -1,0 +1,178 @@
+// load and window: datasets in, cut into windows; and models from files (.tcm, Keras JSON).
+
+import Artifacts
+import Compression
+import Foundation
+import Modeling
+import SalesData
+
+public enum LoadSource: Sendable {
+  case demo
+  /// A date,store,item,sales CSV: its absolute path and the path as the user wrote it.
+  case csv(path: String, given: String)
+}
+
+public struct LoadSpec: Sendable {
+  public var source = LoadSource.demo
+  public var stores = IDSelection.all
+  public var items = IDSelection.all
+  public var gaps = GapPolicy.error
+  public var name: String?
+  public init() {}
+}
+
+public struct Loaded: Sendable {
+  public var dataset: DatasetEntry
+  /// The load line, then the window line with every default (so a later change of a default
+  /// cannot change a replay).
+  public var commands: [RecordedCommand]
+}
+
+public struct Windowed: Sendable {
+  public var windows: WindowedData
+  public var command: RecordedCommand
+}
+
+public struct LoadedModel: Sendable {
+  public var model: ModelEntry
+  public var dataset: String
+  public var fileBytes: Int
+  /// Keras weights brought their own scaler (else the dataset's).
+  public var ownScaler: Bool
+  public var commands: [RecordedCommand]
+}
+
+extension Workspace {
+  public mutating func load(_ spec: LoadSpec) throws(CommandError) -> Loaded {
+    let table: SalesTable
+    let defaultName: String
+    var command = RecordedCommand("load")
+    switch spec.source {
+    case .demo:
+      command.words = [RecordedValue("demo")]
+      table = DemoData.table()
+      defaultName = "demo"
+    case .csv(let path, let given):
+      command.words = [RecordedValue("csv"), RecordedValue(path, isPath: true)]
+      do { table = try SalesCSV.read(path: path, displayPath: given) } catch { throw CommandError.from(error) }
+      defaultName = sanitizedName(((given as NSString).lastPathComponent as NSString).deletingPathExtension)
+    }
+    let name = spec.name ?? defaultName
+    command.set("stores", spec.stores.description)
+    command.set("items", spec.items.description)
+    command.set("gaps", spec.gaps.rawValue)
+    command.asName = name
+    if datasets[name] != nil {
+      throw CommandError("a dataset named '\(name)' is loaded", hint: "load it under another name with 'as NAME'")
+    }
+    let dataset: SalesDataset
+    let windows: WindowedData
+    do {
+      dataset = try SalesDataset.assemble(table, stores: spec.stores, items: spec.items, gaps: spec.gaps)
+      windows = try WindowedData(dataset: dataset, config: WindowConfig())
+    } catch { throw CommandError.from(error) }
+    let entry = DatasetEntry(
+      name: name, dataset: dataset, windows: windows, selection: "stores \(spec.stores) x items \(spec.items)")
+    datasets[name] = entry
+    datasetOrder.append(name)
+    currentDataset = name
+    return Loaded(dataset: entry, commands: [command, Self.windowCommand(WindowConfig())])
+  }
+
+  /// `window`: the current dataset cut again.
+  public mutating func window(_ config: WindowConfig) throws(CommandError) -> Windowed {
+    var entry = try dataset()
+    do { entry.windows = try WindowedData(dataset: entry.dataset, config: config) } catch {
+      throw CommandError.from(error)
+    }
+    datasets[entry.name] = entry
+    return Windowed(windows: entry.windows, command: Self.windowCommand(config))
+  }
+
+  static func windowCommand(_ config: WindowConfig) -> RecordedCommand {
+    var c = RecordedCommand("window")
+    c.set("lookback", config.lookback)
+    c.set("horizon", config.horizon)
+    c.set("split", config.split)
+    c.set("val", config.validation)
+    c.set("scale", config.scale.rawValue)
+    return c
+  }
+
+  /// `load model PATH`: a .tcm file becomes a one-replica model on the current dataset.
+  public mutating func loadModel(path: String, given: String, name: String?) throws(CommandError) -> LoadedModel {
+    guard let data = FileManager.default.contents(atPath: path) else {
+      throw CommandError(
+        "\(given): no such file", hint: "check the path; relative paths start at the session file's folder")
+    }
+    let (model, meta): (any Forecaster, ModelMetadata)
+    do { (model, meta) = try ArtifactFamilies.readModelFile([UInt8](data)) } catch {
+      throw CommandError("\(given): \(error.message)")
+    }
+    let d = try dataset()
+    guard meta.lookback == d.windows.config.lookback else {
+      throw CommandError(
+        "\(given) expects \(meta.lookback)-day windows; \(d.name) has \(d.windows.config.lookback)",
+        hint: "run 'window lookback=\(meta.lookback)' first")
+    }
+    guard let kind = ScalerKind(rawValue: meta.scalerKind) else {
+      throw CommandError("\(given): unknown scaler '\(meta.scalerKind)'")
+    }
+    let name = name ?? sanitizedName(meta.name)
+    try requireFreeModelName(name)
+    var window = d.windows.config
+    window.horizon = meta.horizon
+    let command = RecordedCommand(
+      "load", words: [RecordedValue("model"), RecordedValue(path, isPath: true)], asName: name)
+    let entry = ModelEntry(
+      name: name, method: Method(.loaded), datasetName: d.name, window: window,
+      scaler: Scaler(kind: kind, offset: meta.scalerOffset, factor: meta.scalerFactor),
+      replicas: [model], seeds: [0], logs: [TrainingLog()],
+      lineage: meta.lineage + ["load model \(path) as \(name)"],
+      pruned: model.nonzeroCount < model.parameterCount * 9 / 10)
+    models.add(entry)
+    return LoadedModel(
+      model: entry, dataset: d.name, fileBytes: data.count, ownScaler: true,
+      commands: [command, Self.windowCommand(WindowConfig())])
+  }
+
+  /// `load keras PATH.json`: Keras weights become a one-replica float model.
+  public mutating func loadKeras(path: String, given: String, name: String?) throws(CommandError) -> LoadedModel {
+    guard let data = FileManager.default.contents(atPath: path) else {
+      throw CommandError(
+        "\(given): no such file", hint: "check the path; relative paths start at the session file's folder")
+    }
+    let imported: KerasWeights.Imported
+    do { imported = try KerasWeights.decode(data) } catch { throw CommandError("\(given): \(error.message)") }
+    let d = try dataset()
+    if let lookback = imported.lookback, lookback != d.windows.config.lookback {
+      throw CommandError(
+        "\(given) was trained on \(lookback)-day windows; \(d.name) has \(d.windows.config.lookback)",
+        hint: "run 'window lookback=\(lookback)' first")
+    }
+    var scaler = d.windows.scaler
+    if let s = imported.scaler {
+      guard let kind = ScalerKind(rawValue: s.kind) else { throw CommandError("\(given): unknown scaler '\(s.kind)'") }
+      scaler = Scaler(kind: kind, offset: s.offset, factor: s.factor)
+    }
+    let name = name ?? sanitizedName(((given as NSString).lastPathComponent as NSString).deletingPathExtension)
+    try requireFreeModelName(name)
+    let command = RecordedCommand(
+      "load", words: [RecordedValue("keras"), RecordedValue(path, isPath: true)], asName: name)
+    let entry = ModelEntry(
+      name: name, method: Method(.imported), datasetName: d.name, window: d.windows.config, scaler: scaler,
+      replicas: [ForecastModel.float(imported.network, storage: nil)], seeds: [0], logs: [TrainingLog()],
+      lineage: ["load keras \(path) as \(name)"])
+    models.add(entry)
+    return LoadedModel(
+      model: entry, dataset: d.name, fileBytes: data.count, ownScaler: imported.scaler != nil,
+      commands: [command, Self.windowCommand(WindowConfig())])
+  }
+}
+
+/// A file name made into a valid model or dataset name.
+public func sanitizedName(_ s: String) -> String {
+  var out = String(s.map { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" ? $0 : "_" })
+  if out.isEmpty || !(out.first!.isLetter) { out = "data_" + out }
+  return String(out.prefix(64))
+}

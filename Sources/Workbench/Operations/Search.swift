@@ -1,0 +1,110 @@
+// Questions between the single steps: how sensitive is each weight matrix to pruning
+// (`sensitivity`), and where does a size/accuracy curve bend (`sweep`'s knee). Decisions are
+// made on the validation windows: the test set only reports.
+
+import Compression
+import Evaluation
+import Foundation
+import Modeling
+import SalesData
+
+public struct SensitivityTable: Sendable {
+  public var model: ModelEntry
+  public var levels: [Double]
+  /// Validation MAPE with every weight.
+  public var base: Double
+  /// Per prunable matrix (Pruning.prunable order), per level: validation MAPE with that matrix
+  /// alone pruned.
+  public var rows: [[Double]]
+  public var matrices: [(name: String, weights: Int)]
+  public var command: RecordedCommand
+  public var results: [String] {
+    zip(matrices, rows).map { matrix, row in
+      "\(matrix.name) "
+        + zip(levels, row).map { "\(formatNumber($0))=\(resultNumber($1 - base))" }.joined(separator: " ")
+    }
+  }
+}
+
+/// What a sweep's models say together: where the curve bends, if it does.
+public enum SweepKnee: Sendable {
+  /// MAPE moves less than the runs' own spread: no knee among these sizes.
+  case flat(smallest: Int, range: Double, sizeRatio: Double, spread: Double)
+  case knee(Int, smaller: Int?, larger: Int?)
+  case none
+}
+
+public struct SweepSummary: Sendable {
+  public var names: [String]
+  public var bytes: [Double]
+  public var mapes: [Double]
+  public var knee: SweepKnee
+}
+
+extension Workspace {
+  /// `sensitivity`: each matrix pruned alone at each level, no fine-tuning.
+  public func sensitivity(_ name: String?, levels: [Double]) throws(CommandError) -> SensitivityTable {
+    let m = try model(name)
+    let nets = try m.lstmReplicas(for: "sensitivity")
+    guard m.isFloat32 else {
+      throw CommandError(
+        "\(m.name) is \(m.kindDescription); sensitivity prunes float32 models",
+        hint: "run it on the model before quantizing")
+    }
+    let data = try windows(for: m)
+    let (base, rows) = sensitivity(of: m, data: data, levels: levels)
+    var command = RecordedCommand("sensitivity", words: [RecordedValue(m.name)])
+    command.set("levels", levels.map(formatNumber).joined(separator: ","))
+    return SensitivityTable(
+      model: m, levels: levels, base: base, rows: rows,
+      matrices: Pruning.prunable.map { ($0.description, nets[0].floatNetwork.weights.layout.range($0).count) },
+      command: command)
+  }
+
+  /// Validation MAPE with all weights, and per prunable matrix per level with that matrix alone
+  /// pruned (mean over replicas).
+  func sensitivity(of m: ModelEntry, data: WindowedData, levels: [Double]) -> (base: Double, rows: [[Double]]) {
+    let base = validationMAPE(m.replicas, of: m, data: data)
+    let rows = Pruning.prunable.map { p in
+      levels.map { level in
+        let pruned = m.replicas.compactMap { $0 as? ForecastModel }.map { r -> any Forecaster in
+          var net = r.floatNetwork
+          let mask = Pruning.magnitudeMask(net.weights, levels: [p: level])
+          for i in mask.indices { net.weights.values[i] *= mask[i] }
+          return ForecastModel.float(net, storage: nil)
+        }
+        return validationMAPE(pruned, of: m, data: data)
+      }
+    }
+    return (base, rows)
+  }
+
+  /// The knee of the models a sweep made: the size below which MAPE climbs fastest.
+  public mutating func sweepSummary(_ names: [String]) throws(CommandError) -> SweepSummary {
+    var bytes: [Double] = []
+    var mapes: [Double] = []
+    var spread = 0.0
+    for name in names {
+      let m = try model(name)
+      let metrics = try self.metrics(of: name)
+      bytes.append(Double(m.artifact().count))
+      mapes.append(metrics.mape)
+      if metrics.runs.count > 1 { spread = max(spread, metrics.mapeStd) }
+    }
+    // A curve flatter than the runs' own spread has no knee to find among these sizes.
+    let range = (mapes.max() ?? 0) - (mapes.min() ?? 0)
+    let smallest = names.indices.min { bytes[$0] < bytes[$1] }!
+    let result: SweepKnee
+    if range <= spread {
+      result = .flat(
+        smallest: smallest, range: range, sizeRatio: (bytes.max() ?? 1) / bytes[smallest], spread: spread)
+    } else if let k = knee(bytes: bytes, mape: mapes) {
+      let order = names.indices.sorted { bytes[$0] < bytes[$1] }
+      let pos = order.firstIndex(of: k)!
+      result = .knee(k, smaller: pos > 0 ? order[pos - 1] : nil, larger: pos + 1 < order.count ? order[pos + 1] : nil)
+    } else {
+      result = .none
+    }
+    return SweepSummary(names: names, bytes: bytes, mapes: mapes, knee: result)
+  }
+}

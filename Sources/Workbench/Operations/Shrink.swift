@@ -1,0 +1,394 @@
+// shrink: the smallest deployable model within an accuracy budget. The user states what MAPE
+// they can afford (budget=+0.5: half a point worse than the reference) and optionally the
+// device's byte limit; the search tries distilled students of decreasing width, quantization
+// granularities and sensitivity-guided pruning with fine-tuning, and keeps the smallest
+// exported artifact within budget.
+//
+// How it decides: every candidate is judged on the validation windows (mean MAPE over the
+// replicas), never on the test set, which only reports the winner. Sizes are exact (the bytes
+// 'export' writes) and known before any fine-tuning, so a candidate that cannot beat the best
+// so far is skipped without training. Candidates are made by the same operations as the
+// commands, in a scratch copy of the workspace; only the winner's chain of commands (with
+// their seeds) enters the session, so a replay rebuilds the same model without searching.
+
+import Compression
+import Evaluation
+import Foundation
+import Modeling
+import SalesData
+
+public struct ShrinkSpec: Sendable {
+  public var reference: String?
+  /// MAPE points the result may lose against the reference (validation windows).
+  public var budget = 0.5
+  public var maxBytes: Int?
+  /// Stop searching after this many seconds (0 trains nothing); `timeText` as the user wrote it.
+  public var timeLimit = 900.0
+  public var timeText = "15m"
+  public var epochs = 50
+  public var finetuneEpochs = 20
+  /// Replicas per candidate (default: the reference's).
+  public var runs: Int?
+  public var seed: UInt64?
+  public var name: String?
+  public init() {}
+
+  /// "90s", "10m", "1h", or plain seconds. `0` is allowed: it means "train nothing", judging
+  /// only the reference's own quantized forms.
+  public static func parseDuration(_ text: String) -> Double? {
+    let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600]
+    if let last = text.last, let unit = units[last] {
+      return Double(text.dropLast()).map { $0 * unit }.flatMap { $0 >= 0 && $0.isFinite ? $0 : nil }
+    }
+    return Double(text).flatMap { $0 >= 0 && $0.isFinite ? $0 : nil }
+  }
+
+  /// Hidden-unit sizes to try for a reference of `units`: downward from a quarter of it, then
+  /// (only if none of those pass) upward to half of it.
+  public static func studentSizes(reference units: Int) -> (down: [Int], up: [Int]) {
+    let all = [4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128].filter { $0 < units }
+    return (
+      all.filter { $0 <= max(4, units / 4) }.reversed(), all.filter { $0 > max(4, units / 4) && $0 <= units / 2 }
+    )
+  }
+}
+
+/// One model the search evaluated.
+public struct ShrinkCandidate: Sendable {
+  public var name: String
+  public var chain: [String]  // model names from the first new one to this one
+  public var recipe: String  // e.g. "distilled LSTM-12, float32"
+  public var bytes: Int
+  public var validationMAPE: Double
+  public var passes: Bool
+}
+
+public struct ShrinkOutcome: Sendable {
+  public enum Verdict: Sendable {
+    /// No candidate was within budget; nothing was added.
+    case noneWithinBudget
+    /// The smallest within budget does not fit max_bytes; nothing was added.
+    case tooLarge(ShrinkCandidate, maxBytes: Int)
+    /// The winner was added as `name`; its test MAPE against the reference's.
+    case adopted(
+      ShrinkCandidate, name: String, bytes: Int, test: ReplicaMetrics, referenceTest: ReplicaMetrics,
+      commands: [RecordedCommand])
+  }
+  public var reference: ModelEntry
+  public var referenceValidationMAPE: Double
+  public var limit: Double
+  public var budget: Double
+  public var candidates: [ShrinkCandidate]  // in the order tried
+  public var stopReason: String
+  public var seconds: Double
+  public var verdict: Verdict
+}
+
+extension Workspace {
+  public mutating func shrink(_ spec: ShrinkSpec, progress: Progress) throws(CommandError) -> ShrinkOutcome {
+    let ref = try model(spec.reference)
+    guard case .float? = ref.replicas[0] as? ForecastModel else {
+      throw CommandError(
+        "\(ref.name) is \(ref.kindDescription); shrink starts from a float32 model (the teacher)")
+    }
+    if let finalName = spec.name { try requireFreeModelName(finalName) }
+    let budget = spec.budget
+    let runs = spec.runs ?? ref.replicas.count
+    var seed: UInt64
+    if let s = spec.seed {
+      seed = s
+    } else {
+      // Peeked, not drawn: the search's commands record their own seeds.
+      var g = seedSource
+      seed = g.nextSeed() % (1 << 40)
+    }
+
+    var scratch = self
+    let start = Date()
+    var log: [String] = []
+    func note(_ s: String) {
+      log.append(s)
+      progress.note(s)
+    }
+    func elapsed() -> Double { Date().timeIntervalSince(start) }
+
+    let refData = try windows(for: ref)
+    let refVal = validationMAPE(ref.replicas, of: ref, data: refData)
+    let limit = refVal + budget
+    let fits = spec.maxBytes.map { ", and must fit in \($0) bytes" } ?? ""
+    note(
+      "reference \(ref.name): validation MAPE \(fixed(refVal, 3)) over \(ref.replicas.count) runs, "
+        + "\(ref.artifact().count) bytes; budget +\(formatNumber(budget)) -> a candidate passes at "
+        + "<= \(fixed(limit, 3))\(fits)")
+
+    var tried: [ShrinkCandidate] = []
+    var best: ShrinkCandidate?
+    var stopReason = "every planned candidate was tried"
+    /// The commands that made each candidate model, by name.
+    var commands: [String: RecordedCommand] = [:]
+    func better(_ c: ShrinkCandidate) -> Bool {
+      guard c.passes else { return false }
+      guard let b = best else { return true }
+      return c.bytes < b.bytes || (c.bytes == b.bytes && c.validationMAPE < b.validationMAPE)
+    }
+    /// Runs one operation in the scratch workspace: a failure is logged, not fatal.
+    func run(_ what: String, _ operation: (inout Workspace) throws(CommandError) -> RecordedCommand) -> Bool {
+      var draft = scratch
+      do {
+        let command = try operation(&draft)
+        scratch = draft
+        if let name = command.asName { commands[name] = command }
+        return true
+      } catch {
+        note("  '\(what)' failed: \(error.description)")
+        return false
+      }
+    }
+    func bytes(_ name: String) -> Int { scratch.models[name]!.artifact().count }
+    func judge(_ name: String, chain: [String], recipe: String) -> ShrinkCandidate {
+      let m = scratch.models[name]!
+      let data = (try? scratch.windows(for: m)) ?? refData
+      let v = scratch.validationMAPE(m.replicas, of: m, data: data)
+      let c = ShrinkCandidate(
+        name: name, chain: chain, recipe: recipe, bytes: m.artifact().count, validationMAPE: v, passes: v <= limit)
+      tried.append(c)
+      let delta = (v - refVal >= 0 ? "+" : "") + fixed(v - refVal, 3)
+      note(
+        "  \(name): \(recipe): \(c.bytes) bytes, validation MAPE \(fixed(v, 3)) (\(delta)) "
+          + (c.passes ? "within budget" : "over budget"))
+      if better(c) { best = c }
+      return c
+    }
+    /// Not worth trying: the best so far is already at most this small.
+    func beaten(_ size: Int) -> Bool { best.map { $0.bytes <= size } ?? false }
+    var lastTraining = 0.0
+    var outOfTime = false
+    /// False once the time limit (or Ctrl-C) says no more training; the first reason is kept.
+    func timeLeft(for what: String) -> Bool {
+      if outOfTime { return false }
+      if progress.shouldStop() {
+        stopReason = "interrupted (Ctrl-C)"
+        outOfTime = true
+      }
+      if spec.timeLimit == 0 || elapsed() + lastTraining > spec.timeLimit {
+        stopReason =
+          "time limit \(spec.timeText) reached before \(what) (\(duration(elapsed())) spent, "
+          + "the last training took \(duration(lastTraining)))"
+        outOfTime = true
+      }
+      if outOfTime { note(stopReason) }
+      return !outOfTime
+    }
+    func nextSeed() -> UInt64 {
+      seed += 1
+      return seed
+    }
+    func quantizeSpec(_ source: String, perTensor: Bool, as name: String) -> QuantizeSpec {
+      var q = QuantizeSpec()
+      q.source = source
+      q.perTensor = perTensor
+      q.name = name
+      return q
+    }
+
+    // Stage 1: students, downward while they pass; wider ones only if none does.
+    let sizes = ShrinkSpec.studentSizes(reference: ref.units)
+    var students: [(name: String, units: Int)] = []
+    func student(_ u: Int) -> ShrinkCandidate? {
+      guard timeLeft(for: "distilling LSTM-\(u)") else { return nil }
+      let name = "\(ref.name)-kd\(u)"
+      let t0 = Date()
+      var d = DistillSpec()
+      d.teacher = ref.name
+      d.units = u
+      d.alpha = 0.2
+      d.training.epochs = spec.epochs
+      d.training.runs = runs
+      d.training.seed = nextSeed()
+      d.name = name
+      guard
+        run(
+          "distill units=\(u) as "
+            + "\(name)", { ws throws(CommandError) in try ws.distill(d, progress: progress).command })
+      else { return nil }
+      lastTraining = Date().timeIntervalSince(t0)
+      let c = judge(name, chain: [name], recipe: "distilled LSTM-\(u), float32")
+      if c.passes { students.append((name, u)) }
+      return c
+    }
+    note("stage 1: distilled students from \(ref.name) (alpha 0.2), \(runs) runs each")
+    var searchStopped = false
+    for u in sizes.down {
+      guard let c = student(u) else {
+        searchStopped = true
+        break
+      }
+      if !c.passes { break }
+    }
+    if students.isEmpty && !searchStopped {
+      for u in sizes.up {
+        guard let c = student(u) else { break }
+        if c.passes { break }
+      }
+    }
+    if students.isEmpty { note("no student is within budget; compressing \(ref.name) itself") }
+
+    // Stage 2: quantization and pruning of each base, smallest first, then the reference.
+    let quantizations = [("u8", true, "uint8 per tensor"), ("i8", false, "int8 per channel")]
+    let bases = students.sorted { $0.units < $1.units }.map { ($0.name, [$0.name]) } + [(ref.name, [String]())]
+    stage2: for (base, chain) in bases {
+      // A student already passed: the reference is only the last resort.
+      if best != nil && base == ref.name && !students.isEmpty { break }
+      note("stage 2: compressing \(base)")
+      for (suffix, perTensor, label) in quantizations {
+        let name = "\(base)-\(suffix)"
+        let q = quantizeSpec(base, perTensor: perTensor, as: name)
+        guard run("quantize \(base) as \(name)", { ws throws(CommandError) in try ws.quantize(q).command }) else {
+          continue
+        }
+        if beaten(bytes(name)) {
+          note("  \(name): \(bytes(name)) bytes, no smaller than the best so far; skipped")
+          continue
+        }
+        _ = judge(name, chain: chain + [name], recipe: label)
+      }
+      // Pruning, per-matrix levels capped by the sensitivity of each matrix.
+      let baseModel = scratch.models[base]!
+      let data = try scratch.windows(for: baseModel)
+      let levels = [0.3, 0.5, 0.7, 0.8, 0.9]
+      let table = scratch.sensitivity(of: baseModel, data: data, levels: levels)
+      let tolerance = zip(Pruning.prunable, table.rows).map { p, row -> (ParameterName, Double) in
+        (p, zip(levels, row).filter { $0.1 - table.base <= budget / 2 }.map(\.0).max() ?? 0)
+      }
+      note(
+        "  sensitivity of \(base): "
+          + tolerance.map { "\($0.0) tolerates \(percent($0.1))" }.joined(separator: ", "))
+      var order = [0.5, 0.7, 0.3]
+      var triedCaps: Set<String> = []
+      while let level = order.first {
+        order.removeFirst()
+        // Fine-tuning recovers some of what one-shot pruning costs, so a matrix may go 20 points
+        // past the level it tolerates untuned, never past `level`.
+        let caps = Dictionary(uniqueKeysWithValues: tolerance.map { ($0.0, min(level, $0.1 + 0.2)) })
+        let capsKey = Pruning.prunable.map { formatNumber(caps[$0]!) }.joined(separator: "/")
+        let pct = Int((level * 100).rounded())
+        if triedCaps.contains(capsKey) {
+          note("  \(base) at \(pct)%: the same per-matrix levels as before (\(capsKey)); skipped")
+          continue
+        }
+        triedCaps.insert(capsKey)
+        let pruned = "\(base)-p\(pct)"
+        let tuned = "\(base)-p\(pct)-ft"
+        var p = PruneSpec()
+        p.source = base
+        p.sparsity = level
+        p.name = pruned
+        for (_, tensor) in PruneSpec.matrixOptions where caps[tensor]! != level {
+          p.matrixLevels[tensor] = caps[tensor]!
+        }
+        // The size is known before fine-tuning (it keeps the zeros): probe it with int8.
+        let probeName = "\(pruned)-probe"
+        let probe = quantizeSpec(pruned, perTensor: true, as: probeName)
+        guard
+          run(
+            "prune \(base) as "
+              + "\(pruned)", { ws throws(CommandError) in try ws.prune(p, progress: progress).command }),
+          run("quantize \(pruned) as \(probeName)", { ws throws(CommandError) in try ws.quantize(probe).command })
+        else { continue }
+        let probeBytes = bytes(probeName)
+        if beaten(probeBytes) {
+          note("  \(pruned) + int8 would be \(probeBytes) bytes, no smaller than the best so far; skipped")
+          continue
+        }
+        guard timeLeft(for: "fine-tuning \(pruned)") else { break stage2 }
+        let t0 = Date()
+        var f = FinetuneSpec()
+        f.source = pruned
+        f.epochs = spec.finetuneEpochs
+        f.learningRate = 0.0003
+        f.seed = nextSeed()
+        f.name = tuned
+        guard
+          run(
+            "finetune \(pruned) as "
+              + "\(tuned)", { ws throws(CommandError) in try ws.finetune(f, progress: progress).command })
+        else { continue }
+        lastTraining = max(lastTraining, Date().timeIntervalSince(t0))
+        var passed = false
+        for (suffix, perTensor, label) in quantizations {
+          let name = "\(tuned)-\(suffix)"
+          let q = quantizeSpec(tuned, perTensor: perTensor, as: name)
+          guard run("quantize \(tuned) as \(name)", { ws throws(CommandError) in try ws.quantize(q).command }) else {
+            continue
+          }
+          if beaten(bytes(name)) { continue }
+          let what = zip(["kernel", "recurrent", "dense"], Pruning.prunable).map {
+            "\($0) \(Int((caps[$1]! * 100).rounded()))%"
+          }.joined(separator: ", ")
+          let c = judge(name, chain: chain + [pruned, tuned, name], recipe: "pruned (\(what)), fine-tuned, \(label)")
+          passed = passed || c.passes
+        }
+        // From 50%: passed, try 70%; failed, try 30%. Then stop.
+        order = level == 0.5 ? (passed ? [0.7] : [0.3]) : []
+      }
+      // The smallest base won: the larger ones are bigger.
+      if let b = best, !b.chain.isEmpty, b.chain[0] == base { break }
+    }
+
+    var outcome = ShrinkOutcome(
+      reference: ref, referenceValidationMAPE: refVal, limit: limit, budget: budget, candidates: tried,
+      stopReason: stopReason, seconds: elapsed(), verdict: .noneWithinBudget)
+    guard let winner = best else {
+      lastShrinkLog = log + ["no candidate was within budget"]
+      return outcome
+    }
+    if let maxBytes = spec.maxBytes, winner.bytes > maxBytes {
+      lastShrinkLog =
+        log + ["the smallest within budget, \(winner.name), is \(winner.bytes) bytes: over max_bytes=\(maxBytes)"]
+      outcome.verdict = .tooLarge(winner, maxBytes: maxBytes)
+      return outcome
+    }
+
+    // Adopt the winner's chain: its models and canonical commands (seeds included).
+    var chainCommands = winner.chain.compactMap { name in commands[name] }
+    for name in winner.chain where models[name] == nil { models.add(scratch.models[name]!) }
+    var resultName = winner.name
+    if let finalName = spec.name, finalName != winner.name, !chainCommands.isEmpty {
+      models.rename(winner.name, to: finalName)
+      chainCommands[chainCommands.count - 1].asName = finalName
+      var entry = models[finalName]!
+      entry.lineage[entry.lineage.count - 1] = chainCommands[chainCommands.count - 1].render()
+      models.update(entry)
+      resultName = finalName
+    }
+    // Each command's result line names the model it made (the name is in the file's header,
+    // so the bytes change with a rename).
+    for k in chainCommands.indices {
+      chainCommands[k].results = [models[chainCommands[k].asName!]!.resultLine]
+    }
+    models.makeCurrent(resultName)
+    lastShrinkLog =
+      log + [
+        "chose \(winner.name): \(winner.recipe), \(winner.bytes) bytes, validation MAPE "
+          + "\(fixed(winner.validationMAPE, 3)) (limit \(fixed(limit, 3))); \(stopReason)"
+      ]
+    let testRef = try metrics(of: ref.name)
+    let testWin = try metrics(of: resultName)
+    outcome.verdict = .adopted(
+      winner, name: resultName, bytes: models[resultName]!.artifact().count, test: testWin, referenceTest: testRef,
+      commands: chainCommands)
+    return outcome
+  }
+}
+
+extension ModelEntry {
+  /// The numbers that identify a model a command just made, for its `#=>` line: its size and,
+  /// when it trained, each replica's best validation loss (6 significant digits: a real change
+  /// shows, the printing of the last bit does not).
+  public var resultLine: String {
+    var line = "\(name) bytes=\(artifact().count) nonzero=\(nonzeroCount)"
+    let losses = logs.filter { !$0.epochs.isEmpty }.map { resultNumber($0.bestValidationLoss) }
+    if !losses.isEmpty { line += " val_loss=" + losses.joined(separator: ",") }
+    return line
+  }
+}

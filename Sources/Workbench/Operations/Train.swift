@@ -1,0 +1,182 @@
+// train and distill: new models trained from scratch, one replica per run from consecutive
+// seeds. `TrainingOptions` are the options both share.
+
+import Compression
+import Foundation
+import Modeling
+import NumericCore
+import SalesData
+
+/// Epochs, batch, learning rate, patience, runs and the first seed: what every command that
+/// trains from scratch is given.
+public struct TrainingOptions: Sendable {
+  public var epochs = 50
+  public var batch = 32
+  public var learningRate = 0.001
+  public var patience = 5
+  public var runs = 3
+  /// The first run's seed; nil draws one from the workspace (and the record writes it down).
+  public var seed: UInt64?
+  public init() {}
+
+  func config(threads: Int) -> TrainingConfig {
+    var c = TrainingConfig()
+    c.epochs = epochs
+    c.batchSize = batch
+    c.learningRate = Float(learningRate)
+    c.patience = patience
+    c.threads = threads
+    return c
+  }
+
+  func record(into command: inout RecordedCommand, seed: UInt64) {
+    command.set("epochs", epochs)
+    command.set("batch", batch)
+    command.set("lr", learningRate)
+    command.set("patience", patience)
+    command.set("runs", runs)
+    command.set("seed", seed)
+  }
+}
+
+/// One replica's training: its seed and what happened epoch by epoch.
+public struct ReplicaRun: Sendable {
+  public var seed: UInt64
+  public var log: TrainingLog
+}
+
+/// What an operation that trains returns: the new model, each replica's run, the time taken,
+/// and the command that replays it.
+public struct TrainedModel: Sendable {
+  public var model: ModelEntry
+  public var runs: [ReplicaRun]
+  public var seconds: Double
+  public var command: RecordedCommand
+  public var interrupted: Bool { runs.contains { $0.log.interrupted } }
+}
+
+public struct TrainSpec: Sendable {
+  public var units = 64
+  public var dropout = 0.2
+  public var training = TrainingOptions()
+  /// The new model's name (default lstmUNITS).
+  public var name: String?
+  public init() {}
+}
+
+public struct DistillSpec: Sendable {
+  public var teacher: String?
+  public var units = 16
+  public var alpha = 0.5
+  public var dropout = 0.2
+  public var training = TrainingOptions()
+  public var name: String?
+  public init() {}
+}
+
+extension Workspace {
+  /// `train`: LSTM(units) -> Dropout -> Dense(1) on the current dataset. An interrupted run
+  /// keeps what it has (the best weights so far), and the runs after it are not started.
+  public mutating func train(_ spec: TrainSpec, progress: Progress) throws(CommandError) -> TrainedModel {
+    let data = try dataset()
+    let name = spec.name ?? "lstm\(spec.units)"
+    try requireFreeModelName(name)
+    guard spec.training.batch <= data.windows.fit.count else {
+      throw CommandError("batch=\(spec.training.batch) is larger than the \(data.windows.fit.count) training windows")
+    }
+    let firstSeed = seed(spec.training.seed)
+    var command = RecordedCommand("train", asName: name)
+    command.set("units", spec.units)
+    command.set("dropout", spec.dropout)
+    spec.training.record(into: &command, seed: firstSeed)
+
+    let config = spec.training.config(threads: threads)
+    let started = ContinuousClock.now
+    var replicas: [any Forecaster] = []
+    var runs: [ReplicaRun] = []
+    for run in 0..<spec.training.runs {
+      let seed = firstSeed + UInt64(run)
+      var rng = SeededGenerator(seed: seed)
+      var model = LSTMForecaster(units: spec.units, dropout: Float(spec.dropout), rng: &rng)
+      let hooks = progress.hooks(model: name, run: run, runs: spec.training.runs, epochs: config.epochs)
+      let log = Trainer.fit(&model, data: data.windows, config: config, rng: &rng, hooks: hooks)
+      replicas.append(ForecastModel.float(model, storage: nil))
+      runs.append(ReplicaRun(seed: seed, log: log))
+      if log.interrupted { break }
+    }
+    guard runs.allSatisfy({ $0.log.bestEpoch > 0 }) else {
+      throw CommandError("training was interrupted before the first epoch ended; nothing was added")
+    }
+    let entry = ModelEntry(
+      name: name, method: Method(.lstm), datasetName: data.name, window: data.windows.config,
+      scaler: data.windows.scaler, replicas: replicas, seeds: runs.map(\.seed), logs: runs.map(\.log),
+      lineage: lineage(ofDataset: data.name) + [command.render()])
+    models.add(entry)
+    return TrainedModel(model: entry, runs: runs, seconds: seconds(since: started), command: command)
+  }
+
+  /// `distill`: a student LSTM trained on alpha * actual + (1 - alpha) * the teacher's forecast
+  /// (the mean of its replicas). An interruption adds nothing.
+  public mutating func distill(_ spec: DistillSpec, progress: Progress) throws(CommandError) -> TrainedModel {
+    let teacher = try model(spec.teacher)
+    let name = spec.name ?? "kd\(spec.units)"
+    try requireFreeModelName(name)
+    let data = try windows(for: teacher)
+    guard spec.training.batch <= data.fit.count else {
+      throw CommandError("batch=\(spec.training.batch) is larger than the \(data.fit.count) training windows")
+    }
+    let firstSeed = seed(spec.training.seed)
+    var command = RecordedCommand("distill", asName: name)
+    command.set("teacher", teacher.name)
+    command.set("units", spec.units)
+    command.set("alpha", spec.alpha)
+    command.set("dropout", spec.dropout)
+    spec.training.record(into: &command, seed: firstSeed)
+
+    let config = spec.training.config(threads: threads)
+    let started = ContinuousClock.now
+    let targets = Distillation.blendedTargets(
+      teachers: teacher.replicas, alpha: spec.alpha, data: data, threads: threads)
+    let (replicas, runs) = try trainReplicas(
+      spec.training.runs, firstSeed: firstSeed, name: name, epochs: config.epochs, progress: progress
+    ) { _, rng, hooks in
+      var student = LSTMForecaster(units: spec.units, dropout: Float(spec.dropout), rng: &rng)
+      var h = hooks
+      h.fitTargets = targets
+      let log = Trainer.fit(&student, data: data, config: config, rng: &rng, hooks: h)
+      return (.float(student, storage: nil), log)
+    }
+    var entry = teacher.derived(
+      name: name, method: Method(.distilled), replicas: replicas, logs: runs.map(\.log), seeds: runs.map(\.seed),
+      command: command, pruned: false)
+    entry.lineage = teacher.lineage + [command.render()]
+    models.add(entry)
+    return TrainedModel(model: entry, runs: runs, seconds: seconds(since: started), command: command)
+  }
+
+  /// Trains `count` replicas from seeds `firstSeed`, `firstSeed + 1`, ...: `one(k, &rng, hooks)`
+  /// makes replica k. Used by the operations that derive a model (distill, finetune, gradual
+  /// pruning), which add nothing when interrupted, so an interruption throws.
+  func trainReplicas(
+    _ count: Int, firstSeed: UInt64, name: String, epochs: Int, progress: Progress,
+    _ one: (Int, inout SeededGenerator, TrainingHooks) -> (ForecastModel, TrainingLog)
+  ) throws(CommandError) -> (replicas: [ForecastModel], runs: [ReplicaRun]) {
+    var replicas: [ForecastModel] = []
+    var runs: [ReplicaRun] = []
+    for k in 0..<count {
+      let seed = firstSeed + UInt64(k)
+      var rng = SeededGenerator(seed: seed)
+      let (model, log) = one(k, &rng, progress.hooks(model: name, run: k, runs: count, epochs: epochs))
+      if log.interrupted { throw CommandError("interrupted; nothing was added") }
+      replicas.append(model)
+      runs.append(ReplicaRun(seed: seed, log: log))
+    }
+    return (replicas, runs)
+  }
+}
+
+/// Seconds since `start`, for reports.
+func seconds(since start: ContinuousClock.Instant) -> Double {
+  let d = ContinuousClock.now - start
+  return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+}

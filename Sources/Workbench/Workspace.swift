@@ -1,0 +1,264 @@
+// Workspace: everything a session has made so far: datasets, models, seeds, settings, and the
+// canonical record of the commands that made them. A value type, so a failing operation is
+// undone by simply not committing its copy.
+
+import Compression
+import Evaluation
+import Modeling
+import NumericCore
+import SalesData
+
+public struct DatasetEntry: Sendable {
+  public var name: String
+  public var dataset: SalesDataset
+  public var windows: WindowedData
+  public var selection: String  // e.g. "stores 1-5 x items 1-10"
+}
+
+/// How a model came to be: where it started and the compression steps since, in order.
+/// It prints as the `method` column of `compare` ("pruned+ft+int8").
+public struct Method: Sendable, Equatable, CustomStringConvertible {
+  public enum Origin: String, Sendable {
+    case lstm, loaded, imported, distilled, pruned, structured, lowrank
+    case prunedGradually = "pruned-agp"
+  }
+  public enum Step: String, Sendable {
+    case finetuned = "ft"
+    case int8
+    case int8Tensor = "int8-tensor"
+    case float16
+  }
+  public var origin: Origin
+  public var steps: [Step]
+
+  public init(_ origin: Origin, steps: [Step] = []) {
+    self.origin = origin
+    self.steps = steps
+  }
+
+  /// This method followed by `step`; fine-tuning twice is still fine-tuned.
+  public func then(_ step: Step) -> Method {
+    if step == .finetuned && steps.last == .finetuned { return self }
+    return Method(origin, steps: steps + [step])
+  }
+
+  /// A trained LSTM quantized is named by its storage alone ("int8", not "lstm+int8").
+  public var description: String {
+    var parts = [origin.rawValue] + steps.map(\.rawValue)
+    if origin == .lstm, let first = steps.first, first != .finetuned { parts.removeFirst() }
+    return parts.joined(separator: "+")
+  }
+}
+
+/// A model family: `replicas` trained from consecutive seeds; every compression step applies
+/// to each replica, and evaluation reports the mean and spread over them.
+public struct ModelEntry: Sendable {
+  public var name: String
+  public var method: Method
+  public var datasetName: String
+  public var window: WindowConfig
+  public var scaler: Scaler
+  public internal(set) var replicas: [any Forecaster]
+  /// Magnitude-pruned: the kernels' zeros are a mask that fine-tuning keeps.
+  public var pruned = false
+  public internal(set) var seeds: [UInt64]
+  public internal(set) var logs: [TrainingLog]
+  public var lineage: [String]  // canonical commands that made it, oldest first
+  public internal(set) var metrics: ReplicaMetrics?  // test-set evaluation, computed once
+
+  public init(
+    name: String, method: Method, datasetName: String, window: WindowConfig, scaler: Scaler,
+    replicas: [any Forecaster], seeds: [UInt64], logs: [TrainingLog], lineage: [String], pruned: Bool = false
+  ) {
+    self.name = name
+    self.method = method
+    self.datasetName = datasetName
+    self.window = window
+    self.scaler = scaler
+    self.replicas = replicas
+    self.seeds = seeds
+    self.logs = logs
+    self.lineage = lineage
+    self.pruned = pruned
+  }
+
+  /// A new entry made from this one by `command` (same data, window and scaler; the lineage
+  /// grows by the command).
+  public func derived(
+    name: String, method: Method, replicas: [any Forecaster], logs: [TrainingLog]? = nil, seeds: [UInt64]? = nil,
+    command: RecordedCommand, pruned: Bool
+  ) -> ModelEntry {
+    ModelEntry(
+      name: name, method: method, datasetName: datasetName, window: window, scaler: scaler,
+      replicas: replicas, seeds: seeds ?? self.seeds, logs: logs ?? replicas.map { _ in TrainingLog() },
+      lineage: lineage + [command.render()], pruned: pruned)
+  }
+
+  public var units: Int { replicas[0].units }
+  /// Counts of the exported replica (the first).
+  public var parameterCount: Int { replicas[0].parameterCount }
+  public var nonzeroCount: Int { replicas[0].nonzeroCount }
+  /// The model's family ("lstm").
+  public var family: String { replicas[0].family }
+  /// The layers, as `show` prints them.
+  public var architecture: String { replicas[0].architecture }
+  /// LSTM weights in float32 throughout (what pruning, sensitivity and quantization start from).
+  public var isFloat32: Bool {
+    replicas.allSatisfy {
+      if case .float(_, nil)? = $0 as? ForecastModel { true } else { false }
+    }
+  }
+
+  /// The replicas as the LSTM family's models, which compression works on; any other family is
+  /// refused with one clear line.
+  public func lstmReplicas(for command: String) throws(CommandError) -> [ForecastModel] {
+    let nets = replicas.compactMap { $0 as? ForecastModel }
+    guard nets.count == replicas.count else {
+      throw CommandError(
+        "\(name) is a \(family) model; \(command) works on LSTM models", hint: "it has no weights to \(command)")
+    }
+    return nets
+  }
+
+  /// The same replicas, bit for bit.
+  public func hasIdenticalReplicas(to other: ModelEntry) -> Bool {
+    replicas.count == other.replicas.count && zip(replicas, other.replicas).allSatisfy { $0.isIdentical(to: $1) }
+  }
+  /// The kind of the exported replica, as `show` and the tables print it.
+  public var kindDescription: String { replicas[0].kindDescription }
+  /// Replica `run`'s (0-based) kind, parameter count and nonzero count.
+  public func replicaSummary(_ run: Int) -> (kind: String, parameters: Int, nonzero: Int) {
+    (replicas[run].kindDescription, replicas[run].parameterCount, replicas[run].nonzeroCount)
+  }
+}
+
+/// The models of a workspace, in the order they were made, and the current one.
+public struct ModelStore: Sendable {
+  private var entries: [String: ModelEntry] = [:]
+  public private(set) var names: [String] = []
+  public private(set) var current: String?
+
+  public init() {}
+
+  public subscript(name: String) -> ModelEntry? { entries[name] }
+  public var isEmpty: Bool { names.isEmpty }
+  public var all: [ModelEntry] { names.map { entries[$0]! } }
+
+  /// Adds a model (replacing one of the same name in place) and makes it current.
+  public mutating func add(_ entry: ModelEntry) {
+    if entries[entry.name] == nil { names.append(entry.name) }
+    entries[entry.name] = entry
+    current = entry.name
+  }
+
+  /// Replaces a model without changing the order or the current one (a cached evaluation).
+  public mutating func update(_ entry: ModelEntry) {
+    precondition(entries[entry.name] != nil, "update of unknown model \(entry.name)")
+    entries[entry.name] = entry
+  }
+
+  public mutating func remove(_ name: String) {
+    entries[name] = nil
+    names.removeAll { $0 == name }
+    if current == name { current = names.last }
+  }
+
+  /// Gives a model a new name in place (its position in the order is kept).
+  public mutating func rename(_ name: String, to newName: String) {
+    guard var entry = entries.removeValue(forKey: name) else { return }
+    entry.name = newName
+    entries[newName] = entry
+    names = names.map { $0 == name ? newName : $0 }
+    if current == name { current = newName }
+  }
+
+  public mutating func makeCurrent(_ name: String) {
+    precondition(entries[name] != nil, "no model \(name)")
+    current = name
+  }
+}
+
+public struct Workspace: Sendable {
+  public internal(set) var datasets: [String: DatasetEntry] = [:]
+  public internal(set) var datasetOrder: [String] = []
+  public var currentDataset: String?
+  public var models = ModelStore()
+  /// Source of the seeds of commands that were not given one; reset by `seed N`.
+  public var seedSource = SeededGenerator(seed: 1)
+  public var threads = Parallel.coreCount
+  public var recorded: [RecordedCommand] = []
+  public var params: [String: String] = [:]
+  /// What the last `shrink` tried and why it chose what it chose (`explain shrink`).
+  public var lastShrinkLog: [String] = []
+
+  public init() {}
+
+  // MARK: - Lookup
+
+  public func dataset(_ name: String? = nil) throws(CommandError) -> DatasetEntry {
+    guard let key = name ?? currentDataset else {
+      throw CommandError("no dataset loaded", hint: "try 'load demo' or 'load csv PATH'")
+    }
+    guard let d = datasets[key] else {
+      throw CommandError(
+        "no dataset named '\(key)'",
+        hint: suggestion(for: key, among: datasetOrder).map { "did you mean '\($0)'?" }
+          ?? "loaded: \(datasetOrder.joined(separator: ", "))")
+    }
+    return d
+  }
+
+  public func model(_ name: String? = nil) throws(CommandError) -> ModelEntry {
+    guard let key = name ?? models.current else { throw CommandError("no model yet", hint: "train one with 'train'") }
+    guard let m = models[key] else {
+      let hint =
+        suggestion(for: key, among: models.names).map { "did you mean '\($0)'?" }
+        ?? (models.isEmpty ? "no models yet" : "models: \(models.names.joined(separator: ", "))")
+      throw CommandError("no model named '\(key)'", hint: hint)
+    }
+    return m
+  }
+
+  /// A new name is free for a model (names are never silently reused: compression keeps its input).
+  public func requireFreeModelName(_ name: String) throws(CommandError) {
+    if models[name] != nil {
+      throw CommandError(
+        "a model named '\(name)' exists", hint: "choose another with 'as NAME', or 'drop \(name)' first")
+    }
+  }
+
+  /// Windows of `model`'s dataset with the model's window configuration and scaler.
+  public func windows(for model: ModelEntry) throws(CommandError) -> WindowedData {
+    let d = try dataset(model.datasetName)
+    var w = d.windows
+    if w.config != model.window {
+      do { w = try WindowedData(dataset: d.dataset, config: model.window) } catch {
+        throw CommandError(error.description)
+      }
+    }
+    return w.scaler == model.scaler ? w : w.rescaled(with: model.scaler)
+  }
+
+  /// A seed for an operation that was given none: drawn from the workspace's source (the
+  /// recorded command writes it down).
+  public mutating func seed(_ given: UInt64?) -> UInt64 {
+    given ?? seedSource.nextSeed()
+  }
+
+  /// The canonical commands that made a dataset (its load and window lines).
+  public func lineage(ofDataset name: String) -> [String] {
+    var lines: [String] = []
+    var current: String?
+    for c in recorded {
+      switch c.verb {
+      case "load":
+        current = c.asName
+        if c.asName == name { lines = [c.render()] }
+      case "use" where datasets[c.words.first?.text ?? ""] != nil: current = c.words.first?.text
+      case "window" where current == name: lines.append(c.render())
+      default: break
+      }
+    }
+    return lines
+  }
+}
