@@ -3,7 +3,7 @@
 // Layers, lowest first; each module imports only modules above it in this list
 // (docs/ARCHITECTURE.md draws the graph):
 //   CKernels -> NumericCore -> SalesData -> Modeling -> Compression -> Evaluation -> Artifacts
-//   -> Workbench -> Shell -> tinycast
+//   -> Workbench -> Shell -> TinycastCLI -> tinycast
 import PackageDescription
 
 // The kernels are written with Swift SIMD types. On x86_64 we let the compiler emit AVX2 and
@@ -19,6 +19,9 @@ let package = Package(
   name: "Tinycast",
   products: [
     .executable(name: "tinycast", targets: ["tinycast"])
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
   ],
   targets: [
     // MARK: The numeric and domain core (no terminal)
@@ -48,10 +51,13 @@ let package = Package(
       name: "CReadline", pkgConfig: "readline",
       providers: [.apt(["libreadline-dev"])]),
 
-    // MARK: Executables
+    // MARK: The command line (swift-argument-parser), then the executables
+    .target(
+      name: "TinycastCLI",
+      dependencies: ["Shell", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
     .executableTarget(
       name: "tinycast",
-      dependencies: ["Shell", "Workbench", "CReadline"]),
+      dependencies: ["TinycastCLI", "Shell", "Workbench", "CReadline"]),
     .executableTarget(name: "tinycast-fuzz", dependencies: ["Shell"]),
     .executableTarget(
       name: "tinycast-bench",
@@ -70,7 +76,8 @@ let package = Package(
       dependencies: ["Compression", "Artifacts", "Modeling", "SalesData", "TestSupport"]),
     .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "TestSupport"]),
     .testTarget(
-      name: "ShellTests", dependencies: ["Shell", "Workbench", "Artifacts", "Compression", "TestSupport"],
+      name: "ShellTests",
+      dependencies: ["Shell", "TinycastCLI", "Workbench", "Artifacts", "Compression", "TestSupport"],
       exclude: ["BadInputs"]),
   ],
   swiftLanguageModes: [.v6]

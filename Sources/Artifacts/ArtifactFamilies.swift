@@ -7,7 +7,7 @@ import Compression
 import Foundation
 import Modeling
 
-public protocol ArtifactFamily {
+public protocol ArtifactFamily: Sendable {
   /// `Forecaster.family` of the models this family writes.
   static var family: String { get }
   /// The `architecture` its model files name in their header.

@@ -245,10 +245,11 @@ struct Writer {
     let count = max(stored.count, 1)
     switch kernel {
     case .float16?:
-      let halves = stored.map { String(Float16($0).bitPattern) }
       if !measuring {
+        let halves = stored.map { String(Float16($0).bitPattern) }
         line(
-          "static const uint16_t \(prefix)_\(name)[\(count)] = {\(halves.isEmpty ? "0" : halves.joined(separator: ","))};"
+          "static const uint16_t \(prefix)_\(name)[\(count)] = "
+            + "{\(halves.isEmpty ? "0" : halves.joined(separator: ","))};"
         )
       }
     case .uint8(let a)?:
@@ -283,7 +284,8 @@ struct Writer {
     let bits = ModelFile.bitmask(nonzero.map(\.offset), count: n)
     if !measuring {
       line(
-        "static const uint8_t \(prefix)_\(name)_mask[\(bits.count)] = {\(bits.map(String.init).joined(separator: ","))};"
+        "static const uint8_t \(prefix)_\(name)_mask[\(bits.count)] = "
+          + "{\(bits.map(String.init).joined(separator: ","))};"
       )
     }
     constantBytes += bits.count

@@ -1,94 +1,36 @@
-// CLI: `tinycast run FILE [--set K=V]... [--out DIR] [--echo]`, `--version`, `--help`.
-// Lives in the library so tests drive it in-process; main.swift adds only the terminal.
+// CLI: what `tinycast run FILE` does once its command line is parsed (TinycastCLI parses it):
+// replay a session, stop at the first failing line. Lives in the library so tests drive it
+// in-process; main.swift adds only the terminal.
 
 import Foundation
 import Workbench
 
-public enum CLI {
-  public static let usage = """
-    usage: tinycast                        interactive shell
-           tinycast run FILE [--set K=V]... [--out DIR] [--echo] [--allow-write ANYWHERE]
-                             [--notebook OUT.md] [--step] [--verify]
-                                           replay a session; stops at the first failing line.
-                                           It writes only under its folder, the current folder
-                                           or --out, and replaces no file without overwrite=on.
-                                           --notebook writes the replay as a Markdown notebook;
-                                           --step prints each command's comment block and waits
-                                           for Enter (q stops); --verify fails when a number
-                                           differs from the session's #=> lines
-           tinycast --version | --help
-    """
+/// What `tinycast run` was asked to do (the command line is parsed in TinycastCLI).
+public struct ReplayOptions: Sendable {
+  public var file: String
+  public var overrides: [String: String] = [:]
+  public var outDirectory: String?
+  public var echo = false
+  public var writeAnywhere = false
+  public var notebook: String?
+  public var step = false
+  public var verify = false
+  public init(file: String) { self.file = file }
+}
 
+public enum CLI {
   /// Replays a session file. Returns the exit status: 0 when every command and check passed.
-  public static func run(arguments: [String], stdout: @escaping (String) -> Void, stderr: @escaping (String) -> Void)
-    -> Int32
-  {
-    var file: String?
-    var overrides: [String: String] = [:]
-    var outDirectory: String?
-    var echo = false
-    var writeAnywhere = false
-    var notebook: String?
-    var step = false
-    var verify = false
-    var i = 0
-    while i < arguments.count {
-      let a = arguments[i]
-      switch a {
-      case "--set":
-        guard i + 1 < arguments.count, let eq = arguments[i + 1].firstIndex(of: "=") else {
-          stderr("tinycast: --set needs KEY=VALUE")
-          return 2
-        }
-        overrides[String(arguments[i + 1][..<eq])] = String(arguments[i + 1][arguments[i + 1].index(after: eq)...])
-        i += 2
-      case "--out":
-        guard i + 1 < arguments.count else {
-          stderr("tinycast: --out needs a folder")
-          return 2
-        }
-        outDirectory = arguments[i + 1]
-        i += 2
-      case "--echo":
-        echo = true
-        i += 1
-      case "--step":
-        step = true
-        i += 1
-      case "--verify":
-        verify = true
-        i += 1
-      case "--notebook":
-        guard i + 1 < arguments.count, arguments[i + 1].lowercased().hasSuffix(".md") else {
-          stderr("tinycast: --notebook needs a Markdown file name (OUT.md)")
-          return 2
-        }
-        notebook = arguments[i + 1]
-        i += 2
-      case "--allow-write":
-        guard i + 1 < arguments.count, arguments[i + 1] == "ANYWHERE" else {
-          stderr("tinycast: --allow-write takes the word ANYWHERE (the only setting)")
-          return 2
-        }
-        writeAnywhere = true
-        i += 2
-      default:
-        if a.hasPrefix("-") {
-          stderr("tinycast: unknown option \(a)\n\(usage)")
-          return 2
-        }
-        guard file == nil else {
-          stderr("tinycast: one session file at a time\n\(usage)")
-          return 2
-        }
-        file = a
-        i += 1
-      }
-    }
-    guard let file else {
-      stderr("tinycast: run needs a session file\n\(usage)")
-      return 2
-    }
+  public static func replay(
+    _ request: ReplayOptions, stdout: @escaping (String) -> Void, stderr: @escaping (String) -> Void
+  ) -> Int32 {
+    let file = request.file
+    let overrides = request.overrides
+    let outDirectory = request.outDirectory
+    let echo = request.echo
+    let writeAnywhere = request.writeAnywhere
+    let notebook = request.notebook
+    let step = request.step
+    let verify = request.verify
     guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8) else {
       stderr("\(file): error: cannot read the session file")
       return 1

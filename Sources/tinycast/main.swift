@@ -4,6 +4,7 @@
 import CReadline
 import Foundation
 import Shell
+import TinycastCLI
 import Workbench
 
 #if canImport(Glibc)
@@ -39,21 +40,12 @@ func printStatus(_ s: String) {
   statusShown = true
 }
 
-let arguments = Array(CommandLine.arguments.dropFirst())
-switch arguments.first {
-case "--version":
-  print("tinycast \(TinycastVersion.string) (session format \(TinycastVersion.sessionFormat))")
-  exit(0)
-case "--help", "-h":
-  print(CLI.usage)
-  exit(0)
-case "run":
-  exit(CLI.run(arguments: Array(arguments.dropFirst()), stdout: printLine, stderr: printError))
-case nil:
-  break
-default:
-  printError("tinycast: unknown argument '\(arguments[0])'\n\(CLI.usage)")
-  exit(2)
+// The command line: `tinycast run FILE ...` replays and exits; help, the version, completion
+// scripts and usage errors print and exit; `tinycast` alone goes on to the interactive shell.
+switch Tinycast.parse(Array(CommandLine.arguments.dropFirst()), stdout: { print($0) }, stderr: printError) {
+case .success(let request?): exit(CLI.replay(request, stdout: printLine, stderr: printError))
+case .success(nil): break
+case .failure(let status): exit(status.code)
 }
 
 // MARK: - Interactive shell

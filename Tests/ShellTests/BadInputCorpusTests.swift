@@ -8,6 +8,7 @@ import Foundation
 import Shell
 import TestSupport
 import Testing
+import TinycastCLI
 import Workbench
 
 let corpusFolder = packageRoot() + "/Tests/ShellTests/BadInputs"
@@ -49,7 +50,7 @@ func snapshot(_ folder: String) -> [String: Data] {
     // 1. `tinycast run`: exit 1 and one line naming the file and line.
     var out: [String] = []
     var err: [String] = []
-    let status = CLI.run(arguments: [path], stdout: { out.append($0) }, stderr: { err.append($0) })
+    let status = Tinycast.execute(["run", path], stdout: { out.append($0) }, stderr: { err.append($0) })
     #expect(status == 1, "\(file): exit \(status)")
     #expect(err.count == 1, "\(file): \(err)")
     let message = err.first ?? ""

@@ -5,6 +5,7 @@ import Foundation
 import Shell
 import TestSupport
 import Testing
+import TinycastCLI
 import Workbench
 
 #if canImport(FoundationXML)
@@ -122,8 +123,8 @@ func parsesAsSVG(_ path: String) -> Bool {
       dir + "/s.tcs", "load csv small.csv\ntrain units=3 epochs=1 runs=1 seed=1 as m\nplot training m\ncompare\n")
     var out: [String] = []
     var err: [String] = []
-    let status = CLI.run(
-      arguments: [dir + "/s.tcs", "--notebook", dir + "/replay.md"], stdout: { out.append($0) },
+    let status = Tinycast.execute(
+      ["run", dir + "/s.tcs", "--notebook", dir + "/replay.md"], stdout: { out.append($0) },
       stderr: { err.append($0) })
     #expect(status == 0, "\(err)")
     #expect(out.last == "wrote \(dir)/replay.md: 4 cells, 1 SVG plots beside it")
@@ -155,8 +156,8 @@ func parsesAsSVG(_ path: String) -> Bool {
     var out: [String] = []
     var err: [String] = []
     #expect(
-      CLI.run(
-        arguments: [path, "--verify", "--allow-write", "ANYWHERE"], stdout: { out.append($0) },
+      Tinycast.execute(
+        ["run", path, "--verify", "--allow-write", "ANYWHERE"], stdout: { out.append($0) },
         stderr: { err.append($0) }) == 0, "\(err)")
     #expect(out.last == "verified: \(results.count) result lines match the session")
 
@@ -166,10 +167,10 @@ func parsesAsSVG(_ path: String) -> Bool {
     lines[k] = lines[k].replacingOccurrences(of: "mape=1", with: "mape=2")
     writeFile(path, lines.joined(separator: "\n"))
     err = []
-    #expect(CLI.run(arguments: [path, "--verify"], stdout: { _ in }, stderr: { err.append($0) }) == 1)
+    #expect(Tinycast.execute(["run", path, "--verify"], stdout: { _ in }, stderr: { err.append($0) }) == 1)
     #expect(err.first?.hasPrefix("\(path):\(k + 1): error: verify: this replay gives 'q8 mape=") == true, "\(err)")
     // Without --verify the #=> lines are comments.
-    #expect(CLI.run(arguments: [path], stdout: { _ in }, stderr: { _ in }) == 0)
+    #expect(Tinycast.execute(["run", path], stdout: { _ in }, stderr: { _ in }) == 0)
   }
 
   @Test func stepShowsEachCommandsStoryAndStopsOnQ() throws {

@@ -4,6 +4,7 @@ import Foundation
 import Shell
 import TestSupport
 import Testing
+import TinycastCLI
 import Workbench
 
 @Suite struct ReplaySafetyTests {
@@ -15,7 +16,7 @@ import Workbench
     writeFile(
       dir + "/s.tcs", "#! tinycast-session 1\nload csv small.csv\ntrain units=3 epochs=1 runs=1 seed=1 as m\n" + script)
     var err: [String] = []
-    let status = CLI.run(arguments: [dir + "/s.tcs"] + arguments, stdout: { _ in }, stderr: { err.append($0) })
+    let status = Tinycast.execute(["run", dir + "/s.tcs"] + arguments, stdout: { _ in }, stderr: { err.append($0) })
     return (status, err, dir)
   }
 
@@ -37,7 +38,7 @@ import Workbench
     _ = (status, err)
     try FileManager.default.createSymbolicLink(atPath: dir + "/link", withDestinationPath: outside)
     var errors: [String] = []
-    let again = CLI.run(arguments: [dir + "/s.tcs"], stdout: { _ in }, stderr: { errors.append($0) })
+    let again = Tinycast.execute(["run", dir + "/s.tcs"], stdout: { _ in }, stderr: { errors.append($0) })
     #expect(again == 1)
     #expect(errors.first?.contains("refusing to write link/m.tcm") == true, "\(errors)")
     #expect(try FileManager.default.contentsOfDirectory(atPath: outside).isEmpty)
@@ -49,7 +50,7 @@ import Workbench
     let original = try Data(contentsOf: URL(fileURLWithPath: dir + "/m.tcm"))
     try Data([1, 2, 3]).write(to: URL(fileURLWithPath: dir + "/m.tcm"))
     var err: [String] = []
-    #expect(CLI.run(arguments: [dir + "/s.tcs"], stdout: { _ in }, stderr: { err.append($0) }) == 1)
+    #expect(Tinycast.execute(["run", dir + "/s.tcs"], stdout: { _ in }, stderr: { err.append($0) }) == 1)
     #expect(
       err == [
         "\(dir)/s.tcs:4: error: m.tcm exists; a replayed session does not replace files (add overwrite=on to the "
@@ -61,7 +62,7 @@ import Workbench
       "#! tinycast-session 1\nload csv small.csv\ntrain units=3 epochs=1 runs=1 seed=1 as m\nexport m to=m.tcm "
         + "overwrite=on\n"
     )
-    #expect(CLI.run(arguments: [dir + "/s.tcs"], stdout: { _ in }, stderr: { _ in }) == 0)
+    #expect(Tinycast.execute(["run", dir + "/s.tcs"], stdout: { _ in }, stderr: { _ in }) == 0)
     #expect(try Data(contentsOf: URL(fileURLWithPath: dir + "/m.tcm")) == original)
   }
 

@@ -4,6 +4,7 @@ import Foundation
 import Shell
 import TestSupport
 import Testing
+import TinycastCLI
 import Workbench
 
 @Suite struct SensitivityTests {
@@ -79,8 +80,8 @@ import Workbench
     #expect(engine.workspace.models.current == "tiny")
     try engine.execute("save session s.tcs")
     var err: [String] = []
-    let status = CLI.run(
-      arguments: [dir + "/s.tcs", "--verify", "--allow-write", "ANYWHERE"], stdout: { _ in }, stderr: { err.append($0) }
+    let status = Tinycast.execute(
+      ["run", dir + "/s.tcs", "--verify", "--allow-write", "ANYWHERE"], stdout: { _ in }, stderr: { err.append($0) }
     )
     #expect(status == 0, "\(err)")
     #expect(!(try String(contentsOfFile: dir + "/s.tcs", encoding: .utf8)).contains("shrink"))

@@ -5,6 +5,7 @@ import Foundation
 import Shell
 import TestSupport
 import Testing
+import TinycastCLI
 import Workbench
 
 func sessionFiles() -> [String] {
@@ -28,8 +29,9 @@ func sessionFiles() -> [String] {
   func replaysOnDemoData(file: String) {
     var out: [String] = []
     var err: [String] = []
-    let status = CLI.run(
-      arguments: [
+    let status = Tinycast.execute(
+      [
+        "run",
         packageRoot() + "/" + file, "--out", temporaryDirectory(),
         "--set", "data=demo", "--set", "epochs=1", "--set", "runs=1", "--set", "ft_epochs=1",
         "--set", "max_mape=100", "--set", "beat=100",

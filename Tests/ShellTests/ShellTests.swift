@@ -3,6 +3,7 @@ import Modeling
 import Shell
 import TestSupport
 import Testing
+import TinycastCLI
 import Workbench
 
 /// An engine working in a fresh folder holding small.csv (2 stores x 2 items x 200 days).
@@ -169,7 +170,7 @@ func errorText(_ engine: Engine, _ line: String) -> String? {
     writeFile(dir + "/s.tcs", script)
     var out: [String] = []
     var err: [String] = []
-    let status = CLI.run(arguments: [dir + "/s.tcs"], stdout: { out.append($0) }, stderr: { err.append($0) })
+    let status = Tinycast.execute(["run", dir + "/s.tcs"], stdout: { out.append($0) }, stderr: { err.append($0) })
     #expect(status == 1)
     #expect(err == ["\(dir)/s.tcs:4: error: patience=0 is out of range (patience must be between 1 and 100000)"])
   }
@@ -190,23 +191,24 @@ func errorText(_ engine: Engine, _ line: String) -> String? {
     writeFile(dir + "/p.tcs", script)
     // units=3: 4*3*(1+3+1) + 3 + 1 = 64 parameters, so "parameters==39" fails on line 7.
     var err: [String] = []
-    #expect(CLI.run(arguments: [dir + "/p.tcs"], stdout: { _ in }, stderr: { err.append($0) }) == 1)
+    #expect(Tinycast.execute(["run", dir + "/p.tcs"], stdout: { _ in }, stderr: { err.append($0) }) == 1)
     #expect(err == ["\(dir)/p.tcs:7: error: check failed: m parameters = 64, which is not == 39"])
     // units=5: 4*5*(1+5+1) + 5 + 1 = 146 parameters, not 59: still line 7.
     err = []
     #expect(
-      CLI.run(arguments: [dir + "/p.tcs", "--set", "units=5"], stdout: { _ in }, stderr: { err.append($0) }) == 1)
+      Tinycast.execute(["run", dir + "/p.tcs", "--set", "units=5"], stdout: { _ in }, stderr: { err.append($0) }) == 1)
     #expect(err == ["\(dir)/p.tcs:7: error: check failed: m parameters = 146, which is not == 59"])
     // units=2: 4*2*(1+2+1) + 2 + 1 = 35, not 29; with units=... no value passes both, so test the
     // MAPE check on its own: a tiny limit fails on line 8, a generous one passes.
     let script2 = script.replacingOccurrences(of: "check m parameters==${units}9\n", with: "check m parameters==64\n")
     writeFile(dir + "/q.tcs", script2)
     err = []
-    #expect(CLI.run(arguments: [dir + "/q.tcs"], stdout: { _ in }, stderr: { err.append($0) }) == 1)
+    #expect(Tinycast.execute(["run", dir + "/q.tcs"], stdout: { _ in }, stderr: { err.append($0) }) == 1)
     #expect(err.first?.hasPrefix("\(dir)/q.tcs:8: error: check failed: m mape = ") == true)
     err = []
     #expect(
-      CLI.run(arguments: [dir + "/q.tcs", "--set", "limit=1000"], stdout: { _ in }, stderr: { err.append($0) }) == 0)
+      Tinycast.execute(["run", dir + "/q.tcs", "--set", "limit=1000"], stdout: { _ in }, stderr: { err.append($0) })
+        == 0)
     #expect(err.isEmpty)
   }
 
@@ -214,7 +216,7 @@ func errorText(_ engine: Engine, _ line: String) -> String? {
     let dir = temporaryDirectory()
     writeFile(dir + "/new.tcs", "#! tinycast-session 2\nload demo\n")
     var err: [String] = []
-    #expect(CLI.run(arguments: [dir + "/new.tcs"], stdout: { _ in }, stderr: { err.append($0) }) == 1)
+    #expect(Tinycast.execute(["run", dir + "/new.tcs"], stdout: { _ in }, stderr: { err.append($0) }) == 1)
     #expect(
       err == ["\(dir)/new.tcs:1: error: session format 2 is newer than this Tinycast reads (1); upgrade Tinycast"])
   }

@@ -1,0 +1,134 @@
+// The `tinycast` command line, on swift-argument-parser: `tinycast` alone starts the interactive
+// shell (main.swift), `tinycast run FILE ...` replays a session. The parser also gives --help,
+// --version and shell-completion scripts (`tinycast --generate-completion-script bash`).
+// A library, so the tests drive the command line in-process.
+
+import ArgumentParser
+import Foundation
+import Shell
+
+public struct Tinycast: ParsableCommand {
+  public static let configuration = CommandConfiguration(
+    commandName: "tinycast",
+    abstract: "Shrink demand-forecasting models until they fit a store's device, and see what it cost.",
+    discussion: "Without a subcommand, tinycast starts the interactive shell ('help' there lists its commands). "
+      + "Sessions saved there replay with 'tinycast run FILE'.",
+    version: "tinycast \(TinycastVersion.string) (session format \(TinycastVersion.sessionFormat))",
+    subcommands: [Run.self])
+
+  public init() {}
+
+  /// The interactive shell is main.swift's (it owns the terminal); parsing only says so.
+  public mutating func run() throws {}
+
+  /// Parses `arguments` (without the program name). Returns the replay to run, nil for the
+  /// interactive shell, or the exit status after printing help, the version or an error.
+  public static func parse(
+    _ arguments: [String], stdout: (String) -> Void, stderr: (String) -> Void
+  ) -> Result<ReplayOptions?, ExitStatus> {
+    do {
+      var command = try parseAsRoot(arguments)
+      if let run = command as? Run { return .success(try run.options()) }
+      if command is Tinycast { return .success(nil) }
+      // The parser's own commands (`help`, `--help`): running them throws the help to print.
+      try command.run()
+      return .failure(ExitStatus(0))
+    } catch {
+      let code = exitCode(for: error)
+      let message = fullMessage(for: error)
+      if code == .success {
+        stdout(message)
+      } else {
+        stderr(message)
+      }
+      return .failure(ExitStatus(code.rawValue))
+    }
+  }
+
+  /// Runs the command line in-process: parse, then replay. The interactive shell is not
+  /// started here (nil arguments mean it): the status is 2 with a usage line.
+  public static func execute(
+    _ arguments: [String], stdout: @escaping (String) -> Void, stderr: @escaping (String) -> Void
+  ) -> Int32 {
+    switch parse(arguments, stdout: stdout, stderr: stderr) {
+    case .success(let request?): return CLI.replay(request, stdout: stdout, stderr: stderr)
+    case .success(nil):
+      stderr(helpMessage())
+      return 2
+    case .failure(let status): return status.code
+    }
+  }
+}
+
+/// An exit status that ends the program (help, version or a usage error).
+public struct ExitStatus: Error {
+  public var code: Int32
+  init(_ code: Int32) { self.code = code }
+}
+
+public struct Run: ParsableCommand {
+  public static let configuration = CommandConfiguration(
+    abstract: "Replay a session file; stop at the first failing line.",
+    discussion: "Relative paths in the session resolve against its folder. A replay writes only under the "
+      + "session's folder, the current folder or --out, and replaces no file unless the command says "
+      + "overwrite=on. It exits 0 when every command and every 'check' passed, and 1 with "
+      + "FILE:LINE: error: MESSAGE at the first line that failed.")
+
+  @Argument(help: "The session file (.tcs).", completion: .file(extensions: ["tcs"]))
+  var file: String
+
+  @Option(
+    name: .customLong("set"), parsing: .singleValue,
+    help: ArgumentHelp("Override a 'param' of the session.", valueName: "KEY=VALUE"))
+  var settings: [String] = []
+
+  @Option(help: ArgumentHelp("Write the session's outputs to this folder.", valueName: "DIR"), completion: .directory)
+  var out: String?
+
+  @Flag(help: "Print each command before its output.")
+  var echo = false
+
+  @Flag(help: "Fail when a number differs from the session's #=> lines.")
+  var verify = false
+
+  @Flag(help: "Print each command's comment block and wait for Enter (q stops): a class, step by step.")
+  var step = false
+
+  @Option(help: ArgumentHelp("Also write the replay as a Markdown notebook.", valueName: "OUT.md"))
+  var notebook: String?
+
+  @Option(
+    name: .customLong("allow-write"),
+    help: ArgumentHelp("Let the session write anywhere (the only value is ANYWHERE).", valueName: "ANYWHERE"))
+  var allowWrite: String?
+
+  public init() {}
+
+  public func validate() throws {
+    for s in settings where !s.contains("=") || s.hasPrefix("=") {
+      throw ValidationError("--set needs KEY=VALUE, not '\(s)'")
+    }
+    if let allowWrite, allowWrite != "ANYWHERE" {
+      throw ValidationError("--allow-write takes the word ANYWHERE (the only setting)")
+    }
+    if let notebook, !notebook.lowercased().hasSuffix(".md") {
+      throw ValidationError("--notebook needs a Markdown file name (OUT.md)")
+    }
+  }
+
+  /// The replay this command line asks for.
+  func options() throws -> ReplayOptions {
+    var r = ReplayOptions(file: file)
+    for s in settings {
+      let eq = s.firstIndex(of: "=")!
+      r.overrides[String(s[..<eq])] = String(s[s.index(after: eq)...])
+    }
+    r.outDirectory = out
+    r.echo = echo
+    r.verify = verify
+    r.step = step
+    r.notebook = notebook
+    r.writeAnywhere = allowWrite != nil
+    return r
+  }
+}
