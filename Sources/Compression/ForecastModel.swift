@@ -77,6 +77,27 @@ public enum ForecastModel: Forecaster, Equatable {
     }
   }
 
+  public func forecastScaled(_ window: [Float]) -> Float {
+    switch self {
+    case .float(let n, _), .uint8(let n, _), .lowRank(_, let n):
+      var scratch = LSTMScratch(capacity: 1, steps: window.count, inputSize: n.inputSize, units: n.units)
+      for t in 0..<window.count { scratch.x[t] = window[t] }
+      n.forward(batch: 1, scratch: &scratch, keepStates: false)
+      return scratch.y[0]
+    case .int8(let q, _):
+      var scratch = QuantizedLSTM.Scratch(capacity: 1, inputSize: q.inputSize, units: q.units)
+      q.forward(x: window, steps: window.count, batch: 1, scratch: &scratch)
+      return scratch.y[0]
+    }
+  }
+
+  /// Float32 kernels can be pruned and quantized; a stored form (float16, uint8, int8, low rank)
+  /// is compressed already.
+  public var compressibleTensors: [String] {
+    if case .float(_, nil) = self { return Pruning.prunable.map(\.description) }
+    return []
+  }
+
   /// Forecasts in scaled units for `windows`.
   public func predictScaled(_ windows: [WindowRef], data: WindowedData, threads: Int) -> [Float] {
     switch self {

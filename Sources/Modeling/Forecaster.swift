@@ -20,6 +20,12 @@ public protocol Forecaster: Sendable {
   var nonzeroCount: Int { get }
   /// Forecasts in scaled units for `windows` (the batch forward pass, without dropout).
   func predictScaled(_ windows: [WindowRef], data: WindowedData, threads: Int) -> [Float]
+  /// One forecast in scaled units from one window of scaled inputs, oldest first (what a device
+  /// does); the same bits as the batch forward pass gives that window.
+  func forecastScaled(_ window: [Float]) -> Float
+  /// The tensors compression may prune or quantize, by their model-file names
+  /// ("lstm/kernel"); empty when this model's numbers are not weights compression can touch.
+  var compressibleTensors: [String] { get }
   /// The same model, bit for bit (replays and transactions are checked with it).
   func isIdentical(to other: any Forecaster) -> Bool
 }

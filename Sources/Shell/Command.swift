@@ -44,10 +44,6 @@ public final class ShellContext {
   /// Rewrites one status line in place (a terminal); nil prints one line per epoch via `emit`.
   public var liveStatus: ((String) -> Void)?
 
-  /// What the running command adds to its notebook cell besides its text (tables, charts).
-  public var attachments: [CellAttachment] = []
-  /// The key numbers the running command reports for `#=>` lines ("mape=15.1234 ...").
-  public var results: [String] = []
   /// Every successful command with its output, for `save notebook` and `run --notebook`.
   public var cells: [NotebookCell] = []
 
@@ -108,9 +104,28 @@ public final class ShellContext {
   }
 }
 
+/// What a command gives back: its text, the canonical commands that replay it (every
+/// recording command must give them, even none: the engine refuses to guess), the `#=>` numbers
+/// of its own, and what its notebook cell shows besides the text.
+public struct CommandOutput {
+  public var text: String
+  public var recorded: [RecordedCommand]?
+  public var results: [String]
+  public var attachments: [CellAttachment]
+
+  public init(
+    _ text: String, recorded: [RecordedCommand]? = nil, results: [String] = [], attachments: [CellAttachment] = []
+  ) {
+    self.text = text
+    self.recorded = recorded
+    self.results = results
+    self.attachments = attachments
+  }
+}
+
 public struct Command: Sendable {
   /// Runs on a copy of the workspace; the engine commits it when this returns.
-  public typealias Run = @Sendable (inout Workspace, inout Invocation, ShellContext) throws -> String
+  public typealias Run = @Sendable (inout Workspace, inout Invocation, ShellContext) throws -> CommandOutput
   /// Runs other command lines through the engine (sweep, restore), each its own transaction
   /// or all one, as the command decides.
   public typealias Script = @Sendable (Engine, [Token]) throws -> String

@@ -22,6 +22,11 @@ enum CompressCommands {
     (runs.enumerated().map { EpochReporter.summary(run: $0, $1) } + [summary]).joined(separator: "\n")
   }
 
+  /// The output of an operation that made a model: its text and its command.
+  static func made(_ text: String, _ command: RecordedCommand) -> CommandOutput {
+    CommandOutput(text, recorded: [command])
+  }
+
   // MARK: - prune
 
   static let prune = Command(
@@ -88,21 +93,22 @@ enum CompressCommands {
     spec.name = inv.asName
     try inv.checkAllConsumed()
     let pruned = try ws.prune(spec, progress: ctx.progress())
-    inv.recording = [pruned.command]
     let (m, src) = (pruned.model, pruned.source)
     if let kept = pruned.keptUnits {
-      return "\(m.name): removed \(src.units - kept) of \(src.units) hidden units (lowest L2 norm) in each of "
-        + "\(m.replicas.count) replicas: LSTM-\(src.units) -> LSTM-\(kept), \(src.parameterCount) -> "
-        + "\(m.parameterCount) parameters; 'finetune' recovers accuracy"
+      return made(
+        "\(m.name): removed \(src.units - kept) of \(src.units) hidden units (lowest L2 norm) in each of "
+          + "\(m.replicas.count) replicas: LSTM-\(src.units) -> LSTM-\(kept), \(src.parameterCount) -> "
+          + "\(m.parameterCount) parameters; 'finetune' recovers accuracy", pruned.command)
     }
     let agp = spec.schedule == .agp
     let zeros = pruned.sparsities.map { "\($0.0) \(percent($0.1))" }.joined(separator: ", ")
-    return report(
+    let text = report(
       pruned.runs,
       "\(m.name): \(agp ? "gradually " : "")pruned \(src.name) to \(percent(spec.sparsity)) "
         + "(scope \(spec.scope.rawValue)) in \(m.replicas.count) replicas; zeros: \(zeros); "
         + "\(m.parameterCount - m.nonzeroCount) of \(m.parameterCount) parameters zero"
         + (agp ? "" : "; 'finetune' keeps the zeros"))
+    return made(text, pruned.command)
   }
 
   // MARK: - finetune
@@ -137,13 +143,13 @@ enum CompressCommands {
     spec.name = inv.asName
     try inv.checkAllConsumed()
     let tuned = try ws.finetune(spec, progress: ctx.progress())
-    inv.recording = [tuned.command]
     let m = tuned.model
     let kept = m.pruned ? "; zeros kept (\(m.parameterCount - m.nonzeroCount) of \(m.parameterCount))" : ""
-    return report(
+    let text = report(
       tuned.runs,
       "\(m.name): fine-tuned \(tuned.command.words[0].text) (\(m.kindDescription)) at lr "
         + "\(formatNumber(spec.learningRate))\(kept)")
+    return made(text, tuned.command)
   }
 
   // MARK: - quantize
@@ -197,12 +203,13 @@ enum CompressCommands {
     spec.name = inv.asName
     try inv.checkAllConsumed()
     let q = try ws.quantize(spec)
-    inv.recording = [q.command]
     let m = q.model
-    return "\(m.name): \(m.kindDescription) kernels for \(m.replicas.count) replicas; weight error max "
+    let text =
+      "\(m.name): \(m.kindDescription) kernels for \(m.replicas.count) replicas; weight error max "
       + "\(String(format: "%.3g", q.maxWeightError)), mean \(String(format: "%.3g", q.meanWeightError)); "
       + "\(m.nonzeroCount) of \(m.parameterCount) parameters nonzero; \(m.artifact().count) bytes "
       + "(was \(q.source.artifact().count))"
+    return made(text, q.command)
   }
 
   // MARK: - distill
@@ -236,13 +243,13 @@ enum CompressCommands {
     spec.name = inv.asName
     try inv.checkAllConsumed()
     let trained = try ws.distill(spec, progress: ctx.progress())
-    inv.recording = [trained.command]
     let m = trained.model
     let teacher = try ws.model(trained.command.options.first { $0.key == "teacher" }!.value.text)
-    return report(
+    let text = report(
       trained.runs,
       "\(m.name): LSTM-\(m.units) student of \(teacher.name) (LSTM-\(teacher.units)), alpha "
         + "\(formatNumber(spec.alpha)), \(m.parameterCount) parameters (teacher \(teacher.parameterCount))")
+    return made(text, trained.command)
   }
 
   // MARK: - factor
@@ -265,11 +272,12 @@ enum CompressCommands {
     spec.name = inv.asName
     try inv.checkAllConsumed()
     let f = try ws.factor(spec)
-    inv.recording = [f.command]
     let (m, src) = (f.model, f.source)
     let h = src.units
-    return "\(m.name): recurrent kernel \(h)x\(4 * h) -> rank \(spec.rank) (\(h)x\(spec.rank) + "
+    let text =
+      "\(m.name): recurrent kernel \(h)x\(4 * h) -> rank \(spec.rank) (\(h)x\(spec.rank) + "
       + "\(spec.rank)x\(4 * h)), relative error \(f.relativeErrors.map { fixed($0, 3) }.joined(separator: ", ")); "
       + "\(src.parameterCount) -> \(m.parameterCount) parameters; 'finetune' trains the factors"
+    return made(text, f.command)
   }
 }

@@ -55,14 +55,16 @@ enum DataCommands {
         kind.text == "model"
         ? try ws.loadModel(path: path, given: given, name: inv.asName)
         : try ws.loadKeras(path: path, given: given, name: inv.asName)
-      inv.recording = loaded.commands
       let m = loaded.model
       if kind.text == "model" {
-        return "loaded \(m.name) from \(given): LSTM-\(m.units), \(m.kindDescription), \(m.parameterCount) "
-          + "parameters, \(loaded.fileBytes) bytes; evaluated on \(loaded.dataset)"
+        return CommandOutput(
+          "loaded \(m.name) from \(given): LSTM-\(m.units), \(m.kindDescription), \(m.parameterCount) "
+            + "parameters, \(loaded.fileBytes) bytes; evaluated on \(loaded.dataset)", recorded: loaded.commands)
       }
-      return "imported \(m.name) from \(given): LSTM-\(m.units), \(m.parameterCount) parameters, "
-        + (loaded.ownScaler ? "its own scaler" : "\(loaded.dataset)'s scaler") + "; evaluated on \(loaded.dataset)"
+      return CommandOutput(
+        "imported \(m.name) from \(given): LSTM-\(m.units), \(m.parameterCount) parameters, "
+          + (loaded.ownScaler ? "its own scaler" : "\(loaded.dataset)'s scaler")
+          + "; evaluated on \(loaded.dataset)", recorded: loaded.commands)
     case "csv":
       try inv.requireWordCount(2...2, usage: usage)
       spec.source = .csv(path: ctx.resolveInput(inv.words[1].text), given: inv.words[1].text)
@@ -81,15 +83,15 @@ enum DataCommands {
     spec.name = inv.asName
     try inv.checkAllConsumed()
     let loaded = try ws.load(spec)
-    inv.recording = loaded.commands
     let d = loaded.dataset
     let filled = d.dataset.series.reduce(0) { $0 + $1.filledDays }
-    return """
+    let text = """
       loaded \(d.name): \(d.dataset.series.count) series (\(d.selection)), \(d.dataset.rowCount) rows, \
       days \(CivilDate.format(d.dataset.firstDay)) to \(CivilDate.format(d.dataset.lastDay))\
       \(filled > 0 ? ", \(filled) missing days filled with 0" : "")
       \(describe(d.windows))
       """
+    return CommandOutput(text, recorded: loaded.commands)
   }
 
   static let window = Command(
@@ -114,8 +116,7 @@ enum DataCommands {
       scale: ScalerKind(rawValue: try inv.choice("scale"))!)
     try inv.checkAllConsumed()
     let windowed = try ws.window(config)
-    inv.recording = [windowed.command]
-    return describe(windowed.windows)
+    return CommandOutput(describe(windowed.windows), recorded: [windowed.command])
   }
 
   static func describe(_ w: WindowedData) -> String {

@@ -28,9 +28,7 @@ public final class Engine {
     var inv = try Invocation(tokens: tokens, specs: command.options)
     inv.verb = command.name
     var draft = workspace
-    let output: String
-    context.attachments = []
-    context.results = []
+    let output: CommandOutput
     do {
       output = try command.run(&draft, &inv, context)
     } catch let e as CommandError {
@@ -42,14 +40,17 @@ public final class Engine {
     }
     var added: [RecordedCommand] = []
     if command.recording == .always {
+      guard let recorded = output.recorded else {
+        preconditionFailure("\(command.name) records, but returned no recorded command")
+      }
+      added = recorded
       // Consecutive `window` lines collapse into the last: the earlier one affected nothing.
       // This keeps load's implicit window line from doubling when a saved session replays.
-      added = inv.recording ?? [inv.canonical()]
       if added.first?.verb == "window", draft.recorded.last?.verb == "window" { draft.recorded.removeLast() }
       // The command's own numbers, then those of each model it made (a search's steps come
       // with theirs).
       if !added.isEmpty && added[0].results.isEmpty {
-        added[0].results = context.results + Self.newModelResults(before: workspace, after: draft)
+        added[0].results = output.results + Self.newModelResults(before: workspace, after: draft)
       }
       draft.recorded += added
     }
@@ -61,9 +62,9 @@ public final class Engine {
       context.cells.append(
         NotebookCell(
           number: context.history.count, command: line.trimmingCharacters(in: .whitespaces),
-          output: output, attachments: context.attachments))
+          output: output.text, attachments: output.attachments))
     }
-    return output
+    return output.text
   }
 
   /// The numbers that identify a model a command just made: its size and, when it trained,

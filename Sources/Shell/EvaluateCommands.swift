@@ -15,8 +15,6 @@ enum EvaluateCommands {
     try inv.requireWordCount(0...1, usage: "eval [NAME]")
     try inv.checkAllConsumed()
     let e = try ws.evaluate(inv.word(0)?.text)
-    inv.recording = [e.command]
-    ctx.results += e.results
     let (m, r) = (e.model, e.metrics)
     let runs =
       r.runs.count > 1
@@ -24,7 +22,7 @@ enum EvaluateCommands {
     let beats = e.baselines.map { b in
       "\(b.name) \(fixed(b.metrics.mape, 2))\(r.mape < b.metrics.mape ? "" : " (NOT beaten)")"
     }
-    return [
+    let text = [
       "\(m.name): LSTM-\(m.units), \(r.runs.count) run\(r.runs.count == 1 ? "" : "s"), \(r.count) test windows "
         + "(\(r.zerosExcluded) with zero sales left out of MAPE)",
       "  MAPE   \(fixed(r.mape, 3))" + runs,
@@ -32,6 +30,7 @@ enum EvaluateCommands {
       "  WAPE   \(fixed(r.wape, 3))",
       "  baselines' MAPE: " + beats.joined(separator: ", "),
     ].joined(separator: "\n")
+    return CommandOutput(text, recorded: [e.command], results: e.results)
   }
 
   static let compare = Command(
@@ -64,15 +63,12 @@ enum EvaluateCommands {
       spec.file = (try ctx.outputPath(to, overwrite: spec.overwrite), format)
     }
     let compared = try ws.compare(spec)
-    inv.recording = [compared.command]
-    ctx.results += compared.results
     var out = compared.table.renderText()
     // The notebook shows the table as Markdown; the note under it stays text.
-    ctx.attachments.append(
-      .table(
-        markdown: compared.table.renderMarkdown(), text: out.split(separator: "\n").dropLast().joined(separator: "\n")))
+    let table = CellAttachment.table(
+      markdown: compared.table.renderMarkdown(), text: out.split(separator: "\n").dropLast().joined(separator: "\n"))
     if let to = spec.fileOption { out += "\nwrote \(to)" }
-    return out
+    return CommandOutput(out, recorded: [compared.command], results: compared.results, attachments: [table])
   }
 
   static let predict = Command(
@@ -95,8 +91,8 @@ enum EvaluateCommands {
     spec.path = try ctx.outputPath(spec.given, overwrite: spec.overwrite)
     try inv.checkAllConsumed()
     let p = try ws.predict(spec)
-    inv.recording = [p.command]
-    return "wrote \(spec.given): \(p.forecasts) forecasts from \(p.model.name) run \(spec.run)"
+    return CommandOutput(
+      "wrote \(spec.given): \(p.forecasts) forecasts from \(p.model.name) run \(spec.run)", recorded: [p.command])
   }
 
   static let checkMetrics = CheckedMetric.allCases.map(\.rawValue)
@@ -135,10 +131,7 @@ enum EvaluateCommands {
         hint: suggestion(for: metric, among: checkMetrics).map { "did you mean '\($0)'?" }
           ?? "metrics: \(checkMetrics.joined(separator: ", "))")
     }
-    inv.recordedWords = [
-      RecordedValue(nameToken.text), RecordedValue(metric + op + rhs),
-    ]
-    inv.options = [:]
+    let command = RecordedCommand("check", words: [RecordedValue(nameToken.text), RecordedValue(metric + op + rhs)])
     let checked = CheckedMetric(rawValue: metric)!
     let left = try ws.value(of: checked, for: nameToken.text)
     let right: Double
@@ -161,7 +154,8 @@ enum EvaluateCommands {
       throw CommandError(
         "check failed: \(shown), which is not \(op) \(Double(rhs) != nil ? rhs : "\(rhs) (\(formatNumber(right)))")")
     }
-    return "ok: \(shown) \(op) \(Double(rhs) != nil ? rhs : "\(rhs) (\(formatNumber(right)))")"
+    return CommandOutput(
+      "ok: \(shown) \(op) \(Double(rhs) != nil ? rhs : "\(rhs) (\(formatNumber(right)))")", recorded: [command])
   }
 
   /// "lstm64+0.15" -> ("lstm64", 0.15); names may contain '-', so a split is taken only where

@@ -36,13 +36,6 @@ public struct Invocation: Sendable {
   var specs: [OptionSpec]
   /// Options as resolved by getters, for the canonical form.
   public private(set) var resolved: [(key: String, value: RecordedValue)] = []
-  /// Positional arguments as they should be recorded.
-  public var recordedWords: [RecordedValue] = []
-  /// The name of what the command made, recorded as `as NAME` (defaults made explicit).
-  public var resultName: String?
-  /// The commands to record, as the operation that ran returned them (its canonical form from
-  /// the typed spec); nil records this invocation's own canonical form.
-  public var recording: [RecordedCommand]?
   private var consumed: Set<String> = []
 
   /// Splits tokens into verb, positional words, options and a trailing `as NAME`.
@@ -193,10 +186,10 @@ public struct Invocation: Sendable {
     }
   }
 
-  /// The command in canonical form: every option explicit, sorted, then `as NAME`.
-  public func canonical(asName name: String? = nil) -> RecordedCommand {
-    let words = recordedWords.isEmpty ? self.words.map { RecordedValue($0.text) } : recordedWords
-    return RecordedCommand(verb, words: words, options: resolved, asName: name ?? resultName ?? asName)
+  /// The command in canonical form: `words` (default: as typed), every option the getters
+  /// resolved (defaults included), then `as NAME`. For commands with no operation behind them.
+  public func canonical(words: [RecordedValue]? = nil) -> RecordedCommand {
+    RecordedCommand(verb, words: words ?? self.words.map { RecordedValue($0.text) }, options: resolved, asName: asName)
   }
 
   /// The positional word at `index`, or nil.

@@ -32,15 +32,15 @@ enum ModelCommands {
     spec.name = inv.asName
     try inv.checkAllConsumed()
     let trained = try ws.train(spec, progress: ctx.progress())
-    inv.recording = [trained.command]
     let m = trained.model
     let runs = m.replicas.count
     let interrupted = trained.interrupted ? " (interrupted: kept the best weights so far)" : ""
-    return
+    let text =
       (trained.runs.enumerated().map { EpochReporter.summary(run: $0, $1) } + [
         "\(m.name): LSTM-\(m.units), \(m.parameterCount) parameters, \(runs) run\(runs == 1 ? "" : "s") in "
           + "\(duration(trained.seconds))\(interrupted); 'eval \(m.name)' for test metrics"
       ]).joined(separator: "\n")
+    return CommandOutput(text, recorded: [trained.command])
   }
 
   /// The options every command that trains from scratch shares (train, distill).
@@ -81,17 +81,17 @@ enum ModelCommands {
     try inv.requireWordCount(1...1, usage: "use NAME")
     try inv.checkAllConsumed()
     let name = inv.words[0].text
-    inv.recordedWords = [RecordedValue(name)]
+    let command = RecordedCommand("use", words: [RecordedValue(name)])
     if ws.models[name] != nil {
       ws.models.makeCurrent(name)
-      return "current model: \(name)"
+      return CommandOutput("current model: \(name)", recorded: [command])
     }
     if ws.datasets[name] != nil {
       ws.currentDataset = name
-      return "current dataset: \(name)"
+      return CommandOutput("current dataset: \(name)", recorded: [command])
     }
     _ = try ws.model(name)
-    return ""
+    preconditionFailure("model(\(name)) found a model the store did not")
   }
 
   static let drop = Command(
@@ -102,9 +102,8 @@ enum ModelCommands {
     try inv.checkAllConsumed()
     let name = inv.words[0].text
     _ = try ws.model(name)
-    inv.recordedWords = [RecordedValue(name)]
     ws.models.remove(name)
-    return "dropped \(name)"
+    return CommandOutput("dropped \(name)", recorded: [RecordedCommand("drop", words: [RecordedValue(name)])])
   }
 
   static let models = Command(
@@ -113,7 +112,7 @@ enum ModelCommands {
   ) { ws, inv, _ in
     try inv.requireWordCount(0...0, usage: "models")
     try inv.checkAllConsumed()
-    guard !ws.models.isEmpty else { return "no models yet; 'train' makes one" }
+    guard !ws.models.isEmpty else { return CommandOutput("no models yet; 'train' makes one") }
     var lines = ["  name              method  units  params   bytes  MAPE (runs)   made by"]
     for m in ws.models.all {
       let mape = m.metrics.map { "\(fixed($0.mape, 2)) (\($0.runs.count))" } ?? "-"
@@ -126,7 +125,7 @@ enum ModelCommands {
       ]
       lines.append(columns.joined(separator: "  "))
     }
-    return lines.joined(separator: "\n")
+    return CommandOutput(lines.joined(separator: "\n"))
   }
 
   static let show = Command(
@@ -152,7 +151,7 @@ enum ModelCommands {
     }
     lines.append("  lineage:")
     lines += m.lineage.map { "    \($0)" }
-    return lines.joined(separator: "\n")
+    return CommandOutput(lines.joined(separator: "\n"))
   }
 
   static let seed = Command(
@@ -166,8 +165,8 @@ enum ModelCommands {
       throw CommandError("seed \(inv.words[0].text) is not a whole number", column: inv.words[0].column)
     }
     ws.seedSource = SeededGenerator(seed: n)
-    inv.recordedWords = [RecordedValue(String(n))]
-    return "seed source reset to \(n)"
+    return CommandOutput(
+      "seed source reset to \(n)", recorded: [RecordedCommand("seed", words: [RecordedValue(String(n))])])
   }
 
   static let set = Command(
@@ -178,10 +177,10 @@ enum ModelCommands {
     example: "set threads=1", recording: .never
   ) { ws, inv, _ in
     try inv.requireWordCount(0...0, usage: "set threads=N")
-    guard !inv.options.isEmpty else { return "threads=\(ws.threads)" }
+    guard !inv.options.isEmpty else { return CommandOutput("threads=\(ws.threads)") }
     if inv.options["threads"] != nil { ws.threads = try inv.int("threads", in: 1...256) }
     try inv.checkAllConsumed()
-    return "threads=\(ws.threads)"
+    return CommandOutput("threads=\(ws.threads)")
   }
 
   static let export = Command(
@@ -223,10 +222,11 @@ enum ModelCommands {
     // A C export's folder may exist; its two files are checked one by one below.
     spec.path = try ctx.outputPath(to, overwrite: spec.format == .c || spec.overwrite)
     let exported = try ws.export(spec)
-    inv.recording = [exported.command]
+    let text: String
     switch exported {
     case .keras(let m, let run, _):
-      return "wrote \(to): Keras weights of \(m.name) run \(run) (LSTM-\(m.units)); in Python: "
+      text =
+        "wrote \(to): Keras weights of \(m.name) run \(run) (LSTM-\(m.units)); in Python: "
         + "model.set_weights([np.array(w) for w in json.load(open('\(to)'))['weights']])"
     case .c(let m, let run, let c, let energy, _):
       let header = try ctx.outputPath(
@@ -235,13 +235,16 @@ enum ModelCommands {
         (to as NSString).appendingPathComponent("\(c.symbol).c"), overwrite: spec.overwrite)
       try writeCExport(c, header: header, source: source)
       let table = c.tableBytes > 0 ? " (and \(c.tableBytes) for the activation table)" : ""
-      return "wrote \(to)/\(c.symbol).h and \(c.symbol).c (\(m.replicaSummary(run - 1).kind)): "
+      text =
+        "wrote \(to)/\(c.symbol).h and \(c.symbol).c (\(m.replicaSummary(run - 1).kind)): "
         + "weights \(c.weightBytes) bytes of flash\(table), \(c.ramBytes) bytes of RAM, \(c.macs) multiply-accumulates "
         + "and about \(fixed(energy, 1)) nJ per forecast (Horowitz 2014 energies); call \(c.symbol)_predict(sales)"
     case .modelFile(let m, let run, let bytes, _):
       let r = m.replicaSummary(run - 1)
-      return "wrote \(to): \(bytes) bytes (\(m.name) run \(run), \(r.kind), \(r.parameters) parameters, "
+      text =
+        "wrote \(to): \(bytes) bytes (\(m.name) run \(run), \(r.kind), \(r.parameters) parameters, "
         + "\(r.nonzero) nonzero)"
     }
+    return CommandOutput(text, recorded: [exported.command])
   }
 }

@@ -54,6 +54,7 @@ enum PlotCommands {
       target = try ctx.outputPath(to, overwrite: overwrite)
     }
     let chart: Chart
+    var words: [RecordedValue]
     switch kind {
     case "forecast":
       try inv.requireWordCount(1...2, usage: "plot forecast [NAME] [store=S item=I] [days=N|all]")
@@ -74,24 +75,24 @@ enum PlotCommands {
       }
       chart = try ws.forecastChart(
         inv.word(1)?.text, run: run, store: store.flatMap(Int.init), item: item.flatMap(Int.init), days: days)
-      inv.recordedWords = [RecordedValue(try ws.model(inv.word(1)?.text).name)]
+      words = [RecordedValue(try ws.model(inv.word(1)?.text).name)]
     case "training":
       try inv.requireWordCount(1...2, usage: "plot training [NAME] [run=K]")
       chart = try ws.trainingChart(inv.word(1)?.text, run: try inv.int("run", in: 1...10_000))
-      inv.recordedWords = [RecordedValue(try ws.model(inv.word(1)?.text).name)]
+      words = [RecordedValue(try ws.model(inv.word(1)?.text).name)]
     default:
       let drawn = try ws.tradeoffChart(inv.words.dropFirst().map(\.text))
       chart = drawn.chart
-      inv.recordedWords = drawn.names.map { RecordedValue($0) }
+      words = drawn.names.map { RecordedValue($0) }
     }
-    inv.recordedWords = [RecordedValue(kind)] + inv.recordedWords
     try inv.checkAllConsumed()
     var out = chart.renderTerminal(width: width, height: 16, color: ctx.color)
-    ctx.attachments.append(.chart(chart, slug: kind))
     if let to, let target {
       try AtomicFile.write(Array(chart.renderSVG().utf8), to: target)
       out += "\nwrote \(to)"
     }
-    return out
+    return CommandOutput(
+      out, recorded: [inv.canonical(words: [RecordedValue(kind)] + words)],
+      attachments: [.chart(chart, slug: kind)])
   }
 }

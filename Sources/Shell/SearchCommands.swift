@@ -48,8 +48,6 @@ public enum SearchCommands {
     var command = table.command
     command.set("levels", levelsText)
     for (key, value) in inv.resolved where key != "levels" { command.set(key, value.text, isPath: value.isPath) }
-    inv.recording = [command]
-    ctx.results += table.results
     let m = table.model
     let base = table.base
     // The table: one row per matrix, one column per level, MAPE change in points.
@@ -82,12 +80,12 @@ public enum SearchCommands {
     }
     chart.notes = ["  markers: k lstm/kernel, r lstm/recurrent_kernel, d dense/kernel"]
     var out = lines.joined(separator: "\n") + "\n" + chart.renderTerminal(width: width, height: 14, color: ctx.color)
-    ctx.attachments.append(.chart(chart, slug: "sensitivity"))
     if let to, let target {
       try AtomicFile.write(Array(chart.renderSVG().utf8), to: target)
       out += "\nwrote \(to)"
     }
-    return out
+    return CommandOutput(
+      out, recorded: [command], results: table.results, attachments: [.chart(chart, slug: "sensitivity")])
   }
 
   static func parseLevels(_ text: String, key: String) throws(CommandError) -> [Double] {

@@ -37,7 +37,7 @@ enum SessionCommands {
     let value = ctx.overrides[key] ?? token.text
     ws.params[key] = value
     inv.options = [:]
-    return "$\(key) = \(value)\(ctx.overrides[key] != nil ? " (set on the command line)" : "")"
+    return CommandOutput("$\(key) = \(value)\(ctx.overrides[key] != nil ? " (set on the command line)" : "")")
   }
 
   static let save = Command(
@@ -71,11 +71,12 @@ enum SessionCommands {
         throw CommandError("\(given): a notebook is Markdown; name it .md", column: inv.words[1].column)
       }
       let svgs = try Notebook.write(ctx.cells, to: path)
-      return "wrote \(given): \(ctx.cells.count) cells" + (svgs.isEmpty ? "" : ", \(svgs.count) SVG plots beside it")
+      return CommandOutput(
+        "wrote \(given): \(ctx.cells.count) cells" + (svgs.isEmpty ? "" : ", \(svgs.count) SVG plots beside it"))
     }
     let text = SessionFile.render(ws.recorded, directory: (path as NSString).deletingLastPathComponent)
     try AtomicFile.write(Array(text.utf8), to: path)
-    return "saved \(ws.recorded.count) commands to \(given)"
+    return CommandOutput("saved \(ws.recorded.count) commands to \(given)")
   }
 
   static let history = Command(
@@ -84,7 +85,8 @@ enum SessionCommands {
   ) { _, inv, ctx in
     try inv.requireWordCount(0...0, usage: "history")
     try inv.checkAllConsumed()
-    return ctx.history.enumerated().map { "\(pad($0.offset + 1, 1000))  \($0.element)" }.joined(separator: "\n")
+    return CommandOutput(
+      ctx.history.enumerated().map { "\(pad($0.offset + 1, 1000))  \($0.element)" }.joined(separator: "\n"))
   }
 
   static let help = Command(
@@ -93,7 +95,7 @@ enum SessionCommands {
   ) { _, inv, _ in
     try inv.requireWordCount(0...1, usage: "help [COMMAND]")
     try inv.checkAllConsumed()
-    if let word = inv.word(0) { return try CommandTable.lookup(word.text).helpText }
+    if let word = inv.word(0) { return CommandOutput(try CommandTable.lookup(word.text).helpText) }
     var lines: [String] = []
     let width = CommandTable.all.map { $0.name.count }.max() ?? 0
     for group in CommandGroup.allCases {
@@ -108,7 +110,7 @@ enum SessionCommands {
       "'help COMMAND' shows its options and an example; 'explain TOPIC' teaches "
         + "(\(Explain.topics.keys.sorted().joined(separator: ", ")))."
     )
-    return lines.joined(separator: "\n")
+    return CommandOutput(lines.joined(separator: "\n"))
   }
 
   static let explain = Command(
@@ -125,7 +127,7 @@ enum SessionCommands {
         hint: suggestion(for: topic, among: Array(Explain.topics.keys)).map { "did you mean '\($0)'?" }
           ?? "topics: \(Explain.topics.keys.sorted().joined(separator: ", "))")
     }
-    return lesson(&ws)
+    return CommandOutput(lesson(&ws))
   }
 
   static let quit = Command(

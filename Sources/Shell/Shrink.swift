@@ -32,7 +32,7 @@ extension SearchCommands {
     example: "shrink lstm64 budget=+0.5 max_bytes=2048", recording: .always
   ) { ws, inv, ctx in try runShrink(&ws, &inv, ctx) }
 
-  static func runShrink(_ ws: inout Workspace, _ inv: inout Invocation, _ ctx: ShellContext) throws -> String {
+  static func runShrink(_ ws: inout Workspace, _ inv: inout Invocation, _ ctx: ShellContext) throws -> CommandOutput {
     try inv.requireWordCount(0...1, usage: "shrink [NAME] budget=+0.5 [max_bytes=N] [time=15m] [as NAME]")
     var spec = ShrinkSpec()
     spec.reference = inv.word(0)?.text
@@ -64,13 +64,13 @@ extension SearchCommands {
     spec.name = inv.asName
     try inv.checkAllConsumed()
     let outcome = try ws.shrink(spec, progress: ctx.progress(notePrefix: "shrink: "))
-    // Only the winner's commands are recorded (with their seeds): the session replays without
-    // searching. Nothing is recorded when nothing was added.
-    inv.recording = []
-    return render(outcome, ctx, &inv)
+    return render(outcome, ctx)
   }
 
-  static func render(_ outcome: ShrinkOutcome, _ context: ShellContext, _ inv: inout Invocation) -> String {
+  /// The table and plot of every candidate, then the verdict. Only the winner's commands are
+  /// recorded (with their seeds): the session replays without searching. Nothing is recorded
+  /// when nothing was added.
+  static func render(_ outcome: ShrinkOutcome, _ context: ShellContext) -> CommandOutput {
     let ref = outcome.reference
     let refVal = outcome.referenceValidationMAPE
     let limit = outcome.limit
@@ -126,23 +126,24 @@ extension SearchCommands {
     chart.xLog = true
     chart.xFormat = .bytes
     if !candidates.isEmpty { lines.append(chart.renderTerminal(width: 80, height: 12, color: context.color)) }
-    context.attachments.append(.chart(chart, slug: "shrink"))
+    let attachments = [CellAttachment.chart(chart, slug: "shrink")]
 
     switch outcome.verdict {
     case .noneWithinBudget:
-      return
+      let text =
         (lines + [
           "no candidate is within +\(formatNumber(budget)) of \(ref.name)'s validation MAPE; nothing was added "
             + "(try a larger budget or time=)"
         ]).joined(separator: "\n")
+      return CommandOutput(text, recorded: [], attachments: attachments)
     case .tooLarge(let winner, let maxBytes):
-      return
+      let text =
         (lines + [
           "none fits: the smallest model within budget, \(winner.name), is \(winner.bytes) bytes, over "
             + "max_bytes=\(maxBytes); nothing was added (a larger budget or more time may find one)"
         ]).joined(separator: "\n")
+      return CommandOutput(text, recorded: [], attachments: attachments)
     case .adopted(let winner, let resultName, let finalBytes, let testWin, let testRef, let commands):
-      inv.recording = commands
       let delta = testWin.mape - testRef.mape
       let ratio = fixed(Double(ref.artifact().count) / Double(finalBytes), 1)
       lines.append("result: \(resultName) = \(winner.recipe): \(finalBytes) bytes (\(ratio)x smaller than \(ref.name))")
@@ -152,7 +153,7 @@ extension SearchCommands {
       lines.append(
         "  recorded \(commands.count) commands that rebuild it without searching: "
           + commands.map { $0.verb }.joined(separator: ", "))
-      return lines.joined(separator: "\n")
+      return CommandOutput(lines.joined(separator: "\n"), recorded: commands, attachments: attachments)
     }
   }
 }

@@ -349,6 +349,23 @@ func randomModel(units: Int, seed: UInt64 = 1) -> LSTMForecaster {
     }
   }
 
+  /// The Forecaster protocol's single-window forecast is the batch path's, bit for bit, for every
+  /// kind; and only float32 kernels are offered to compression.
+  @Test func oneWindowForecastIsTheBatchForecastOfThatWindow() throws {
+    let data = try smallData()
+    for (label, model) in Self.kinds() {
+      let batch = model.predictScaled(data.test, data: data, threads: 1)
+      var window = [Float](repeating: 0, count: data.lookback)
+      for (k, w) in data.test.enumerated().prefix(40) {
+        data.gatherInputs(w, row: 0, batch: 1, into: &window)
+        #expect(model.forecastScaled(window).bitPattern == batch[k].bitPattern, "\(label) window \(k)")
+      }
+      let isFloat32 = label.hasPrefix("float32") || label.hasPrefix("pruned")
+      #expect(model.compressibleTensors == (isFloat32 ? ["lstm/kernel", "lstm/recurrent_kernel", "dense/kernel"] : []))
+      #expect(model.family == "lstm" && model.isIdentical(to: model))
+    }
+  }
+
   /// Honest sizes: zeros and narrower values really save bytes (at a realistic size; for a
   /// 6-unit model int8's per-channel scales cost more than float16 saves, and the file says so).
   @Test func encodingsSaveWhatTheyShould() {
