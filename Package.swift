@@ -36,7 +36,7 @@ let package = Package(
     .target(
       name: "Compression", dependencies: ["CKernels", "NumericCore", "SalesData", "Modeling"],
       swiftSettings: simdFlags),
-    .target(name: "Evaluation", dependencies: ["NumericCore", "SalesData", "Modeling", "Compression"]),
+    .target(name: "Evaluation", dependencies: ["SalesData", "Modeling"]),
     // The files a model becomes: .tcm, Keras JSON, C99 sources, and their sizes.
     .target(name: "Artifacts", dependencies: ["CKernels", "NumericCore", "Modeling", "Compression"]),
 
