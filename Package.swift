@@ -75,6 +75,7 @@ let package = Package(
       name: "CompressionTests",
       dependencies: ["Compression", "Artifacts", "Modeling", "SalesData", "TestSupport"]),
     .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "TestSupport"]),
+    .testTarget(name: "WorkbenchTests", dependencies: ["Workbench", "Modeling", "SalesData", "TestSupport"]),
     .testTarget(
       name: "ShellTests",
       dependencies: ["Shell", "TinycastCLI", "Workbench", "Artifacts", "Compression", "TestSupport"],

@@ -4,7 +4,7 @@
 import Artifacts
 import SalesData
 
-public struct CommandError: Error, Sendable, CustomStringConvertible {
+public struct CommandError: Error, Sendable, Equatable, CustomStringConvertible {
   public var message: String
   public var hint: String?
   /// 1-based column in the command line, when the error is about one token.

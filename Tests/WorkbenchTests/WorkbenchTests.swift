@@ -1,0 +1,150 @@
+// The workbench without the shell: operations on a Workspace, the commands they record, the
+// model store, and how a family other than the LSTM is treated.
+
+import Foundation
+import Modeling
+import SalesData
+import Testing
+import Workbench
+
+/// A dataset small enough to train on in a test: 2 series of the demo data.
+func demoWorkspace() throws -> Workspace {
+  var ws = Workspace()
+  var load = LoadSpec()
+  load.stores = try IDSelection(parsing: "1")
+  load.items = try IDSelection(parsing: "1-2")
+  _ = try ws.load(load)
+  return ws
+}
+
+func quickTraining(seed: UInt64) -> TrainingOptions {
+  var t = TrainingOptions()
+  t.epochs = 1
+  t.runs = 1
+  t.seed = seed
+  return t
+}
+
+/// A forecaster of another family: tomorrow is today. Not an LSTM, so compression refuses it.
+struct Persistence: Forecaster {
+  var family: String { "persistence" }
+  var architecture: String { "y[t-1]" }
+  var kindDescription: String { "no parameters" }
+  var units: Int { 0 }
+  var parameterCount: Int { 0 }
+  var nonzeroCount: Int { 0 }
+  var compressibleTensors: [String] { [] }
+  func predictScaled(_ windows: [WindowRef], data: WindowedData, threads: Int) -> [Float] {
+    windows.map { w in
+      var x = [Float](repeating: 0, count: data.lookback)
+      data.gatherInputs(w, row: 0, batch: 1, into: &x)
+      return x[x.count - 1]
+    }
+  }
+  func forecastScaled(_ window: [Float]) -> Float { window[window.count - 1] }
+  func isIdentical(to other: any Forecaster) -> Bool { other is Persistence }
+}
+
+@Suite struct WorkbenchTests {
+  @Test func methodsNameTheirChain() {
+    #expect(Method(.lstm).description == "lstm")
+    #expect(Method(.lstm).then(.int8).description == "int8")
+    #expect(Method(.lstm).then(.finetuned).description == "lstm+ft")
+    #expect(Method(.pruned).then(.finetuned).then(.finetuned).then(.int8Tensor).description == "pruned+ft+int8-tensor")
+    #expect(Method(.prunedGradually).then(.float16).description == "pruned-agp+float16")
+  }
+
+  @Test func operationsRecordTheirCanonicalCommand() throws {
+    var ws = try demoWorkspace()
+    #expect(ws.recorded.isEmpty, "operations return their commands; recording is the caller's")
+    var spec = TrainSpec()
+    spec.units = 4
+    spec.training = quickTraining(seed: 3)
+    let trained = try ws.train(spec, progress: .none)
+    #expect(
+      trained.command.render()
+        == "train batch=32 dropout=0.2 epochs=1 lr=0.001 patience=5 runs=1 seed=3 units=4 as lstm4")
+    #expect(trained.model.lineage.last == trained.command.render())
+
+    // No seed given: one is drawn from the workspace's source and written down.
+    var again = TrainSpec()
+    again.units = 4
+    again.training = quickTraining(seed: 0)
+    again.training.seed = nil
+    again.name = "drawn"
+    let drawn = try ws.train(again, progress: .none)
+    #expect(drawn.command.options.contains { $0.key == "seed" && UInt64($0.value.text) != nil })
+
+    var prune = PruneSpec()
+    prune.source = "lstm4"
+    prune.sparsity = 0.5
+    prune.matrixLevels[.denseKernel] = 0.25
+    let pruned = try ws.prune(prune, progress: .none)
+    #expect(
+      pruned.command.render()
+        == "prune lstm4 0.5 dense=0.25 schedule=oneshot scope=layer structured=off as lstm4-pm50")
+    #expect(pruned.model.method.description == "pruned" && pruned.model.pruned)
+    #expect(ws.models.names == ["lstm4", "drawn", "lstm4-pm50"] && ws.models.current == "lstm4-pm50")
+
+    var q = QuantizeSpec()
+    q.perTensor = true
+    let quantized = try ws.quantize(q)
+    #expect(
+      quantized.command.render() == "quantize lstm4-pm50 int8 granularity=tensor mode=asymmetric as lstm4-pm50-int8t")
+    #expect(quantized.model.method.description == "pruned+int8-tensor")
+    #expect(quantized.model.nonzeroCount <= pruned.model.nonzeroCount)
+  }
+
+  @Test func aFailedOperationLeavesACopyOfTheWorkspaceAsItWas() throws {
+    var ws = try demoWorkspace()
+    var spec = TrainSpec()
+    spec.units = 3
+    spec.training = quickTraining(seed: 1)
+    _ = try ws.train(spec, progress: .none)
+    let before = ws
+    var draft = ws
+    #expect(throws: CommandError.self) { _ = try draft.train(spec, progress: .none) }  // the name is taken
+    #expect(
+      ws.models.names == before.models.names && ws.models["lstm3"]!.hasIdenticalReplicas(to: before.models["lstm3"]!))
+  }
+
+  @Test func theModelStoreKeepsOrderThroughRemoveAndRename() throws {
+    var ws = try demoWorkspace()
+    for units in [2, 3, 4] {
+      var spec = TrainSpec()
+      spec.units = units
+      spec.training = quickTraining(seed: UInt64(units))
+      _ = try ws.train(spec, progress: .none)
+    }
+    ws.models.rename("lstm3", to: "mid")
+    #expect(ws.models.names == ["lstm2", "mid", "lstm4"] && ws.models["mid"]!.name == "mid")
+    ws.models.remove("lstm4")
+    #expect(ws.models.names == ["lstm2", "mid"] && ws.models.current == "mid")
+    #expect(throws: CommandError.self) { _ = try ws.model("lstm4") }
+  }
+
+  @Test func anotherFamilyIsEvaluatedButNotCompressed() throws {
+    var ws = try demoWorkspace()
+    let data = try ws.dataset()
+    ws.models.add(
+      ModelEntry(
+        name: "same", method: Method(.imported), datasetName: data.name, window: data.windows.config,
+        scaler: data.windows.scaler, replicas: [Persistence()], seeds: [0], logs: [TrainingLog()], lineage: []))
+    // Evaluation works through the Forecaster protocol alone: persistence is the naive-last rule.
+    let metrics = try ws.metrics(of: "same")
+    let naiveLast = try #require(Baseline.lastValue.metrics(data.windows))
+    #expect(abs(metrics.mape - naiveLast.mape) < 1e-3)
+    var prune = PruneSpec()
+    prune.source = "same"
+    #expect(
+      throws: CommandError(
+        "same is a persistence model; prune works on LSTM models", hint: "it has no weights to prune")
+    ) {
+      _ = try ws.prune(prune, progress: .none)
+    }
+    var q = QuantizeSpec()
+    q.source = "same"
+    #expect(throws: CommandError.self) { _ = try ws.quantize(q) }
+    #expect(ws.models.names == ["same"])
+  }
+}
