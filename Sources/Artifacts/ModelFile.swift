@@ -168,15 +168,7 @@ public enum ModelFile {
       + "\"offset\":\(metadata.scalerOffset),"
       + "\"factor\":\(metadata.scalerFactor)},\"tensors\":[\(tensorHeaders.joined(separator: ","))],"
       + "\"lineage\":[\(metadata.lineage.map(jsonString).joined(separator: ","))]}"
-    var out = magic
-    appendLE(&out, version)
-    appendLE(&out, UInt16(0))
-    let headerBytes = Array(header.utf8)
-    appendLE(&out, UInt32(headerBytes.count))
-    out += headerBytes
-    out += payload
-    appendLE(&out, crc32(out))
-    return out
+    return container(header: header, payload: payload)
   }
 
   /// The tensors of a model as stored, in file order.
@@ -262,6 +254,27 @@ public enum ModelFile {
   }
 
   // MARK: - Reading
+
+  /// Magic, version, the header's length and bytes, the payload, and the CRC-32 of all of it:
+  /// the container every family's model file shares.
+  static func container(header: String, payload: [UInt8]) -> [UInt8] {
+    var out = magic
+    appendLE(&out, version)
+    appendLE(&out, UInt16(0))
+    let headerBytes = Array(header.utf8)
+    appendLE(&out, UInt32(headerBytes.count))
+    out += headerBytes
+    out += payload
+    appendLE(&out, crc32(out))
+    return out
+  }
+
+  /// The header fields every family writes after its own: name, window, scaler, lineage.
+  static func commonHeaderFields(_ metadata: ModelMetadata) -> String {
+    "\"name\":\(jsonString(metadata.name)),\"lookback\":\(metadata.lookback),\"horizon\":\(metadata.horizon),"
+      + "\"scaler\":{\"kind\":\(jsonString(metadata.scalerKind)),\"offset\":\(metadata.scalerOffset),"
+      + "\"factor\":\(metadata.scalerFactor)},\"lineage\":[\(metadata.lineage.map(jsonString).joined(separator: ","))]"
+  }
 
   /// The container checked (magic, version, checksum, header length) and its JSON header.
   public static func header(of bytes: [UInt8]) throws(ModelFileError) -> [String: Any] {

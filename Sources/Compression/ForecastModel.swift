@@ -21,6 +21,7 @@ public enum ForecastModel: Forecaster, Equatable {
   case lowRank(LowRankFactors, network: LSTMForecaster)
 
   public var family: String { "lstm" }
+  public var label: String { "LSTM-\(units)" }
 
   public var architecture: String {
     "LSTM-\(units) -> Dropout(\(formatDropout(floatNetwork.dropout))) -> Dense(1)"

@@ -9,6 +9,8 @@ import SalesData
 public protocol Forecaster: Sendable {
   /// The family's name, as `train kind=` and the model file's header say it ("lstm").
   var family: String { get }
+  /// A short name for one-line reports ("LSTM-64").
+  var label: String { get }
   /// The layers, for `show` ("LSTM-64 -> Dropout(0.2) -> Dense(1)").
   var architecture: String { get }
   /// How the numbers are stored and computed ("float32", "int8 per channel, integer path").

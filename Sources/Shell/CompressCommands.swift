@@ -247,7 +247,7 @@ enum CompressCommands {
     let teacher = try ws.model(trained.command.options.first { $0.key == "teacher" }!.value.text)
     let text = report(
       trained.runs,
-      "\(m.name): LSTM-\(m.units) student of \(teacher.name) (LSTM-\(teacher.units)), alpha "
+      "\(m.name): LSTM-\(m.units) student of \(teacher.name) (\(teacher.label)), alpha "
         + "\(formatNumber(spec.alpha)), \(m.parameterCount) parameters (teacher \(teacher.parameterCount))")
     return made(text, trained.command)
   }

@@ -58,7 +58,7 @@ enum DataCommands {
       let m = loaded.model
       if kind.text == "model" {
         return CommandOutput(
-          "loaded \(m.name) from \(given): LSTM-\(m.units), \(m.kindDescription), \(m.parameterCount) "
+          "loaded \(m.name) from \(given): \(m.label), \(m.kindDescription), \(m.parameterCount) "
             + "parameters, \(loaded.fileBytes) bytes; evaluated on \(loaded.dataset)", recorded: loaded.commands)
       }
       return CommandOutput(

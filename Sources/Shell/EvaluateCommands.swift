@@ -23,7 +23,7 @@ enum EvaluateCommands {
       "\(b.name) \(fixed(b.metrics.mape, 2))\(r.mape < b.metrics.mape ? "" : " (NOT beaten)")"
     }
     let text = [
-      "\(m.name): LSTM-\(m.units), \(r.runs.count) run\(r.runs.count == 1 ? "" : "s"), \(r.count) test windows "
+      "\(m.name): \(m.label), \(r.runs.count) run\(r.runs.count == 1 ? "" : "s"), \(r.count) test windows "
         + "(\(r.zerosExcluded) with zero sales left out of MAPE)",
       "  MAPE   \(fixed(r.mape, 3))" + runs,
       "  sMAPE  \(fixed(r.smape, 3))", "  MAE    \(fixed(r.mae, 4))", "  RMSE   \(fixed(r.rmse, 4))",

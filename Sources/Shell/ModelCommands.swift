@@ -6,25 +6,57 @@ import Workbench
 enum ModelCommands {
   static let all: [Command] = [train, use, drop, models, show, seed, set, export]
 
+  /// The model families `train kind=` makes, and the options that belong to each.
+  static let familyOptions: [String: [String]] = [
+    "lstm": ["units", "dropout", "epochs", "batch", "lr", "patience", "runs", "seed"],
+    "linear": ["ridge"],
+  ]
+
   static let train = Command(
     "train", group: .model,
-    usage: "train [units=64] [dropout=0.2] [epochs=50] [batch=32] [lr=0.001] [patience=5] [runs=3] [seed=N] [as NAME]",
-    summary: "train LSTM(units) -> Dropout -> Dense(1) on the current dataset, one replica per run",
+    usage: "train [kind=lstm|linear] [family options] [as NAME]",
+    summary: "train a new model on the current dataset: an LSTM (one replica per run) or a linear autoregression",
     details: """
-      MSE loss, Adam (Keras defaults, eps 1e-7), batches reshuffled every epoch from the seed,
-      early stopping on validation loss with the best weights restored. runs=N trains N
-      replicas from seeds SEED, SEED+1, ...; eval reports their mean and spread. Without seed=,
-      the workspace's seed source picks one and the recorded session writes it down.
-      The new model is named lstmUNITS unless 'as NAME' says otherwise.
+      kind=lstm (the default): LSTM(units) -> Dropout -> Dense(1). MSE loss, Adam (Keras
+      defaults, eps 1e-7), batches reshuffled every epoch from the seed, early stopping on
+      validation loss with the best weights restored. runs=N trains N replicas from seeds SEED,
+      SEED+1, ...; eval reports their mean and spread. Without seed=, the workspace's seed source
+      picks one and the recorded session writes it down. Named lstmUNITS by default.
+      kind=linear: tomorrow = b + w . (the last LOOKBACK days), one model for every series,
+      fitted by ridge least squares on the training windows in closed form (deterministic, one
+      run). The classical yardstick an LSTM must beat. Named linearLOOKBACK by default.
+      Options of the other family are refused.
       """,
     options: [
-      OptionSpec("units", "64", "hidden units of the LSTM"),
-      OptionSpec("dropout", "0.2", "dropout rate on the last hidden state while training"),
-    ] + trainingOptions,
+      OptionSpec("kind", "lstm", "the model family", values: familyOptions.keys.sorted()),
+      OptionSpec("units", "64", "lstm: hidden units of the LSTM"),
+      OptionSpec("dropout", "0.2", "lstm: dropout rate on the last hidden state while training"),
+    ] + trainingOptions + [
+      OptionSpec("ridge", "0.0001", "linear: ridge penalty per window on the weights (scaled units)")
+    ],
     example: "train units=32 epochs=30 runs=3 seed=7 as small",
     recording: .always
   ) { ws, inv, ctx in
-    try inv.requireWordCount(0...0, usage: "train [options] [as NAME]")
+    try inv.requireWordCount(0...0, usage: "train [kind=lstm|linear] [options] [as NAME]")
+    let kind = try inv.choice("kind")
+    let allowed = familyOptions[kind]!
+    for (key, token) in inv.options.sorted(by: { $0.value.column < $1.value.column })
+    where key != "kind" && !allowed.contains(key) && familyOptions.values.contains(where: { $0.contains(key) }) {
+      throw CommandError(
+        "\(key)= is not an option of kind=\(kind)", hint: "kind=\(kind) takes \(allowed.joined(separator: ", "))",
+        column: token.column)
+    }
+    if kind == "linear" {
+      var spec = LinearSpec()
+      spec.ridge = try inv.double("ridge", min: 0, max: 1e6)
+      spec.name = inv.asName
+      try inv.checkAllConsumed()
+      let fitted = try ws.trainLinear(spec)
+      let m = fitted.model
+      return CommandOutput(
+        "\(m.name): \(m.architecture), \(m.parameterCount) parameters, fitted in \(duration(fitted.seconds)); "
+          + "'eval \(m.name)' for test metrics", recorded: [fitted.command])
+    }
     var spec = TrainSpec()
     spec.units = try inv.int("units", in: 1...1024)
     spec.dropout = try inv.double("dropout", min: 0, max: 1, openMax: true)

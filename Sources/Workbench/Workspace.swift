@@ -18,9 +18,20 @@ public struct DatasetEntry: Sendable {
 /// How a model came to be: where it started and the compression steps since, in order.
 /// It prints as the `method` column of `compare` ("pruned+ft+int8").
 public struct Method: Sendable, Equatable, CustomStringConvertible {
-  public enum Origin: String, Sendable {
-    case lstm, loaded, imported, distilled, pruned, structured, lowrank
-    case prunedGradually = "pruned-agp"
+  /// Where a model started: trained by a family, loaded, imported, or made by compression.
+  public struct Origin: RawRepresentable, Sendable, Equatable {
+    public var rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    /// Trained from scratch by `family` (its name is the method: "lstm", "linear").
+    public static func trained(_ family: String) -> Origin { Origin(rawValue: family) }
+    public static let lstm = trained("lstm")
+    public static let loaded = Origin(rawValue: "loaded")
+    public static let imported = Origin(rawValue: "imported")
+    public static let distilled = Origin(rawValue: "distilled")
+    public static let pruned = Origin(rawValue: "pruned")
+    public static let prunedGradually = Origin(rawValue: "pruned-agp")
+    public static let structured = Origin(rawValue: "structured")
+    public static let lowrank = Origin(rawValue: "lowrank")
   }
   public enum Step: String, Sendable {
     case finetuned = "ft"
@@ -100,6 +111,8 @@ public struct ModelEntry: Sendable {
   public var nonzeroCount: Int { replicas[0].nonzeroCount }
   /// The model's family ("lstm").
   public var family: String { replicas[0].family }
+  /// A short name of what it is, for one-line reports ("LSTM-64", "linear AR(56)").
+  public var label: String { replicas[0].label }
   /// The layers, as `show` prints them.
   public var architecture: String { replicas[0].architecture }
   /// LSTM weights in float32 throughout (what pruning, sensitivity and quantization start from).

@@ -44,6 +44,7 @@ func compiler() -> String? {
     try engine.execute("quantize base float16 as h16")
     try engine.execute("quantize base int8 granularity=tensor mode=asymmetric as u8")
     try engine.execute("factor base rank=3 as r3")
+    try engine.execute("train kind=linear as lin")
     // The test windows' raw sales, oldest first, one window per line.
     let data = engine.workspace.datasets["small"]!.windows
     let input =
@@ -51,7 +52,8 @@ func compiler() -> String? {
         (0..<data.lookback).map { t in String(data.raw[Int(w.series)][Int(w.start) + t]) }.joined(separator: " ")
       }.joined(separator: "\n") + "\n"
     for (name, exact) in [
-      ("q8", true), ("p70q8", true), ("base", false), ("p70", false), ("h16", false), ("u8", false), ("r3", false),
+      ("q8", true), ("p70q8", true), ("lin", true), ("base", false), ("p70", false), ("h16", false), ("u8", false),
+      ("r3", false),
     ] {
       let out = try engine.execute("export \(name) to=. format=c")
       #expect(out.contains("bytes of flash"), "\(out)")

@@ -121,8 +121,9 @@ func errorText(_ engine: Engine, _ line: String) -> String? {
   @Test func helpForACommandShowsOptionsDefaultsAndExample() throws {
     let (engine, _, _) = makeEngine()
     let text = try engine.execute("help train")
-    #expect(text.hasPrefix("usage: train [units=64]"))
-    #expect(text.contains("  units     hidden units of the LSTM; default 64"))
+    #expect(text.hasPrefix("usage: train [kind=lstm|linear]"))
+    #expect(text.contains("  units     lstm: hidden units of the LSTM; default 64"))
+    #expect(text.contains("  kind      the model family (linear|lstm); default lstm"))
     #expect(text.contains("example:\n  train units=32"))
     #expect(try engine.execute("help tr") == text)  // unique prefix
   }
@@ -146,7 +147,7 @@ func errorText(_ engine: Engine, _ line: String) -> String? {
     #expect(lines.contains("load csv small.csv gaps=error items=1-10 stores=1-5 as small"))
     #expect(
       lines.contains {
-        $0.hasPrefix("train batch=32 dropout=0.2 epochs=3 lr=0.001 patience=5 runs=2 seed=")
+        $0.hasPrefix("train batch=32 dropout=0.2 epochs=3 kind=lstm lr=0.001 patience=5 runs=2 seed=")
           && $0.hasSuffix(" units=6 as lstm6")
       })
 

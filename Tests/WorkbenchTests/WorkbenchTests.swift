@@ -28,6 +28,7 @@ func quickTraining(seed: UInt64) -> TrainingOptions {
 /// A forecaster of another family: tomorrow is today. Not an LSTM, so compression refuses it.
 struct Persistence: Forecaster {
   var family: String { "persistence" }
+  var label: String { "persistence" }
   var architecture: String { "y[t-1]" }
   var kindDescription: String { "no parameters" }
   var units: Int { 0 }
@@ -63,7 +64,7 @@ struct Persistence: Forecaster {
     let trained = try ws.train(spec, progress: .none)
     #expect(
       trained.command.render()
-        == "train batch=32 dropout=0.2 epochs=1 lr=0.001 patience=5 runs=1 seed=3 units=4 as lstm4")
+        == "train batch=32 dropout=0.2 epochs=1 kind=lstm lr=0.001 patience=5 runs=1 seed=3 units=4 as lstm4")
     #expect(trained.model.lineage.last == trained.command.render())
 
     // No seed given: one is drawn from the workspace's source and written down.
@@ -146,5 +147,40 @@ struct Persistence: Forecaster {
     q.source = "same"
     #expect(throws: CommandError.self) { _ = try ws.quantize(q) }
     #expect(ws.models.names == ["same"])
+  }
+
+  @Test func theLinearFamilyTrainsEvaluatesExportsAndIsRefusedByCompression() throws {
+    var ws = try demoWorkspace()
+    var spec = LinearSpec()
+    spec.ridge = 0.001
+    let fitted = try ws.trainLinear(spec)
+    #expect(fitted.command.render() == "train kind=linear ridge=0.001 as linear14")
+    let m = fitted.model
+    #expect(m.family == "linear" && m.method.description == "linear" && m.parameterCount == 15)
+    // A linear model of the last 14 days beats yesterday's sales as a forecast on this data.
+    let data = try ws.dataset()
+    #expect(try ws.metrics(of: "linear14").mape < Baseline.lastValue.metrics(data.windows)!.mape)
+    // Its model file reads back to the same model.
+    let dir = NSTemporaryDirectory() + "tinycast-workbench-\(UUID().uuidString)"
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    var export = ExportSpec()
+    export.given = "linear14.tcm"
+    export.path = dir + "/linear14.tcm"
+    guard case .modelFile(_, _, let bytes, _) = try ws.export(export) else {
+      Issue.record("export format=tcm wrote no model file")
+      return
+    }
+    #expect(bytes == m.artifact().count)
+    let back = try ws.loadModel(path: export.path, given: export.given, name: "back")
+    #expect(back.model.hasIdenticalReplicas(to: m) && back.model.family == "linear")
+    export.format = .keras
+    export.model = "linear14"
+    #expect(throws: CommandError("linear14 is a linear model; Keras has no such model to export to")) {
+      _ = try ws.export(export)
+    }
+    var prune = PruneSpec()
+    prune.source = "linear14"
+    #expect(throws: CommandError.self) { _ = try ws.prune(prune, progress: .none) }
   }
 }

@@ -148,7 +148,7 @@ extension Workspace {
       let m = try model(name)
       let metrics = try self.metrics(of: name)
       var row = ComparisonRow(
-        name: name, method: m.method.description, units: m.units, parameters: m.parameterCount,
+        name: name, method: m.method.description, units: m.units > 0 ? m.units : nil, parameters: m.parameterCount,
         nonzero: m.nonzeroCount, bytes: m.artifact().count,
         articleKB: Double(m.parameterCount) * 4 / 1024, metrics: metrics)
       if let c = ArtifactFamilies.cFootprint(m.replicas[0], metadata: m.metadata()) {

@@ -86,6 +86,7 @@ extension Workspace {
     }
     let firstSeed = seed(spec.training.seed)
     var command = RecordedCommand("train", asName: name)
+    command.set("kind", "lstm")
     command.set("units", spec.units)
     command.set("dropout", spec.dropout)
     spec.training.record(into: &command, seed: firstSeed)

@@ -1,0 +1,49 @@
+// train kind=linear: the global linear autoregression (Modeling/LinearAutoregression.swift), the
+// first classical yardstick beside the LSTM. One fit, in closed form, on the training windows.
+
+import Compression
+import Foundation
+import Modeling
+import SalesData
+
+public struct LinearSpec: Sendable {
+  /// The ridge penalty per window on the weights (not the bias), in scaled units.
+  public var ridge = 0.0001
+  /// The new model's name (default linearLOOKBACK).
+  public var name: String?
+  public init() {}
+}
+
+/// What a fit in closed form returns: the new model, the time taken, and its command.
+public struct FittedModel: Sendable {
+  public var model: ModelEntry
+  public var seconds: Double
+  public var command: RecordedCommand
+}
+
+extension Workspace {
+  public mutating func trainLinear(_ spec: LinearSpec) throws(CommandError) -> FittedModel {
+    let data = try dataset()
+    guard spec.ridge >= 0, spec.ridge.isFinite else {
+      throw CommandError("ridge=\(formatNumber(spec.ridge)) must be a number >= 0")
+    }
+    let name = spec.name ?? "linear\(data.windows.lookback)"
+    try requireFreeModelName(name)
+    guard data.windows.fit.count > data.windows.lookback else {
+      throw CommandError(
+        "\(data.windows.fit.count) training windows cannot fit \(data.windows.lookback + 1) numbers",
+        hint: "use a shorter lookback or more data")
+    }
+    var command = RecordedCommand("train", asName: name)
+    command.set("kind", "linear")
+    command.set("ridge", spec.ridge)
+    let started = ContinuousClock.now
+    let model = LinearAutoregression.fit(data.windows.fit, data: data.windows, ridge: spec.ridge)
+    let entry = ModelEntry(
+      name: name, method: Method(.trained("linear")), datasetName: data.name, window: data.windows.config,
+      scaler: data.windows.scaler, replicas: [model], seeds: [0], logs: [TrainingLog()],
+      lineage: lineage(ofDataset: data.name) + [command.render()])
+    models.add(entry)
+    return FittedModel(model: entry, seconds: seconds(since: started), command: command)
+  }
+}
