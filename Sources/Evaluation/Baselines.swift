@@ -17,7 +17,9 @@ public enum Baseline: String, CaseIterable, Sendable {
 
   /// This baseline's metrics on the test windows, or nil when the series are too short for it.
   public func metrics(_ data: WindowedData) -> ForecastMetrics? {
-    forecast(data).map { ForecastMetrics(actual: data.testActuals, predicted: $0) }
+    forecast(data).map {
+      ForecastMetrics(actual: data.testActuals, predicted: $0, scales: TestEvaluation.testScales(data))
+    }
   }
 
   /// Forecasts for the test windows in sales units, or nil when a window's series is too short

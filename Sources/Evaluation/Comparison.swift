@@ -21,6 +21,11 @@ public struct ComparisonRow: Sendable, Equatable {
   public var ramBytes: Int?
   public var macs: Int?
   public var energyNanojoules: Double?
+  /// The dataset the row was scored on, the model family ("lstm", "linear", "baseline") and how
+  /// many test targets it was scored on.
+  public var dataset: String?
+  public var kind: String?
+  public var testTargets: Int?
   public init(
     name: String, method: String, units: Int? = nil, parameters: Int? = nil, nonzero: Int? = nil,
     bytes: Int? = nil, articleKB: Double? = nil, metrics: ReplicaMetrics
@@ -103,11 +108,6 @@ public struct Comparison: Sendable {
     return out.joined(separator: "\n") + "\n"
   }
 
-  static let csvHeaders = [
-    "name", "method", "units", "parameters", "nonzero", "bytes", "kb_article", "mape", "mape_std",
-    "smape", "mae", "rmse", "wape", "runs", "compression", "delta_mape", "latency_us",
-  ]
-
   func fields(_ r: ComparisonRow) -> [(String, JSONValue)] {
     func num(_ v: Double?) -> JSONValue { v.map { $0.isFinite ? .number($0) : .null } ?? .null }
     func int(_ v: Int?) -> JSONValue { v.map { .number(Double($0)) } ?? .null }
@@ -119,12 +119,16 @@ public struct Comparison: Sendable {
       ("wape", num(r.metrics.wape)), ("runs", int(r.metrics.runs.count)), ("compression", num(r.compression)),
       ("delta_mape", num(r.deltaMAPE)), ("latency_us", num(r.latencyMicroseconds)),
       ("flash_bytes", int(r.flashBytes)), ("ram_bytes", int(r.ramBytes)), ("macs", int(r.macs)),
-      ("energy_nj", num(r.energyNanojoules)),
+      ("energy_nj", num(r.energyNanojoules)), ("mase", num(r.metrics.mase)), ("rmsse", num(r.metrics.rmsse)),
+      ("bias", num(r.metrics.bias)), ("dataset", r.dataset.map { .string($0) } ?? .null),
+      ("kind", r.kind.map { .string($0) } ?? .null), ("test_targets", int(r.testTargets)),
     ]
   }
 
   public func renderCSV() -> String {
-    var out = [Self.csvHeaders.joined(separator: ",")]
+    // The columns are the JSON's fields, in the same order.
+    let header = fields(ComparisonRow(name: "", method: "", metrics: ReplicaMetrics(runs: []))).map(\.0)
+    var out = [header.joined(separator: ",")]
     for r in rows {
       out.append(
         fields(r).map { _, v in

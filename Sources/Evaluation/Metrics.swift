@@ -1,6 +1,39 @@
 // Metrics: forecast errors in sales units. MAPE skips targets equal to zero (and says how many).
+// The scale-free ones divide each series' errors by what a naive rule made of that series'
+// training days: MASE by the seasonal-naive (lag 7) MAE, RMSSE (the M5 competition's) by the
+// one-step naive MSE; they count zero-sales days, which MAPE cannot.
 
 import Foundation
+
+/// Each target's series and each series' in-sample naive errors (the scale-free metrics' scales).
+public struct SeriesScales: Sendable, Equatable {
+  /// The series of each target, in the order of the actuals.
+  public var series: [Int]
+  /// Per series: mean |y[t] - y[t-7]| over its training days (MASE's scale).
+  public var seasonalMAE: [Double]
+  /// Per series: mean (y[t] - y[t-1])^2 over its training days (RMSSE's scale).
+  public var naiveMSE: [Double]
+
+  public init(series: [Int], seasonalMAE: [Double], naiveMSE: [Double]) {
+    self.series = series
+    self.seasonalMAE = seasonalMAE
+    self.naiveMSE = naiveMSE
+  }
+
+  /// The scales of `training` (each series' training days) for targets of `series`.
+  public init(series: [Int], training: [ArraySlice<Float>]) {
+    self.series = series
+    seasonalMAE = training.map { days in
+      let lagged =
+        days.count > 7 ? (days.startIndex + 7..<days.endIndex).map { abs(Double(days[$0] - days[$0 - 7])) } : []
+      return lagged.isEmpty ? .nan : lagged.reduce(0, +) / Double(lagged.count)
+    }
+    naiveMSE = training.map { days in
+      let steps = days.count > 1 ? (days.startIndex + 1..<days.endIndex).map { Double(days[$0] - days[$0 - 1]) } : []
+      return steps.isEmpty ? .nan : steps.reduce(0) { $0 + $1 * $1 } / Double(steps.count)
+    }
+  }
+}
 
 public struct ForecastMetrics: Sendable, Equatable {
   public var mape: Double  // percent, over targets != 0
@@ -10,8 +43,15 @@ public struct ForecastMetrics: Sendable, Equatable {
   public var wape: Double  // percent, sum |y - p| / sum |y|
   public var count: Int
   public var zerosExcluded: Int
+  /// Mean absolute scaled error: |y - p| over the series' seasonal-naive in-sample MAE, averaged
+  /// over targets (nil without scales; series whose scale is zero are left out).
+  public var mase: Double?
+  /// Root mean squared scaled error per series (M5), averaged over series equally.
+  public var rmsse: Double?
+  /// Percent: sum (p - y) / sum |y|; positive means over-forecasting.
+  public var bias: Double
 
-  public init(actual: [Float], predicted: [Float]) {
+  public init(actual: [Float], predicted: [Float], scales: SeriesScales? = nil) {
     precondition(actual.count == predicted.count, "metrics: \(actual.count) actuals, \(predicted.count) predictions")
     var ape = 0.0
     var apeCount = 0
@@ -44,6 +84,33 @@ public struct ForecastMetrics: Sendable, Equatable {
     wape = absActual > 0 ? 100 * ae / absActual : .nan
     count = actual.count
     zerosExcluded = actual.count - apeCount
+    var signed = 0.0
+    for k in actual.indices { signed += Double(predicted[k]) - Double(actual[k]) }
+    bias = absActual > 0 ? 100 * signed / absActual : .nan
+    guard let scales else { return }
+    precondition(scales.series.count == actual.count, "metrics: scales for \(scales.series.count) targets")
+    var scaled = 0.0
+    var scaledCount = 0
+    var squared = [Double](repeating: 0, count: scales.naiveMSE.count)
+    var perSeries = [Int](repeating: 0, count: scales.naiveMSE.count)
+    for k in actual.indices {
+      let s = scales.series[k]
+      let e = Double(actual[k]) - Double(predicted[k])
+      if scales.seasonalMAE[s] > 0 {
+        scaled += abs(e) / scales.seasonalMAE[s]
+        scaledCount += 1
+      }
+      squared[s] += e * e
+      perSeries[s] += 1
+    }
+    mase = scaledCount > 0 ? scaled / Double(scaledCount) : .nan
+    var rmsseSum = 0.0
+    var rmsseCount = 0
+    for s in squared.indices where perSeries[s] > 0 && scales.naiveMSE[s] > 0 {
+      rmsseSum += (squared[s] / Double(perSeries[s]) / scales.naiveMSE[s]).squareRoot()
+      rmsseCount += 1
+    }
+    rmsse = rmsseCount > 0 ? rmsseSum / Double(rmsseCount) : .nan
   }
 }
 
@@ -58,11 +125,15 @@ public struct ReplicaMetrics: Sendable, Equatable {
   public var mae: Double { mean(\.mae) }
   public var rmse: Double { mean(\.rmse) }
   public var wape: Double { mean(\.wape) }
+  public var mase: Double { mean { $0.mase ?? .nan } }
+  public var rmsse: Double { mean { $0.rmsse ?? .nan } }
+  public var bias: Double { mean(\.bias) }
   public var zerosExcluded: Int { runs.first?.zerosExcluded ?? 0 }
   public var count: Int { runs.first?.count ?? 0 }
 
-  func mean(_ k: KeyPath<ForecastMetrics, Double>) -> Double {
-    runs.isEmpty ? .nan : runs.reduce(0) { $0 + $1[keyPath: k] } / Double(runs.count)
+  func mean(_ k: KeyPath<ForecastMetrics, Double>) -> Double { mean { $0[keyPath: k] } }
+  func mean(_ value: (ForecastMetrics) -> Double) -> Double {
+    runs.isEmpty ? .nan : runs.reduce(0) { $0 + value($1) } / Double(runs.count)
   }
   func std(_ k: KeyPath<ForecastMetrics, Double>) -> Double {
     guard runs.count > 1 else { return 0 }

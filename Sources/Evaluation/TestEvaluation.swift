@@ -12,15 +12,24 @@ public enum TestEvaluation {
     model.predictScaled(windows, data: data, threads: threads).map { scaler.unscale($0) }
   }
 
+  /// The scale-free metrics' scales for `data`'s test targets (each series' training days).
+  public static func testScales(_ data: WindowedData) -> SeriesScales {
+    SeriesScales(
+      series: data.test.map { Int($0.series) },
+      training: data.raw.indices.map { data.raw[$0][0..<data.seriesInfo[$0].trainDays] })
+  }
+
   /// Test-set metrics of every replica.
   public static func testMetrics(
     _ replicas: [any Forecaster], scaler: Scaler, data: WindowedData, threads: Int
   ) -> ReplicaMetrics {
     let actual = data.testActuals
+    let scales = testScales(data)
     return ReplicaMetrics(
       runs: replicas.map { r in
         ForecastMetrics(
-          actual: actual, predicted: forecasts(r, scaler: scaler, windows: data.test, data: data, threads: threads))
+          actual: actual, predicted: forecasts(r, scaler: scaler, windows: data.test, data: data, threads: threads),
+          scales: scales)
       })
   }
 

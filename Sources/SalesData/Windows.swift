@@ -114,19 +114,23 @@ public struct WindowedData: Sendable {
     var trainSlices: [ArraySlice<Float>] = []
     var plan: [(train: Int, fit: Int, windows: Int)] = []
     for s in dataset.series {
+      // One test period per series, whatever the window: its targets are the days from
+      // `testStart` on, where a 14-day, next-day window would start testing after SPLIT of
+      // its windows (the article's cut: 18,150 targets on its data). So models with any
+      // lookback or horizon are scored on the same days, and the scaler sees the same days.
+      let testStart = Self.testStart(days: s.values.count, split: config.split)
       let windows = s.values.count - config.lookback - config.horizon + 1
-      let train = Int((Double(windows) * config.split).rounded(.down))
+      let train = testStart - config.lookback - config.horizon + 1
       let fit = Int((Double(train) * (1 - config.validation)).rounded(.down))
       guard windows >= 2, train >= 1, train < windows, fit >= 1 else {
         throw DataError(
           "\(s.label) has \(s.values.count) days, too short for lookback \(config.lookback), horizon "
             + "\(config.horizon) and split \(config.split)",
-          hint: "it needs at least \(config.lookback + config.horizon + 4) days")
+          hint: "it needs at least \(config.lookback + config.horizon + 4) days before its test period")
       }
-      let trainDays = train - 1 + config.lookback + config.horizon
-      trainSlices.append(s.values[0..<trainDays])
+      trainSlices.append(s.values[0..<testStart])
       plan.append((train, fit, windows))
-      seriesInfo.append((s.store, s.item, s.startDay, trainDays))
+      seriesInfo.append((s.store, s.item, s.startDay, testStart))
     }
     let scaler = Scaler.fit(config.scale, on: trainSlices)
     self.scaler = scaler
@@ -137,6 +141,14 @@ public struct WindowedData: Sendable {
       for w in p.fit..<p.train { validation.append(WindowRef(series: k, start: w)) }
       for w in p.train..<p.windows { test.append(WindowRef(series: k, start: w)) }
     }
+  }
+
+  /// The first test target of a series of `days` days: where a 14-day window forecasting the
+  /// next day starts its test windows after the first `split` of them (rounded down).
+  public static func testStart(days: Int, split: Double) -> Int {
+    let referenceLookback = 14
+    let windows = max(days - referenceLookback, 0)
+    return Int((Double(windows) * split).rounded(.down)) + referenceLookback
   }
 
   /// The same windows seen through another scaler (a model loaded from a file keeps its own).

@@ -27,7 +27,8 @@ enum EvaluateCommands {
         + "(\(r.zerosExcluded) with zero sales left out of MAPE)",
       "  MAPE   \(fixed(r.mape, 3))" + runs,
       "  sMAPE  \(fixed(r.smape, 3))", "  MAE    \(fixed(r.mae, 4))", "  RMSE   \(fixed(r.rmse, 4))",
-      "  WAPE   \(fixed(r.wape, 3))",
+      "  WAPE   \(fixed(r.wape, 3))", "  MASE   \(fixed(r.mase, 4))", "  RMSSE  \(fixed(r.rmsse, 4))",
+      "  bias   \(signed(r.bias, 3))%",
       "  baselines' MAPE: " + beats.joined(separator: ", "),
     ].joined(separator: "\n")
     return CommandOutput(text, recorded: [e.command], results: e.results)
@@ -99,7 +100,7 @@ enum EvaluateCommands {
 
   static let check = Command(
     "check", group: .evaluate,
-    usage: "check NAME METRIC<=VALUE   (METRIC: mape smape mae rmse wape mape_std bytes parameters)",
+    usage: "check NAME METRIC<=VALUE   (METRIC: mape smape mae rmse wape mase rmsse bias mape_std bytes parameters)",
     summary: "assert a model's metric against a number or another row; a false check fails the script",
     details: """
       Operators: <=, <, >=, >, ==. The right side is a number, another model, or a baseline

@@ -4,6 +4,27 @@ import SalesData
 import Testing
 
 @Suite struct MetricsTests {
+  @Test func scaleFreeMetricsByHand() {
+    // Training days of one series: lag-7 differences 2 and 2 (MASE's scale 2); one-step
+    // differences 2,2,-4,2,2,-4,2,2 (RMSSE's scale: mean square 56/8 = 7).
+    let days: [Float] = [10, 12, 14, 10, 12, 14, 10, 12, 14]
+    let scales = SeriesScales(series: [0, 0], training: [days[...]])
+    #expect(scales.seasonalMAE == [2] && scales.naiveMSE == [7])
+    let m = ForecastMetrics(actual: [12, 10], predicted: [13, 7], scales: scales)
+    #expect(m.mase == 1)  // (1/2 + 3/2) / 2
+    #expect(abs(m.rmsse! - (5.0 / 7).squareRoot()) < 1e-12)  // sqrt(((1 + 9) / 2) / 7)
+    #expect(abs(m.wape - 100 * 4 / 22) < 1e-12)
+    #expect(abs(m.bias - 100 * -2 / 22) < 1e-12)  // under-forecast by 2 of 22
+    // Zero-sales days count in MASE and WAPE (MAPE leaves them out).
+    let zeros = ForecastMetrics(actual: [0, 10], predicted: [2, 10], scales: scales)
+    #expect(zeros.zerosExcluded == 1 && zeros.mape == 0 && zeros.mase == 0.5 && zeros.wape == 20)
+    // A constant series has no scale: left out of MASE, never a division by zero.
+    let flat = SeriesScales(series: [0, 1], training: [[5, 5, 5, 5, 5, 5, 5, 5, 5][...], days[...]])
+    let f = ForecastMetrics(actual: [5, 12], predicted: [6, 14], scales: flat)
+    #expect(f.mase == 1 && f.rmsse!.isFinite)
+    #expect(ForecastMetrics(actual: [1], predicted: [2]).mase == nil)
+  }
+
   @Test func handComputedMetrics() {
     let m = ForecastMetrics(actual: [10, 20, 0, 40], predicted: [12, 15, 1, 40])
     // APE over non-zero actuals: 0.2, 0.25, 0 -> 15%

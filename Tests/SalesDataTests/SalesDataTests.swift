@@ -139,6 +139,33 @@ func error(_ text: String) -> DataError? {
     #expect(try WindowedData(dataset: d3, config: WindowConfig()).scaler != w1.scaler)
   }
 
+  /// One test period per dataset: whatever the lookback and horizon, the test targets are the
+  /// same days (the article's 363 per Kaggle-shaped series) and the scaler sees the same days.
+  @Test func everyWindowIsScoredOnTheSameTestDays() throws {
+    let series = (0..<3).map { k in
+      DailySeries(store: 1, item: k + 1, startDay: 15_706, values: (0..<1826).map { Float(($0 * (k + 3)) % 41) })
+    }
+    let d = SalesDataset(source: "x", series: series)
+    let reference = try WindowedData(dataset: d, config: WindowConfig())
+    func days(_ w: WindowedData) -> [[Int]] {
+      (0..<3).map { s in w.test.filter { $0.series == s }.map { w.targetDay($0) } }
+    }
+    #expect(reference.test.count == 3 * 363)
+    for (lookback, horizon) in [(7, 1), (28, 1), (56, 1), (112, 1), (14, 3), (56, 7)] {
+      var config = WindowConfig()
+      config.lookback = lookback
+      config.horizon = horizon
+      let w = try WindowedData(dataset: d, config: config)
+      #expect(days(w) == days(reference), "lookback \(lookback), horizon \(horizon)")
+      #expect(w.scaler == reference.scaler)
+      #expect(w.seriesInfo.map(\.trainDays) == reference.seriesInfo.map(\.trainDays))
+      // Every training window's target comes before the first test day.
+      let firstTestDay = reference.targetDay(reference.test[0])
+      #expect(w.fit.filter { $0.series == 0 }.allSatisfy { w.targetDay($0) < firstTestDay })
+      #expect(w.validation.filter { $0.series == 0 }.allSatisfy { w.targetDay($0) < firstTestDay })
+    }
+  }
+
   @Test func tooShortSeriesIsAnError() {
     let d = SalesDataset(source: "x", series: [DailySeries(store: 1, item: 1, startDay: 0, values: [1, 2, 3])])
     #expect(throws: DataError.self) { try WindowedData(dataset: d, config: WindowConfig()) }

@@ -9,12 +9,12 @@ import TestSupport
 import Testing
 import Workbench
 
+/// The tinycast binary of this build: beside the test bundle (whatever --scratch-path built
+/// it), else in the package's .build folder.
 func tinycastBinary() -> String? {
-  for config in ["release", "debug"] {
-    let path = packageRoot() + "/.build/\(config)/tinycast"
-    if FileManager.default.isExecutableFile(atPath: path) { return path }
-  }
-  return nil
+  let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path + "/tinycast"
+  let candidates = [beside] + ["release", "debug"].map { packageRoot() + "/.build/\($0)/tinycast" }
+  return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
 }
 
 /// The real shell in `dir`, journaling to `home`, with its standard input and output piped.

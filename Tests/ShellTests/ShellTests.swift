@@ -65,7 +65,7 @@ func errorText(_ engine: Engine, _ line: String) -> String? {
       ("train units=0", "units=0 is out of range (units must be between 1 and 1024)"),
       ("train units=abc", "units=abc is not a whole number"),
       ("train dropout=1", "dropout=1 is out of range (dropout must be in [0, 1))"),
-      ("train batch=5000", "batch=5000 is larger than the 552 training windows"),
+      ("train batch=5000", "batch=5000 is larger than the 556 training windows"),
       ("train batch=100000", "batch=100000 is out of range (batch must be between 1 and 65536)"),
       (
         "load csv missing.csv",

@@ -183,4 +183,34 @@ struct Persistence: Forecaster {
     prune.source = "linear14"
     #expect(throws: CommandError.self) { _ = try ws.prune(prune, progress: .none) }
   }
+
+  @Test func compareRanksOnlyModelsScoredOnTheSameTargets() throws {
+    var ws = try demoWorkspace()
+    var windowed = WindowConfig()
+    windowed.lookback = 28
+    _ = try ws.trainLinear(LinearSpec())  // linear14
+    _ = try ws.window(windowed)
+    _ = try ws.trainLinear(LinearSpec())  // linear28, on the same test days
+    var spec = CompareSpec()
+    spec.names = ["linear14", "linear28"]
+    let table = try ws.compare(spec).table
+    #expect(table.rows.filter { $0.method != "baseline" }.map(\.testTargets) == [726, 726])
+    #expect(table.rows.allSatisfy { $0.dataset == "demo" })
+    #expect(table.rows.map(\.kind) == ["linear", "linear", "baseline", "baseline", "baseline"])
+    // Another dataset, or another test period: refused, naming both groups.
+    var other = LoadSpec()
+    other.stores = try IDSelection(parsing: "2")
+    other.items = try IDSelection(parsing: "1")
+    other.name = "store2"
+    _ = try ws.load(other)
+    var lin = LinearSpec()
+    lin.name = "other"
+    _ = try ws.trainLinear(lin)
+    spec.names = ["linear14", "other"]
+    #expect(
+      throws: CommandError(
+        "these models were scored on different test targets: linear14 on demo (split 0.8); other on store2 (split 0.8)",
+        hint: "compare the models of one dataset and test period at a time")
+    ) { _ = try ws.compare(spec) }
+  }
 }

@@ -78,7 +78,7 @@ public struct Predicted: Sendable {
 public enum CheckedMetric: String, CaseIterable, Sendable {
   case mape
   case mapeStd = "mape_std"
-  case smape, mae, rmse, wape, bytes, parameters
+  case smape, mae, rmse, wape, mase, rmsse, bias, bytes, parameters
 }
 
 public enum ExportFormat: String, CaseIterable, Sendable {
@@ -143,6 +143,15 @@ extension Workspace {
     let names = spec.names.isEmpty ? models.names : spec.names
     guard !names.isEmpty else { throw CommandError("no models to compare", hint: "train one with 'train'") }
     let reference = spec.reference ?? names[0]
+    // One ranking is one set of test targets: a dataset and its test period (`split`).
+    let entries = try names.map { (name: String) throws(CommandError) -> ModelEntry in try model(name) }
+    let groups = Dictionary(grouping: entries) { "\($0.datasetName) (split \(formatNumber($0.window.split)))" }
+    guard groups.count == 1 else {
+      let listed = groups.keys.sorted().map { key in "\(groups[key]!.map(\.name).joined(separator: ", ")) on \(key)" }
+      throw CommandError(
+        "these models were scored on different test targets: " + listed.joined(separator: "; "),
+        hint: "compare the models of one dataset and test period at a time")
+    }
     var rows: [ComparisonRow] = []
     for name in names {
       let m = try model(name)
@@ -151,6 +160,9 @@ extension Workspace {
         name: name, method: m.method.description, units: m.units > 0 ? m.units : nil, parameters: m.parameterCount,
         nonzero: m.nonzeroCount, bytes: m.artifact().count,
         articleKB: Double(m.parameterCount) * 4 / 1024, metrics: metrics)
+      row.dataset = m.datasetName
+      row.kind = m.family
+      row.testTargets = metrics.count
       if let c = ArtifactFamilies.cFootprint(m.replicas[0], metadata: m.metadata()) {
         row.flashBytes = c.weightBytes
         row.ramBytes = c.ramBytes
@@ -163,7 +175,11 @@ extension Workspace {
     let data = try windows(for: try model(names[0]))
     for b in Baseline.allCases {
       guard let bm = b.metrics(data) else { continue }
-      rows.append(ComparisonRow(name: b.rawValue, method: "baseline", metrics: ReplicaMetrics(runs: [bm])))
+      var row = ComparisonRow(name: b.rawValue, method: "baseline", metrics: ReplicaMetrics(runs: [bm]))
+      row.dataset = entries[0].datasetName
+      row.kind = "baseline"
+      row.testTargets = bm.count
+      rows.append(row)
     }
     guard rows.contains(where: { $0.name == reference }) else {
       throw CommandError(
@@ -234,6 +250,9 @@ extension Workspace {
     case .smape: return r.smape
     case .mae: return r.mae
     case .rmse: return r.rmse
+    case .mase: return r.mase
+    case .rmsse: return r.rmsse
+    case .bias: return r.bias
     default: return r.wape
     }
   }
