@@ -10,12 +10,13 @@ enum ModelCommands {
   static let familyOptions: [String: [String]] = [
     "lstm": ["units", "dropout", "epochs", "batch", "lr", "patience", "runs", "seed"],
     "linear": ["ridge"],
+    "average": ["k", "mode"],
   ]
 
   static let train = Command(
     "train", group: .model,
-    usage: "train [kind=lstm|linear] [family options] [as NAME]",
-    summary: "train a new model on the current dataset: an LSTM (one replica per run) or a linear autoregression",
+    usage: "train [kind=lstm|linear|average] [family options] [as NAME]",
+    summary: "train a new model on the current dataset: an LSTM, a linear autoregression or a window average",
     details: """
       kind=lstm (the default): LSTM(units) -> Dropout -> Dense(1). MSE loss, Adam (Keras
       defaults, eps 1e-7), batches reshuffled every epoch from the seed, early stopping on
@@ -25,6 +26,9 @@ enum ModelCommands {
       kind=linear: tomorrow = b + w . (the last LOOKBACK days), one model for every series,
       fitted by ridge least squares on the training windows in closed form (deterministic, one
       run). The classical yardstick an LSTM must beat. Named linearLOOKBACK by default.
+      kind=average: the mean of the last k days (mode=days), or of the forecast day's weekday
+      over the last k weeks (mode=weekday; k=2 is the seasonal-mean rule). Nothing to fit.
+      Named meanK or weekdayK by default.
       Options of the other family are refused.
       """,
     options: [
@@ -32,12 +36,14 @@ enum ModelCommands {
       OptionSpec("units", "64", "lstm: hidden units of the LSTM"),
       OptionSpec("dropout", "0.2", "lstm: dropout rate on the last hidden state while training"),
     ] + trainingOptions + [
-      OptionSpec("ridge", "0.0001", "linear: ridge penalty per window on the weights (scaled units)")
+      OptionSpec("ridge", "0.0001", "linear: ridge penalty per window on the weights (scaled units)"),
+      OptionSpec("k", "7", "average: how many days (mode=days) or weeks (mode=weekday)"),
+      OptionSpec("mode", "days", "average: the last k days, or the same weekday", values: ["days", "weekday"]),
     ],
     example: "train units=32 epochs=30 runs=3 seed=7 as small",
     recording: .always
   ) { ws, inv, ctx in
-    try inv.requireWordCount(0...0, usage: "train [kind=lstm|linear] [options] [as NAME]")
+    try inv.requireWordCount(0...0, usage: "train [kind=lstm|linear|average] [options] [as NAME]")
     let kind = try inv.choice("kind")
     let allowed = familyOptions[kind]!
     for (key, token) in inv.options.sorted(by: { $0.value.column < $1.value.column })
@@ -45,6 +51,18 @@ enum ModelCommands {
       throw CommandError(
         "\(key)= is not an option of kind=\(kind)", hint: "kind=\(kind) takes \(allowed.joined(separator: ", "))",
         column: token.column)
+    }
+    if kind == "average" {
+      var spec = AverageSpec()
+      spec.k = try inv.int("k", in: 1...1000)
+      spec.mode = WindowAverage.Mode(rawValue: try inv.choice("mode"))!
+      spec.name = inv.asName
+      try inv.checkAllConsumed()
+      let fitted = try ws.trainAverage(spec)
+      let m = fitted.model
+      return CommandOutput(
+        "\(m.name): \(m.architecture), no parameters, \(m.artifact().count) bytes; 'eval \(m.name)' for test metrics",
+        recorded: [fitted.command])
     }
     if kind == "linear" {
       var spec = LinearSpec()

@@ -20,6 +20,7 @@ public typealias CivilDate = SalesData.CivilDate
 // Models and training
 public typealias TrainingLog = Modeling.TrainingLog
 public typealias EpochRecord = Modeling.EpochRecord
+public typealias WindowAverage = Modeling.WindowAverage
 public typealias ParameterName = Modeling.ParameterName
 public typealias PruningScope = Compression.PruningScope
 public typealias CExportArtifact = Artifacts.CExportArtifact

@@ -213,4 +213,30 @@ struct Persistence: Forecaster {
         hint: "compare the models of one dataset and test period at a time")
     ) { _ = try ws.compare(spec) }
   }
+
+  @Test func windowAveragesAreTheNaiveRulesAndExportTheirRule() throws {
+    var ws = try demoWorkspace()
+    let data = try ws.dataset().windows
+    var weekday = AverageSpec()
+    weekday.k = 2
+    weekday.mode = .weekday
+    let seasonal = try ws.trainAverage(weekday)
+    #expect(seasonal.command.render() == "train k=2 kind=average mode=weekday as weekday2")
+    // k = 2 weeks is the seasonal-mean rule, k = 1 day the naive-last one (computed in scaled
+    // units here, in sales units there: the same to rounding).
+    #expect(abs(try ws.metrics(of: "weekday2").mape - Baseline.seasonalMean.metrics(data)!.mape) < 1e-4)
+    var last = AverageSpec()
+    last.k = 1
+    _ = try ws.trainAverage(last)
+    #expect(abs(try ws.metrics(of: "mean1").mape - Baseline.lastValue.metrics(data)!.mape) < 1e-4)
+    let m = ws.models["weekday2"]!
+    #expect(m.parameterCount == 0 && m.label == "weekday mean of 2 weeks")
+    // Three weeks of weekdays do not fit a 14-day window: one clear line.
+    weekday.k = 3
+    #expect(
+      throws: CommandError(
+        "the mean of the forecast day's weekday over the last 3 weeks needs 21 days; the windows hold 14",
+        hint: "run 'window lookback=21' first, or choose a smaller k")
+    ) { _ = try ws.trainAverage(weekday) }
+  }
 }
