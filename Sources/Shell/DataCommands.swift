@@ -90,6 +90,7 @@ enum DataCommands {
       days \(CivilDate.format(d.dataset.firstDay)) to \(CivilDate.format(d.dataset.lastDay))\
       \(filled > 0 ? ", \(filled) missing days filled with 0" : "")
       \(describe(d.windows))
+      \(describe(loaded.profile))
       """
     return CommandOutput(text, recorded: loaded.commands)
   }
@@ -117,6 +118,18 @@ enum DataCommands {
     try inv.checkAllConsumed()
     let windowed = try ws.window(config)
     return CommandOutput(describe(windowed.windows), recorded: [windowed.command])
+  }
+
+  static func describe(_ p: DemandProfile) -> String {
+    var line =
+      "demand: \(p.pattern.rawValue) (\(fixed(100 * p.zeroShare, 1))% zero days, average demand interval "
+      + "\(fixed(p.adi, 2)) days, CV² \(fixed(p.cv2, 2)))"
+    if p.mapeMisleads {
+      line +=
+        "\nnote: \(fixed(100 * p.testZeroShare, 1))% of the test targets are zero sales, which MAPE leaves out; "
+        + "judge by WAPE or MASE (eval and compare print both)"
+    }
+    return line
   }
 
   static func describe(_ w: WindowedData) -> String {

@@ -16,6 +16,7 @@ public typealias ScalerKind = SalesData.ScalerKind
 public typealias GapPolicy = SalesData.GapPolicy
 public typealias IDSelection = SalesData.IDSelection
 public typealias CivilDate = SalesData.CivilDate
+public typealias DemandProfile = SalesData.DemandProfile
 
 // Models and training
 public typealias TrainingLog = Modeling.TrainingLog

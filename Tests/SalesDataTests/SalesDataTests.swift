@@ -196,3 +196,29 @@ func error(_ text: String) -> DataError? {
     #expect(CivilDate.dayNumber(year: 2017, month: 2, day: 29) == nil)
   }
 }
+
+@Suite struct DemandProfileTests {
+  @Test func classifiesBySyntetosAndBoylan() throws {
+    // Series A: a sale every other day, sizes 2 and 6 alternating (ADI 2, CV^2 0.25):
+    // intermittent. Series B: every day 5 (ADI 1, CV^2 0). The mean over series: ADI 1.5,
+    // CV^2 0.125: intermittent.
+    let a = (0..<200).map { d -> Float in d % 2 == 1 ? 0 : (d % 4 == 0 ? 2 : 6) }
+    let b = [Float](repeating: 5, count: 200)
+    let d = SalesDataset(
+      source: "x",
+      series: [
+        DailySeries(store: 1, item: 1, startDay: 0, values: a), DailySeries(store: 1, item: 2, startDay: 0, values: b),
+      ])
+    let w = try WindowedData(dataset: d, config: WindowConfig())
+    let p = DemandProfile(w)
+    #expect(p.zeroShare == 0.25 && p.adi == 1.5 && p.cv2 == 0.125)
+    #expect(p.pattern == .intermittent)
+    // Half of series A's test targets are zero: a quarter of all of them.
+    #expect(abs(p.testZeroShare - 0.25) < 0.01 && p.mapeMisleads)
+    let smooth = DemandProfile(
+      try WindowedData(
+        dataset: SalesDataset(source: "y", series: [DailySeries(store: 1, item: 1, startDay: 0, values: b)]),
+        config: WindowConfig()))
+    #expect(smooth.pattern == .smooth && !smooth.mapeMisleads && smooth.zeroShare == 0)
+  }
+}

@@ -23,6 +23,8 @@ public struct LoadSpec: Sendable {
 
 public struct Loaded: Sendable {
   public var dataset: DatasetEntry
+  /// How the demand behaves (zero days, intermittency), measured on the default windows.
+  public var profile: DemandProfile
   /// The load line, then the window line with every default (so a later change of a default
   /// cannot change a replay).
   public var commands: [RecordedCommand]
@@ -76,7 +78,8 @@ extension Workspace {
     datasets[name] = entry
     datasetOrder.append(name)
     currentDataset = name
-    return Loaded(dataset: entry, commands: [command, Self.windowCommand(WindowConfig())])
+    return Loaded(
+      dataset: entry, profile: DemandProfile(windows), commands: [command, Self.windowCommand(WindowConfig())])
   }
 
   /// `window`: the current dataset cut again.
