@@ -28,7 +28,9 @@ public protocol ArtifactFamily: Sendable {
 
 public enum ArtifactFamilies {
   /// Every family Tinycast can write and read.
-  public static let all: [any ArtifactFamily.Type] = [LSTMArtifacts.self, LinearArtifacts.self, AverageArtifacts.self]
+  public static let all: [any ArtifactFamily.Type] = [
+    LSTMArtifacts.self, LinearArtifacts.self, AverageArtifacts.self, CrostonArtifacts.self,
+  ]
 
   static func family(of model: any Forecaster) -> any ArtifactFamily.Type {
     guard let f = all.first(where: { $0.family == model.family }) else {

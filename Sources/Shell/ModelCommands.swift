@@ -11,12 +11,13 @@ enum ModelCommands {
     "lstm": ["units", "dropout", "epochs", "batch", "lr", "patience", "runs", "seed"],
     "linear": ["ridge"],
     "average": ["k", "mode"],
+    "croston": ["variant", "alpha", "beta"],
   ]
 
   static let train = Command(
     "train", group: .model,
-    usage: "train [kind=lstm|linear|average] [family options] [as NAME]",
-    summary: "train a new model on the current dataset: an LSTM, a linear autoregression or a window average",
+    usage: "train [kind=lstm|linear|average|croston] [family options] [as NAME]",
+    summary: "train a new model on the current dataset: an LSTM, a linear autoregression, an average, Croston",
     details: """
       kind=lstm (the default): LSTM(units) -> Dropout -> Dense(1). MSE loss, Adam (Keras
       defaults, eps 1e-7), batches reshuffled every epoch from the seed, early stopping on
@@ -29,6 +30,9 @@ enum ModelCommands {
       kind=average: the mean of the last k days (mode=days), or of the forecast day's weekday
       over the last k weeks (mode=weekday; k=2 is the seasonal-mean rule). Nothing to fit.
       Named meanK or weekdayK by default.
+      kind=croston: for intermittent demand, sizes and intervals smoothed apart over the window
+      (variant=classic, Croston 1972; sba, its bias correction; tsb, which decays when sales
+      stop), with alpha (sizes, intervals) and beta (TSB's sale probability) as given.
       Options of the other family are refused.
       """,
     options: [
@@ -39,11 +43,15 @@ enum ModelCommands {
       OptionSpec("ridge", "0.0001", "linear: ridge penalty per window on the weights (scaled units)"),
       OptionSpec("k", "7", "average: how many days (mode=days) or weeks (mode=weekday)"),
       OptionSpec("mode", "days", "average: the last k days, or the same weekday", values: ["days", "weekday"]),
+      OptionSpec(
+        "variant", "sba", "croston: the method", values: Croston.Variant.allCases.map(\.rawValue)),
+      OptionSpec("alpha", "0.1", "croston: smoothing of demand sizes and intervals"),
+      OptionSpec("beta", "0.1", "croston: smoothing of the probability of a sale (tsb)"),
     ],
     example: "train units=32 epochs=30 runs=3 seed=7 as small",
     recording: .always
   ) { ws, inv, ctx in
-    try inv.requireWordCount(0...0, usage: "train [kind=lstm|linear|average] [options] [as NAME]")
+    try inv.requireWordCount(0...0, usage: "train [kind=lstm|linear|average|croston] [options] [as NAME]")
     let kind = try inv.choice("kind")
     let allowed = familyOptions[kind]!
     for (key, token) in inv.options.sorted(by: { $0.value.column < $1.value.column })
@@ -51,6 +59,19 @@ enum ModelCommands {
       throw CommandError(
         "\(key)= is not an option of kind=\(kind)", hint: "kind=\(kind) takes \(allowed.joined(separator: ", "))",
         column: token.column)
+    }
+    if kind == "croston" {
+      var spec = CrostonSpec()
+      spec.variant = Croston.Variant(rawValue: try inv.choice("variant"))!
+      spec.alpha = try inv.double("alpha", min: 0, max: 1, openMin: true)
+      spec.beta = try inv.double("beta", min: 0, max: 1, openMin: true)
+      spec.name = inv.asName
+      try inv.checkAllConsumed()
+      let fitted = try ws.trainCroston(spec)
+      let m = fitted.model
+      return CommandOutput(
+        "\(m.name): \(m.architecture), \(m.artifact().count) bytes; 'eval \(m.name)' for test metrics",
+        recorded: [fitted.command])
     }
     if kind == "average" {
       var spec = AverageSpec()

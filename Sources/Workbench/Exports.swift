@@ -22,6 +22,7 @@ public typealias DemandProfile = SalesData.DemandProfile
 public typealias TrainingLog = Modeling.TrainingLog
 public typealias EpochRecord = Modeling.EpochRecord
 public typealias WindowAverage = Modeling.WindowAverage
+public typealias Croston = Modeling.Croston
 public typealias ParameterName = Modeling.ParameterName
 public typealias PruningScope = Compression.PruningScope
 public typealias CExportArtifact = Artifacts.CExportArtifact

@@ -47,6 +47,8 @@ func compiler() -> String? {
     try engine.execute("train kind=linear as lin")
     try engine.execute("train kind=average k=1 mode=weekday as wk")
     try engine.execute("train kind=average k=5 as m5")
+    try engine.execute("train kind=croston variant=tsb as tsb")
+    try engine.execute("train kind=croston as sba")
     // The test windows' raw sales, oldest first, one window per line.
     let data = engine.workspace.datasets["small"]!.windows
     let input =
@@ -54,7 +56,8 @@ func compiler() -> String? {
         (0..<data.lookback).map { t in String(data.raw[Int(w.series)][Int(w.start) + t]) }.joined(separator: " ")
       }.joined(separator: "\n") + "\n"
     for (name, exact) in [
-      ("q8", true), ("p70q8", true), ("lin", true), ("wk", true), ("m5", true), ("base", false), ("p70", false),
+      ("q8", true), ("p70q8", true), ("lin", true), ("wk", true), ("m5", true), ("tsb", false), ("sba", false),
+      ("base", false), ("p70", false),
       ("h16", false), ("u8", false),
       ("r3", false),
     ] {
