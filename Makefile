@@ -3,7 +3,7 @@ SWIFT ?= swift
 SHELL := /bin/bash
 REAL_DATA ?= ../shared/data/store-item-demand/train.csv
 
-.PHONY: demo test bench bench-compare fuzz build deps clean lint format
+.PHONY: demo test bench bench-compare bench-classical fuzz build deps clean lint format
 
 # GNU readline is the only system library; tmux drives the terminal test. Install them when
 # they are missing.
@@ -36,6 +36,11 @@ bench: build
 bench-compare: build
 	python3 bench/keras_reference.py $(REAL_DATA) .build/keras-reference.json
 	.build/release/tinycast-bench $(REAL_DATA) --reference .build/keras-reference.json
+
+# The classical yardstick by a reference implementation, on Tinycast's split and test targets:
+# statsforecast's AutoETS, one step ahead (needs `pip install statsforecast`; never the tests).
+bench-classical:
+	python3 bench/statsforecast_reference.py $(REAL_DATA) --out .build/statsforecast-reference.json
 
 # libFuzzer on the command line, the CSV reader, the model file, the session runner and Keras
 # weights, FUZZ_SECONDS each (CI uses a shorter run). Seeds: Tests/Fuzz/corpus/TARGET; a crash
