@@ -194,9 +194,21 @@ struct Persistence: Forecaster {
     var spec = CompareSpec()
     spec.names = ["linear14", "linear28"]
     let table = try ws.compare(spec).table
-    #expect(table.rows.filter { $0.method != "baseline" }.map(\.testTargets) == [726, 726])
-    #expect(table.rows.allSatisfy { $0.dataset == "demo" })
-    #expect(table.rows.map(\.kind) == ["linear", "linear", "baseline", "baseline", "baseline"])
+    // Every row, the classical references (their own windows) and baselines included, is scored
+    // on the same 726 test days.
+    #expect(table.rows.allSatisfy { $0.testTargets == 726 && $0.dataset == "demo" })
+    #expect(
+      table.rows.map(\.kind) == ["linear", "linear", "classical", "classical", "baseline", "baseline", "baseline"])
+    #expect(table.rows.filter { $0.kind == "classical" }.map(\.name) == ["linear-56", "weekday-4"])
+    // The weekday mean of 4 weeks is a rule: its row is the same whatever model is compared.
+    let weekday = try #require(table.rows.first { $0.name == "weekday-4" })
+    var four = AverageSpec()
+    four.k = 4
+    four.mode = .weekday
+    _ = try ws.trainAverage(four)
+    #expect(abs(try ws.metrics(of: "weekday4").mape - weekday.metrics.mape) < 1e-9)
+    // Its results (the #=> lines) are the models' only: the references belong to the dataset.
+    #expect(try ws.compare(spec).results.count == 2)
     // Another dataset, or another test period: refused, naming both groups.
     var other = LoadSpec()
     other.stores = try IDSelection(parsing: "2")

@@ -54,7 +54,10 @@ public struct Compared: Sendable {
   public var table: Comparison
   public var command: RecordedCommand
   public var results: [String] {
-    table.rows.filter { $0.method != "baseline" }.map { "\($0.name) mape=\(resultNumber($0.metrics.mape))" }
+    // The models' rows: the reference rows are the dataset's, not the session's results.
+    table.rows.filter { $0.method != "baseline" && $0.method != "classical" }.map {
+      "\($0.name) mape=\(resultNumber($0.metrics.mape))"
+    }
   }
 }
 
@@ -173,6 +176,14 @@ extension Workspace {
       rows.append(row)
     }
     let data = try windows(for: try model(names[0]))
+    for c in classicalReferences(dataset: entries[0].datasetName, window: entries[0].window) {
+      var row = ComparisonRow(
+        name: c.name, method: "classical", parameters: c.parameters, bytes: c.bytes, metrics: c.metrics)
+      row.dataset = entries[0].datasetName
+      row.kind = "classical"
+      row.testTargets = c.metrics.count
+      rows.append(row)
+    }
     for b in Baseline.allCases {
       guard let bm = b.metrics(data) else { continue }
       var row = ComparisonRow(name: b.rawValue, method: "baseline", metrics: ReplicaMetrics(runs: [bm]))

@@ -101,15 +101,25 @@ extension Workspace {
       bytes.append(Double(m.artifact().count))
       mapes.append(try metrics(of: name).mape)
     }
+    // The classical references of the first model's dataset join the plane (and the front).
+    let first = try model(names[0])
+    var labels = names
+    var classical: Set<Int> = []
+    for c in classicalReferences(dataset: first.datasetName, window: first.window) {
+      classical.insert(labels.count)
+      labels.append(c.name)
+      bytes.append(Double(c.bytes))
+      mapes.append(c.metrics.mape)
+    }
     let front = paretoFront(xs: bytes, ys: mapes)
     let symbols = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
-    let markers = names.indices.map { symbols[$0 % symbols.count] }
+    let markers = labels.indices.map { symbols[$0 % symbols.count] }
     var series = [
       Chart.Series(name: "Pareto front", xs: front.map { bytes[$0] }, ys: front.map { mapes[$0] }, style: .line),
       Chart.Series(
-        name: "models (letters below)", xs: bytes, ys: mapes, style: .points, markers: markers, labels: names),
+        name: "models and classical references (letters below)", xs: bytes, ys: mapes, style: .points,
+        markers: markers, labels: labels),
     ]
-    let first = try model(names[0])
     if let naive = Baseline.seasonalNaive.metrics(try windows(for: first)), let lo = bytes.min(),
       let hi = bytes.max()
     {
@@ -122,10 +132,11 @@ extension Workspace {
       yLabel: "test MAPE (%)", series: series)
     chart.xLog = true
     chart.xFormat = .bytes
-    let nameWidth = min(names.map(\.count).max() ?? 0, 28)
-    chart.notes = names.indices.map { k in
-      "  \(markers[k]) \(names[k].padding(toLength: nameWidth, withPad: " ", startingAt: 0))  "
-        + "\(pad(Int(bytes[k]), 1_000_000)) B  MAPE \(fixed(mapes[k], 2))\(front.contains(k) ? "  on the front" : "")"
+    let nameWidth = min(labels.map(\.count).max() ?? 0, 28)
+    chart.notes = labels.indices.map { k in
+      "  \(markers[k]) \(labels[k].padding(toLength: nameWidth, withPad: " ", startingAt: 0))  "
+        + "\(pad(Int(bytes[k]), 1_000_000)) B  MAPE \(fixed(mapes[k], 2))"
+        + (classical.contains(k) ? "  classical" : "") + (front.contains(k) ? "  on the front" : "")
     }
     return (chart, names)
   }
