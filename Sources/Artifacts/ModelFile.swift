@@ -276,6 +276,19 @@ public enum ModelFile {
       + "\"factor\":\(metadata.scalerFactor)},\"lineage\":[\(metadata.lineage.map(jsonString).joined(separator: ","))]"
   }
 
+  /// The header fields every family writes (`commonHeaderFields`), read back and checked.
+  static func commonMetadata(_ header: [String: Any]) throws(ModelFileError) -> ModelMetadata {
+    guard let lookback = header["lookback"] as? Int, (1...10_000).contains(lookback),
+      let horizon = header["horizon"] as? Int, (1...1000).contains(horizon)
+    else { throw ModelFileError("header has no valid lookback and horizon") }
+    guard let scaler = header["scaler"] as? [String: Any], let scalerKind = scaler["kind"] as? String,
+      let offset = (scaler["offset"] as? NSNumber)?.floatValue, let factor = (scaler["factor"] as? NSNumber)?.floatValue
+    else { throw ModelFileError("header has no valid scaler") }
+    return ModelMetadata(
+      name: header["name"] as? String ?? "model", lookback: lookback, horizon: horizon, scalerKind: scalerKind,
+      scalerOffset: offset, scalerFactor: factor, lineage: header["lineage"] as? [String] ?? [])
+  }
+
   /// The container checked (magic, version, checksum, header length) and its JSON header.
   public static func header(of bytes: [UInt8]) throws(ModelFileError) -> [String: Any] {
     guard bytes.count >= 16 else {

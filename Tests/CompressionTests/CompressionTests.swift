@@ -349,6 +349,28 @@ func randomModel(units: Int, seed: UInt64 = 1) -> LSTMForecaster {
     }
   }
 
+  /// Every registered family's model file reads back to the same model and metadata, and the
+  /// reader picks the family by the file's architecture.
+  @Test func everyFamilysModelFileReadsBack() throws {
+    let models: [any Forecaster] = [
+      ForecastModel.float(randomModel(units: 4), storage: nil),
+      LinearAutoregression(weights: [0.25, -0.5, 1, 0.125, 0, 2, -1], bias: 0.75),
+      WindowAverage(k: 1, mode: .weekday, horizon: 1),
+      WindowAverage(k: 3, mode: .days, horizon: 1),
+      // A Croston model works in sales: it carries the scaler its file stores once, in the header.
+      Croston(variant: .tsb, alpha: 0.2, beta: 0.05, scalerOffset: 2, scalerFactor: 0.01),
+    ]
+    for model in models {
+      let bytes = ArtifactFamilies.modelFile(model, metadata: Self.meta)
+      let (back, meta) = try ArtifactFamilies.readModelFile(bytes)
+      #expect(back.isIdentical(to: model) && back.family == model.family, "\(model.family)")
+      #expect(meta == Self.meta, "\(model.family)")
+      var corrupted = bytes
+      corrupted[corrupted.count / 2] ^= 0x10
+      #expect(throws: ModelFileError.self) { _ = try ArtifactFamilies.readModelFile(corrupted) }
+    }
+  }
+
   /// The Forecaster protocol's single-window forecast is the batch path's, bit for bit, for every
   /// kind; and only float32 kernels are offered to compression.
   @Test func oneWindowForecastIsTheBatchForecastOfThatWindow() throws {
