@@ -26,6 +26,8 @@ public struct ComparisonRow: Sendable, Equatable {
   public var dataset: String?
   public var kind: String?
   public var testTargets: Int?
+  /// The change of the headline metric against the reference row.
+  public var delta: Double?
   public init(
     name: String, method: String, units: Int? = nil, parameters: Int? = nil, nonzero: Int? = nil,
     bytes: Int? = nil, articleKB: Double? = nil, metrics: ReplicaMetrics
@@ -44,15 +46,19 @@ public struct ComparisonRow: Sendable, Equatable {
 public struct Comparison: Sendable {
   public var rows: [ComparisonRow]
   public var reference: String
+  /// The metric the ranking is about (`set metric=`); its delta is shown beside MAPE's.
+  public var headline: HeadlineMetric
 
-  /// Fills compression and MAPE delta against the row named `reference`.
-  public init(rows: [ComparisonRow], reference: String) {
+  /// Fills compression and the deltas (MAPE's and the headline's) against the row `reference`.
+  public init(rows: [ComparisonRow], reference: String, headline: HeadlineMetric = .mape) {
     self.reference = reference
+    self.headline = headline
     let ref = rows.first { $0.name == reference }
     self.rows = rows.map { row in
       var r = row
       if let refBytes = ref?.bytes, let b = row.bytes, b > 0 { r.compression = Double(refBytes) / Double(b) }
       if let refMape = ref?.metrics.mape { r.deltaMAPE = row.metrics.mape - refMape }
+      if let ref { r.delta = headline.of(row.metrics) - headline.of(ref.metrics) }
       return r
     }
   }
@@ -78,8 +84,17 @@ public struct Comparison: Sendable {
 
   /// Fixed-width text table for the terminal.
   public func renderText() -> String {
-    let body = rows.map(cells)
-    var widths = Self.headers.map(\.count)
+    // Another headline adds its own column and delta at the end.
+    var headers = Self.headers
+    var body = rows.map(cells)
+    if headline != .mape {
+      headers += [headline.label, "d\(headline.label)"]
+      body = zip(body, rows).map { cells, r in
+        let digits = headline == .mase || headline == .rmsse ? 4 : 2
+        return cells + [fixed(headline.of(r.metrics), digits), r.delta.map { signed($0, digits) } ?? "-"]
+      }
+    }
+    var widths = headers.map(\.count)
     for row in body { for (i, c) in row.enumerated() { widths[i] = max(widths[i], c.count) } }
     func line(_ cs: [String]) -> String {
       cs.enumerated().map { i, c in
@@ -88,13 +103,13 @@ public struct Comparison: Sendable {
           : String(repeating: " ", count: widths[i] - c.count) + c
       }.joined(separator: "  ")
     }
-    var out = [line(Self.headers), widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")]
+    var out = [line(headers), widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")]
     out += body.map(line)
     let zeros = rows.first?.metrics.zerosExcluded ?? 0
     out.append(
       "MAPE over \(rows.first?.metrics.count ?? 0) test windows (\(zeros) with zero sales excluded); +/- is the std "
         + "over runs; KB* = parameters x 4 bytes / 1024 (the article's count); bytes = exported .tcm file; ratio and "
-        + "dMAPE vs \(reference)."
+        + "dMAPE vs \(reference)" + (headline == .mape ? "." : "; the headline is \(headline.label) (set metric=).")
     )
     return out.joined(separator: "\n")
   }
@@ -122,6 +137,7 @@ public struct Comparison: Sendable {
       ("energy_nj", num(r.energyNanojoules)), ("mase", num(r.metrics.mase)), ("rmsse", num(r.metrics.rmsse)),
       ("bias", num(r.metrics.bias)), ("dataset", r.dataset.map { .string($0) } ?? .null),
       ("kind", r.kind.map { .string($0) } ?? .null), ("test_targets", int(r.testTargets)),
+      ("headline", .string(headline.rawValue)), ("delta", num(r.delta)),
     ]
   }
 
@@ -184,3 +200,6 @@ public enum JSONValue: Sendable, Equatable {
     }
   }
 }
+
+/// "+0.25" or "-1.10".
+func signed(_ value: Double, _ digits: Int) -> String { (value >= 0 ? "+" : "") + fixed(value, digits) }

@@ -33,16 +33,25 @@ public enum TestEvaluation {
       })
   }
 
-  /// MAPE on the validation windows, the mean over the replicas.
-  public static func validationMAPE(
-    _ replicas: [any Forecaster], scaler: Scaler, data: WindowedData, threads: Int
+  /// The headline metric on the validation windows, the mean over the replicas (what shrink,
+  /// sensitivity and the search decide by; the test set only reports). Its scale-free metrics
+  /// are scaled by the days before each series' validation period.
+  public static func validationScore(
+    _ replicas: [any Forecaster], scaler: Scaler, data: WindowedData, threads: Int, metric: HeadlineMetric
   ) -> Double {
     let actual = data.validation.map { data.actual($0) }
+    let days = data.lookback + data.config.horizon - 1
+    var firstTarget = data.seriesInfo.map(\.trainDays)
+    for w in data.validation.reversed() { firstTarget[Int(w.series)] = Int(w.start) + days }
+    let scales = SeriesScales(
+      series: data.validation.map { Int($0.series) },
+      training: data.raw.indices.map { data.raw[$0][0..<firstTarget[$0]] })
     let runs = replicas.map { r in
-      ForecastMetrics(
-        actual: actual,
-        predicted: forecasts(r, scaler: scaler, windows: data.validation, data: data, threads: threads)
-      ).mape
+      metric.of(
+        ForecastMetrics(
+          actual: actual,
+          predicted: forecasts(r, scaler: scaler, windows: data.validation, data: data, threads: threads),
+          scales: scales))
     }
     return runs.reduce(0, +) / Double(runs.count)
   }

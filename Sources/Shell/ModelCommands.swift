@@ -241,17 +241,32 @@ enum ModelCommands {
   }
 
   static let set = Command(
-    "set", group: .model, usage: "set threads=N",
-    summary: "change a setting that does not change results (threads)",
-    details: "Results are bit-identical for any thread count: batches are cut into fixed shards.",
-    options: [OptionSpec("threads", "", "worker threads for training and evaluation")],
-    example: "set threads=1", recording: .never
+    "set", group: .model, usage: "set [threads=N] [metric=mape|wape|mase|rmsse|mae|rmse]",
+    summary: "the headline metric every decision uses, or the worker threads",
+    details: """
+      metric= is the headline of compare's delta column, shrink's budget, sensitivity, sweep's
+      knee and plot tradeoff (eval and compare print every metric anyway). MAPE leaves out
+      zero-sales days: where there are many, WAPE or MASE judge better. It is recorded, so a
+      replay decides by the same metric. threads= changes only the speed: results are
+      bit-identical for any thread count (batches are cut into fixed shards); not recorded.
+      """,
+    options: [
+      OptionSpec("threads", "", "worker threads for training and evaluation"),
+      OptionSpec("metric", "", "the headline metric", values: HeadlineMetric.allCases.map(\.rawValue)),
+    ],
+    example: "set metric=wape", recording: .always
   ) { ws, inv, _ in
-    try inv.requireWordCount(0...0, usage: "set threads=N")
-    guard !inv.options.isEmpty else { return CommandOutput("threads=\(ws.threads)") }
+    try inv.requireWordCount(0...0, usage: "set [threads=N] [metric=...]")
     if inv.options["threads"] != nil { ws.threads = try inv.int("threads", in: 1...256) }
+    var recorded: [RecordedCommand] = []
+    if inv.options["metric"] != nil {
+      ws.metric = HeadlineMetric(rawValue: try inv.choice("metric"))!
+      var command = RecordedCommand("set")
+      command.set("metric", ws.metric.rawValue)
+      recorded.append(command)
+    }
     try inv.checkAllConsumed()
-    return CommandOutput("threads=\(ws.threads)")
+    return CommandOutput("threads=\(ws.threads) metric=\(ws.metric.rawValue)", recorded: recorded)
   }
 
   static let export = Command(

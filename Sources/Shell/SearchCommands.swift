@@ -50,11 +50,13 @@ public enum SearchCommands {
     for (key, value) in inv.resolved where key != "levels" { command.set(key, value.text, isPath: value.isPath) }
     let m = table.model
     let base = table.base
-    // The table: one row per matrix, one column per level, MAPE change in points.
+    // The table: one row per matrix, one column per level, the change of the headline metric.
     let nameWidth = table.matrices.map(\.name.count).max()!
     var lines = [
-      "\(m.name): validation MAPE \(fixed(base, 3)) with every weight (\(m.replicas.count) runs)",
-      "MAPE change in points when one matrix alone is pruned (no fine-tuning):",
+      "\(m.name): validation \(table.metric.label) \(fixed(base, 3)) with every weight (\(m.replicas.count) runs)",
+      table.metric == .mape
+        ? "MAPE change in points when one matrix alone is pruned (no fine-tuning):"
+        : "\(table.metric.label) change when one matrix alone is pruned (no fine-tuning):",
       "  " + "matrix".padding(toLength: nameWidth, withPad: " ", startingAt: 0) + "  weights"
         + levels.map { percent($0).leftPadded(7) }.joined() + "  <=0.25pp",
     ]
@@ -68,7 +70,7 @@ public enum SearchCommands {
     }
     var chart = Chart(
       title: "\(m.name): pruning sensitivity (one matrix at a time, no fine-tuning)", xLabel: "sparsity of the matrix",
-      yLabel: "validation MAPE (%)",
+      yLabel: "validation \(table.metric.label)" + (table.metric.suffix.isEmpty ? "" : " (%)"),
       series: zip(table.matrices, table.rows).map { matrix, row in
         Chart.Series(name: matrix.name, xs: [0] + levels, ys: [base] + row, style: .line)
       })
@@ -163,26 +165,28 @@ extension Engine {
     let table: String
     do { table = try execute("compare " + made.joined(separator: " ")) } catch { throw CommandError.from(error) }
     let result = try workspace.sweepSummary(made)
-    let (bytes, mapes) = (result.bytes, result.mapes)
+    let (bytes, mapes, label, unit) = (result.bytes, result.scores, result.metric.label, result.metric.deltaUnit)
     var summary = ["sweep \(key)=\(values.joined(separator: ",")): \(made.count) models"]
     switch result.knee {
     case .flat(let smallest, let range, let ratio, let spread):
       summary.append(
-        "knee: at or below \(made[smallest]), the smallest swept: MAPE spans only \(fixed(range, 2)) pp over "
+        "knee: at or below \(made[smallest]), the smallest swept: \(label) spans only \(fixed(range, 2)) \(unit) over "
           + "\(fixed(ratio, 0))x the bytes, within the runs' spread (std up to \(fixed(spread, 2))); "
           + "sweep smaller sizes to find where it bends")
     case .knee(let k, let smaller, let larger):
       var why: [String] = []
-      if let s = smaller { why.append("one size down (\(made[s])) MAPE changes by \(signed(mapes[s] - mapes[k])) pp") }
+      if let s = smaller {
+        why.append("one size down (\(made[s])) \(label) changes by \(signed(mapes[s] - mapes[k])) \(unit)")
+      }
       if let l = larger {
         why.append(
-          "one size up (\(made[l])) by \(signed(mapes[l] - mapes[k])) pp for \(fixed(bytes[l] / bytes[k], 1))x the "
-            + "bytes")
+          "one size up (\(made[l])) by \(signed(mapes[l] - mapes[k])) \(unit) for "
+            + "\(fixed(bytes[l] / bytes[k], 1))x the bytes")
       }
       summary.append(
-        "knee: \(made[k]) (\(Int(bytes[k])) bytes, MAPE \(fixed(mapes[k], 2))): " + why.joined(separator: "; "))
+        "knee: \(made[k]) (\(Int(bytes[k])) bytes, \(label) \(fixed(mapes[k], 2))): " + why.joined(separator: "; "))
     case .none:
-      summary.append("knee: none (MAPE does not bend between the smallest and the largest model)")
+      summary.append("knee: none (\(label) does not bend between the smallest and the largest model)")
     }
     return ([table] + summary).joined(separator: "\n")
   }

@@ -6,7 +6,10 @@ import Workbench
 
 extension SearchCommands {
   static let shrinkOptions: [OptionSpec] = [
-    OptionSpec("budget", "+0.5", "MAPE the result may lose against the reference, in points (validation windows)"),
+    OptionSpec(
+      "budget", "+0.5",
+      "what the result may lose against the reference in the headline metric (set metric=; MAPE points by "
+        + "default), on the validation windows"),
     OptionSpec("max_bytes", "", "the device's limit on the exported artifact (default: none)"),
     OptionSpec("time", "15m", "stop searching after this long (e.g. 90s, 10m, 1h; 0 trains nothing)"),
     OptionSpec("epochs", "50", "training epochs of each student (early stopping applies)"),
@@ -17,13 +20,14 @@ extension SearchCommands {
 
   static let shrink = Command(
     "shrink", group: .compress, usage: "shrink [NAME] budget=+0.5 [max_bytes=N] [time=15m] [as NAME]",
-    summary: "search for the smallest exported model within a MAPE budget of NAME",
+    summary: "search for the smallest exported model within a budget of NAME's accuracy (the headline metric)",
     details: """
       Tries, smallest first: students distilled from NAME with fewer hidden units (16, 12, 8,
       6, 4 for a 64-unit reference; wider ones only if those miss the budget), each stored in
       uint8 per tensor and int8 per channel; then magnitude pruning at 50/70/30% with per-matrix
       levels capped by a sensitivity analysis, fine-tuned with the masks kept, then int8.
-      A candidate passes when its validation MAPE (mean over the runs) is within budget of
+      A candidate passes when its validation score (the headline metric, MAPE unless 'set
+      metric=' says otherwise; mean over the runs) is within budget of
       NAME's. The smallest passing artifact wins; with max_bytes it must also fit. Prints every
       candidate on a table and a plot with the Pareto front, and records the winner's commands
       (so the session replays without searching). 'explain shrink' shows the last search's log.
@@ -72,7 +76,7 @@ extension SearchCommands {
   /// when nothing was added.
   static func render(_ outcome: ShrinkOutcome, _ context: ShellContext) -> CommandOutput {
     let ref = outcome.reference
-    let refVal = outcome.referenceValidationMAPE
+    let refVal = outcome.referenceValidationScore
     let limit = outcome.limit
     let budget = outcome.budget
     let tried = outcome.candidates
@@ -85,7 +89,7 @@ extension SearchCommands {
     // The result.
     let candidates = tried.sorted { $0.bytes < $1.bytes }
     let front = Set(
-      paretoFront(xs: candidates.map { Double($0.bytes) }, ys: candidates.map(\.validationMAPE)).map {
+      paretoFront(xs: candidates.map { Double($0.bytes) }, ys: candidates.map(\.validationScore)).map {
         candidates[$0].name
       })
     var lines = [
@@ -94,29 +98,31 @@ extension SearchCommands {
     ]
     let width = min(candidates.map(\.name.count).max() ?? 10, 32)
     lines.append(
-      "  " + "candidate".padding(toLength: width, withPad: " ", startingAt: 0) + "    bytes  val MAPE   delta")
+      "  " + "candidate".padding(toLength: width, withPad: " ", startingAt: 0) + "    bytes"
+        + "val \(outcome.metric.label)".leftPadded(10) + "   delta")
     for c in candidates {
       lines.append(
         "  " + c.name.padding(toLength: width, withPad: " ", startingAt: 0) + "\(c.bytes)".leftPadded(9)
-          + fixed(c.validationMAPE, 3).leftPadded(10)
-          + ((c.validationMAPE - refVal >= 0 ? "+" : "") + fixed(c.validationMAPE - refVal, 3)).leftPadded(8)
+          + fixed(c.validationScore, 3).leftPadded(10)
+          + ((c.validationScore - refVal >= 0 ? "+" : "") + fixed(c.validationScore - refVal, 3)).leftPadded(8)
           + (c.passes ? "" : "  over budget") + (front.contains(c.name) ? "  front" : "")
           + (c.name == best?.name ? "  <- smallest within budget" : ""))
     }
     var chart = Chart(
-      title: "shrink \(ref.name): every candidate (validation MAPE)", xLabel: "exported bytes (log scale)",
-      yLabel: "validation MAPE (%)",
+      title: "shrink \(ref.name): every candidate (validation \(outcome.metric.label))",
+      xLabel: "exported bytes (log scale)",
+      yLabel: "validation \(outcome.metric.label)" + (outcome.metric.suffix.isEmpty ? "" : " (%)"),
       series: [
         Chart.Series(
           name: "Pareto front", xs: candidates.filter { front.contains($0.name) }.map { Double($0.bytes) },
-          ys: candidates.filter { front.contains($0.name) }.map(\.validationMAPE), style: .line),
+          ys: candidates.filter { front.contains($0.name) }.map(\.validationScore), style: .line),
         Chart.Series(
           name: "within budget", xs: candidates.filter(\.passes).map { Double($0.bytes) },
-          ys: candidates.filter(\.passes).map(\.validationMAPE), style: .points, markers: ["●"],
+          ys: candidates.filter(\.passes).map(\.validationScore), style: .points, markers: ["●"],
           labels: candidates.filter(\.passes).map(\.name), emphasised: true),
         Chart.Series(
           name: "over budget", xs: candidates.filter { !$0.passes }.map { Double($0.bytes) },
-          ys: candidates.filter { !$0.passes }.map(\.validationMAPE), style: .points, markers: ["○"],
+          ys: candidates.filter { !$0.passes }.map(\.validationScore), style: .points, markers: ["○"],
           labels: candidates.filter { !$0.passes }.map(\.name)),
         Chart.Series(
           name: "budget \(fixed(limit, 2))%",
@@ -132,7 +138,8 @@ extension SearchCommands {
     case .noneWithinBudget:
       let text =
         (lines + [
-          "no candidate is within +\(formatNumber(budget)) of \(ref.name)'s validation MAPE; nothing was added "
+          "no candidate is within +\(formatNumber(budget)) of \(ref.name)'s validation \(outcome.metric.label); "
+            + "nothing was added "
             + "(try a larger budget or time=)"
         ]).joined(separator: "\n")
       return CommandOutput(text, recorded: [], attachments: attachments)
@@ -144,12 +151,17 @@ extension SearchCommands {
         ]).joined(separator: "\n")
       return CommandOutput(text, recorded: [], attachments: attachments)
     case .adopted(let winner, let resultName, let finalBytes, let testWin, let testRef, let commands):
-      let delta = testWin.mape - testRef.mape
+      let metric = outcome.metric
+      let (won, against) = (metric.of(testWin), metric.of(testRef))
+      let delta = won - against
+      let spread = metric == .mape ? " +/- \(fixed(testWin.mapeStd, 3))" : ""
       let ratio = fixed(Double(ref.artifact().count) / Double(finalBytes), 1)
       lines.append("result: \(resultName) = \(winner.recipe): \(finalBytes) bytes (\(ratio)x smaller than \(ref.name))")
       lines.append(
-        "  test MAPE \(fixed(testWin.mape, 3)) +/- \(fixed(testWin.mapeStd, 3)) against \(fixed(testRef.mape, 3)): "
-          + "\(signed(delta, 3)) pp (\(delta <= budget ? "within" : "OVER") the budget on the test set too)")
+        "  test \(metric.label) \(fixed(won, 3))\(spread) against \(fixed(against, 3)): "
+          + "\(signed(delta, 3)) \(metric.deltaUnit) (\(delta <= budget ? "within" : "OVER") the budget on the "
+          + "test set too)"
+      )
       lines.append(
         "  recorded \(commands.count) commands that rebuild it without searching: "
           + commands.map { $0.verb }.joined(separator: ", "))

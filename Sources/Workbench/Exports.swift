@@ -35,6 +35,7 @@ public typealias Comparison = Evaluation.Comparison
 public typealias ComparisonRow = Evaluation.ComparisonRow
 public typealias Chart = Evaluation.Chart
 public typealias Baseline = Evaluation.Baseline
+public typealias HeadlineMetric = Evaluation.HeadlineMetric
 
 /// `value` with `digits` decimals.
 public func fixed(_ value: Double, _ digits: Int) -> String { Evaluation.fixed(value, digits) }

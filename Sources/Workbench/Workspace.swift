@@ -199,6 +199,9 @@ public struct Workspace: Sendable {
   /// Source of the seeds of commands that were not given one; reset by `seed N`.
   public var seedSource = SeededGenerator(seed: 1)
   public var threads = Parallel.coreCount
+  /// The headline every decision uses (`set metric=`): compare's delta, shrink's budget,
+  /// sensitivity, sweep's knee, plot tradeoff.
+  public var metric = HeadlineMetric.mape
   public var recorded: [RecordedCommand] = []
   public var params: [String: String] = [:]
   /// What the last `shrink` tried and why it chose what it chose (`explain shrink`).

@@ -115,3 +115,20 @@ import Workbench
     #expect(errorText(engine, "shrink q")?.contains("starts from a float32 model") == true)
   }
 }
+
+@Suite struct HeadlineMetricTests {
+  @Test func setMetricIsRecordedAndDrivesSensitivity() throws {
+    let (engine, _, _) = makeEngine()
+    try engine.execute("load csv small.csv")
+    try engine.execute("train units=6 epochs=1 runs=1 seed=1 as base")
+    let recorded = engine.workspace.recorded.count
+    try engine.execute("set threads=1")
+    #expect(engine.workspace.recorded.count == recorded)  // threads change no result: not recorded
+    #expect(try engine.execute("set metric=mase") == "threads=1 metric=mase")
+    #expect(engine.workspace.recorded.last?.render() == "set metric=mase")
+    let out = try engine.execute("sensitivity base levels=0.5")
+    #expect(out.hasPrefix("base: validation MASE "), "\(out)")
+    #expect(out.contains("MASE change when one matrix alone is pruned"))
+    #expect(errorText(engine, "set metric=mpae")?.contains("did you mean 'mape'?") == true)
+  }
+}

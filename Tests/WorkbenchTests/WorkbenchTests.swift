@@ -251,4 +251,34 @@ struct Persistence: Forecaster {
         hint: "run 'window lookback=21' first, or choose a smaller k")
     ) { _ = try ws.trainAverage(weekday) }
   }
+
+  @Test func theHeadlineMetricDrivesComparisonsSweepsAndSearches() throws {
+    var ws = try demoWorkspace()
+    _ = try ws.trainLinear(LinearSpec())
+    var mean = AverageSpec()
+    mean.k = 1
+    _ = try ws.trainAverage(mean)
+    var spec = CompareSpec()
+    spec.names = ["linear14", "mean1"]
+    let byMAPE = try ws.compare(spec).table
+    ws.metric = .wape
+    let byWAPE = try ws.compare(spec).table
+    let linear = try #require(byWAPE.rows.first { $0.name == "linear14" })
+    let naive = try #require(byWAPE.rows.first { $0.name == "mean1" })
+    // The delta is the headline's; MAPE's stays beside it (delta_mape, the JSON contract).
+    #expect(byWAPE.headline == .wape && naive.delta == naive.metrics.wape - linear.metrics.wape)
+    #expect(naive.deltaMAPE == byMAPE.rows.first { $0.name == "mean1" }!.deltaMAPE)
+    #expect(byWAPE.renderText().split(separator: "\n")[0].hasSuffix("WAPE  dWAPE"))
+    #expect(byMAPE.renderText().split(separator: "\n")[0].hasSuffix("dMAPE"))
+    #expect(byWAPE.renderJSON().contains("\"headline\": \"wape\""))
+    // The sweep's knee and the validation scores are the headline's too.
+    #expect(try ws.sweepSummary(["linear14", "mean1"]).scores == [linear.metrics.wape, naive.metrics.wape])
+    let m = ws.models["linear14"]!
+    let data = try ws.windows(for: m)
+    ws.metric = .mape
+    let mape = ws.validationScore(m.replicas, of: m, data: data)
+    ws.metric = .mase
+    let mase = ws.validationScore(m.replicas, of: m, data: data)
+    #expect(mape > 5 && mase > 0 && mase < 2 && mape != mase)
+  }
 }

@@ -125,9 +125,10 @@ extension Workspace {
     return metrics
   }
 
-  /// Validation MAPE of `replicas` scored as `m`'s (its scaler and windows).
-  public func validationMAPE(_ replicas: [any Forecaster], of m: ModelEntry, data: WindowedData) -> Double {
-    TestEvaluation.validationMAPE(replicas, scaler: m.scaler, data: data, threads: threads)
+  /// The headline metric of `replicas` on the validation windows, scored as `m`'s (its scaler
+  /// and windows).
+  public func validationScore(_ replicas: [any Forecaster], of m: ModelEntry, data: WindowedData) -> Double {
+    TestEvaluation.validationScore(replicas, scaler: m.scaler, data: data, threads: threads, metric: metric)
   }
 
   /// `eval`: a model's test metrics beside the baselines'.
@@ -196,7 +197,7 @@ extension Workspace {
       throw CommandError(
         "baseline=\(reference) is not a row of this table", hint: "rows: \(rows.map(\.name).joined(separator: ", "))")
     }
-    let table = Comparison(rows: rows, reference: reference)
+    let table = Comparison(rows: rows, reference: reference, headline: metric)
     var command = RecordedCommand("compare", words: names.map { RecordedValue($0) })
     if let r = spec.reference { command.set("baseline", r) }
     if let given = spec.fileOption { command.set("to", given, isPath: true) }

@@ -99,7 +99,7 @@ extension Workspace {
     for name in names {
       let m = try model(name)
       bytes.append(Double(m.artifact().count))
-      mapes.append(try metrics(of: name).mape)
+      mapes.append(metric.of(try metrics(of: name)))
     }
     // The classical references of the first model's dataset join the plane (and the front).
     let first = try model(names[0])
@@ -109,7 +109,7 @@ extension Workspace {
       classical.insert(labels.count)
       labels.append(c.name)
       bytes.append(Double(c.bytes))
-      mapes.append(c.metrics.mape)
+      mapes.append(metric.of(c.metrics))
     }
     let front = paretoFront(xs: bytes, ys: mapes)
     let symbols = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
@@ -120,22 +120,22 @@ extension Workspace {
         name: "models and classical references (letters below)", xs: bytes, ys: mapes, style: .points,
         markers: markers, labels: labels),
     ]
-    if let naive = Baseline.seasonalNaive.metrics(try windows(for: first)), let lo = bytes.min(),
-      let hi = bytes.max()
+    if let naive = Baseline.seasonalNaive.metrics(try windows(for: first)).map({ metric.of($0) }),
+      let lo = bytes.min(), let hi = bytes.max()
     {
       series.append(
         Chart.Series(
-          name: "seasonal-naive \(fixed(naive.mape, 2))%", xs: [lo, hi], ys: [naive.mape, naive.mape], style: .line))
+          name: "seasonal-naive \(fixed(naive, 2))\(metric.suffix)", xs: [lo, hi], ys: [naive, naive], style: .line))
     }
     var chart = Chart(
       title: "size against accuracy: \(names.count) models", xLabel: "exported bytes (log scale)",
-      yLabel: "test MAPE (%)", series: series)
+      yLabel: "test \(metric.label)" + (metric.suffix.isEmpty ? "" : " (%)"), series: series)
     chart.xLog = true
     chart.xFormat = .bytes
     let nameWidth = min(labels.map(\.count).max() ?? 0, 28)
     chart.notes = labels.indices.map { k in
       "  \(markers[k]) \(labels[k].padding(toLength: nameWidth, withPad: " ", startingAt: 0))  "
-        + "\(pad(Int(bytes[k]), 1_000_000)) B  MAPE \(fixed(mapes[k], 2))"
+        + "\(pad(Int(bytes[k]), 1_000_000)) B  \(metric.label) \(fixed(mapes[k], 2))"
         + (classical.contains(k) ? "  classical" : "") + (front.contains(k) ? "  on the front" : "")
     }
     return (chart, names)

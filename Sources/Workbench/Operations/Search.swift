@@ -10,10 +10,12 @@ import SalesData
 
 public struct SensitivityTable: Sendable {
   public var model: ModelEntry
+  /// The headline metric the scores are.
+  public var metric: HeadlineMetric
   public var levels: [Double]
-  /// Validation MAPE with every weight.
+  /// Validation score with every weight.
   public var base: Double
-  /// Per prunable matrix (Pruning.prunable order), per level: validation MAPE with that matrix
+  /// Per prunable matrix (Pruning.prunable order), per level: validation score with that matrix
   /// alone pruned.
   public var rows: [[Double]]
   public var matrices: [(name: String, weights: Int)]
@@ -28,7 +30,7 @@ public struct SensitivityTable: Sendable {
 
 /// What a sweep's models say together: where the curve bends, if it does.
 public enum SweepKnee: Sendable {
-  /// MAPE moves less than the runs' own spread: no knee among these sizes.
+  /// The metric moves less than the runs' own spread: no knee among these sizes.
   case flat(smallest: Int, range: Double, sizeRatio: Double, spread: Double)
   case knee(Int, smaller: Int?, larger: Int?)
   case none
@@ -37,7 +39,9 @@ public enum SweepKnee: Sendable {
 public struct SweepSummary: Sendable {
   public var names: [String]
   public var bytes: [Double]
-  public var mapes: [Double]
+  /// The headline metric of each model (test set).
+  public var metric: HeadlineMetric
+  public var scores: [Double]
   public var knee: SweepKnee
 }
 
@@ -56,15 +60,15 @@ extension Workspace {
     var command = RecordedCommand("sensitivity", words: [RecordedValue(m.name)])
     command.set("levels", levels.map(formatNumber).joined(separator: ","))
     return SensitivityTable(
-      model: m, levels: levels, base: base, rows: rows,
+      model: m, metric: metric, levels: levels, base: base, rows: rows,
       matrices: Pruning.prunable.map { ($0.description, nets[0].floatNetwork.weights.layout.range($0).count) },
       command: command)
   }
 
-  /// Validation MAPE with all weights, and per prunable matrix per level with that matrix alone
+  /// The validation score with all weights, and per prunable matrix per level with that matrix alone
   /// pruned (mean over replicas).
   func sensitivity(of m: ModelEntry, data: WindowedData, levels: [Double]) -> (base: Double, rows: [[Double]]) {
-    let base = validationMAPE(m.replicas, of: m, data: data)
+    let base = validationScore(m.replicas, of: m, data: data)
     let rows = Pruning.prunable.map { p in
       levels.map { level in
         let pruned = m.replicas.compactMap { $0 as? ForecastModel }.map { r -> any Forecaster in
@@ -73,38 +77,44 @@ extension Workspace {
           for i in mask.indices { net.weights.values[i] *= mask[i] }
           return ForecastModel.float(net, storage: nil)
         }
-        return validationMAPE(pruned, of: m, data: data)
+        return validationScore(pruned, of: m, data: data)
       }
     }
     return (base, rows)
   }
 
-  /// The knee of the models a sweep made: the size below which MAPE climbs fastest.
+  /// The knee of the models a sweep made: the size below which the headline climbs fastest.
   public mutating func sweepSummary(_ names: [String]) throws(CommandError) -> SweepSummary {
     var bytes: [Double] = []
-    var mapes: [Double] = []
+    var scores: [Double] = []
     var spread = 0.0
     for name in names {
       let m = try model(name)
       let metrics = try self.metrics(of: name)
       bytes.append(Double(m.artifact().count))
-      mapes.append(metrics.mape)
-      if metrics.runs.count > 1 { spread = max(spread, metrics.mapeStd) }
+      scores.append(metric.of(metrics))
+      if metrics.runs.count > 1 {
+        // The population standard deviation over the runs, as eval's +/-.
+        let values = metrics.runs.map { metric.of($0) }
+        let mean = values.reduce(0, +) / Double(values.count)
+        let std = (values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count)).squareRoot()
+        spread = max(spread, std)
+      }
     }
     // A curve flatter than the runs' own spread has no knee to find among these sizes.
-    let range = (mapes.max() ?? 0) - (mapes.min() ?? 0)
+    let range = (scores.max() ?? 0) - (scores.min() ?? 0)
     let smallest = names.indices.min { bytes[$0] < bytes[$1] }!
     let result: SweepKnee
     if range <= spread {
       result = .flat(
         smallest: smallest, range: range, sizeRatio: (bytes.max() ?? 1) / bytes[smallest], spread: spread)
-    } else if let k = knee(bytes: bytes, mape: mapes) {
+    } else if let k = knee(bytes: bytes, mape: scores) {
       let order = names.indices.sorted { bytes[$0] < bytes[$1] }
       let pos = order.firstIndex(of: k)!
       result = .knee(k, smaller: pos > 0 ? order[pos - 1] : nil, larger: pos + 1 < order.count ? order[pos + 1] : nil)
     } else {
       result = .none
     }
-    return SweepSummary(names: names, bytes: bytes, mapes: mapes, knee: result)
+    return SweepSummary(names: names, bytes: bytes, metric: metric, scores: scores, knee: result)
   }
 }

@@ -19,7 +19,8 @@ import SalesData
 
 public struct ShrinkSpec: Sendable {
   public var reference: String?
-  /// MAPE points the result may lose against the reference (validation windows).
+  /// What the result may lose against the reference in the headline metric (validation windows):
+  /// points of MAPE by default.
   public var budget = 0.5
   public var maxBytes: Int?
   /// Stop searching after this many seconds (0 trains nothing); `timeText` as the user wrote it.
@@ -59,7 +60,7 @@ public struct ShrinkCandidate: Sendable {
   public var chain: [String]  // model names from the first new one to this one
   public var recipe: String  // e.g. "distilled LSTM-12, float32"
   public var bytes: Int
-  public var validationMAPE: Double
+  public var validationScore: Double
   public var passes: Bool
 }
 
@@ -75,7 +76,9 @@ public struct ShrinkOutcome: Sendable {
       commands: [RecordedCommand])
   }
   public var reference: ModelEntry
-  public var referenceValidationMAPE: Double
+  /// The headline metric every score here is.
+  public var metric: HeadlineMetric
+  public var referenceValidationScore: Double
   public var limit: Double
   public var budget: Double
   public var candidates: [ShrinkCandidate]  // in the order tried
@@ -114,11 +117,11 @@ extension Workspace {
     func elapsed() -> Double { Date().timeIntervalSince(start) }
 
     let refData = try windows(for: ref)
-    let refVal = validationMAPE(ref.replicas, of: ref, data: refData)
+    let refVal = validationScore(ref.replicas, of: ref, data: refData)
     let limit = refVal + budget
     let fits = spec.maxBytes.map { ", and must fit in \($0) bytes" } ?? ""
     note(
-      "reference \(ref.name): validation MAPE \(fixed(refVal, 3)) over \(ref.replicas.count) runs, "
+      "reference \(ref.name): validation \(metric.label) \(fixed(refVal, 3)) over \(ref.replicas.count) runs, "
         + "\(ref.artifact().count) bytes; budget +\(formatNumber(budget)) -> a candidate passes at "
         + "<= \(fixed(limit, 3))\(fits)")
 
@@ -130,7 +133,7 @@ extension Workspace {
     func better(_ c: ShrinkCandidate) -> Bool {
       guard c.passes else { return false }
       guard let b = best else { return true }
-      return c.bytes < b.bytes || (c.bytes == b.bytes && c.validationMAPE < b.validationMAPE)
+      return c.bytes < b.bytes || (c.bytes == b.bytes && c.validationScore < b.validationScore)
     }
     /// Runs one operation in the scratch workspace: a failure is logged, not fatal.
     func run(_ what: String, _ operation: (inout Workspace) throws(CommandError) -> RecordedCommand) -> Bool {
@@ -149,13 +152,13 @@ extension Workspace {
     func judge(_ name: String, chain: [String], recipe: String) -> ShrinkCandidate {
       let m = scratch.models[name]!
       let data = (try? scratch.windows(for: m)) ?? refData
-      let v = scratch.validationMAPE(m.replicas, of: m, data: data)
+      let v = scratch.validationScore(m.replicas, of: m, data: data)
       let c = ShrinkCandidate(
-        name: name, chain: chain, recipe: recipe, bytes: m.artifact().count, validationMAPE: v, passes: v <= limit)
+        name: name, chain: chain, recipe: recipe, bytes: m.artifact().count, validationScore: v, passes: v <= limit)
       tried.append(c)
       let delta = (v - refVal >= 0 ? "+" : "") + fixed(v - refVal, 3)
       note(
-        "  \(name): \(recipe): \(c.bytes) bytes, validation MAPE \(fixed(v, 3)) (\(delta)) "
+        "  \(name): \(recipe): \(c.bytes) bytes, validation \(metric.label) \(fixed(v, 3)) (\(delta)) "
           + (c.passes ? "within budget" : "over budget"))
       if better(c) { best = c }
       return c
@@ -337,7 +340,7 @@ extension Workspace {
     }
 
     var outcome = ShrinkOutcome(
-      reference: ref, referenceValidationMAPE: refVal, limit: limit, budget: budget, candidates: tried,
+      reference: ref, metric: metric, referenceValidationScore: refVal, limit: limit, budget: budget, candidates: tried,
       stopReason: stopReason, seconds: elapsed(), verdict: .noneWithinBudget)
     guard let winner = best else {
       lastShrinkLog = log + ["no candidate was within budget"]
@@ -370,8 +373,8 @@ extension Workspace {
     models.makeCurrent(resultName)
     lastShrinkLog =
       log + [
-        "chose \(winner.name): \(winner.recipe), \(winner.bytes) bytes, validation MAPE "
-          + "\(fixed(winner.validationMAPE, 3)) (limit \(fixed(limit, 3))); \(stopReason)"
+        "chose \(winner.name): \(winner.recipe), \(winner.bytes) bytes, validation \(metric.label) "
+          + "\(fixed(winner.validationScore, 3)) (limit \(fixed(limit, 3))); \(stopReason)"
       ]
     let testRef = try metrics(of: ref.name)
     let testWin = try metrics(of: resultName)
