@@ -1,5 +1,6 @@
 # Tinycast. `make demo` and `make test` are the README's two commands.
-SWIFT ?= swift
+# Swift from the PATH, else the toolchain at /opt/swift (where this project's machines have it).
+SWIFT ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
 SHELL := /bin/bash
 REAL_DATA ?= ../shared/data/store-item-demand/train.csv
 
