@@ -201,5 +201,5 @@ public enum JSONValue: Sendable, Equatable {
   }
 }
 
-/// "+0.25" or "-1.10".
-func signed(_ value: Double, _ digits: Int) -> String { (value >= 0 ? "+" : "") + fixed(value, digits) }
+/// "+0.25" or "-1.10": a change, with its sign.
+public func signed(_ value: Double, _ digits: Int = 2) -> String { (value >= 0 ? "+" : "") + fixed(value, digits) }

@@ -24,13 +24,6 @@ public enum CLI {
     _ request: ReplayOptions, stdout: @escaping (String) -> Void, stderr: @escaping (String) -> Void
   ) -> Int32 {
     let file = request.file
-    let overrides = request.overrides
-    let outDirectory = request.outDirectory
-    let echo = request.echo
-    let writeAnywhere = request.writeAnywhere
-    let notebook = request.notebook
-    let step = request.step
-    let verify = request.verify
     guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8) else {
       stderr("\(file): error: cannot read the session file")
       return 1
@@ -39,7 +32,7 @@ public enum CLI {
     let absolute = file.hasPrefix("/") ? file : (cwd as NSString).appendingPathComponent(file)
     let base = (absolute as NSString).deletingLastPathComponent
     var out: String? = nil
-    if let o = outDirectory {
+    if let o = request.outDirectory {
       let abs = o.hasPrefix("/") ? o : (cwd as NSString).appendingPathComponent(o)
       do { try FileManager.default.createDirectory(atPath: abs, withIntermediateDirectories: true) } catch {
         stderr("tinycast: cannot create --out folder \(o)")
@@ -48,12 +41,12 @@ public enum CLI {
       out = abs
     }
     let context = ShellContext(baseDirectory: base, outputDirectory: out, emit: stdout)
-    context.overrides = overrides
-    context.writeRoots = writeAnywhere ? nil : [base, cwd] + (out.map { [$0] } ?? [])
+    context.overrides = request.overrides
+    context.writeRoots = request.writeAnywhere ? nil : [base, cwd] + (out.map { [$0] } ?? [])
     context.protectExistingFiles = true
     let engine = Engine(context: context)
     var notebookPath: String?
-    if let notebook {
+    if let notebook = request.notebook {
       // Decided before the replay, so a refused path fails at once rather than after an hour.
       do { notebookPath = try context.outputPath(notebook, overwrite: true) } catch {
         stderr("tinycast: --notebook \(notebook): \(error.description)")
@@ -61,11 +54,13 @@ public enum CLI {
       }
     }
     var options = ScriptOptions()
-    options.echo = echo
-    options.verify = verify
-    if step { options.step = { (FileHandle.standardError.write(Data($0.utf8)), readLine(strippingNewline: true)).1 } }
+    options.echo = request.echo
+    options.verify = request.verify
+    if request.step {
+      options.step = { (FileHandle.standardError.write(Data($0.utf8)), readLine(strippingNewline: true)).1 }
+    }
     let status = runScript(text, name: file, engine: engine, options: options, stdout: stdout, stderr: stderr)
-    if let notebook, let notebookPath {
+    if let notebook = request.notebook, let notebookPath {
       do {
         let svgs = try Notebook.write(context.cells, to: notebookPath, source: (file as NSString).lastPathComponent)
         stdout(

@@ -39,6 +39,8 @@ public typealias HeadlineMetric = Evaluation.HeadlineMetric
 
 /// `value` with `digits` decimals.
 public func fixed(_ value: Double, _ digits: Int) -> String { Evaluation.fixed(value, digits) }
+/// `value` with its sign ("+0.25", "-1.10").
+public func signed(_ value: Double, _ digits: Int = 2) -> String { Evaluation.signed(value, digits) }
 /// The Pareto front of (size, error) points: indices of the points nothing else beats on both.
 public func paretoFront(xs: [Double], ys: [Double]) -> [Int] { Evaluation.paretoFront(xs: xs, ys: ys) }
 /// The weight matrices pruning touches (kernels; biases never), in the order tables list them.

@@ -23,6 +23,3 @@ public func duration(_ s: Double) -> String {
 
 /// A fraction as a percentage with one decimal ("70.0%").
 public func percent(_ v: Double) -> String { fixed(100 * v, 1) + "%" }
-
-/// "+0.25" or "-1.10": a change in points.
-public func signed(_ v: Double, _ digits: Int = 2) -> String { (v >= 0 ? "+" : "") + fixed(v, digits) }

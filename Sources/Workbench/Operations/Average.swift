@@ -30,11 +30,6 @@ extension Workspace {
     command.set("kind", "average")
     command.set("k", spec.k)
     command.set("mode", spec.mode.rawValue)
-    let entry = ModelEntry(
-      name: name, method: Method(.trained("average")), datasetName: data.name, window: config,
-      scaler: data.windows.scaler, replicas: [model], seeds: [0], logs: [TrainingLog()],
-      lineage: lineage(ofDataset: data.name) + [command.render()])
-    models.add(entry)
-    return FittedModel(model: entry, seconds: 0, command: command)
+    return addFitted(model, name: name, on: data, command: command)
   }
 }

@@ -31,11 +31,6 @@ extension Workspace {
     let model = Croston(
       variant: spec.variant, alpha: Float(spec.alpha), beta: Float(spec.beta), scalerOffset: scaler.offset,
       scalerFactor: scaler.factor)
-    let entry = ModelEntry(
-      name: name, method: Method(.trained("croston")), datasetName: data.name, window: data.windows.config,
-      scaler: scaler, replicas: [model], seeds: [0], logs: [TrainingLog()],
-      lineage: lineage(ofDataset: data.name) + [command.render()])
-    models.add(entry)
-    return FittedModel(model: entry, seconds: 0, command: command)
+    return addFitted(model, name: name, on: data, command: command)
   }
 }

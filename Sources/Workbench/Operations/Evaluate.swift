@@ -157,8 +157,8 @@ extension Workspace {
         hint: "compare the models of one dataset and test period at a time")
     }
     var rows: [ComparisonRow] = []
-    for name in names {
-      let m = try model(name)
+    for m in entries {
+      let name = m.name
       let metrics = try self.metrics(of: name)
       var row = ComparisonRow(
         name: name, method: m.method.description, units: m.units > 0 ? m.units : nil, parameters: m.parameterCount,

@@ -39,11 +39,19 @@ extension Workspace {
     command.set("ridge", spec.ridge)
     let started = ContinuousClock.now
     let model = LinearAutoregression.fit(data.windows.fit, data: data.windows, ridge: spec.ridge)
+    return addFitted(model, name: name, on: data, command: command, seconds: seconds(since: started))
+  }
+
+  /// Adds a one-replica model fitted (not trained by epochs) on `data`'s current windows: the
+  /// entry every fitted family (linear, average, croston) makes, with `command` in its lineage.
+  mutating func addFitted(
+    _ model: any Forecaster, name: String, on data: DatasetEntry, command: RecordedCommand, seconds: Double = 0
+  ) -> FittedModel {
     let entry = ModelEntry(
-      name: name, method: Method(.trained("linear")), datasetName: data.name, window: data.windows.config,
+      name: name, method: Method(.trained(model.family)), datasetName: data.name, window: data.windows.config,
       scaler: data.windows.scaler, replicas: [model], seeds: [0], logs: [TrainingLog()],
       lineage: lineage(ofDataset: data.name) + [command.render()])
     models.add(entry)
-    return FittedModel(model: entry, seconds: seconds(since: started), command: command)
+    return FittedModel(model: entry, seconds: seconds, command: command)
   }
 }
