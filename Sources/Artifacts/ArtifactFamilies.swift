@@ -29,7 +29,7 @@ public protocol ArtifactFamily: Sendable {
 public enum ArtifactFamilies {
   /// Every family Tinycast can write and read.
   public static let all: [any ArtifactFamily.Type] = [
-    LSTMArtifacts.self, LinearArtifacts.self, AverageArtifacts.self, CrostonArtifacts.self,
+    LSTMArtifacts.self, LinearArtifacts.self, AverageArtifacts.self, CrostonArtifacts.self, ETSArtifacts.self,
   ]
 
   static func family(of model: any Forecaster) -> any ArtifactFamily.Type {

@@ -5,7 +5,7 @@ import Modeling
 import NumericCore
 import SalesData
 
-public enum ForecastModel: Forecaster, Equatable {
+public enum ForecastModel: WindowForecaster, Equatable {
   /// Float32 compute. `storage` says how the kernels are stored (nil: float32, or .float16);
   /// the weights held are exactly the stored values (already rounded).
   case float(LSTMForecaster, storage: QuantizationScheme?)

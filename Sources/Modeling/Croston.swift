@@ -14,7 +14,7 @@
 
 import SalesData
 
-public struct Croston: Forecaster, Equatable {
+public struct Croston: WindowForecaster, Equatable {
   public enum Variant: String, Sendable, CaseIterable {
     case classic, sba, tsb
   }

@@ -22,12 +22,25 @@ public protocol Forecaster: Sendable {
   var nonzeroCount: Int { get }
   /// Forecasts in scaled units for `windows` (the batch forward pass, without dropout).
   func predictScaled(_ windows: [WindowRef], data: WindowedData, threads: Int) -> [Float]
-  /// One forecast in scaled units from one window of scaled inputs, oldest first (what a device
-  /// does); the same bits as the batch forward pass gives that window.
-  func forecastScaled(_ window: [Float]) -> Float
   /// The tensors compression may prune or quantize, by their model-file names
   /// ("lstm/kernel"); empty when this model's numbers are not weights compression can touch.
   var compressibleTensors: [String] { get }
   /// The same model, bit for bit (replays and transactions are checked with it).
   func isIdentical(to other: any Forecaster) -> Bool
+  /// Why this model cannot forecast `data`'s windows (a per-series model fitted on other
+  /// series), or nil when it can.
+  func incompatibility(with data: WindowedData) -> String?
+}
+
+extension Forecaster {
+  public func incompatibility(with data: WindowedData) -> String? { nil }
+}
+
+/// A family whose forecast depends on the input window alone (the LSTM, the linear
+/// autoregression, the window averages, Croston): the same function on every series, so it can
+/// run on a device from the last days' sales. Per-series models (ETS, Theta) carry state instead.
+public protocol WindowForecaster: Forecaster {
+  /// One forecast in scaled units from one window of scaled inputs, oldest first (what a device
+  /// does); the same bits as the batch forward pass gives that window.
+  func forecastScaled(_ window: [Float]) -> Float
 }

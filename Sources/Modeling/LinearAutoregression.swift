@@ -9,7 +9,7 @@
 
 import SalesData
 
-public struct LinearAutoregression: Forecaster, Equatable {
+public struct LinearAutoregression: WindowForecaster, Equatable {
   /// One weight per input day, oldest first.
   public var weights: [Float]
   public var bias: Float

@@ -5,7 +5,7 @@
 
 import SalesData
 
-public struct WindowAverage: Forecaster, Equatable {
+public struct WindowAverage: WindowForecaster, Equatable {
   public enum Mode: String, Sendable, CaseIterable {
     /// The last k days.
     case days

@@ -12,6 +12,7 @@ enum ModelCommands {
     "linear": ["ridge"],
     "average": ["k", "mode"],
     "croston": ["variant", "alpha", "beta"],
+    "ets": ["model", "season"],
   ]
 
   static let train = Command(
@@ -47,6 +48,8 @@ enum ModelCommands {
         "variant", "sba", "croston: the method", values: Croston.Variant.allCases.map(\.rawValue)),
       OptionSpec("alpha", "0.1", "croston: smoothing of demand sizes and intervals"),
       OptionSpec("beta", "0.1", "croston: smoothing of the probability of a sale (tsb)"),
+      OptionSpec("model", "auto", "ets: auto (by AICc), or error, trend and season letters (ANN, AAdA, MAdM)"),
+      OptionSpec("season", "7", "ets: the season's length in days"),
     ],
     example: "train units=32 epochs=30 runs=3 seed=7 as small",
     recording: .always
@@ -72,6 +75,26 @@ enum ModelCommands {
       return CommandOutput(
         "\(m.name): \(m.architecture), \(m.artifact().count) bytes; 'eval \(m.name)' for test metrics",
         recorded: [fitted.command])
+    }
+    if kind == "ets" {
+      var spec = ETSSpec()
+      let code = try inv.string("model")
+      if code != "auto" {
+        guard let c = ETSComponents(code: code) else {
+          throw CommandError(
+            "model=\(code) is not an ETS model", hint: "auto, or error (A|M), trend (N|A|Ad), season (N|A|M): AAdA",
+            column: inv.options["model"]?.column)
+        }
+        spec.components = c
+      }
+      spec.seasonLength = try inv.int("season", in: 1...366)
+      spec.name = inv.asName
+      try inv.checkAllConsumed()
+      let fitted = try ws.trainETS(spec)
+      let m = fitted.model
+      return CommandOutput(
+        "\(m.name): \(m.architecture); \(m.parameterCount) numbers, \(m.artifact().count) bytes, fitted in "
+          + "\(duration(fitted.seconds)); 'eval \(m.name)' for test metrics", recorded: [fitted.command])
     }
     if kind == "average" {
       var spec = AverageSpec()

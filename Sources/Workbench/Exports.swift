@@ -23,6 +23,7 @@ public typealias TrainingLog = Modeling.TrainingLog
 public typealias EpochRecord = Modeling.EpochRecord
 public typealias WindowAverage = Modeling.WindowAverage
 public typealias Croston = Modeling.Croston
+public typealias ETSComponents = Modeling.ETSComponents
 public typealias ParameterName = Modeling.ParameterName
 public typealias PruningScope = Compression.PruningScope
 public typealias CExportArtifact = Artifacts.CExportArtifact
