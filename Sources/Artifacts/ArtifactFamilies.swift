@@ -30,6 +30,7 @@ public enum ArtifactFamilies {
   /// Every family Tinycast can write and read.
   public static let all: [any ArtifactFamily.Type] = [
     LSTMArtifacts.self, LinearArtifacts.self, AverageArtifacts.self, CrostonArtifacts.self, ETSArtifacts.self,
+    ThetaArtifacts.self,
   ]
 
   static func family(of model: any Forecaster) -> any ArtifactFamily.Type {

@@ -74,61 +74,21 @@ public struct ETSForecaster: Forecaster, Equatable {
 
   public func isIdentical(to other: any Forecaster) -> Bool { (other as? ETSForecaster) == self }
 
-  /// The model's series for each of `data`'s series, by store and item.
-  func seriesIndex(for data: WindowedData) -> [Int?] {
-    var byID: [Int64: Int] = [:]
-    for (k, s) in series.enumerated() { byID[Int64(s.store) << 32 | Int64(s.item)] = k }
-    return data.seriesInfo.map { byID[Int64($0.store) << 32 | Int64($0.item)] }
+  func match(_ data: WindowedData) -> (index: [Int?], problem: String?) {
+    matchSeries(series.map { ($0.store, $0.item, $0.startDay) }, in: data)
   }
 
-  public func incompatibility(with data: WindowedData) -> String? {
-    for (k, index) in seriesIndex(for: data).enumerated() {
-      let info = data.seriesInfo[k]
-      guard let i = index else {
-        return "it has no model for store \(info.store) item \(info.item) (ETS is fitted per series)"
-      }
-      guard series[i].startDay == info.startDay else {
-        return "its store \(info.store) item \(info.item) starts on another day than this dataset's"
-      }
-    }
-    return nil
-  }
+  public func incompatibility(with data: WindowedData) -> String? { match(data).problem }
 
   public func predictScaled(_ windows: [WindowRef], data: WindowedData, threads: Int) -> [Float] {
-    let index = seriesIndex(for: data)
-    let offset = data.lookback + data.config.horizon - 1
-    // Windows grouped by series, in the order of their last observed day.
-    var bySeries = [[Int]](repeating: [], count: data.raw.count)
-    for (k, w) in windows.enumerated() { bySeries[Int(w.series)].append(k) }
-    var out = [Float](repeating: .nan, count: windows.count)
-    for (s, ks) in bySeries.enumerated() where !ks.isEmpty {
-      guard let i = index[s] else { continue }
-      let model = series[i].model
-      let values = data.raw[s]
-      let order = ks.sorted {
-        windows[$0].start < windows[$1].start || (windows[$0].start == windows[$1].start && $0 < $1)
-      }
-      var state = model.initial
-      var observed = 0  // days folded into `state`
-      for k in order {
-        // Forecast day t from the state after day t - horizon (days 0 ... t - horizon).
-        let t = Int(windows[k].start) + offset
-        let through = t - data.config.horizon + 1
-        while observed < through {
-          model.update(&state, observing: Double(values[observed]))
-          observed += 1
-        }
-        out[k] = data.scaler.scale(Float(model.forecast(from: state, steps: data.config.horizon)))
-      }
-    }
-    return out
+    walkForecasts(match(data).index.map { $0.map { series[$0].model } }, windows, data: data)
   }
 
   /// Fits every series of `data` on its days before the test period: `components` for each, or
   /// (nil) the best by AICc. Series run in parallel; each fit is the same whatever the threads.
   public static func fit(
     _ data: WindowedData, components: ETSComponents?, seasonLength: Int, threads: Int
-  ) -> Result<ETSForecaster, ETSFitError> {
+  ) -> Result<ETSForecaster, SeriesFitError> {
     let count = data.raw.count
     let fits = UnsafeMutableBufferPointer<ExponentialSmoothing.Fit?>.allocate(capacity: count)
     fits.initialize(repeating: nil)
@@ -145,7 +105,8 @@ public struct ETSForecaster: Forecaster, Equatable {
     for s in 0..<count {
       let info = data.seriesInfo[s]
       guard let fit = fits[s] else {
-        return .failure(ETSFitError(store: info.store, item: info.item, days: info.trainDays, components: components))
+        return .failure(
+          SeriesFitError(store: info.store, item: info.item, days: info.trainDays, components: components))
       }
       let values = data.raw[s][0..<info.trainDays].map { Double($0) }
       series.append(
@@ -160,17 +121,19 @@ public struct ETSForecaster: Forecaster, Equatable {
   }
 }
 
-/// A series no model could be fitted to, and why.
-public struct ETSFitError: Error, Sendable {
+/// A series a per-series model could not be fitted to, and why.
+public struct SeriesFitError: Error, Sendable {
   public var store: Int
   public var item: Int
   public var days: Int
+  /// The ETS model asked for (nil: ETS's automatic choice, or Theta).
   public var components: ETSComponents?
+  public var method = "ETS"
   public var message: String {
     if let c = components, c.error == .multiplicative || c.season == .multiplicative {
       return "\(c) cannot fit store \(store) item \(item): a multiplicative model needs every day's sales above "
         + "zero, and its \(days) days are not (or are too few)"
     }
-    return "no ETS model fits store \(store) item \(item): \(days) days before the test period are too few"
+    return "no \(method) model fits store \(store) item \(item): \(days) days before the test period are too few"
   }
 }

@@ -158,12 +158,12 @@ public struct ETSModel: Equatable, Sendable {
     ETSRecursion(self).step(&state.level, &state.slope, season: &state.season, head: 0, y: y, rotate: true)
   }
 
-  /// The state after observing `values` from the initial state.
-  public func state(after values: some Collection<Double>) -> ETSState {
-    var s = initial
-    for y in values { update(&s, observing: y) }
-    return s
-  }
+}
+
+extension ETSModel: SeriesRecursion {
+  public var startState: ETSState { initial }
+  public func observe(_ state: inout ETSState, _ y: Double, day: Int) { update(&state, observing: y) }
+  public func forecast(from state: ETSState, nextDay: Int, steps: Int) -> Double { forecast(from: state, steps: steps) }
 }
 
 /// The recursion with its constants unpacked, shared by the likelihood (a ring buffer of
@@ -311,6 +311,8 @@ public enum ExponentialSmoothing {
   /// Fits one model to `y` (the days before the test period) by maximum likelihood; nil when
   /// the series is too short for it.
   public static func fit(_ y: [Double], components c: ETSComponents, seasonLength: Int) -> Fit? {
+    // Multiplicative errors or seasons divide by the forecast: sales must stay above zero.
+    if c.error == .multiplicative || c.season == .multiplicative, !y.allSatisfy({ $0 > 0 }) { return nil }
     let m = c.season == .none ? 1 : seasonLength
     guard let initial = initialState(y, m: m, components: c) else { return nil }
     // Starting parameters and box (statsforecast's initparam with bounds "both").
@@ -435,7 +437,7 @@ public enum ExponentialSmoothing {
   /// statsforecast's initstate: seasonal terms from a classical decomposition of the whole
   /// series (statsmodels' seasonal_decompose), level and slope from a line through the first
   /// max(10, 2m) seasonally adjusted days. Nil when the series is too short for it.
-  static func initialState(_ y: [Double], m: Int, components c: ETSComponents) -> ETSState? {
+  public static func initialState(_ y: [Double], m: Int, components c: ETSComponents) -> ETSState? {
     let n = y.count
     var adjusted = y
     var season = [0.0]

@@ -13,12 +13,13 @@ enum ModelCommands {
     "average": ["k", "mode"],
     "croston": ["variant", "alpha", "beta"],
     "ets": ["model", "season"],
+    "theta": ["season"],
   ]
 
   static let train = Command(
     "train", group: .model,
-    usage: "train [kind=lstm|linear|average|croston] [family options] [as NAME]",
-    summary: "train a new model on the current dataset: an LSTM, a linear autoregression, an average, Croston",
+    usage: "train [kind=lstm|linear|average|croston|ets|theta] [family options] [as NAME]",
+    summary: "train a new model on the current dataset: an LSTM, or a classical forecaster to measure it by",
     details: """
       kind=lstm (the default): LSTM(units) -> Dropout -> Dense(1). MSE loss, Adam (Keras
       defaults, eps 1e-7), batches reshuffled every epoch from the seed, early stopping on
@@ -34,7 +35,13 @@ enum ModelCommands {
       kind=croston: for intermittent demand, sizes and intervals smoothed apart over the window
       (variant=classic, Croston 1972; sba, its bias correction; tsb, which decays when sales
       stop), with alpha (sizes, intervals) and beta (TSB's sale probability) as given.
-      Options of the other family are refused.
+      kind=ets: exponential smoothing per series (Hyndman et al. 2008), fitted by maximum
+      likelihood on each series' days before the test period; model=auto picks error, trend and
+      season by AICc, as forecast::ets and statsforecast's AutoETS do. Forecasts walk the state
+      through every observed day, never refitting. Named ets (or ets-MODEL).
+      kind=theta: the standard theta method per series (the M3 winner), seasonally adjusted when
+      the season is significant. Named theta.
+      Options of another family are refused.
       """,
     options: [
       OptionSpec("kind", "lstm", "the model family", values: familyOptions.keys.sorted()),
@@ -49,12 +56,12 @@ enum ModelCommands {
       OptionSpec("alpha", "0.1", "croston: smoothing of demand sizes and intervals"),
       OptionSpec("beta", "0.1", "croston: smoothing of the probability of a sale (tsb)"),
       OptionSpec("model", "auto", "ets: auto (by AICc), or error, trend and season letters (ANN, AAdA, MAdM)"),
-      OptionSpec("season", "7", "ets: the season's length in days"),
+      OptionSpec("season", "7", "ets, theta: the season's length in days"),
     ],
     example: "train units=32 epochs=30 runs=3 seed=7 as small",
     recording: .always
   ) { ws, inv, ctx in
-    try inv.requireWordCount(0...0, usage: "train [kind=lstm|linear|average|croston] [options] [as NAME]")
+    try inv.requireWordCount(0...0, usage: "train [kind=lstm|linear|average|croston|ets|theta] [options] [as NAME]")
     let kind = try inv.choice("kind")
     let allowed = familyOptions[kind]!
     for (key, token) in inv.options.sorted(by: { $0.value.column < $1.value.column })
@@ -91,6 +98,17 @@ enum ModelCommands {
       spec.name = inv.asName
       try inv.checkAllConsumed()
       let fitted = try ws.trainETS(spec)
+      let m = fitted.model
+      return CommandOutput(
+        "\(m.name): \(m.architecture); \(m.parameterCount) numbers, \(m.artifact().count) bytes, fitted in "
+          + "\(duration(fitted.seconds)); 'eval \(m.name)' for test metrics", recorded: [fitted.command])
+    }
+    if kind == "theta" {
+      var spec = ThetaSpec()
+      spec.seasonLength = try inv.int("season", in: 1...366)
+      spec.name = inv.asName
+      try inv.checkAllConsumed()
+      let fitted = try ws.trainTheta(spec)
       let m = fitted.model
       return CommandOutput(
         "\(m.name): \(m.architecture); \(m.parameterCount) numbers, \(m.artifact().count) bytes, fitted in "

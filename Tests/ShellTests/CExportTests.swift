@@ -87,6 +87,44 @@ func compiler() -> String? {
   }
 }
 
+extension CExportTests {
+  /// ETS's and Theta's C keep a state per series: started at the cut, each test day forecast and then
+  /// observed, it gives `predict`'s forecasts (double recursion; the float output agrees to
+  /// the rounding of Tinycast's scaled float forecasts).
+  @Test func exportedETSRunsTheDeviceLoopLikePredict() throws {
+    let cc = try #require(compiler(), "a C compiler is part of the build machine (gcc)")
+    let (engine, dir, _) = makeEngine()
+    try engine.execute("load csv small.csv")
+    try engine.execute("train kind=ets as ets")
+    try engine.execute("train kind=ets model=MAdM as damped")
+    try engine.execute("train kind=theta")
+    let data = engine.workspace.datasets["small"]!.windows
+    let input =
+      data.test.map { w in "\(w.series) \(data.actual(w))" }.joined(separator: "\n") + "\n"
+    for name in ["ets", "damped", "theta"] {
+      let out = try engine.execute("export \(name) to=. format=c")
+      #expect(out.contains("bytes of flash"), "\(out)")
+      let binary = "\(dir)/\(name)-harness"
+      let compiled = try run(
+        cc,
+        [
+          "-std=c99", "-O2", "-Wall", "-Wextra", "-Werror", "-D\(name.uppercased())_MAIN", "-o", binary,
+          "\(dir)/\(name).c",
+        ])
+      #expect(compiled.status == 0, "\(name): \(compiled.output)")
+      guard compiled.status == 0 else { continue }
+      let forecasts = try run(binary, [], input: input).output.split(separator: "\n").map { Float(Double(String($0))!) }
+      try engine.execute("predict \(name) to=\(name).csv")
+      let swift = try String(contentsOfFile: "\(dir)/\(name).csv", encoding: .utf8).split(separator: "\n").dropFirst()
+        .map { Float(String($0.split(separator: ",")[4]))! }
+      #expect(forecasts.count == swift.count && swift.count == data.test.count, "\(name)")
+      var worst: Float = 0
+      for (c, s) in zip(forecasts, swift) { worst = max(worst, abs(c - s) / max(abs(s), 1e-3)) }
+      #expect(worst <= 1e-5, "\(name): worst relative difference \(worst)")
+    }
+  }
+}
+
 @Suite struct KerasInteropTests {
   /// Export as Keras weights, import them back: the same forecasts, bit for bit.
   @Test func kerasWeightsRoundTrip() throws {

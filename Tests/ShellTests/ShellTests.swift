@@ -121,9 +121,9 @@ func errorText(_ engine: Engine, _ line: String) -> String? {
   @Test func helpForACommandShowsOptionsDefaultsAndExample() throws {
     let (engine, _, _) = makeEngine()
     let text = try engine.execute("help train")
-    #expect(text.hasPrefix("usage: train [kind=lstm|linear|average|croston]"))
+    #expect(text.hasPrefix("usage: train [kind=lstm|linear|average|croston|ets|theta]"))
     #expect(text.contains("  units     lstm: hidden units of the LSTM; default 64"))
-    #expect(text.contains("  kind      the model family (average|croston|linear|lstm); default lstm"))
+    #expect(text.contains("  kind      the model family (average|croston|ets|linear|lstm|theta); default lstm"))
     #expect(text.contains("example:\n  train units=32"))
     #expect(try engine.execute("help tr") == text)  // unique prefix
   }

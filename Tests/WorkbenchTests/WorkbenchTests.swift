@@ -184,6 +184,53 @@ struct Persistence: Forecaster {
     #expect(throws: CommandError.self) { _ = try ws.prune(prune, progress: .none) }
   }
 
+  /// ETS and Theta fit per series: they beat yesterday's sales, their model files read back to
+  /// the same models, and a dataset with other series cannot take them.
+  @Test func perSeriesClassicalModelsTrainEvaluateRoundTripAndRefuseOtherSeries() throws {
+    var ws = try demoWorkspace()
+    let ets = try ws.trainETS(ETSSpec())
+    #expect(ets.command.render() == "train kind=ets model=auto season=7 as ets")
+    var fixed = ETSSpec()
+    fixed.components = ETSComponents(code: "AAdA")
+    let damped = try ws.trainETS(fixed)
+    #expect(damped.model.name == "ets-AAdA" && damped.model.architecture.hasSuffix("2 x ETS(A,Ad,A)"))
+    let theta = try ws.trainTheta(ThetaSpec())
+    #expect(theta.command.render() == "train kind=theta season=7 as theta")
+    let data = try ws.dataset()
+    let naive = Baseline.lastValue.metrics(data.windows)!.mape
+    for name in ["ets", "ets-AAdA", "theta"] { #expect(try ws.metrics(of: name).mape < naive, "\(name)") }
+
+    let dir = NSTemporaryDirectory() + "tinycast-workbench-\(UUID().uuidString)"
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    for (name, model) in [("ets", ets.model), ("theta", theta.model)] {
+      var export = ExportSpec()
+      export.model = name
+      export.given = "\(name).tcm"
+      export.path = dir + "/\(name).tcm"
+      guard case .modelFile(_, _, let bytes, _) = try ws.export(export) else {
+        Issue.record("export format=tcm wrote no model file")
+        continue
+      }
+      #expect(bytes == model.artifact().count)
+      let back = try ws.loadModel(path: export.path, given: export.given, name: "\(name)-back")
+      #expect(back.model.hasIdenticalReplicas(to: model), "\(name)")
+      #expect(try ws.metrics(of: "\(name)-back").mape == (try ws.metrics(of: name).mape))
+    }
+    // Another dataset (store 2's series): the per-series models have no model for them.
+    var other = LoadSpec()
+    other.stores = try IDSelection(parsing: "2")
+    other.items = try IDSelection(parsing: "1")
+    other.name = "other"
+    _ = try ws.load(other)
+    #expect(
+      throws: CommandError(
+        "ets.tcm cannot forecast other: it has no model for store 2 item 1 (it is fitted per series)")
+    ) {
+      _ = try ws.loadModel(path: dir + "/ets.tcm", given: "ets.tcm", name: nil)
+    }
+  }
+
   @Test func compareRanksOnlyModelsScoredOnTheSameTargets() throws {
     var ws = try demoWorkspace()
     var windowed = WindowConfig()

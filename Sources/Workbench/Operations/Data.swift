@@ -121,6 +121,9 @@ extension Workspace {
     guard let kind = ScalerKind(rawValue: meta.scalerKind) else {
       throw CommandError("\(given): unknown scaler '\(meta.scalerKind)'")
     }
+    if let problem = model.incompatibility(with: d.windows) {
+      throw CommandError("\(given) cannot forecast \(d.name): \(problem)")
+    }
     let name = name ?? sanitizedName(meta.name)
     try requireFreeModelName(name)
     var window = d.windows.config
