@@ -206,8 +206,6 @@ public struct Workspace: Sendable {
   public var params: [String: String] = [:]
   /// What the last `shrink` tried and why it chose what it chose (`explain shrink`).
   public var lastShrinkLog: [String] = []
-  /// The classical reference rows of each dataset and test period, fitted once.
-  var classicalCache: [String: [ClassicalReference]] = [:]
 
   public init() {}
 

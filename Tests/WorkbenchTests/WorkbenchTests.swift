@@ -245,8 +245,14 @@ struct Persistence: Forecaster {
     // on the same 726 test days.
     #expect(table.rows.allSatisfy { $0.testTargets == 726 && $0.dataset == "demo" })
     #expect(
-      table.rows.map(\.kind) == ["linear", "linear", "classical", "classical", "baseline", "baseline", "baseline"])
-    #expect(table.rows.filter { $0.kind == "classical" }.map(\.name) == ["linear-56", "weekday-4"])
+      table.rows.map(\.kind) == ["linear", "linear"] + Array(repeating: "classical", count: 4) + [
+        "baseline", "baseline", "baseline",
+      ])
+    #expect(table.rows.filter { $0.kind == "classical" }.map(\.name) == ["ets", "theta", "linear-56", "weekday-4"])
+    // The ETS row is the model `train kind=ets` makes, scored the same.
+    _ = try ws.trainETS(ETSSpec())
+    let etsRow = try #require(table.rows.first { $0.name == "ets" })
+    #expect(etsRow.metrics.mape == (try ws.metrics(of: "ets").mape))
     // The weekday mean of 4 weeks is a rule: its row is the same whatever model is compared.
     let weekday = try #require(table.rows.first { $0.name == "weekday-4" })
     var four = AverageSpec()
