@@ -100,6 +100,12 @@ enum CompressCommands {
           + "\(m.replicas.count) replicas: LSTM-\(src.units) -> LSTM-\(kept), \(src.parameterCount) -> "
           + "\(m.parameterCount) parameters; 'finetune' recovers accuracy", pruned.command)
     }
+    if let zeros = pruned.linearSparsity {
+      return made(
+        "\(m.name): \(percent(zeros)) of \(src.name)'s \(src.parameterCount - 1) weights set to zero (smallest "
+          + "magnitude), \(m.nonzeroCount) numbers left; 'finetune \(m.name)' refits the rest in closed form",
+        pruned.command)
+    }
     let agp = spec.schedule == .agp
     let zeros = pruned.sparsities.map { "\($0.0) \(percent($0.1))" }.joined(separator: ", ")
     let text = report(
@@ -145,6 +151,11 @@ enum CompressCommands {
     let tuned = try ws.finetune(spec, progress: ctx.progress())
     let m = tuned.model
     let kept = m.pruned ? "; zeros kept (\(m.parameterCount - m.nonzeroCount) of \(m.parameterCount))" : ""
+    if m.family == "linear" {
+      return made(
+        "\(m.name): \(tuned.command.words[0].text) refitted by ridge least squares on the days it still reads"
+          + "\(kept)", tuned.command)
+    }
     let text = report(
       tuned.runs,
       "\(m.name): fine-tuned \(tuned.command.words[0].text) (\(m.kindDescription)) at lr "
@@ -205,7 +216,8 @@ enum CompressCommands {
     let q = try ws.quantize(spec)
     let m = q.model
     let text =
-      "\(m.name): \(m.kindDescription) kernels for \(m.replicas.count) replicas; weight error max "
+      "\(m.name): \(m.kindDescription)\(m.family == "linear" ? "" : " kernels for \(m.replicas.count) replicas"); "
+      + "weight error max "
       + "\(String(format: "%.3g", q.maxWeightError)), mean \(String(format: "%.3g", q.meanWeightError)); "
       + "\(m.nonzeroCount) of \(m.parameterCount) parameters nonzero; \(m.artifact().count) bytes "
       + "(was \(q.source.artifact().count))"
@@ -216,26 +228,55 @@ enum CompressCommands {
 
   static let distill = Command(
     "distill", group: .compress,
-    usage: "distill [teacher=NAME] units=N [alpha=0.5] [epochs=50] [lr=0.001] [patience=5] [runs=3] [seed=N] [as NAME]",
-    summary: "train a smaller student LSTM on a blend of the true targets and the teacher's forecasts",
+    usage:
+      "distill [teacher=NAME] units=N | kind=linear [alpha=0.5] [epochs=50] [lr=0.001] [patience=5] [runs=3] [seed=N] "
+      + "[as NAME]",
+    summary: "train a smaller student (an LSTM, or a linear model) on a blend of the true targets and the teacher's",
     details: """
       Knowledge distillation for regression (Hinton et al. 2015, without temperature): the
       student minimises alpha * MSE(student, actual) + (1 - alpha) * MSE(student, teacher),
       which is the MSE against the blended target alpha * actual + (1 - alpha) * teacher.
       The teacher's forecast is the mean of its replicas (an ensemble, as in Hinton et al.).
-      Early stopping watches the true validation loss.
+      Early stopping watches the true validation loss. kind=linear fits a linear autoregression
+      on the teacher's window to the same blended targets by ridge least squares (one fit, no
+      epochs; units and the training options do not apply).
       """,
     options: [
       OptionSpec("teacher", "", "the teacher model (default: the current model)"),
-      OptionSpec("units", "", "hidden units of the student"),
+      OptionSpec("kind", "lstm", "the student's family", values: ["linear", "lstm"]),
+      OptionSpec("units", "", "hidden units of the student LSTM"),
+      OptionSpec("ridge", "0.0001", "kind=linear: the ridge penalty"),
       OptionSpec("alpha", "0.5", "weight of the true targets (1 = no distillation)"),
       OptionSpec("dropout", "0.2", "student dropout rate"),
     ] + ModelCommands.trainingOptions,
     example: "distill teacher=lstm64 units=16 as kd16", recording: .always
   ) { ws, inv, ctx in
-    try inv.requireWordCount(0...0, usage: "distill [teacher=NAME] units=N [options]")
+    try inv.requireWordCount(0...0, usage: "distill [teacher=NAME] units=N | kind=linear [options]")
     var spec = DistillSpec()
     spec.teacher = inv.optionalString("teacher")
+    if try inv.choice("kind") == "linear" {
+      let lstmOnly = ["units", "dropout"] + ModelCommands.trainingOptions.map(\.key)
+      if let key = lstmOnly.first(where: { inv.options[$0] != nil }) {
+        throw CommandError(
+          "\(key)= is an option of an LSTM student", hint: "a linear student is fitted in closed form",
+          column: inv.options[key]!.column)
+      }
+      spec.linear = true
+      spec.alpha = try inv.double("alpha", min: 0, max: 1)
+      spec.ridge = try inv.double("ridge", min: 0, max: 1e6)
+      spec.name = inv.asName
+      try inv.checkAllConsumed()
+      let fitted = try ws.distill(spec, progress: ctx.progress())
+      let m = fitted.model
+      let teacher = try ws.model(fitted.command.options.first { $0.key == "teacher" }!.value.text)
+      return made(
+        "\(m.name): \(m.label) student of \(teacher.name) (\(teacher.label)), alpha \(formatNumber(spec.alpha)), "
+          + "\(m.parameterCount) parameters (teacher \(teacher.parameterCount)), fitted in closed form",
+        fitted.command)
+    }
+    if inv.options["ridge"] != nil {
+      throw CommandError("ridge= is an option of a linear student", column: inv.options["ridge"]!.column)
+    }
     spec.units = try inv.int("units", in: 1...1024)
     spec.alpha = try inv.double("alpha", min: 0, max: 1)
     spec.dropout = try inv.double("dropout", min: 0, max: 1, openMax: true)

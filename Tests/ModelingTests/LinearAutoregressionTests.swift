@@ -34,7 +34,9 @@ import Testing
     let m = LinearAutoregression(weights: [0.5, -0.25, 2], bias: 0.125)
     #expect(m.forecastScaled([1, 2, 3]) == 0.125 + 0.5 - 0.5 + 6)
     #expect(m.parameterCount == 4 && m.nonzeroCount == 4 && m.family == "linear")
-    #expect(m.compressibleTensors.isEmpty)
+    #expect(m.compressibleTensors == ["linear/kernel"])
+    // A zero weight is skipped, as the exported C skips a pruned weight.
+    #expect(LinearAutoregression(weights: [0, 1], bias: 0.5).forecastScaled([.infinity, 2]) == 2.5)
     #expect(m.isIdentical(to: m) && !m.isIdentical(to: LinearAutoregression(weights: [0.5, -0.25, 2], bias: 0)))
   }
 
@@ -48,5 +50,20 @@ import Testing
     }
     #expect(m.weights.allSatisfy(\.isFinite) && m.bias.isFinite)
     #expect(abs(m.forecastScaled([1, 1, 1]) - 2) < 1e-3)
+  }
+
+  @Test func pruningZeroesTheSmallestWeightsAndTheRefitKeepsThemZero() throws {
+    let m = LinearAutoregression(weights: [0.5, -0.1, 0.3, 0.1, -0.7], bias: 0.2)
+    #expect(m.pruned(sparsity: 0.4).weights == [0.5, 0, 0.3, 0, -0.7])  // |-0.1| ties |0.1|: the earlier first
+    #expect(m.pruned(sparsity: 0).weights == m.weights)
+    let q = m.quantizedInt8()
+    guard case .int8(let scale) = q.storage else {
+      Issue.record("not int8")
+      return
+    }
+    #expect(scale == Float(0.7) / 127)
+    #expect(q.codes == [91, -18, 54, 18, -127])
+    #expect(zip(q.weights, q.codes!).allSatisfy { $0 == Float($1) * scale })
+    #expect(m.float16().weights == m.weights.map { Float(Float16($0)) } && m.float16().bias == m.bias)
   }
 }

@@ -49,6 +49,11 @@ func compiler() -> String? {
     try engine.execute("train kind=average k=5 as m5")
     try engine.execute("train kind=croston variant=tsb as tsb")
     try engine.execute("train kind=croston as sba")
+    try engine.execute("prune lin 0.6 as lin60")
+    try engine.execute("finetune lin60 as lin60ft")
+    try engine.execute("quantize lin60ft int8 as lin60q8")
+    try engine.execute("quantize lin int8 as linq8")
+    try engine.execute("quantize lin float16 as lin16")
     // The test windows' raw sales, oldest first, one window per line.
     let data = engine.workspace.datasets["small"]!.windows
     let input =
@@ -56,7 +61,8 @@ func compiler() -> String? {
         (0..<data.lookback).map { t in String(data.raw[Int(w.series)][Int(w.start) + t]) }.joined(separator: " ")
       }.joined(separator: "\n") + "\n"
     for (name, exact) in [
-      ("q8", true), ("p70q8", true), ("lin", true), ("wk", true), ("m5", true), ("tsb", false), ("sba", false),
+      ("q8", true), ("p70q8", true), ("lin", true), ("lin60", true), ("lin60ft", true), ("lin60q8", true),
+      ("linq8", true), ("lin16", true), ("wk", true), ("m5", true), ("tsb", false), ("sba", false),
       ("base", false), ("p70", false),
       ("h16", false), ("u8", false),
       ("r3", false),

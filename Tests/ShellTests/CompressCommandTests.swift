@@ -77,7 +77,7 @@ import Workbench
         "quantize q8 float16",
         "q8 is int8 per channel, integer path; quantize a float32 model (quantize the model it came from)"
       ),
-      ("distill teacher=base", "distill needs units=… (hidden units of the student)"),
+      ("distill teacher=base", "distill needs units=… (hidden units of the student LSTM)"),
       ("distill teacher=nobody units=4", "no model named 'nobody' (models: base, q8)"),
       ("factor base rank=9", "rank=9 is out of range (rank must be between 1 and 8)"),
       ("finetune base epochs=0", "epochs=0 is out of range (epochs must be between 1 and 100000)"),

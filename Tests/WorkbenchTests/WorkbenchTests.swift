@@ -179,9 +179,68 @@ struct Persistence: Forecaster {
     #expect(throws: CommandError("linear14 is a linear model; Keras has no such model to export to")) {
       _ = try ws.export(export)
     }
+    var factor = FactorSpec()
+    factor.source = "linear14"
+    #expect(throws: CommandError.self) { _ = try ws.factor(factor) }
+  }
+
+  /// The linear model compresses like an LSTM: pruned by magnitude, refitted in closed form
+  /// (its fine-tuning), quantized to int8 or float16, and distilled from a teacher; each file
+  /// reads back to the same model.
+  @Test func theLinearModelPrunesRefitsQuantizesAndDistils() throws {
+    var ws = try demoWorkspace()
+    _ = try ws.trainLinear(LinearSpec())
     var prune = PruneSpec()
     prune.source = "linear14"
-    #expect(throws: CommandError.self) { _ = try ws.prune(prune, progress: .none) }
+    prune.sparsity = 0.5
+    let pruned = try ws.prune(prune, progress: .none)
+    #expect(pruned.model.name == "linear14-p50" && pruned.model.nonzeroCount == 8)  // 7 weights and the bias
+    #expect(pruned.command.render() == "prune linear14 0.5 schedule=oneshot scope=layer structured=off as linear14-p50")
+    var agp = prune
+    agp.schedule = .agp
+    agp.name = "nope"
+    #expect(throws: CommandError.self) { _ = try ws.prune(agp, progress: .none) }
+    var ft = FinetuneSpec()
+    ft.source = "linear14-p50"
+    let refit = try ws.finetune(ft, progress: .none)
+    #expect(refit.command.render() == "finetune linear14-p50 as linear14-p50-ft")
+    #expect(refit.model.nonzeroCount == 8 && refit.model.pruned)
+    // The refit is the least-squares optimum on the kept days: it beats the pruned weights.
+    let mse = { (name: String) throws -> Double in try ws.metrics(of: name).runs[0].rmse }
+    #expect(try mse("linear14-p50-ft") < mse("linear14-p50"))
+    var q = QuantizeSpec()
+    q.source = "linear14-p50-ft"
+    let int8 = try ws.quantize(q)
+    #expect(int8.model.kindDescription.hasPrefix("int8") && int8.model.nonzeroCount == 8)
+    #expect(int8.model.artifact().count < refit.model.artifact().count)
+    #expect(abs(try ws.metrics(of: int8.model.name).mape - (try ws.metrics(of: "linear14-p50-ft").mape)) < 0.2)
+    q.source = "linear14"
+    q.target = .float16
+    _ = try ws.quantize(q)
+    var distill = DistillSpec()
+    distill.teacher = "linear14"
+    distill.linear = true
+    distill.alpha = 0
+    distill.ridge = 0
+    let student = try ws.distill(distill, progress: .none)
+    #expect(student.command.render() == "distill alpha=0 kind=linear ridge=0 teacher=linear14 as kd-linear14")
+    // A linear student of a linear teacher, fitted without a penalty to the teacher's own
+    // forecasts (alpha 0), is the teacher again.
+    let teacherMetrics = try ws.metrics(of: "linear14")
+    #expect(abs(try ws.metrics(of: "kd-linear14").mape - teacherMetrics.mape) < 1e-3)
+
+    let dir = NSTemporaryDirectory() + "tinycast-workbench-\(UUID().uuidString)"
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    for name in ["linear14-p50", "linear14-p50-ft-int8", "linear14-f16"] {
+      var export = ExportSpec()
+      export.model = name
+      export.given = name + ".tcm"
+      export.path = dir + "/" + name + ".tcm"
+      _ = try ws.export(export)
+      let back = try ws.loadModel(path: export.path, given: export.given, name: name + "-back")
+      #expect(back.model.hasIdenticalReplicas(to: try ws.model(name)), "\(name)")
+    }
   }
 
   /// ETS and Theta fit per series: they beat yesterday's sales, their model files read back to

@@ -45,6 +45,8 @@ public struct Pruned: Sendable {
   public var keptUnits: Int?
   /// Each kernel's fraction of zeros in the first replica.
   public var sparsities: [(ParameterName, Double)] = []
+  /// A linear model's fraction of zero weights (nil for an LSTM).
+  public var linearSparsity: Double?
 }
 
 // MARK: - finetune
@@ -110,6 +112,7 @@ extension Workspace {
         hint: "give a fraction in [0, 1), e.g. 0.7 for "
           + "70% zeros")
     }
+    if let linear = linearReplicas(source) { return try pruneLinear(spec, source: source, replicas: linear) }
     let agp = spec.schedule == .agp
     let nets = try source.lstmReplicas(for: "prune")
     guard source.isFloat32 else {
@@ -202,6 +205,7 @@ extension Workspace {
   /// quantization (see FineTuning).
   public mutating func finetune(_ spec: FinetuneSpec, progress: Progress) throws(CommandError) -> TrainedModel {
     let source = try model(spec.source)
+    if let linear = linearReplicas(source) { return try finetuneLinear(spec, source: source, replicas: linear) }
     let nets = try source.lstmReplicas(for: "finetune")
     let firstSeed = seed(spec.seed)
     let name = spec.name ?? "\(source.name)-ft"
@@ -240,6 +244,7 @@ extension Workspace {
     let source = try model(spec.source)
     let scheme: QuantizationScheme =
       spec.target == .float16 ? .float16 : spec.perTensor ? .uint8Tensor : .int8Channel
+    if let linear = linearReplicas(source) { return try quantizeLinear(spec, source: source, replicas: linear) }
     let nets = try source.lstmReplicas(for: "quantize")
     guard source.isFloat32 else {
       throw CommandError(

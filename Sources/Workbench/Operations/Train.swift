@@ -66,6 +66,10 @@ public struct TrainSpec: Sendable {
 
 public struct DistillSpec: Sendable {
   public var teacher: String?
+  /// The student's family: an LSTM (trained) or a linear autoregression (fitted in closed form).
+  public var linear = false
+  /// The linear student's ridge penalty.
+  public var ridge = 0.0001
   public var units = 16
   public var alpha = 0.5
   public var dropout = 0.2
@@ -120,6 +124,7 @@ extension Workspace {
   /// (the mean of its replicas). An interruption adds nothing.
   public mutating func distill(_ spec: DistillSpec, progress: Progress) throws(CommandError) -> TrainedModel {
     let teacher = try model(spec.teacher)
+    if spec.linear { return try distillLinear(spec, teacher: teacher) }
     let name = spec.name ?? "kd\(spec.units)"
     try requireFreeModelName(name)
     let data = try windows(for: teacher)
