@@ -39,9 +39,9 @@ bench-compare: build
 	.build/release/tinycast-bench $(REAL_DATA) --reference .build/keras-reference.json
 
 # The classical yardstick by a reference implementation, on Tinycast's split and test targets:
-# statsforecast's AutoETS, one step ahead (needs `pip install statsforecast`; never the tests).
+# statsforecast's AutoETS and Theta, one step ahead (needs `pip install statsforecast`; never the tests).
 bench-classical:
-	python3 bench/statsforecast_reference.py $(REAL_DATA) --out .build/statsforecast-reference.json
+	python3 bench/statsforecast_reference.py $(REAL_DATA) --models ets,theta --out .build/statsforecast-reference.json
 
 # libFuzzer on the command line, the CSV reader, the model file, the session runner and Keras
 # weights, FUZZ_SECONDS each (CI uses a shorter run). Seeds: Tests/Fuzz/corpus/TARGET; a crash

@@ -15,6 +15,9 @@ import SalesData
 /// A classical reference: its row name, what it is, its model file's size and its test metrics.
 public struct ClassicalReference: Sendable {
   public var name: String
+  /// The model's family ("ets", "linear"): a compared model of this family and name is the same
+  /// reference, and the table shows it once.
+  public var family: String
   public var label: String
   public var parameters: Int
   public var bytes: Int
@@ -40,7 +43,7 @@ extension Workspace {
         scalerOffset: data.scaler.offset, scalerFactor: data.scaler.factor, lineage: [])
       references.append(
         ClassicalReference(
-          name: rowName, label: model.label, parameters: model.parameterCount,
+          name: rowName, family: model.family, label: model.label, parameters: model.parameterCount,
           bytes: ArtifactFamilies.modelFile(model, metadata: metadata).count,
           metrics: TestEvaluation.testMetrics([model], scaler: data.scaler, data: data, threads: threads)))
     }
@@ -59,6 +62,15 @@ extension Workspace {
     reference("weekday-4", lookback: 28) { _ in WindowAverage(k: 4, mode: .weekday, horizon: window.horizon) }
     ClassicalCache.shared.set(key, references)
     return references
+  }
+
+  /// The classical rows to show beside `entries`: those not among them already (the same name
+  /// and family, as when `train kind=ets` made the default `ets`).
+  mutating func classicalReferences(besides entries: [ModelEntry]) -> [ClassicalReference] {
+    guard let first = entries.first else { return [] }
+    return classicalReferences(dataset: first.datasetName, window: first.window).filter { c in
+      !entries.contains { $0.name == c.name && $0.family == c.family }
+    }
   }
 
   /// A 64-bit FNV-1a hash of a dataset's series: ids, first days and every value's bits.

@@ -177,7 +177,7 @@ extension Workspace {
       rows.append(row)
     }
     let data = try windows(for: try model(names[0]))
-    for c in classicalReferences(dataset: entries[0].datasetName, window: entries[0].window) {
+    for c in classicalReferences(besides: entries) {
       var row = ComparisonRow(
         name: c.name, method: "classical", parameters: c.parameters, bytes: c.bytes, metrics: c.metrics)
       row.dataset = entries[0].datasetName

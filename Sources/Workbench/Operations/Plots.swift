@@ -96,8 +96,10 @@ extension Workspace {
     guard !names.isEmpty else { throw CommandError("no models to plot", hint: "train one with 'train'") }
     var bytes: [Double] = []
     var mapes: [Double] = []
+    var entries: [ModelEntry] = []
     for name in names {
       let m = try model(name)
+      entries.append(m)
       bytes.append(Double(m.artifact().count))
       mapes.append(metric.of(try metrics(of: name)))
     }
@@ -105,7 +107,7 @@ extension Workspace {
     let first = try model(names[0])
     var labels = names
     var classical: Set<Int> = []
-    for c in classicalReferences(dataset: first.datasetName, window: first.window) {
+    for c in classicalReferences(besides: entries) {
       classical.insert(labels.count)
       labels.append(c.name)
       bytes.append(Double(c.bytes))
