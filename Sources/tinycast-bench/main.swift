@@ -243,6 +243,24 @@ if !quick && !latencyOnly {
   } catch { print("full file: \(error)") }
 }
 
+// MARK: The classical yardsticks' fits (issue 15's targets: ETS on 50 series <= 10 s on 2
+// cores, the linear autoregression on 56 days <= 2 s)
+if !latencyOnly {
+  let start = clock.now
+  let ets = ETSForecaster.fit(data, components: nil, seasonLength: 7, threads: 2)
+  let etsSeconds = seconds(clock.now - start)
+  var config56 = WindowConfig()
+  config56.lookback = 56
+  if case .success(let model) = ets, let data56 = try? WindowedData(dataset: dataset, config: config56) {
+    let linearStart = clock.now
+    _ = LinearAutoregression.fit(data56.fit, data: data56, ridge: 0.0001)
+    let linearSeconds = seconds(clock.now - linearStart)
+    print(
+      "classical fits: ETS (auto, \(model.series.count) series) \(f(etsSeconds, 2)) s on 2 threads (target <= 10 s); "
+        + "linear autoregression on 56 days \(f(linearSeconds, 3)) s (target <= 2 s)")
+  }
+}
+
 // MARK: Ratios against the article's Keras code and TFLite, measured on this machine
 if let r = reference, let kerasEpoch = r["keras_epoch_s"] as? Double, let tflite = r["tflite_median_us"] as? Double {
   print("against the reference (bench/keras_reference.py, TensorFlow \(r["tensorflow"] ?? "?")):")
