@@ -7,6 +7,13 @@
 // solved exactly from the normal equations in Double, by a Cholesky factorisation. The sums run
 // over the windows in order, so the fit is the same bits on every machine and thread count.
 //
+// Two input options (the kilobyte forecasters' first ideas): `level` divides each window by its
+// own mean sales and multiplies the forecast back (a reversible per-window normalisation, as
+// RevIN does for networks, here multiplicative because sales are), and calendar features of the
+// forecast day (CalendarFeatures.swift) join the days as inputs. With `loss=mae` the fit
+// minimises absolute errors by iteratively reweighted least squares (closer to what MAPE and
+// WAPE measure than squared errors).
+//
 // It compresses like any model: its weights prune by magnitude (and refit in closed form on
 // the days kept, the linear model's fine-tuning), quantize to int8 (one symmetric scale: a
 // single output channel) or float16, and a linear student distils from any teacher by the same
@@ -22,23 +29,45 @@ public struct LinearAutoregression: WindowForecaster, Equatable {
     case float16
     case int8(scale: Float)
   }
-  /// One weight per input day, oldest first.
+  public enum Loss: String, Sendable, CaseIterable { case mse, mae }
+  /// One weight per input day, oldest first, then one per calendar input.
   public var weights: [Float]
   public var bias: Float
   public var storage: Storage
-  /// The ridge penalty it was fitted with (its refits use the same).
+  /// The ridge penalty and loss it was fitted with (its refits use the same).
   public var ridge: Double
+  public var loss: Loss
+  /// Each window divided by its mean sales (and the forecast multiplied back).
+  public var levelNormalized: Bool
+  public var calendar: CalendarFeatures
 
-  public init(weights: [Float], bias: Float, storage: Storage = .float32, ridge: Double = 0.0001) {
+  public init(
+    weights: [Float], bias: Float, storage: Storage = .float32, ridge: Double = 0.0001, loss: Loss = .mse,
+    levelNormalized: Bool = false, calendar: CalendarFeatures = .none
+  ) {
     self.weights = weights
     self.bias = bias
     self.storage = storage
     self.ridge = ridge
+    self.loss = loss
+    self.levelNormalized = levelNormalized
+    self.calendar = calendar
   }
 
+  /// Days in the window (the weights before the calendar's).
+  public var lookback: Int { weights.count - calendar.count }
+  /// Whether it reads more than the window: the forecast day's calendar, or sales (not scaled).
+  public var hasExtendedInputs: Bool { levelNormalized || !calendar.isEmpty }
+
   public var family: String { "linear" }
-  public var label: String { "linear AR(\(weights.count))" }
-  public var architecture: String { "linear autoregression on \(weights.count) days -> 1" }
+  public var label: String { "linear AR(\(lookback))" + (hasExtendedInputs ? "+" : "") }
+  public var architecture: String {
+    var parts = ["linear autoregression on \(lookback) days"]
+    if levelNormalized { parts.append("each window divided by its mean") }
+    if !calendar.isEmpty { parts.append("calendar: \(calendar.description)") }
+    if loss == .mae { parts.append("fitted on absolute errors") }
+    return parts.joined(separator: ", ") + " -> 1"
+  }
   public var kindDescription: String {
     switch storage {
     case .float32: "float32"
@@ -52,7 +81,9 @@ public struct LinearAutoregression: WindowForecaster, Equatable {
   public var compressibleTensors: [String] { ["linear/kernel"] }
 
   public func isIdentical(to other: any Forecaster) -> Bool {
-    guard let o = other as? LinearAutoregression, o.storage == storage, o.ridge == ridge else { return false }
+    guard let o = other as? LinearAutoregression, o.storage == storage, o.ridge == ridge, o.loss == loss,
+      o.levelNormalized == levelNormalized, o.calendar == calendar
+    else { return false }
     return o.bias.bitPattern == bias.bitPattern && o.weights.map(\.bitPattern) == weights.map(\.bitPattern)
   }
 
@@ -65,13 +96,58 @@ public struct LinearAutoregression: WindowForecaster, Equatable {
   /// b + w[0] x[0] + w[1] x[1] + ..., in float32, in that order, unfused, skipping zero weights
   /// (as the exported C computes it, which stores a pruned model's nonzero weights only).
   public func forecastScaled(_ window: [Float]) -> Float {
-    precondition(window.count == weights.count, "window of \(window.count) days for \(weights.count) weights")
+    precondition(!hasExtendedInputs, "a model with calendar or level inputs needs the forecast day")
+    return forecast(window, weekday: 0, dayOfYear: 1)
+  }
+
+  /// The inputs of one window (scaled days, or sales for a level-normalised model) for a
+  /// forecast day, and the window's divisor (its mean sales, 1 when not normalised or zero).
+  public func features(_ window: [Float], weekday: Int, dayOfYear: Int) -> (inputs: [Float], divisor: Float) {
+    precondition(window.count == lookback, "window of \(window.count) days for \(lookback) weights")
+    var inputs = window
+    var divisor: Float = 1
+    if levelNormalized {
+      var sum: Float = 0
+      for v in window { sum = sum + v }
+      let mean = sum / Float(window.count)
+      divisor = mean > 0 ? mean : 1
+      for t in 0..<inputs.count { inputs[t] = window[t] / divisor }
+    }
+    if !calendar.isEmpty { inputs += calendar.values(weekday: weekday, dayOfYear: dayOfYear) }
+    return (inputs, divisor)
+  }
+
+  /// The forecast from one window in its own units (sales for a level-normalised model, scaled
+  /// otherwise) for a forecast day given by its weekday (0 = Monday) and day of the year.
+  public func forecast(_ window: [Float], weekday: Int, dayOfYear: Int) -> Float {
+    let (x, divisor) = features(window, weekday: weekday, dayOfYear: dayOfYear)
     var y = bias
-    for t in 0..<weights.count where weights[t] != 0 {
-      let term = weights[t] * window[t]
+    for i in 0..<weights.count where weights[i] != 0 {
+      let term = weights[i] * x[i]
       y = y + term
     }
-    return y
+    return levelNormalized ? y * divisor : y
+  }
+
+  /// The window of `w` as this model reads it (sales when level-normalised, else scaled), and
+  /// the forecast day's weekday and day of the year.
+  func input(_ w: WindowRef, data: WindowedData, into x: inout [Float]) -> (weekday: Int, dayOfYear: Int) {
+    if levelNormalized {
+      let start = Int(w.start)
+      let values = data.raw[Int(w.series)]
+      for t in 0..<x.count { x[t] = values[start + t] }
+    } else {
+      data.gatherInputs(w, row: 0, batch: 1, into: &x)
+    }
+    guard !calendar.isEmpty else { return (0, 1) }
+    let day = data.targetDay(w)
+    return (CivilDate.weekday(day), CivilDate.dayOfYear(day))
+  }
+
+  /// The target of `w` in the units the fit works in: the window's divisor applied to sales,
+  /// or scaled.
+  func fitTarget(_ w: WindowRef, data: WindowedData, divisor: Float, scaledTarget: Float) -> Double {
+    levelNormalized ? Double(data.scaler.unscale(scaledTarget)) / Double(divisor) : Double(scaledTarget)
   }
 
   // MARK: Compression
@@ -111,38 +187,74 @@ public struct LinearAutoregression: WindowForecaster, Equatable {
   /// the least-squares optimum on the days it still reads (what fine-tuning approximates).
   public func refitted(_ windows: [WindowRef], data: WindowedData) -> LinearAutoregression {
     let kept = weights.indices.filter { weights[$0] != 0 }
-    var x = [Float](repeating: 0, count: data.lookback)
-    let small = Self.fit(count: windows.count, inputs: kept.count, ridge: ridge) { k, row in
-      data.gatherInputs(windows[k], row: 0, batch: 1, into: &x)
-      for (j, t) in kept.enumerated() { row[j] = Double(x[t]) }
-      return Double(data.target(windows[k]))
-    }
-    var copy = self
-    copy.weights = [Float](repeating: 0, count: weights.count)
-    for (j, t) in kept.enumerated() { copy.weights[t] = small.weights[j] }
-    copy.bias = small.bias
-    copy.storage = .float32
-    return copy
+    var shape = self
+    shape.storage = .float32
+    let full = shape.fitted(windows, data: data, targets: nil, keeping: kept)
+    return full
   }
 
   public func predictScaled(_ windows: [WindowRef], data: WindowedData, threads: Int) -> [Float] {
-    var x = [Float](repeating: 0, count: data.lookback)
+    var x = [Float](repeating: 0, count: lookback)
     return windows.map { w in
-      data.gatherInputs(w, row: 0, batch: 1, into: &x)
-      return forecastScaled(x)
+      let (weekday, dayOfYear) = input(w, data: data, into: &x)
+      let y = forecast(x, weekday: weekday, dayOfYear: dayOfYear)
+      return levelNormalized ? data.scaler.scale(y) : y
     }
   }
 
-  /// The ridge least-squares fit on `windows` of `data` (scaled inputs and targets).
-  public static func fit(_ windows: [WindowRef], data: WindowedData, ridge: Double) -> LinearAutoregression {
-    var x = [Float](repeating: 0, count: data.lookback)
-    var model = fit(count: windows.count, inputs: data.lookback, ridge: ridge) { k, row in
-      data.gatherInputs(windows[k], row: 0, batch: 1, into: &x)
-      for t in 0..<x.count { row[t] = Double(x[t]) }
-      return Double(data.target(windows[k]))
+  /// This model's inputs and loss fitted to `windows` (their targets, or `targets` in scaled
+  /// units), with only the weights at `keeping` free (the others zero). Absolute-error fits
+  /// reweight the least squares 20 times by 1 / max(|residual|, 1e-3 x the mean |target|).
+  func fitted(_ windows: [WindowRef], data: WindowedData, targets: [Float]?, keeping kept: [Int]) -> LinearAutoregression {
+    // The rows once, in float32 as the forecast computes them, then in double for the sums.
+    var rows = [Double](repeating: 0, count: windows.count * kept.count)
+    var ys = [Double](repeating: 0, count: windows.count)
+    var x = [Float](repeating: 0, count: lookback)
+    for (k, w) in windows.enumerated() {
+      let (weekday, dayOfYear) = input(w, data: data, into: &x)
+      let (inputs, divisor) = features(x, weekday: weekday, dayOfYear: dayOfYear)
+      for (j, i) in kept.enumerated() { rows[k * kept.count + j] = Double(inputs[i]) }
+      ys[k] = fitTarget(w, data: data, divisor: divisor, scaledTarget: targets?[k] ?? data.target(w))
     }
-    model.ridge = ridge
+    func solve(_ rowWeights: [Double]?) -> LinearAutoregression {
+      Self.fit(count: windows.count, inputs: kept.count, ridge: ridge, rowWeights: rowWeights) { k, row in
+        for j in 0..<kept.count { row[j] = rows[k * kept.count + j] }
+        return ys[k]
+      }
+    }
+    var small = solve(nil)
+    if loss == .mae {
+      var meanAbs = 0.0
+      for y in ys { meanAbs += abs(y) }
+      let floor = max(1e-3 * meanAbs / Double(max(ys.count, 1)), 1e-12)
+      for _ in 0..<20 {
+        var rowWeights = [Double](repeating: 0, count: windows.count)
+        for k in 0..<windows.count {
+          var p = Double(small.bias)
+          for j in 0..<kept.count { p += Double(small.weights[j]) * rows[k * kept.count + j] }
+          rowWeights[k] = 1 / max(abs(p - ys[k]), floor)
+        }
+        small = solve(rowWeights)
+      }
+    }
+    var model = self
+    model.weights = [Float](repeating: 0, count: weights.count)
+    for (j, i) in kept.enumerated() { model.weights[i] = small.weights[j] }
+    model.bias = small.bias
+    model.storage = .float32
     return model
+  }
+
+  /// The fit on `windows` of `data`: ridge least squares (or absolute errors), on the window's
+  /// days alone or with the level and calendar inputs.
+  public static func fit(
+    _ windows: [WindowRef], data: WindowedData, ridge: Double, loss: Loss = .mse, levelNormalized: Bool = false,
+    calendar: CalendarFeatures = .none
+  ) -> LinearAutoregression {
+    let shape = LinearAutoregression(
+      weights: [Float](repeating: 1, count: data.lookback + calendar.count), bias: 0, ridge: ridge, loss: loss,
+      levelNormalized: levelNormalized, calendar: calendar)
+    return shape.fitted(windows, data: data, targets: nil, keeping: Array(shape.weights.indices))
   }
 
   /// A linear student: the ridge fit of `targets` (scaled, one per window of `windows`), such
@@ -150,20 +262,14 @@ public struct LinearAutoregression: WindowForecaster, Equatable {
   public static func fit(
     _ windows: [WindowRef], data: WindowedData, targets: [Float], ridge: Double
   ) -> LinearAutoregression {
-    var x = [Float](repeating: 0, count: data.lookback)
-    var model = fit(count: windows.count, inputs: data.lookback, ridge: ridge) { k, row in
-      data.gatherInputs(windows[k], row: 0, batch: 1, into: &x)
-      for t in 0..<x.count { row[t] = Double(x[t]) }
-      return Double(targets[k])
-    }
-    model.ridge = ridge
-    return model
+    let shape = LinearAutoregression(weights: [Float](repeating: 1, count: data.lookback), bias: 0, ridge: ridge)
+    return shape.fitted(windows, data: data, targets: targets, keeping: Array(shape.weights.indices))
   }
 
   /// The ridge least-squares fit of `count` rows of `inputs` numbers each; `row(k, &x)` fills
   /// row k's inputs and returns its target. The normal equations are summed in row order.
   public static func fit(
-    count: Int, inputs p: Int, ridge: Double, row: (Int, inout [Double]) -> Double
+    count: Int, inputs p: Int, ridge: Double, rowWeights: [Double]? = nil, row: (Int, inout [Double]) -> Double
   ) -> LinearAutoregression {
     let n = p + 1  // the weights, then the bias
     var gram = [Double](repeating: 0, count: n * n)
@@ -172,9 +278,11 @@ public struct LinearAutoregression: WindowForecaster, Equatable {
     for k in 0..<count {
       let y = row(k, &x)
       x[p] = 1
+      let r = rowWeights?[k] ?? 1
       for i in 0..<n {
-        rhs[i] += x[i] * y
-        for j in 0...i { gram[i * n + j] += x[i] * x[j] }
+        let rx = r * x[i]
+        rhs[i] += rx * y
+        for j in 0...i { gram[i * n + j] += rx * x[j] }
       }
     }
     for i in 0..<n { for j in 0..<i { gram[j * n + i] = gram[i * n + j] } }

@@ -26,6 +26,12 @@ public enum CivilDate {
     return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
   }
 
+  /// 1 (January 1st) ... 366.
+  public static func dayOfYear(_ dayNumber: Int) -> Int {
+    let (y, _, _) = components(dayNumber)
+    return dayNumber - self.dayNumber(year: y, month: 1, day: 1)! + 1
+  }
+
   public static func isLeap(_ y: Int) -> Bool { (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 }
 
   public static func daysIn(month: Int, year: Int) -> Int {

@@ -9,7 +9,7 @@ enum ModelCommands {
   /// The model families `train kind=` makes, and the options that belong to each.
   static let familyOptions: [String: [String]] = [
     "lstm": ["units", "dropout", "epochs", "batch", "lr", "patience", "runs", "seed"],
-    "linear": ["ridge"],
+    "linear": ["ridge", "loss", "norm", "weekday", "year"],
     "average": ["k", "mode"],
     "croston": ["variant", "alpha", "beta"],
     "ets": ["model", "season"],
@@ -29,6 +29,9 @@ enum ModelCommands {
       kind=linear: tomorrow = b + w . (the last LOOKBACK days), one model for every series,
       fitted by ridge least squares on the training windows in closed form (deterministic, one
       run). The classical yardstick an LSTM must beat. Named linearLOOKBACK by default.
+      norm=level divides each window by its mean sales and multiplies the forecast back;
+      weekday=on and year=K add the forecast day's weekday and K yearly harmonics as inputs;
+      loss=mae fits absolute errors (reweighted least squares).
       kind=average: the mean of the last k days (mode=days), or of the forecast day's weekday
       over the last k weeks (mode=weekday; k=2 is the seasonal-mean rule). Nothing to fit.
       Named meanK or weekdayK by default.
@@ -49,6 +52,10 @@ enum ModelCommands {
       OptionSpec("dropout", "0.2", "lstm: dropout rate on the last hidden state while training"),
     ] + trainingOptions + [
       OptionSpec("ridge", "0.0001", "linear: ridge penalty per window on the weights (scaled units)"),
+      OptionSpec("loss", "mse", "linear: squared or absolute errors", values: ["mae", "mse"]),
+      OptionSpec("norm", "none", "linear: divide each window by its mean sales", values: ["level", "none"]),
+      .flag("weekday", "linear: the forecast day's weekday as inputs"),
+      OptionSpec("year", "0", "linear: harmonics of the year (sine, cosine) as inputs"),
       OptionSpec("k", "7", "average: how many days (mode=days) or weeks (mode=weekday)"),
       OptionSpec("mode", "days", "average: the last k days, or the same weekday", values: ["days", "weekday"]),
       OptionSpec(
@@ -129,6 +136,9 @@ enum ModelCommands {
     if kind == "linear" {
       var spec = LinearSpec()
       spec.ridge = try inv.double("ridge", min: 0, max: 1e6)
+      spec.loss = LinearAutoregression.Loss(rawValue: try inv.choice("loss"))!
+      spec.levelNormalized = try inv.choice("norm") == "level"
+      spec.calendar = CalendarFeatures(weekday: try inv.flag("weekday"), yearHarmonics: try inv.int("year", in: 0...12))
       spec.name = inv.asName
       try inv.checkAllConsumed()
       let fitted = try ws.trainLinear(spec)

@@ -9,6 +9,12 @@ import SalesData
 public struct LinearSpec: Sendable {
   /// The ridge penalty per window on the weights (not the bias), in scaled units.
   public var ridge = 0.0001
+  /// Squared or absolute errors.
+  public var loss = LinearAutoregression.Loss.mse
+  /// Each window divided by its mean sales.
+  public var levelNormalized = false
+  /// The forecast day's weekday and yearly harmonics as inputs.
+  public var calendar = CalendarFeatures.none
   /// The new model's name (default linearLOOKBACK).
   public var name: String?
   public init() {}
@@ -34,11 +40,21 @@ extension Workspace {
         "\(data.windows.fit.count) training windows cannot fit \(data.windows.lookback + 1) numbers",
         hint: "use a shorter lookback or more data")
     }
+    guard (0...12).contains(spec.calendar.yearHarmonics) else {
+      throw CommandError("year=\(spec.calendar.yearHarmonics) must be between 0 and 12 harmonics")
+    }
     var command = RecordedCommand("train", asName: name)
     command.set("kind", "linear")
     command.set("ridge", spec.ridge)
+    // The input options are written only when used, so sessions from before them read the same.
+    if spec.loss != .mse { command.set("loss", spec.loss.rawValue) }
+    if spec.levelNormalized { command.set("norm", "level") }
+    if spec.calendar.weekday { command.set("weekday", on: true) }
+    if spec.calendar.yearHarmonics > 0 { command.set("year", spec.calendar.yearHarmonics) }
     let started = ContinuousClock.now
-    let model = LinearAutoregression.fit(data.windows.fit, data: data.windows, ridge: spec.ridge)
+    let model = LinearAutoregression.fit(
+      data.windows.fit, data: data.windows, ridge: spec.ridge, loss: spec.loss, levelNormalized: spec.levelNormalized,
+      calendar: spec.calendar)
     return addFitted(model, name: name, on: data, command: command, seconds: seconds(since: started))
   }
 
