@@ -49,6 +49,7 @@ public struct CalendarFeatures: Equatable, Sendable {
   public static let constants = (
     halfPi: Float(Double(1.57079632679489661923)), s3: Float(-1.0 / 6.0 as Double),
     s5: Float(1.0 / 120.0 as Double), s7: Float(-1.0 / 5040.0 as Double), s9: Float(1.0 / 362_880.0 as Double),
+    s11: Float(-1.0 / 39_916_800.0 as Double),
     c4: Float(1.0 / 24.0 as Double), c6: Float(-1.0 / 720.0 as Double), c8: Float(1.0 / 40320.0 as Double),
     c10: Float(-1.0 / 3_628_800.0 as Double)
   )
@@ -62,7 +63,9 @@ public struct CalendarFeatures: Equatable, Sendable {
     let k = Self.constants
     let a = u * k.halfPi
     let a2 = a * a
-    var s = a2 * k.s9
+    var s = a2 * k.s11
+    s = k.s9 + s
+    s = a2 * s
     s = k.s7 + s
     s = a2 * s
     s = k.s5 + s

@@ -205,7 +205,9 @@ public struct LinearAutoregression: WindowForecaster, Equatable {
   /// This model's inputs and loss fitted to `windows` (their targets, or `targets` in scaled
   /// units), with only the weights at `keeping` free (the others zero). Absolute-error fits
   /// reweight the least squares 20 times by 1 / max(|residual|, 1e-3 x the mean |target|).
-  func fitted(_ windows: [WindowRef], data: WindowedData, targets: [Float]?, keeping kept: [Int]) -> LinearAutoregression {
+  func fitted(_ windows: [WindowRef], data: WindowedData, targets: [Float]?, keeping kept: [Int])
+    -> LinearAutoregression
+  {
     // The rows once, in float32 as the forecast computes them, then in double for the sums.
     var rows = [Double](repeating: 0, count: windows.count * kept.count)
     var ys = [Double](repeating: 0, count: windows.count)

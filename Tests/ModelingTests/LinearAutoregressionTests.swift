@@ -3,6 +3,7 @@
 
 import Foundation
 import Modeling
+import SalesData
 import Testing
 
 @Suite struct LinearAutoregressionTests {
@@ -65,5 +66,45 @@ import Testing
     #expect(q.codes == [91, -18, 54, 18, -127])
     #expect(zip(q.weights, q.codes!).allSatisfy { $0 == Float($1) * scale })
     #expect(m.float16().weights == m.weights.map { Float(Float16($0)) } && m.float16().bias == m.bias)
+  }
+
+  @Test func calendarSinesAreWithinAMillionthOfLibm() {
+    var worst: Float = 0
+    for q in 0..<1461 {
+      let (s, c) = CalendarFeatures.sinCos(turns: q, of: 1461)
+      let angle = 2 * Double.pi * Double(q) / 1461
+      worst = max(worst, abs(s - Float(sin(angle))), abs(c - Float(cos(angle))))
+    }
+    #expect(worst < 1e-6, "\(worst)")
+    let features = CalendarFeatures(weekday: true, yearHarmonics: 2)
+    let v = features.values(weekday: 2, dayOfYear: 100)
+    #expect(v.count == 11 && features.count == 11)
+    #expect(Array(v[0..<7]) == [0, 0, 1, 0, 0, 0, 0])
+    #expect(abs(v[7] - Float(sin(2 * Double.pi * 100 / 365.25))) < 1e-6)
+    #expect(abs(v[10] - Float(cos(4 * Double.pi * 100 / 365.25))) < 1e-6)
+    #expect(CalendarFeatures.none.values(weekday: 3, dayOfYear: 5).isEmpty)
+  }
+
+  @Test func dayOfYearCountsFromJanuaryFirst() {
+    #expect(CivilDate.dayOfYear(CivilDate.dayNumber(year: 2017, month: 1, day: 1)!) == 1)
+    #expect(CivilDate.dayOfYear(CivilDate.dayNumber(year: 2017, month: 3, day: 1)!) == 60)
+    #expect(CivilDate.dayOfYear(CivilDate.dayNumber(year: 2016, month: 3, day: 1)!) == 61)
+    #expect(CivilDate.dayOfYear(CivilDate.dayNumber(year: 2016, month: 12, day: 31)!) == 366)
+  }
+
+  /// A level-normalised model with the weekday as input: each window divided by its mean, the
+  /// weekday's weight carries the weekly pattern, and the forecast is multiplied back.
+  @Test func levelAndWeekdayInputsComposeTheForecast() {
+    var weights = [Float](repeating: 0, count: 7 + 7)
+    weights[6] = 0.5  // yesterday, divided by the window's mean
+    weights[7 + 4] = 0.25  // Friday
+    let m = LinearAutoregression(
+      weights: weights, bias: 0.125, levelNormalized: true, calendar: CalendarFeatures(weekday: true))
+    let window: [Float] = [10, 10, 10, 10, 10, 10, 24]  // mean 12
+    #expect(m.lookback == 7 && m.label == "linear AR(7)+")
+    #expect(m.forecast(window, weekday: 4, dayOfYear: 1) == (0.125 + 0.5 * 2 + 0.25) * 12)
+    #expect(m.forecast(window, weekday: 0, dayOfYear: 1) == (0.125 + 0.5 * 2) * 12)
+    // An all-zero window divides by 1, not by its zero mean.
+    #expect(m.forecast([Float](repeating: 0, count: 7), weekday: 4, dayOfYear: 1) == 0.375)
   }
 }

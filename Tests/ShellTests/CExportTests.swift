@@ -54,15 +54,23 @@ func compiler() -> String? {
     try engine.execute("quantize lin60ft int8 as lin60q8")
     try engine.execute("quantize lin int8 as linq8")
     try engine.execute("quantize lin float16 as lin16")
+    try engine.execute("train kind=linear weekday=on year=2 loss=mae as cal")
+    try engine.execute("train kind=linear norm=level weekday=on year=1 as level")
+    try engine.execute("prune cal 0.5 as cal50")
     // The test windows' raw sales, oldest first, one window per line.
     let data = engine.workspace.datasets["small"]!.windows
-    let input =
+    func lines(calendar: Bool) -> String {
       data.test.map { w in
-        (0..<data.lookback).map { t in String(data.raw[Int(w.series)][Int(w.start) + t]) }.joined(separator: " ")
+        let days = (0..<data.lookback).map { t in String(data.raw[Int(w.series)][Int(w.start) + t]) }
+        let day = data.targetDay(w)
+        let extra = calendar ? ["\(CivilDate.weekday(day))", "\(CivilDate.dayOfYear(day))"] : []
+        return (days + extra).joined(separator: " ")
       }.joined(separator: "\n") + "\n"
+    }
     for (name, exact) in [
       ("q8", true), ("p70q8", true), ("lin", true), ("lin60", true), ("lin60ft", true), ("lin60q8", true),
-      ("linq8", true), ("lin16", true), ("wk", true), ("m5", true), ("tsb", false), ("sba", false),
+      ("linq8", true), ("lin16", true), ("cal", true), ("cal50", true), ("level", false), ("wk", true), ("m5", true),
+      ("tsb", false), ("sba", false),
       ("base", false), ("p70", false),
       ("h16", false), ("u8", false),
       ("r3", false),
@@ -78,7 +86,10 @@ func compiler() -> String? {
         ])
       #expect(compiled.status == 0, "\(name): \(compiled.output)")
       guard compiled.status == 0 else { continue }
-      let forecasts = try run(binary, [], input: input).output.split(separator: "\n").map { Float(Double(String($0))!) }
+      let calendar = ["cal", "cal50", "level"].contains(name)
+      let forecasts = try run(binary, [], input: lines(calendar: calendar)).output.split(separator: "\n").map {
+        Float(Double(String($0))!)
+      }
       try engine.execute("predict \(name) to=\(name).csv")
       let swift = try String(contentsOfFile: "\(dir)/\(name).csv", encoding: .utf8).split(separator: "\n").dropFirst()
         .map { Float(String($0.split(separator: ",")[4]))! }
@@ -119,7 +130,9 @@ extension CExportTests {
         ])
       #expect(compiled.status == 0, "\(name): \(compiled.output)")
       guard compiled.status == 0 else { continue }
-      let forecasts = try run(binary, [], input: input).output.split(separator: "\n").map { Float(Double(String($0))!) }
+      let forecasts = try run(binary, [], input: input).output.split(separator: "\n").map {
+        Float(Double(String($0))!)
+      }
       try engine.execute("predict \(name) to=\(name).csv")
       let swift = try String(contentsOfFile: "\(dir)/\(name).csv", encoding: .utf8).split(separator: "\n").dropFirst()
         .map { Float(String($0.split(separator: ",")[4]))! }

@@ -290,6 +290,49 @@ struct Persistence: Forecaster {
     }
   }
 
+  /// The linear model's input options: each window divided by its level, the forecast day's
+  /// weekday and yearly harmonics, absolute errors. Recorded only when used, saved and read
+  /// back, pruned and refitted with the same inputs.
+  @Test func linearInputOptionsFitRecordAndRoundTrip() throws {
+    var ws = try demoWorkspace()
+    var plain = LinearSpec()
+    plain.name = "plain"
+    _ = try ws.trainLinear(plain)
+    var spec = LinearSpec()
+    spec.levelNormalized = true
+    spec.calendar = CalendarFeatures(weekday: true, yearHarmonics: 2)
+    spec.loss = .mae
+    spec.name = "rich"
+    let rich = try ws.trainLinear(spec)
+    #expect(rich.command.render() == "train kind=linear loss=mae norm=level ridge=0.0001 weekday=on year=2 as rich")
+    #expect(rich.model.parameterCount == 14 + 7 + 4 + 1)
+    // On the demo data's weekly pattern, knowing the weekday beats the plain model.
+    #expect(try ws.metrics(of: "rich").mape < (try ws.metrics(of: "plain").mape))
+    var prune = PruneSpec()
+    prune.source = "rich"
+    prune.sparsity = 0.3
+    _ = try ws.prune(prune, progress: .none)
+    var ft = FinetuneSpec()
+    ft.source = "rich-p30"
+    let refit = try ws.finetune(ft, progress: .none)
+    let replica = refit.model.replicas[0] as? LinearAutoregression
+    let model = try #require(replica)
+    #expect(model.levelNormalized && model.calendar == spec.calendar && model.loss == .mae)
+    #expect(model.weights.filter { $0 == 0 }.count == 8)
+    let dir = NSTemporaryDirectory() + "tinycast-workbench-\(UUID().uuidString)"
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    for name in ["rich", "rich-p30-ft"] {
+      var export = ExportSpec()
+      export.model = name
+      export.given = name + ".tcm"
+      export.path = dir + "/" + name + ".tcm"
+      _ = try ws.export(export)
+      let back = try ws.loadModel(path: export.path, given: export.given, name: name + "-back")
+      #expect(back.model.hasIdenticalReplicas(to: try ws.model(name)), "\(name)")
+    }
+  }
+
   @Test func compareRanksOnlyModelsScoredOnTheSameTargets() throws {
     var ws = try demoWorkspace()
     var windowed = WindowConfig()
