@@ -37,7 +37,7 @@ func sessionFiles() -> [String] {
         "--set", "max_mape=100", "--set", "beat=100",
         "--set", "int8_margin=100", "--set", "prune_margin=100",
         "--set", "structured_margin=100", "--set", "kd_margin=100", "--set", "linear_max=100",
-        "--set", "ets_max=100", "--set", "ets_min=0",
+        "--set", "ets_max=100", "--set", "ets_min=0", "--set", "ets_reference=100",
       ],
       stdout: { out.append($0) }, stderr: { err.append($0) })
     #expect(status == 0, "\(file): \(err.joined(separator: "\n"))")
