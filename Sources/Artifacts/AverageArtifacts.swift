@@ -18,7 +18,7 @@ public enum AverageArtifacts: ArtifactFamily {
     let header =
       "{\"architecture\":\"\(modelFileArchitecture)\",\"kind\":\"rule\",\"k\":\(m.k),\"mode\":\"\(m.mode.rawValue)\","
       + "\"tensors\":[]," + ModelFile.commonHeaderFields(metadata) + "}"
-    return ModelFile.container(header: header, payload: [])
+    return ModelFile.container(header: header, payload: [], compact: metadata.compact)
   }
 
   public static func readModelFile(_ bytes: [UInt8]) throws(ModelFileError) -> (any Forecaster, ModelMetadata) {

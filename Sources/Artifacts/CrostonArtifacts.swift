@@ -19,7 +19,7 @@ public enum CrostonArtifacts: ArtifactFamily {
     let header =
       "{\"architecture\":\"\(modelFileArchitecture)\",\"kind\":\"rule\",\"variant\":\"\(m.variant.rawValue)\","
       + "\"alpha\":\(m.alpha),\"beta\":\(m.beta),\"tensors\":[]," + ModelFile.commonHeaderFields(metadata) + "}"
-    return ModelFile.container(header: header, payload: [])
+    return ModelFile.container(header: header, payload: [], compact: metadata.compact)
   }
 
   public static func readModelFile(_ bytes: [UInt8]) throws(ModelFileError) -> (any Forecaster, ModelMetadata) {

@@ -34,7 +34,7 @@ public enum ETSArtifacts: ArtifactFamily {
       for state in [s.model.initial, s.cutState] { values += [state.level, state.slope] + padded(state, m) }
       for v in values { ModelFile.appendLE(&payload, v.bitPattern) }
     }
-    return ModelFile.container(header: header, payload: payload)
+    return ModelFile.container(header: header, payload: payload, compact: metadata.compact)
   }
 
   /// The seasonal terms as m numbers (a model without a season stores m zeros).

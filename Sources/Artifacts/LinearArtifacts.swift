@@ -68,7 +68,7 @@ public enum LinearArtifacts: ArtifactFamily {
       ModelFile.appendLE(&payload, scale.bitPattern)
     }
     ModelFile.appendLE(&payload, m.bias.bitPattern)
-    return ModelFile.container(header: header, payload: payload)
+    return ModelFile.container(header: header, payload: payload, compact: metadata.compact)
   }
 
   public static func readModelFile(_ bytes: [UInt8]) throws(ModelFileError) -> (any Forecaster, ModelMetadata) {

@@ -40,10 +40,13 @@ public struct ModelMetadata: Sendable, Equatable {
   public var scalerOffset: Float
   public var scalerFactor: Float
   public var lineage: [String]
+  /// The container's binary header (version 2), without the name: `set container=compact`.
+  public var compact: Bool
   public init(
     name: String, lookback: Int, horizon: Int, scalerKind: String, scalerOffset: Float,
-    scalerFactor: Float, lineage: [String]
+    scalerFactor: Float, lineage: [String], compact: Bool = false
   ) {
+    self.compact = compact
     self.name = name
     self.lookback = lookback
     self.horizon = horizon
@@ -107,6 +110,8 @@ struct TensorRecord {
 public enum ModelFile {
   public static let magic: [UInt8] = Array("TCM1".utf8)
   public static let version: UInt16 = 1
+  /// Version 2: the same layout with a binary header (CompactHeader.swift).
+  public static let compactVersion: UInt16 = 2
 
   // MARK: - Writing
 
@@ -163,12 +168,13 @@ public enum ModelFile {
       "{\"architecture\":\"lstm-dense\",\"kind\":\"\(kind)\",\"storage\":\"\(storage)\","
       + "\"input\":\(layout.inputSize),\"units\":\(layout.units),"
       + (rank.map { "\"rank\":\($0)," } ?? "")
-      + "\"dropout\":\(dropout),\"name\":\(jsonString(metadata.name)),\"lookback\":\(metadata.lookback),"
+      + "\"dropout\":\(dropout),\(metadata.compact ? "" : "\"name\":\(jsonString(metadata.name)),")"
+      + "\"lookback\":\(metadata.lookback),"
       + "\"horizon\":\(metadata.horizon),\"scaler\":{\"kind\":\(jsonString(metadata.scalerKind)),"
       + "\"offset\":\(metadata.scalerOffset),"
       + "\"factor\":\(metadata.scalerFactor)},\"tensors\":[\(tensorHeaders.joined(separator: ","))],"
       + "\"lineage\":[\(metadata.lineage.map(jsonString).joined(separator: ","))]}"
-    return container(header: header, payload: payload)
+    return container(header: header, payload: payload, compact: metadata.compact)
   }
 
   /// The tensors of a model as stored, in file order.
@@ -257,11 +263,16 @@ public enum ModelFile {
 
   /// Magic, version, the header's length and bytes, the payload, and the CRC-32 of all of it:
   /// the container every family's model file shares.
-  static func container(header: String, payload: [UInt8]) -> [UInt8] {
+  static func container(header: String, payload: [UInt8], compact: Bool = false) -> [UInt8] {
     var out = magic
-    appendLE(&out, version)
+    appendLE(&out, compact ? compactVersion : version)
     appendLE(&out, UInt16(0))
-    let headerBytes = Array(header.utf8)
+    var headerBytes = Array(header.utf8)
+    if compact {
+      do { headerBytes = try CompactHeader.encode(json: header) } catch {
+        preconditionFailure("a family wrote a header that is not JSON: \(error.message)")
+      }
+    }
     appendLE(&out, UInt32(headerBytes.count))
     out += headerBytes
     out += payload
@@ -269,9 +280,11 @@ public enum ModelFile {
     return out
   }
 
-  /// The header fields every family writes after its own: name, window, scaler, lineage.
+  /// The header fields every family writes after its own: name (not in a compact file), window,
+  /// scaler, lineage.
   static func commonHeaderFields(_ metadata: ModelMetadata) -> String {
-    "\"name\":\(jsonString(metadata.name)),\"lookback\":\(metadata.lookback),\"horizon\":\(metadata.horizon),"
+    (metadata.compact ? "" : "\"name\":\(jsonString(metadata.name)),")
+      + "\"lookback\":\(metadata.lookback),\"horizon\":\(metadata.horizon),"
       + "\"scaler\":{\"kind\":\(jsonString(metadata.scalerKind)),\"offset\":\(metadata.scalerOffset),"
       + "\"factor\":\(metadata.scalerFactor)},\"lineage\":[\(metadata.lineage.map(jsonString).joined(separator: ","))]"
   }
@@ -285,7 +298,7 @@ public enum ModelFile {
       let offset = (scaler["offset"] as? NSNumber)?.floatValue, let factor = (scaler["factor"] as? NSNumber)?.floatValue
     else { throw ModelFileError("header has no valid scaler") }
     return ModelMetadata(
-      name: header["name"] as? String ?? "model", lookback: lookback, horizon: horizon, scalerKind: scalerKind,
+      name: header["name"] as? String ?? "", lookback: lookback, horizon: horizon, scalerKind: scalerKind,
       scalerOffset: offset, scalerFactor: factor, lineage: header["lineage"] as? [String] ?? [])
   }
 
@@ -296,8 +309,9 @@ public enum ModelFile {
     }
     guard Array(bytes[0..<4]) == magic else { throw ModelFileError("not a Tinycast model file (bad magic)") }
     let v = readLE(bytes, 4, UInt16.self)
-    guard v <= version else {
-      throw ModelFileError("model file format \(v) is newer than this Tinycast reads (\(version)); upgrade Tinycast")
+    guard v <= compactVersion else {
+      throw ModelFileError(
+        "model file format \(v) is newer than this Tinycast reads (\(compactVersion)); upgrade Tinycast")
     }
     guard crc32(bytes[0..<(bytes.count - 4)]) == readLE(bytes, bytes.count - 4, UInt32.self) else {
       throw ModelFileError("checksum mismatch: the file is corrupted or truncated")
@@ -306,7 +320,9 @@ public enum ModelFile {
     guard 12 + headerLength <= bytes.count - 4 else {
       throw ModelFileError("header length \(headerLength) runs past the end of the file")
     }
-    guard let header = try? JSONSerialization.jsonObject(with: Data(bytes[12..<(12 + headerLength)])) as? [String: Any]
+    var text = Data(bytes[12..<(12 + headerLength)])
+    if v == compactVersion { text = Data(try CompactHeader.decode(bytes[12..<(12 + headerLength)]).utf8) }
+    guard let header = try? JSONSerialization.jsonObject(with: text) as? [String: Any]
     else {
       throw ModelFileError("header is not valid JSON")
     }
@@ -472,7 +488,7 @@ public enum ModelFile {
       }
     }
     let meta = ModelMetadata(
-      name: header["name"] as? String ?? "model", lookback: lookback, horizon: horizon,
+      name: header["name"] as? String ?? "", lookback: lookback, horizon: horizon,
       scalerKind: scalerKind, scalerOffset: offset, scalerFactor: factor,
       lineage: header["lineage"] as? [String] ?? [])
     let model: ForecastModel

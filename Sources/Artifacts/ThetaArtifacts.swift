@@ -36,7 +36,7 @@ public enum ThetaArtifacts: ArtifactFamily {
         ModelFile.appendLE(&payload, v.bitPattern)
       }
     }
-    return ModelFile.container(header: header, payload: payload)
+    return ModelFile.container(header: header, payload: payload, compact: metadata.compact)
   }
 
   public static func readModelFile(_ bytes: [UInt8]) throws(ModelFileError) -> (any Forecaster, ModelMetadata) {

@@ -292,32 +292,44 @@ enum ModelCommands {
   }
 
   static let set = Command(
-    "set", group: .model, usage: "set [threads=N] [metric=mape|wape|mase|rmsse|mae|rmse]",
-    summary: "the headline metric every decision uses, or the worker threads",
+    "set", group: .model, usage: "set [threads=N] [metric=mape|wape|mase|rmsse|mae|rmse] [container=json|compact]",
+    summary: "the headline metric every decision uses, the model file's container, or the worker threads",
     details: """
       metric= is the headline of compare's delta column, shrink's budget, sensitivity, sweep's
       knee and plot tradeoff (eval and compare print every metric anyway). MAPE leaves out
       zero-sales days: where there are many, WAPE or MASE judge better. It is recorded, so a
       replay decides by the same metric. threads= changes only the speed: results are
       bit-identical for any thread count (batches are cut into fixed shards); not recorded.
+      container=compact writes every model file (and so every 'bytes' figure, the budgets of
+      shrink and check included) with a binary header and no name: for kilobyte budgets, where
+      the JSON header would outweigh the model. Recorded; json is the default.
       """,
     options: [
       OptionSpec("threads", "", "worker threads for training and evaluation"),
       OptionSpec("metric", "", "the headline metric", values: HeadlineMetric.allCases.map(\.rawValue)),
+      OptionSpec("container", "", "the model file's header: JSON, or compact binary", values: ["compact", "json"]),
     ],
     example: "set metric=wape", recording: .always
   ) { ws, inv, _ in
     try inv.requireWordCount(0...0, usage: "set [threads=N] [metric=...]")
     if inv.options["threads"] != nil { ws.threads = try inv.int("threads", in: 1...256) }
-    var recorded: [RecordedCommand] = []
+    var command = RecordedCommand("set")
+    var metric = ws.metric
+    var compact = ws.models.compactContainer
     if inv.options["metric"] != nil {
-      ws.metric = HeadlineMetric(rawValue: try inv.choice("metric"))!
-      var command = RecordedCommand("set")
-      command.set("metric", ws.metric.rawValue)
-      recorded.append(command)
+      metric = HeadlineMetric(rawValue: try inv.choice("metric"))!
+      command.set("metric", metric.rawValue)
+    }
+    if inv.options["container"] != nil {
+      compact = try inv.choice("container") == "compact"
+      command.set("container", compact ? "compact" : "json")
     }
     try inv.checkAllConsumed()
-    return CommandOutput("threads=\(ws.threads) metric=\(ws.metric.rawValue)", recorded: recorded)
+    ws.metric = metric
+    ws.models.setCompactContainer(compact)
+    return CommandOutput(
+      "threads=\(ws.threads) metric=\(ws.metric.rawValue) container=\(compact ? "compact" : "json")",
+      recorded: command.options.isEmpty ? [] : [command])
   }
 
   static let export = Command(

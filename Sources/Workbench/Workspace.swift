@@ -66,6 +66,8 @@ public struct Method: Sendable, Equatable, CustomStringConvertible {
 public struct ModelEntry: Sendable {
   public var name: String
   public var method: Method
+  /// Its file in the compact container (the workspace's `set container=`).
+  public internal(set) var compactContainer = false
   public var datasetName: String
   public var window: WindowConfig
   public var scaler: Scaler
@@ -150,8 +152,16 @@ public struct ModelStore: Sendable {
   private var entries: [String: ModelEntry] = [:]
   public private(set) var names: [String] = []
   public private(set) var current: String?
+  /// Every model's file in the compact container (`set container=compact`).
+  public private(set) var compactContainer = false
 
   public init() {}
+
+  /// The container every model's file (and so every `bytes` figure) uses from now on.
+  public mutating func setCompactContainer(_ compact: Bool) {
+    compactContainer = compact
+    for name in names { entries[name]!.compactContainer = compact }
+  }
 
   public subscript(name: String) -> ModelEntry? { entries[name] }
   public var isEmpty: Bool { names.isEmpty }
@@ -160,6 +170,8 @@ public struct ModelStore: Sendable {
   /// Adds a model (replacing one of the same name in place) and makes it current.
   public mutating func add(_ entry: ModelEntry) {
     if entries[entry.name] == nil { names.append(entry.name) }
+    var entry = entry
+    entry.compactContainer = compactContainer
     entries[entry.name] = entry
     current = entry.name
   }
@@ -167,6 +179,8 @@ public struct ModelStore: Sendable {
   /// Replaces a model without changing the order or the current one (a cached evaluation).
   public mutating func update(_ entry: ModelEntry) {
     precondition(entries[entry.name] != nil, "update of unknown model \(entry.name)")
+    var entry = entry
+    entry.compactContainer = compactContainer
     entries[entry.name] = entry
   }
 

@@ -371,6 +371,51 @@ func randomModel(units: Int, seed: UInt64 = 1) -> LSTMForecaster {
     }
   }
 
+  /// The compact container (version 2, a binary header without the name) holds every family's
+  /// model as the JSON container does, in fewer bytes; a damaged compact header is refused.
+  @Test func compactContainerReadsBackEveryFamily() throws {
+    let models: [any Forecaster] = [
+      ForecastModel.float(randomModel(units: 4), storage: nil),
+      LinearAutoregression(
+        weights: [0.25, -0.5, 1, 0, 0.5, 1, 0.5, 0, 0, 0, 0, 0, 0, 0, -0.25, 0.125], bias: 0.75, ridge: 0.001,
+        loss: .mae,
+        levelNormalized: true, calendar: CalendarFeatures(weekday: true, yearHarmonics: 1)),
+      LinearAutoregression(weights: [0.25, -0.5, 1, 0.125, 0, 2, -1], bias: 0.75).quantizedInt8(),
+      WindowAverage(k: 3, mode: .days, horizon: 1),
+      Croston(variant: .tsb, alpha: 0.2, beta: 0.05, scalerOffset: 2, scalerFactor: 0.01),
+    ]
+    var meta = Self.meta
+    meta.lineage = ["train kind=linear as \"quoted\" name", "quantize x int8"]
+    for model in models {
+      var compact = meta
+      compact.compact = true
+      let json = ArtifactFamilies.modelFile(model, metadata: meta)
+      let bytes = ArtifactFamilies.modelFile(model, metadata: compact)
+      #expect(bytes.count < json.count && bytes[4] == 2, "\(model.family): \(bytes.count) vs \(json.count)")
+      let (back, readMeta) = try ArtifactFamilies.readModelFile(bytes)
+      #expect(back.isIdentical(to: model), "\(model.family)")
+      #expect(readMeta.name == "" && readMeta.lineage == meta.lineage && readMeta.scalerFactor == meta.scalerFactor)
+      var corrupted = bytes
+      corrupted[14] ^= 0x40
+      #expect(throws: ModelFileError.self) { _ = try ArtifactFamilies.readModelFile(corrupted) }
+    }
+  }
+
+  @Test func compactHeaderKeepsEveryValueKind() throws {
+    let json =
+      "{\"a\":null,\"b\":true,\"c\":false,\"d\":-12345678901,\"e\":0.25,\"f\":0.1,\"g\":\"x\\\"y\","
+      + "\"h\":[1,[2,{}],\"f32\"],\"ridge\":1e-05,\"kind\":\"float\"}"
+    let bytes = try CompactHeader.encode(json: json)
+    let text = try CompactHeader.decode(bytes[...])
+    let a = try JSONSerialization.jsonObject(with: Data(json.utf8)) as! NSDictionary
+    let b = try JSONSerialization.jsonObject(with: Data(text.utf8)) as! NSDictionary
+    #expect(a == b, "\(text)")
+    #expect(throws: ModelFileError.self) { _ = try CompactHeader.decode(bytes.dropLast()) }
+    #expect(throws: ModelFileError.self) {
+      _ = try CompactHeader.decode([9, 200, 200, 200, 200, 200, 200, 200, 200, 200, 1])
+    }
+  }
+
   /// The Forecaster protocol's single-window forecast is the batch path's, bit for bit, for every
   /// kind; and only float32 kernels are offered to compression.
   @Test func oneWindowForecastIsTheBatchForecastOfThatWindow() throws {
@@ -417,7 +462,7 @@ func randomModel(units: Int, seed: UInt64 = 1) -> LSTMForecaster {
 
   @Test func aNewerFormatVersionIsRefusedWithAHint() throws {
     var bytes = ModelFile.encode(Self.kinds()[0].1, metadata: Self.meta)
-    bytes[4] = 2
+    bytes[4] = 3
     let body = Array(bytes[0..<(bytes.count - 4)])
     let crc = crc32(body)
     bytes = body + [UInt8(crc & 0xFF), UInt8(crc >> 8 & 0xFF), UInt8(crc >> 16 & 0xFF), UInt8(crc >> 24)]
@@ -425,7 +470,7 @@ func randomModel(units: Int, seed: UInt64 = 1) -> LSTMForecaster {
       _ = try ModelFile.decode(bytes)
       Issue.record("accepted a newer version")
     } catch {
-      #expect(error.message == "model file format 2 is newer than this Tinycast reads (1); upgrade Tinycast")
+      #expect(error.message == "model file format 3 is newer than this Tinycast reads (2); upgrade Tinycast")
     }
   }
 }

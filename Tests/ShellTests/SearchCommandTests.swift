@@ -124,7 +124,7 @@ import Workbench
     let recorded = engine.workspace.recorded.count
     try engine.execute("set threads=1")
     #expect(engine.workspace.recorded.count == recorded)  // threads change no result: not recorded
-    #expect(try engine.execute("set metric=mase") == "threads=1 metric=mase")
+    #expect(try engine.execute("set metric=mase") == "threads=1 metric=mase container=json")
     #expect(engine.workspace.recorded.last?.render() == "set metric=mase")
     let out = try engine.execute("sensitivity base levels=0.5")
     #expect(out.hasPrefix("base: validation MASE "), "\(out)")

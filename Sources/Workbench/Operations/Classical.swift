@@ -29,8 +29,10 @@ extension Workspace {
   /// scaler and horizon; each reference uses its own lookback). Cached per dataset and window.
   public mutating func classicalReferences(dataset name: String, window: WindowConfig) -> [ClassicalReference] {
     guard let d = datasets[name] else { return [] }
+    let compact = models.compactContainer
     let key =
       "\(Self.fingerprint(d.dataset)) \(window.split) \(window.validation) \(window.horizon) \(window.scale.rawValue)"
+      + (compact ? " compact" : "")
     if let cached = ClassicalCache.shared.get(key) { return cached }
     var references: [ClassicalReference] = []
     func reference(_ rowName: String, lookback: Int, _ make: (WindowedData) -> any Forecaster) {
@@ -40,7 +42,7 @@ extension Workspace {
       let model = make(data)
       let metadata = ModelMetadata(
         name: rowName, lookback: lookback, horizon: window.horizon, scalerKind: data.scaler.kind.rawValue,
-        scalerOffset: data.scaler.offset, scalerFactor: data.scaler.factor, lineage: [])
+        scalerOffset: data.scaler.offset, scalerFactor: data.scaler.factor, lineage: [], compact: compact)
       references.append(
         ClassicalReference(
           name: rowName, family: model.family, label: model.label, parameters: model.parameterCount,

@@ -124,7 +124,9 @@ extension Workspace {
     if let problem = model.incompatibility(with: d.windows) {
       throw CommandError("\(given) cannot forecast \(d.name): \(problem)")
     }
-    let name = name ?? sanitizedName(meta.name)
+    // A compact file carries no name: the model is named after its file.
+    let fileName = ((given as NSString).lastPathComponent as NSString).deletingPathExtension
+    let name = name ?? sanitizedName(meta.name.isEmpty ? fileName : meta.name)
     try requireFreeModelName(name)
     var window = d.windows.config
     window.horizon = meta.horizon

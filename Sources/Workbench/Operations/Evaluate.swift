@@ -323,7 +323,8 @@ extension ModelEntry {
   public func metadata(withLineage: Bool = false) -> ModelMetadata {
     ModelMetadata(
       name: name, lookback: window.lookback, horizon: window.horizon, scalerKind: scaler.kind.rawValue,
-      scalerOffset: scaler.offset, scalerFactor: scaler.factor, lineage: withLineage ? lineage : [])
+      scalerOffset: scaler.offset, scalerFactor: scaler.factor, lineage: withLineage ? lineage : [],
+      compact: compactContainer)
   }
 
   /// The deployable artifact of one replica (what `export format=tcm` writes by default).
