@@ -37,7 +37,12 @@ public enum CompactHeader {
 
   /// A JSON value as the header's text has it: numbers keep whether they were written whole.
   indirect enum Value: Equatable {
-    case null, bool(Bool), integer(Int), number(Double, text: String), string(String), array([Value])
+    case null
+    case bool(Bool)
+    case integer(Int)
+    case number(Double, text: String)
+    case string(String)
+    case array([Value])
     case object([(String, Value)])
 
     static func == (a: Value, b: Value) -> Bool { a.json == b.json }
