@@ -16,19 +16,25 @@ extension SearchCommands {
     OptionSpec("ft_epochs", "20", "fine-tuning epochs after pruning"),
     OptionSpec("runs", "", "replicas per candidate (default: the reference's)"),
     OptionSpec("seed", "", "seed of the first candidate (default: drawn; every command records its own)"),
+    OptionSpec("linear", "on", "try linear models of the reference's window first", values: ["off", "on"]),
+    OptionSpec("beat", "", "a model every candidate must also score better than, e.g. beat=ets"),
   ]
 
   static let shrink = Command(
     "shrink", group: .compress, usage: "shrink [NAME] budget=+0.5 [max_bytes=N] [time=15m] [as NAME]",
     summary: "search for the smallest exported model within a budget of NAME's accuracy (the headline metric)",
     details: """
-      Tries, smallest first: students distilled from NAME with fewer hidden units (16, 12, 8,
+      Tries, smallest first: linear models of NAME's window (plain, and with each window's level,
+      the forecast day's weekday and 3 yearly harmonics, fitted on absolute errors; float32 and
+      int8; linear=off skips them); students distilled from NAME with fewer hidden units (16, 12, 8,
       6, 4 for a 64-unit reference; wider ones only if those miss the budget), each stored in
       uint8 per tensor and int8 per channel; then magnitude pruning at 50/70/30% with per-matrix
       levels capped by a sensitivity analysis, fine-tuned with the masks kept, then int8.
       A candidate passes when its validation score (the headline metric, MAPE unless 'set
       metric=' says otherwise; mean over the runs) is within budget of
-      NAME's. The smallest passing artifact wins; with max_bytes it must also fit. Prints every
+      NAME's; with beat=MODEL it must also score better than MODEL on the same windows (a model
+      fitted on them, as ETS is, scores in-sample there: a strict rival). The smallest passing
+      artifact wins; with max_bytes it must also fit. Prints every
       candidate on a table and a plot with the Pareto front, and records the winner's commands
       (so the session replays without searching). 'explain shrink' shows the last search's log.
       """,
@@ -65,6 +71,8 @@ extension SearchCommands {
       }
       spec.seed = v
     }
+    spec.linear = try inv.flag("linear")
+    spec.beat = inv.optionalString("beat")
     spec.name = inv.asName
     try inv.checkAllConsumed()
     let outcome = try ws.shrink(spec, progress: ctx.progress(notePrefix: "shrink: "))

@@ -70,7 +70,8 @@ import Workbench
     try engine.execute("load csv small.csv")
     try engine.execute("train units=8 epochs=2 runs=2 seed=1 as ref")
     let modelsBefore = engine.workspace.models.names.count
-    let out = try engine.execute("shrink ref budget=+50 epochs=2 ft_epochs=1 time=5m seed=10 as tiny")
+    // linear=off: the students, quantization and pruning (the linear stage has its own test).
+    let out = try engine.execute("shrink ref budget=+50 epochs=2 ft_epochs=1 time=5m seed=10 linear=off as tiny")
     let tiny = try #require(engine.workspace.models["tiny"])
     let ref = engine.workspace.models["ref"]!
     #expect(tiny.artifact().count < ref.artifact().count)
@@ -86,6 +87,34 @@ import Workbench
     #expect(status == 0, "\(err)")
     #expect(!(try String(contentsOfFile: dir + "/s.tcs", encoding: .utf8)).contains("shrink"))
     #expect(try engine.execute("explain shrink").contains("chose "))
+  }
+
+  /// Stage 0: linear models of the reference's window; beat= asks every candidate to score
+  /// better than another model too. The winner's commands replay without searching.
+  @Test func linearCandidatesComeFirstAndBeatNamesARival() throws {
+    let (engine, dir, _) = makeEngine()
+    try engine.execute("load csv small.csv")
+    try engine.execute("train units=8 epochs=2 runs=1 seed=1 as ref")
+    try engine.execute("train kind=linear as rival")
+    let out = try engine.execute("shrink ref budget=+50 beat=rival time=0 as small")
+    // The plain linear model is the rival itself, so it cannot score better than it; its int8
+    // form does, by a hair, and is the smallest: it wins.
+    #expect(out.contains("result: small = linear AR(14), int8"), "\(out)")
+    let log = try engine.execute("explain shrink")
+    #expect(log.contains("stage 0: linear models of ref's 14 days") && log.contains("better than rival"), "\(log)")
+    #expect(log.contains("ref-lin: linear AR(14), float32") && log.contains("over budget"), "\(log)")
+    let small = try #require(engine.workspace.models["small"])
+    #expect(small.family == "linear" && small.kindDescription.hasPrefix("int8"))
+    try engine.execute("save session s.tcs")
+    let saved = try String(contentsOfFile: dir + "/s.tcs", encoding: .utf8)
+    #expect(saved.contains("train kind=linear ridge=0.0001 as ref-lin\n"), "\(saved)")
+    #expect(saved.contains("quantize ref-lin int8 granularity=channel mode=symmetric as small"), "\(saved)")
+    #expect(!saved.contains("shrink"))
+    var err: [String] = []
+    let status = Tinycast.execute(
+      ["run", dir + "/s.tcs", "--verify", "--allow-write", "ANYWHERE"], stdout: { _ in }, stderr: { err.append($0) })
+    #expect(status == 0, "\(err)")
+    #expect(errorText(engine, "shrink ref beat=nobody")?.contains("no model named 'nobody'") == true)
   }
 
   @Test func theTimeLimitStopsTheSearchAndSaysSo() throws {

@@ -1,8 +1,10 @@
 // shrink: the smallest deployable model within an accuracy budget. The user states what MAPE
 // they can afford (budget=+0.5: half a point worse than the reference) and optionally the
-// device's byte limit; the search tries distilled students of decreasing width, quantization
-// granularities and sensitivity-guided pruning with fine-tuning, and keeps the smallest
-// exported artifact within budget.
+// device's byte limit; the search tries linear models of the reference's window (plain, and with
+// each window's level, the forecast day's calendar and an absolute-error fit), distilled
+// students of decreasing width, quantization granularities and sensitivity-guided pruning with
+// fine-tuning, and keeps the smallest exported artifact within budget. `beat=NAME` also asks
+// every candidate to score better than another model (the ETS row, say) on the same windows.
 //
 // How it decides: every candidate is judged on the validation windows (mean MAPE over the
 // replicas), never on the test set, which only reports the winner. Sizes are exact (the bytes
@@ -30,6 +32,10 @@ public struct ShrinkSpec: Sendable {
   public var finetuneEpochs = 20
   /// Replicas per candidate (default: the reference's).
   public var runs: Int?
+  /// Try linear models of the reference's window first (stage 0).
+  public var linear = true
+  /// A model every candidate must also score better than (validation windows).
+  public var beat: String?
   public var seed: UInt64?
   public var name: String?
   public init() {}
@@ -118,12 +124,24 @@ extension Workspace {
 
     let refData = try windows(for: ref)
     let refVal = validationScore(ref.replicas, of: ref, data: refData)
-    let limit = refVal + budget
+    var limit = refVal + budget
+    var beatNote = ""
+    if let rival = spec.beat {
+      let r = try model(rival)
+      let rivalScore = validationScore(r.replicas, of: r, data: try windows(for: r))
+      // Better than the rival: below its score by the smallest step, so "within the limit" says it.
+      if rivalScore.nextDown < limit {
+        limit = rivalScore.nextDown
+        beatNote = "; better than \(rival) (\(fixed(rivalScore, 3))) is stricter"
+      } else {
+        beatNote = "; better than \(rival) (\(fixed(rivalScore, 3))) is implied"
+      }
+    }
     let fits = spec.maxBytes.map { ", and must fit in \($0) bytes" } ?? ""
     note(
       "reference \(ref.name): validation \(metric.label) \(fixed(refVal, 3)) over \(ref.replicas.count) runs, "
         + "\(ref.artifact().count) bytes; budget +\(formatNumber(budget)) -> a candidate passes at "
-        + "<= \(fixed(limit, 3))\(fits)")
+        + "<= \(fixed(limit, 3))\(beatNote)\(fits)")
 
     var tried: [ShrinkCandidate] = []
     var best: ShrinkCandidate?
@@ -195,10 +213,49 @@ extension Workspace {
       return q
     }
 
+    // Stage 0: linear models of the reference's window, fitted in closed form in a second each.
+    if spec.linear {
+      if let current = try? dataset(), current.name == ref.datasetName, current.windows.config == ref.window {
+        note("stage 0: linear models of \(ref.name)'s \(ref.window.lookback) days (closed form)")
+        var plain = LinearSpec()
+        plain.name = "\(ref.name)-lin"
+        var rich = LinearSpec()
+        rich.levelNormalized = true
+        rich.calendar = CalendarFeatures(weekday: true, yearHarmonics: 3)
+        rich.loss = .mae
+        rich.name = "\(ref.name)-linx"
+        let lookback = ref.window.lookback
+        for (l, recipe) in [
+          (plain, "linear AR(\(lookback))"),
+          (rich, "linear AR(\(lookback)), level, weekday, 3 yearly harmonics, absolute errors"),
+        ] {
+          let name = l.name!
+          guard run("train kind=linear as \(name)", { ws throws(CommandError) in try ws.trainLinear(l).command })
+          else { continue }
+          _ = judge(name, chain: [name], recipe: recipe + ", float32")
+          let small = "\(name)-i8"
+          let q = quantizeSpec(name, perTensor: false, as: small)
+          guard run("quantize \(name) as \(small)", { ws throws(CommandError) in try ws.quantize(q).command }) else {
+            continue
+          }
+          if beaten(bytes(small)) { continue }
+          _ = judge(small, chain: [name, small], recipe: recipe + ", int8")
+        }
+      } else {
+        note("stage 0 skipped: the current windows are not \(ref.name)'s (run its 'window' command first)")
+      }
+    }
+
     // Stage 1: students, downward while they pass; wider ones only if none does.
     let sizes = ShrinkSpec.studentSizes(reference: ref.units)
     var students: [(name: String, units: Int)] = []
     func student(_ u: Int) -> ShrinkCandidate? {
+      // Its parameters at one byte each are a floor on its size: no smaller than the best, skip.
+      let floor = 4 * u * (u + 2) + u + 1
+      if beaten(floor) {
+        note("  LSTM-\(u): at least \(floor) bytes, no smaller than the best so far; not trained")
+        return nil
+      }
       guard timeLeft(for: "distilling LSTM-\(u)") else { return nil }
       let name = "\(ref.name)-kd\(u)"
       let t0 = Date()
@@ -235,7 +292,9 @@ extension Workspace {
         if c.passes { break }
       }
     }
-    if students.isEmpty { note("no student is within budget; compressing \(ref.name) itself") }
+    if students.isEmpty && !beaten(4 * 4 * 6 + 5) {
+      note("no student is within budget; compressing \(ref.name) itself")
+    }
 
     // Stage 2: quantization and pruning of each base, smallest first, then the reference.
     let quantizations = [("u8", true, "uint8 per tensor"), ("i8", false, "int8 per channel")]
@@ -243,6 +302,12 @@ extension Workspace {
     stage2: for (base, chain) in bases {
       // A student already passed: the reference is only the last resort.
       if best != nil && base == ref.name && !students.isEmpty { break }
+      // Pruned to its bones (a quarter of its parameters, a byte each) it would still be larger.
+      let floor = scratch.models[base]!.parameterCount / 4
+      if beaten(floor) {
+        note("stage 2: \(base) would stay above \(floor) bytes, no smaller than the best so far; skipped")
+        continue
+      }
       note("stage 2: compressing \(base)")
       for (suffix, perTensor, label) in quantizations {
         let name = "\(base)-\(suffix)"
