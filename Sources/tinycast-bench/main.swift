@@ -172,6 +172,29 @@ if !latencyOnly {
   )
 }
 
+// MARK: Long windows (the kilobyte issue: are they cheap?). Windows are views into the series,
+// so a longer lookback costs compute (steps per window), not copies: one LSTM-16 epoch on 2
+// threads at 14, 56, 112 and 364 days, with its windows and the time per window-step.
+if !quick && !latencyOnly {
+  print("long windows: one LSTM-16 epoch on 2 threads (the same test days for every lookback)")
+  for lookback in [14, 56, 112, 364] {
+    var config = WindowConfig()
+    config.lookback = lookback
+    guard let windowed = try? WindowedData(dataset: dataset, config: config) else { continue }
+    var rng = SeededGenerator(seed: 5)
+    var model = LSTMForecaster(units: 16, dropout: 0.2, rng: &rng)
+    var training = TrainingConfig()
+    training.epochs = 1
+    training.threads = 2
+    let log = Trainer.fit(&model, data: windowed, config: training, rng: &rng)
+    let s = log.epochs[0].seconds
+    let steps = Double(windowed.fit.count) * Double(lookback)
+    print(
+      "  lookback \(lookback): \(windowed.fit.count) windows, epoch \(f(s)) s, "
+        + "\(f(s / steps * 1e9, 1)) ns per window-step")
+  }
+}
+
 // MARK: Single-forecast latency (batch 1, one core: what an edge device does)
 func latency(_ label: String, _ body: () -> Float) -> Double {
   for _ in 0..<200 { _ = body() }
