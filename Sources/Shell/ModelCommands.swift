@@ -8,7 +8,7 @@ enum ModelCommands {
 
   /// The model families `train kind=` makes, and the options that belong to each.
   static let familyOptions: [String: [String]] = [
-    "lstm": ["units", "dropout", "epochs", "batch", "lr", "patience", "runs", "seed"],
+    "lstm": ["units", "dropout", "epochs", "batch", "lr", "patience", "runs", "seed", "stop"],
     "linear": ["ridge", "loss", "norm", "weekday", "year"],
     "average": ["k", "mode"],
     "croston": ["variant", "alpha", "beta"],
@@ -51,6 +51,8 @@ enum ModelCommands {
       OptionSpec("units", "64", "lstm: hidden units of the LSTM"),
       OptionSpec("dropout", "0.2", "lstm: dropout rate on the last hidden state while training"),
     ] + trainingOptions + [
+      OptionSpec(
+        "stop", "", "lstm: the last run stops after this many epochs (how a session records a Ctrl-C)"),
       OptionSpec("ridge", "0.0001", "linear: ridge penalty per window on the weights (scaled units)"),
       OptionSpec("loss", "mse", "linear: squared or absolute errors", values: ["mae", "mse"]),
       OptionSpec("norm", "none", "linear: divide each window by its mean sales", values: ["level", "none"]),
@@ -151,12 +153,17 @@ enum ModelCommands {
     spec.units = try inv.int("units", in: 1...1024)
     spec.dropout = try inv.double("dropout", min: 0, max: 1, openMax: true)
     spec.training = try trainingOptions(&inv)
+    if inv.options["stop"] != nil { spec.lastRunEpochs = try inv.int("stop", in: 1...100_000) }
     spec.name = inv.asName
     try inv.checkAllConsumed()
     let trained = try ws.train(spec, progress: ctx.progress())
     let m = trained.model
     let runs = m.replicas.count
-    let interrupted = trained.interrupted ? " (interrupted: kept the best weights so far)" : ""
+    let recordedAs = trained.command.options.filter { ["runs", "stop"].contains($0.key) }
+      .map { "\($0.key)=\($0.value.text)" }.joined(separator: " ")
+    let interrupted =
+      trained.interrupted
+      ? " (interrupted: kept the best weights so far; recorded as \(recordedAs), so a replay rebuilds them)" : ""
     let text =
       (trained.runs.enumerated().map { EpochReporter.summary(run: $0, $1) } + [
         "\(m.name): LSTM-\(m.units), \(m.parameterCount) parameters, \(runs) run\(runs == 1 ? "" : "s") in "

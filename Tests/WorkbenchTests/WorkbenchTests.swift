@@ -333,6 +333,44 @@ struct Persistence: Forecaster {
     }
   }
 
+  /// Ctrl-C during the second run's fourth epoch: the model keeps run 1 and run 2's best of
+  /// three epochs, and the command says so (runs=2 stop=3), so replaying it rebuilds the same
+  /// weights bit for bit.
+  @Test func anInterruptedTrainingIsRecordedAsWhatRan() throws {
+    var ws = try demoWorkspace()
+    var spec = TrainSpec()
+    spec.units = 4
+    spec.training = quickTraining(seed: 9)
+    spec.training.epochs = 6
+    spec.training.patience = 10
+    spec.training.runs = 3
+    spec.name = "cut"
+    final class Counter: @unchecked Sendable { var epochs = 0 }
+    let counter = Counter()
+    // Stop when run 2 (0-based 1) has finished 3 epochs: polled before the next batch.
+    let progress = Progress(
+      epoch: { event in if event.run == 1 { counter.epochs = event.record.epoch } },
+      shouldStop: { counter.epochs >= 3 })
+    let cut = try ws.train(spec, progress: progress)
+    #expect(cut.interrupted && cut.model.replicas.count == 2)
+    let rendered = cut.command.render()
+    #expect(rendered.contains("runs=2") && rendered.contains("stop=3") && rendered.contains("epochs=6"), "\(rendered)")
+    // The replay: the recorded options, no Ctrl-C.
+    var replay = try demoWorkspace()
+    var again = spec
+    again.training.runs = 2
+    again.lastRunEpochs = 3
+    let rebuilt = try replay.train(again, progress: .none)
+    #expect(!rebuilt.interrupted && rebuilt.model.hasIdenticalReplicas(to: cut.model))
+    #expect(rebuilt.command.render() == rendered)
+    // A stop beyond the epochs is refused.
+    again.lastRunEpochs = 7
+    again.name = "bad"
+    #expect(throws: CommandError("stop=7 must be between 1 and epochs=6")) {
+      _ = try replay.train(again, progress: .none)
+    }
+  }
+
   @Test func compareRanksOnlyModelsScoredOnTheSameTargets() throws {
     var ws = try demoWorkspace()
     var windowed = WindowConfig()

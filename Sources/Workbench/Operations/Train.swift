@@ -59,6 +59,9 @@ public struct TrainSpec: Sendable {
   public var units = 64
   public var dropout = 0.2
   public var training = TrainingOptions()
+  /// The last run stops after this many epochs: how a session records a training that Ctrl-C
+  /// interrupted, so that its replay rebuilds the same weights.
+  public var lastRunEpochs: Int?
   /// The new model's name (default lstmUNITS).
   public var name: String?
   public init() {}
@@ -89,11 +92,15 @@ extension Workspace {
       throw CommandError("batch=\(spec.training.batch) is larger than the \(data.windows.fit.count) training windows")
     }
     let firstSeed = seed(spec.training.seed)
+    if let stop = spec.lastRunEpochs, !(1...spec.training.epochs).contains(stop) {
+      throw CommandError("stop=\(stop) must be between 1 and epochs=\(spec.training.epochs)")
+    }
     var command = RecordedCommand("train", asName: name)
     command.set("kind", "lstm")
     command.set("units", spec.units)
     command.set("dropout", spec.dropout)
     spec.training.record(into: &command, seed: firstSeed)
+    if let stop = spec.lastRunEpochs { command.set("stop", stop) }
 
     let config = spec.training.config(threads: threads)
     let started = ContinuousClock.now
@@ -103,14 +110,25 @@ extension Workspace {
       let seed = firstSeed + UInt64(run)
       var rng = SeededGenerator(seed: seed)
       var model = LSTMForecaster(units: spec.units, dropout: Float(spec.dropout), rng: &rng)
-      let hooks = progress.hooks(model: name, run: run, runs: spec.training.runs, epochs: config.epochs)
-      let log = Trainer.fit(&model, data: data.windows, config: config, rng: &rng, hooks: hooks)
-      replicas.append(ForecastModel.float(model, storage: nil))
-      runs.append(ReplicaRun(seed: seed, log: log))
+      var runConfig = config
+      if run == spec.training.runs - 1, let stop = spec.lastRunEpochs { runConfig.epochs = stop }
+      let hooks = progress.hooks(model: name, run: run, runs: spec.training.runs, epochs: runConfig.epochs)
+      let log = Trainer.fit(&model, data: data.windows, config: runConfig, rng: &rng, hooks: hooks)
+      // A run interrupted before its first epoch ended has nothing to keep.
+      if log.bestEpoch > 0 {
+        replicas.append(ForecastModel.float(model, storage: nil))
+        runs.append(ReplicaRun(seed: seed, log: log))
+      }
       if log.interrupted { break }
     }
-    guard runs.allSatisfy({ $0.log.bestEpoch > 0 }) else {
+    guard !runs.isEmpty else {
       throw CommandError("training was interrupted before the first epoch ended; nothing was added")
+    }
+    if runs.count < spec.training.runs || runs.last!.log.interrupted {
+      // Record what ran: the runs that produced weights, the last one stopped after the epochs
+      // it completed (its best weights come from those), so a replay rebuilds the same model.
+      command.set("runs", runs.count)
+      if runs.last!.log.interrupted { command.set("stop", runs.last!.log.epochs.count) }
     }
     let entry = ModelEntry(
       name: name, method: Method(.lstm), datasetName: data.name, window: data.windows.config,
