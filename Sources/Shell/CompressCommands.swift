@@ -9,12 +9,18 @@ enum CompressCommands {
   static let all: [Command] = [prune, finetune, quantize, distill, factor]
 
   /// Splits `[NAME] VALUE` positional words: the one that parses as a number is the value.
-  static func sourceAndNumber(_ inv: Invocation, usage: String) throws(CommandError) -> (String?, Token) {
+  static func sourceAndNumber(_ inv: Invocation, usage: String) throws(CommandError) -> (String?, Token, Double) {
     try inv.requireWordCount(1...2, usage: usage)
-    let numberIndex = inv.words.lastIndex { Double($0.text) != nil }
+    let numberIndex = inv.words.lastIndex { fraction($0.text) != nil }
     guard let numberIndex else { throw CommandError("missing the number", hint: "usage: \(usage)") }
     let nameToken = inv.words.count == 2 ? inv.words[1 - numberIndex] : nil
-    return (nameToken?.text, inv.words[numberIndex])
+    return (nameToken?.text, inv.words[numberIndex], fraction(inv.words[numberIndex].text)!)
+  }
+
+  /// A fraction written as a number (0.7) or a percentage (70%).
+  static func fraction(_ text: String) -> Double? {
+    if text.hasSuffix("%") { return Double(text.dropLast()).map { $0 / 100 } }
+    return Double(text)
   }
 
   /// The per-replica lines of a training, then the summary.
@@ -60,12 +66,12 @@ enum CompressCommands {
   ) { ws, inv, ctx in
     let usage = "prune [NAME] SPARSITY [options] [as NAME]"
     var spec = PruneSpec()
-    let (source, sparsityToken) = try sourceAndNumber(inv, usage: usage)
+    let (source, sparsityToken, sparsity) = try sourceAndNumber(inv, usage: usage)
     spec.source = source
-    spec.sparsity = Double(sparsityToken.text)!
+    spec.sparsity = sparsity
     guard spec.sparsity >= 0 && spec.sparsity < 1 else {
       throw CommandError(
-        "sparsity \(sparsityToken.text) is out of range", hint: "give a fraction in [0, 1), e.g. 0.7 for 70% zeros",
+        "sparsity \(sparsityToken.text) is out of range", hint: "give a fraction in [0, 1) or a percentage: 0.7 or 70%",
         column: sparsityToken.column)
     }
     spec.scope = PruningScope(rawValue: try inv.choice("scope"))!
@@ -188,6 +194,14 @@ enum CompressCommands {
   ) { ws, inv, _ in
     try inv.requireWordCount(1...2, usage: "quantize [NAME] int8|float16 [options]")
     guard let kindIndex = inv.words.lastIndex(where: { QuantizeTarget(rawValue: $0.text) != nil }) else {
+      // A precision Tinycast does not store (int4, uint8, bf16) gets the list of those it does.
+      if let word = inv.words.last, inv.words.count == 2 || word.text.first?.isLetter == true,
+        word.text.range(of: "^(u?int|float|bf|fp)[0-9]+$", options: .regularExpression) != nil
+      {
+        throw CommandError(
+          "\(word.text) is not a precision Tinycast stores",
+          hint: "quantize to int8 (granularity=channel|tensor) or float16", column: word.column)
+      }
       throw CommandError(
         "quantize to what?", hint: "usage: quantize [NAME] int8|float16", column: inv.words.last?.column)
     }

@@ -20,17 +20,27 @@ enum EvaluateCommands {
       r.runs.count > 1
       ? " +/- \(fixed(r.mapeStd, 3))   runs: \(r.runs.map { fixed($0.mape, 3) }.joined(separator: ", "))" : ""
     let beats = e.baselines.map { b in
-      "\(b.name) \(fixed(b.metrics.mape, 2))\(r.mape < b.metrics.mape ? "" : " (NOT beaten)")"
+      "\(b.name) \(fixed(b.metrics.mape, 2))%\(r.mape < b.metrics.mape ? "" : " (NOT beaten)")"
     }
-    let text = [
-      "\(m.name): \(m.label), \(r.runs.count) run\(r.runs.count == 1 ? "" : "s"), \(r.count) test windows "
-        + "(\(r.zerosExcluded) with zero sales left out of MAPE)",
-      "  MAPE   \(fixed(r.mape, 3))" + runs,
-      "  sMAPE  \(fixed(r.smape, 3))", "  MAE    \(fixed(r.mae, 4))", "  RMSE   \(fixed(r.rmse, 4))",
-      "  WAPE   \(fixed(r.wape, 3))", "  MASE   \(fixed(r.mase, 4))", "  RMSSE  \(fixed(r.rmsse, 4))",
-      "  bias   \(signed(r.bias, 3))%",
-      "  baselines' MAPE: " + beats.joined(separator: ", "),
-    ].joined(separator: "\n")
+    let unbeaten = e.baselines.filter { r.mape >= $0.metrics.mape }.map(\.name)
+    // What to try when a rule without learning does better.
+    let hint =
+      unbeaten.isEmpty
+      ? []
+      : [
+        "  \(m.name) does not beat \(listed(unbeaten)): train longer (epochs=), wider (units=) "
+          + "or on a longer window ('window lookback=56'); 'compare' shows the classical rows to aim for"
+      ]
+    let text =
+      [
+        "\(m.name): \(m.label), \(r.runs.count) run\(r.runs.count == 1 ? "" : "s"), \(r.count) test windows "
+          + "(\(r.zerosExcluded) with zero sales left out of MAPE)",
+        "  MAPE   \(fixed(r.mape, 3))%" + runs,
+        "  sMAPE  \(fixed(r.smape, 3))", "  MAE    \(fixed(r.mae, 4))", "  RMSE   \(fixed(r.rmse, 4))",
+        "  WAPE   \(fixed(r.wape, 3))%", "  MASE   \(fixed(r.mase, 4))", "  RMSSE  \(fixed(r.rmsse, 4))",
+        "  bias   \(signed(r.bias, 3))%",
+        "  baselines' MAPE: " + beats.joined(separator: ", "),
+      ].joined(separator: "\n") + hint.map { "\n" + $0 }.joined()
     return CommandOutput(text, recorded: [e.command], results: e.results)
   }
 
@@ -171,4 +181,9 @@ enum EvaluateCommands {
     }
     return (rhs, 0)
   }
+}
+
+/// "a", "a and b", "a, b and c".
+func listed(_ names: [String]) -> String {
+  names.count <= 2 ? names.joined(separator: " and ") : names.dropLast().joined(separator: ", ") + " and " + names.last!
 }

@@ -242,13 +242,20 @@ enum ModelCommands {
     try inv.requireWordCount(0...0, usage: "models")
     try inv.checkAllConsumed()
     guard !ws.models.isEmpty else { return CommandOutput("no models yet; 'train' makes one") }
-    var lines = ["  name              method  units  params   bytes  MAPE (runs)   made by"]
+    // The method in full (as compare's column says it: "pruned+ft+int8"), as wide as the widest.
+    let methodWidth = max(6, ws.models.all.map(\.method.description.count).max() ?? 6)
+    let nameWidth = max(16, ws.models.all.map(\.name.count).max() ?? 16)
+    var lines = [
+      "  " + "name".padding(toLength: nameWidth, withPad: " ", startingAt: 0) + "  "
+        + "method".padding(toLength: methodWidth, withPad: " ", startingAt: 0)
+        + "  units  params   bytes  MAPE (runs)   made by"
+    ]
     for m in ws.models.all {
       let mape = m.metrics.map { "\(fixed($0.mape, 2)) (\($0.runs.count))" } ?? "-"
       let mark = m.name == ws.models.current ? "*" : " "
       let columns = [
-        "\(mark) \(m.name.padding(toLength: 16, withPad: " ", startingAt: 0))",
-        m.method.description.padding(toLength: 6, withPad: " ", startingAt: 0), pad(m.units, 10_000),
+        "\(mark) \(m.name.padding(toLength: nameWidth, withPad: " ", startingAt: 0))",
+        m.method.description.padding(toLength: methodWidth, withPad: " ", startingAt: 0), pad(m.units, 10_000),
         pad(m.parameterCount, 1_000_000), pad(m.artifact().count, 1_000_000),
         mape.padding(toLength: 12, withPad: " ", startingAt: 0), m.lineage.last ?? "",
       ]

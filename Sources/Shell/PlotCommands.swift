@@ -40,7 +40,9 @@ enum PlotCommands {
     }
     guard let kind = kinds.first(where: { $0.hasPrefix(kindToken.text) && !kindToken.text.isEmpty }) else {
       throw CommandError(
-        "cannot plot '\(kindToken.text)'", hint: "plot forecast, plot tradeoff or plot training",
+        "cannot plot '\(kindToken.text)'",
+        hint: (suggestion(for: kindToken.text, among: kinds).map { "did you mean 'plot \($0)'? " } ?? "")
+          + "plot forecast, plot tradeoff or plot training",
         column: kindToken.column)
     }
     let width = try inv.int("width", in: 40...400)

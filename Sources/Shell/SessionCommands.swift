@@ -114,12 +114,16 @@ enum SessionCommands {
   }
 
   static let explain = Command(
-    "explain", group: .help, usage: "explain TOPIC",
+    "explain", group: .help, usage: "explain [TOPIC]",
     summary: "a short lesson on a topic, with this workspace's numbers where it can",
     example: "explain mape", recording: .never
   ) { ws, inv, _ in
-    try inv.requireWordCount(1...1, usage: "explain TOPIC")
+    try inv.requireWordCount(0...1, usage: "explain [TOPIC]")
     try inv.checkAllConsumed()
+    guard !inv.words.isEmpty else {
+      return CommandOutput(
+        "explain TOPIC teaches one of: \(Explain.topics.keys.sorted().joined(separator: ", ")) (e.g. 'explain mape')")
+    }
     let topic = inv.words[0].text
     guard let lesson = Explain.topics[topic] else {
       throw CommandError(

@@ -55,7 +55,8 @@ import Workbench
     try engine.execute("quantize base int8 as q8")
     let before = engine.workspace.models.names
     let expectations: [(String, String)] = [
-      ("prune base 1.2", "sparsity 1.2 is out of range (give a fraction in [0, 1), e.g. 0.7 for 70% zeros)"),
+      ("prune base 1.2", "sparsity 1.2 is out of range (give a fraction in [0, 1) or a percentage: 0.7 or 70%)"),
+      ("prune base 120%", "sparsity 120% is out of range (give a fraction in [0, 1) or a percentage: 0.7 or 70%)"),
       ("prune base", "missing the number (usage: prune [NAME] SPARSITY [options] [as NAME])"),
       (
         "prune q8 0.5",
@@ -67,7 +68,11 @@ import Workbench
         "epochs= applies to schedule=agp only (a one-shot prune does not train; follow it with 'finetune')"
       ),
       ("prune base 0.5 scope=local", "scope=local is not one of layer, global (try 'help prune')"),
-      ("quantize base int4", "quantize to what? (usage: quantize [NAME] int8|float16)"),
+      (
+        "quantize base int4",
+        "int4 is not a precision Tinycast stores (quantize to int8 (granularity=channel|tensor) or float16)"
+      ),
+      ("quantize base", "quantize to what? (usage: quantize [NAME] int8|float16)"),
       (
         "quantize base int8 granularity=tensor",
         "granularity=tensor with mode=symmetric is not offered (use the default (channel, symmetric: integer path) "
@@ -93,5 +98,31 @@ import Workbench
     #expect(try engine.execute("check base-q8 mape<=base+100").hasPrefix("ok: base-q8 mape = "))
     #expect(errorText(engine, "check base-q8 mape<=base-100")?.hasPrefix("check failed: base-q8 mape = ") == true)
     #expect(try engine.execute("check base-q8 parameters==base").hasPrefix("ok"))
+  }
+}
+
+@Suite struct SmallThingsTests {
+  /// Issue 17's small things: percentages, did-you-mean on plot kinds, explain's topic list,
+  /// the full method in 'models', MAPE with its unit and a hint when a baseline wins, and the
+  /// selection a file really held.
+  @Test func theShellSaysWhatItMeans() throws {
+    let (engine, _, _) = makeEngine()
+    let loaded = try engine.execute("load csv small.csv")
+    #expect(loaded.contains("4 series (stores 1-2 x items 1-2 of the stores 1-5 x items 1-10 asked for)"), "\(loaded)")
+    try engine.execute("train units=4 epochs=1 runs=1 seed=1 as m")
+    let pruned = try engine.execute("prune m 70%")
+    #expect(pruned.contains("m-p70"), "\(pruned)")
+    #expect(engine.workspace.models["m-p70"]!.nonzeroCount < engine.workspace.models["m"]!.nonzeroCount)
+    #expect(errorText(engine, "plot forcast")?.contains("did you mean 'plot forecast'?") == true)
+    #expect(try engine.execute("explain").contains("explain TOPIC teaches one of: "))
+    try engine.execute("finetune m-p70 epochs=1")
+    try engine.execute("quantize m-p70-ft int8")
+    let models = try engine.execute("models")
+    #expect(models.contains("pruned+ft+int8"), "\(models)")
+    // Yesterday's sales as a model: it cannot beat naive-last (it is naive-last), and says what to do.
+    try engine.execute("train kind=average k=1 as yesterday")
+    let eval = try engine.execute("eval yesterday")
+    #expect(eval.contains("  MAPE   ") && eval.contains("naive-last ") && eval.contains("% (NOT beaten)"), "\(eval)")
+    #expect(eval.contains("yesterday does not beat naive-last") && eval.contains("train longer"), "\(eval)")
   }
 }

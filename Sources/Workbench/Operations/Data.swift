@@ -73,8 +73,14 @@ extension Workspace {
       dataset = try SalesDataset.assemble(table, stores: spec.stores, items: spec.items, gaps: spec.gaps)
       windows = try WindowedData(dataset: dataset, config: WindowConfig())
     } catch { throw CommandError.from(error) }
-    let entry = DatasetEntry(
-      name: name, dataset: dataset, windows: windows, selection: "stores \(spec.stores) x items \(spec.items)")
+    // The selection found in the file, and what was asked when the file held less.
+    let stores = IDSelection(ids: dataset.series.map(\.store))
+    let items = IDSelection(ids: dataset.series.map(\.item))
+    var selection = "stores \(stores) x items \(items)"
+    if (spec.stores.ids.map { $0 != stores.ids } ?? false) || (spec.items.ids.map { $0 != items.ids } ?? false) {
+      selection += " of the stores \(spec.stores) x items \(spec.items) asked for"
+    }
+    let entry = DatasetEntry(name: name, dataset: dataset, windows: windows, selection: selection)
     datasets[name] = entry
     datasetOrder.append(name)
     currentDataset = name
