@@ -60,6 +60,16 @@ public final class ShellContext {
     path.hasPrefix("/") ? path : (outputDirectory as NSString).appendingPathComponent(path)
   }
 
+  /// Where a written file really went, as a message should name it: `given` itself when it
+  /// lands where it says (the interactive shell), otherwise its path from the current folder
+  /// (a replay with --out), or absolute when it is outside.
+  public func shown(_ given: String) -> String {
+    guard outputDirectory != baseDirectory, !given.hasPrefix("/") else { return given }
+    let path = (resolveOutput(given) as NSString).standardizingPath
+    let cwd = (FileManager.default.currentDirectoryPath as NSString).standardizingPath
+    return path.hasPrefix(cwd + "/") ? String(path.dropFirst(cwd.count + 1)) : path
+  }
+
   /// Folders a replayed session may write under (the session's folder, the current folder and
   /// `--out`); nil lets it write anywhere (the interactive shell, or `--allow-write ANYWHERE`).
   public var writeRoots: [String]?

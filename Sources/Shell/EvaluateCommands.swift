@@ -78,7 +78,7 @@ enum EvaluateCommands {
     // The notebook shows the table as Markdown; the note under it stays text.
     let table = CellAttachment.table(
       markdown: compared.table.renderMarkdown(), text: out.split(separator: "\n").dropLast().joined(separator: "\n"))
-    if let to = spec.fileOption { out += "\nwrote \(to)" }
+    if let to = spec.fileOption { out += "\nwrote \(ctx.shown(to))" }
     return CommandOutput(out, recorded: [compared.command], results: compared.results, attachments: [table])
   }
 
@@ -103,7 +103,8 @@ enum EvaluateCommands {
     try inv.checkAllConsumed()
     let p = try ws.predict(spec)
     return CommandOutput(
-      "wrote \(spec.given): \(p.forecasts) forecasts from \(p.model.name) run \(spec.run)", recorded: [p.command])
+      "wrote \(ctx.shown(spec.given)): \(p.forecasts) forecasts from \(p.model.name) run \(spec.run)",
+      recorded: [p.command])
   }
 
   static let checkMetrics = CheckedMetric.allCases.map(\.rawValue)

@@ -389,7 +389,7 @@ enum ModelCommands {
     switch exported {
     case .keras(let m, let run, _):
       text =
-        "wrote \(to): Keras weights of \(m.name) run \(run) (LSTM-\(m.units)); in Python: "
+        "wrote \(ctx.shown(to)): Keras weights of \(m.name) run \(run) (LSTM-\(m.units)); in Python: "
         + "model.set_weights([np.array(w) for w in json.load(open('\(to)'))['weights']])"
     case .c(let m, let run, let c, let energy, _):
       let header = try ctx.outputPath(
@@ -398,14 +398,21 @@ enum ModelCommands {
         (to as NSString).appendingPathComponent("\(c.symbol).c"), overwrite: spec.overwrite)
       try writeCExport(c, header: header, source: source)
       let table = c.tableBytes > 0 ? " (and \(c.tableBytes) for the activation table)" : ""
+      // The entry points the header declares: a window function, or a per-series state.
+      let call =
+        c.header.contains("_observe(")
+        ? "call \(c.symbol)_start, \(c.symbol)_forecast and \(c.symbol)_observe (one state per series)"
+        : c.header.contains("int weekday")
+          ? "call \(c.symbol)_predict(sales, weekday, day_of_year)" : "call \(c.symbol)_predict(sales)"
       text =
-        "wrote \(to)/\(c.symbol).h and \(c.symbol).c (\(m.replicaSummary(run - 1).kind)): "
+        "wrote \(ctx.shown((to as NSString).appendingPathComponent(c.symbol + ".h"))) and \(c.symbol).c "
+        + "(\(m.replicaSummary(run - 1).kind)): "
         + "weights \(c.weightBytes) bytes of flash\(table), \(c.ramBytes) bytes of RAM, \(c.macs) multiply-accumulates "
-        + "and about \(fixed(energy, 1)) nJ per forecast (Horowitz 2014 energies); call \(c.symbol)_predict(sales)"
+        + "and about \(fixed(energy, 1)) nJ per forecast (Horowitz 2014 energies); \(call)"
     case .modelFile(let m, let run, let bytes, _):
       let r = m.replicaSummary(run - 1)
       text =
-        "wrote \(to): \(bytes) bytes (\(m.name) run \(run), \(r.kind), \(r.parameters) parameters, "
+        "wrote \(ctx.shown(to)): \(bytes) bytes (\(m.name) run \(run), \(r.kind), \(r.parameters) parameters, "
         + "\(r.nonzero) nonzero)"
     }
     return CommandOutput(text, recorded: [exported.command])

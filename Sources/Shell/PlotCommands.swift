@@ -91,7 +91,7 @@ enum PlotCommands {
     var out = chart.renderTerminal(width: width, height: 16, color: ctx.color)
     if let to, let target {
       try AtomicFile.write(Array(chart.renderSVG().utf8), to: target)
-      out += "\nwrote \(to)"
+      out += "\nwrote \(ctx.shown(to))"
     }
     return CommandOutput(
       out, recorded: [inv.canonical(words: [RecordedValue(kind)] + words)],

@@ -84,7 +84,7 @@ public enum SearchCommands {
     var out = lines.joined(separator: "\n") + "\n" + chart.renderTerminal(width: width, height: 14, color: ctx.color)
     if let to, let target {
       try AtomicFile.write(Array(chart.renderSVG().utf8), to: target)
-      out += "\nwrote \(to)"
+      out += "\nwrote \(ctx.shown(to))"
     }
     return CommandOutput(
       out, recorded: [command], results: table.results, attachments: [.chart(chart, slug: "sensitivity")])

@@ -72,11 +72,12 @@ enum SessionCommands {
       }
       let svgs = try Notebook.write(ctx.cells, to: path)
       return CommandOutput(
-        "wrote \(given): \(ctx.cells.count) cells" + (svgs.isEmpty ? "" : ", \(svgs.count) SVG plots beside it"))
+        "wrote \(ctx.shown(given)): \(ctx.cells.count) cells"
+          + (svgs.isEmpty ? "" : ", \(svgs.count) SVG plots beside it"))
     }
     let text = SessionFile.render(ws.recorded, directory: (path as NSString).deletingLastPathComponent)
     try AtomicFile.write(Array(text.utf8), to: path)
-    return CommandOutput("saved \(ws.recorded.count) commands to \(given)")
+    return CommandOutput("saved \(ws.recorded.count) commands to \(ctx.shown(given))")
   }
 
   static let history = Command(

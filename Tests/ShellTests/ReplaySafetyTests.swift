@@ -72,6 +72,19 @@ import Workbench
     let (status, err, _) = replay("export m to=m.tcm\n", ["--out", out])
     #expect(status == 0, "\(err)")
     #expect(FileManager.default.fileExists(atPath: out + "/m.tcm"))
+    // The message names where the file went, not where the command said.
+    let dir = temporaryDirectory()
+    writeFile(dir + "/small.csv", smallSalesCSV())
+    writeFile(
+      dir + "/s.tcs",
+      "#! tinycast-session 1\nload csv small.csv\ntrain units=3 epochs=1 runs=1 seed=1 as m\nexport m to=m.tcm\n"
+        + "export m to=. format=c\n")
+    var lines: [String] = []
+    #expect(
+      Tinycast.execute(["run", dir + "/s.tcs", "--out", out + "/r"], stdout: { lines.append($0) }, stderr: { _ in })
+        == 0)
+    let said = lines.joined(separator: "\n")
+    #expect(said.contains("wrote \(out)/r/m.tcm: ") && said.contains("wrote \(out)/r/m.h and m.c"), "\(said)")
     let (anywhere, err2, _) = replay("export m to=\(elsewhere)/m.tcm\n", ["--allow-write", "ANYWHERE"])
     #expect(anywhere == 0, "\(err2)")
     #expect(FileManager.default.fileExists(atPath: elsewhere + "/m.tcm"))
