@@ -107,7 +107,8 @@ public struct Comparison: Sendable {
     out += body.map(line)
     let zeros = rows.first?.metrics.zerosExcluded ?? 0
     out.append(
-      "MAPE over \(rows.first?.metrics.count ?? 0) test windows (\(zeros) with zero sales excluded); +/- is the std "
+      "MAPE over \(rows.first?.metrics.count ?? 0) test windows\(rows.first?.dataset.map { " of \($0)" } ?? "") "
+        + "(\(zeros) with zero sales excluded); +/- is the std "
         + "over runs; KB* = parameters x 4 bytes / 1024 (the article's count); bytes = exported .tcm file; ratio and "
         + "dMAPE vs \(reference)" + (headline == .mape ? "." : "; the headline is \(headline.label) (set metric=).")
     )

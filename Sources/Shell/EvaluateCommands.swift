@@ -33,7 +33,8 @@ enum EvaluateCommands {
       ]
     let text =
       [
-        "\(m.name): \(m.label), \(r.runs.count) run\(r.runs.count == 1 ? "" : "s"), \(r.count) test windows "
+        "\(m.name): \(m.label), \(r.runs.count) run\(r.runs.count == 1 ? "" : "s"), \(r.count) test windows of "
+          + "\(m.datasetName)\(m.datasetName == ws.currentDataset ? "" : " (not the current dataset)") "
           + "(\(r.zerosExcluded) with zero sales left out of MAPE)",
         "  MAPE   \(fixed(r.mape, 3))%" + runs,
         "  sMAPE  \(fixed(r.smape, 3))", "  MAE    \(fixed(r.mae, 4))", "  RMSE   \(fixed(r.rmse, 4))",

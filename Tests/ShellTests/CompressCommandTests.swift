@@ -124,5 +124,11 @@ import Workbench
     let eval = try engine.execute("eval yesterday")
     #expect(eval.contains("  MAPE   ") && eval.contains("naive-last ") && eval.contains("% (NOT beaten)"), "\(eval)")
     #expect(eval.contains("yesterday does not beat naive-last") && eval.contains("train longer"), "\(eval)")
+    #expect(eval.contains("test windows of small "), "\(eval)")
+    // After another dataset is loaded, a result says which data it was scored on.
+    try engine.execute("load demo stores=1 items=1 as other")
+    let elsewhere = try engine.execute("eval m")
+    #expect(elsewhere.contains("test windows of small (not the current dataset)"), "\(elsewhere)")
+    #expect(try engine.execute("compare m").contains("test windows of small "))
   }
 }
