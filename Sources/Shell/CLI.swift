@@ -62,6 +62,11 @@ public enum CLI {
     let status = runScript(text, name: file, engine: engine, options: options, stdout: stdout, stderr: stderr)
     if let notebook = request.notebook, let notebookPath {
       do {
+        if notebook.lowercased().hasSuffix(".ipynb") {
+          try Notebook.writeJupyter(context.cells, to: notebookPath, source: (file as NSString).lastPathComponent)
+          stdout("wrote \(notebook): \(context.cells.count) cells (Jupyter, nbformat 4.5)")
+          return status
+        }
         let svgs = try Notebook.write(context.cells, to: notebookPath, source: (file as NSString).lastPathComponent)
         stdout(
           "wrote \(notebook): \(context.cells.count) cells"

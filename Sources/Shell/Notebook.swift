@@ -70,4 +70,68 @@ public enum Notebook {
     try AtomicFile.write(Array(md.joined(separator: "\n").utf8), to: path)
     return written
   }
+
+  /// Writes `path` as a Jupyter notebook (nbformat 4.5): a Markdown title cell, then one code
+  /// cell per command with its outputs: text as a stdout stream, tables as results with
+  /// Markdown and plain text, plots as SVG display data. It opens in JupyterLab and renders on
+  /// code-hosting sites; nothing is written beside it.
+  public static func writeJupyter(_ cells: [NotebookCell], to path: String, source: String? = nil)
+    throws(CommandError)
+  {
+    func lines(_ text: String) -> [String] {
+      // nbformat's multiline strings: a list of lines, each but the last with its newline.
+      let parts = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+      return parts.enumerated().map { $0.offset < parts.count - 1 ? $0.element + "\n" : $0.element }
+    }
+    let when = ISO8601DateFormatter().string(from: Date())
+    var notebookCells: [[String: Any]] = [
+      [
+        "cell_type": "markdown", "id": "title", "metadata": [String: Any](),
+        "source": lines(
+          "# Tinycast notebook\n\nWritten by tinycast \(TinycastVersion.string) on \(when)"
+            + "\(source.map { " from `\($0)`" } ?? ""); \(cells.count) commands. Every number below was "
+            + "computed by the command above it."),
+      ]
+    ]
+    for cell in cells {
+      var outputs: [[String: Any]] = []
+      var text = cell.output
+      for a in cell.attachments {
+        switch a {
+        case .table(let markdown, let plain):
+          outputs.append([
+            "output_type": "execute_result", "execution_count": cell.number, "metadata": [String: Any](),
+            "data": ["text/markdown": lines(markdown.trimmingCharacters(in: .newlines)), "text/plain": lines(plain)],
+          ])
+          text = text.replacingOccurrences(of: plain, with: "")
+        case .chart(let chart, _):
+          outputs.append([
+            "output_type": "display_data", "metadata": [String: Any](),
+            "data": ["image/svg+xml": lines(chart.renderSVG()), "text/plain": lines(chart.title)],
+          ])
+          text = chart.notes.joined(separator: "\n")
+        }
+      }
+      let trimmed = text.trimmingCharacters(in: .newlines)
+      if !trimmed.isEmpty {
+        outputs.insert(["output_type": "stream", "name": "stdout", "text": lines(trimmed + "\n")], at: 0)
+      }
+      notebookCells.append([
+        "cell_type": "code", "id": "cell-\(cell.number)", "execution_count": cell.number,
+        "metadata": [String: Any](), "source": lines(cell.command), "outputs": outputs,
+      ])
+    }
+    let notebook: [String: Any] = [
+      "nbformat": 4, "nbformat_minor": 5, "cells": notebookCells,
+      "metadata": [
+        "kernelspec": ["name": "tinycast", "display_name": "Tinycast", "language": "tinycast"],
+        "language_info": ["name": "tinycast", "file_extension": ".tcs"],
+      ],
+    ]
+    let data: Data
+    do { data = try JSONSerialization.data(withJSONObject: notebook, options: [.sortedKeys, .prettyPrinted]) } catch {
+      throw CommandError("cannot write the notebook as JSON: \(error.localizedDescription)")
+    }
+    try AtomicFile.write(Array(data) + [0x0A], to: path)
+  }
 }

@@ -42,13 +42,15 @@ enum SessionCommands {
 
   static let save = Command(
     "save", group: .session, usage: "save session|notebook PATH",
-    summary: "write the session as a replayable .tcs file, or as a Markdown lab notebook",
+    summary: "write the session as a replayable .tcs file, or as a lab notebook (Markdown or Jupyter)",
     details: """
       save session PATH: '#! tinycast-session 1' and provenance lines, then one canonical
       command per line (every default and seed explicit). 'tinycast run PATH' replays it to the
       same numbers.
       save notebook PATH.md: every command of this session with its output; tables as Markdown
       tables, plots as SVG files beside it (PATH-N-KIND.svg) and linked.
+      save notebook PATH.ipynb: the same as a Jupyter notebook (nbformat 4.5), one code cell per
+      command, tables as Markdown results, plots as SVG display data, all in the one file.
       Writes are atomic: a file is the old version or the new one, never half of each.
       """,
     options: [
@@ -60,15 +62,21 @@ enum SessionCommands {
     let what = inv.words[0].text
     guard what == "session" || what == "notebook" else {
       throw CommandError(
-        "save what?", hint: "usage: save session PATH, or save notebook PATH.md", column: inv.words[0].column)
+        "save what?", hint: "usage: save session PATH, or save notebook PATH.md|PATH.ipynb", column: inv.words[0].column
+      )
     }
     let overwrite = try inv.flag("overwrite")
     try inv.checkAllConsumed()
     let given = inv.words[1].text
     let path = try ctx.outputPath(given, overwrite: overwrite)
     if what == "notebook" {
+      if given.lowercased().hasSuffix(".ipynb") {
+        try Notebook.writeJupyter(ctx.cells, to: path)
+        return CommandOutput("wrote \(ctx.shown(given)): \(ctx.cells.count) cells (Jupyter, nbformat 4.5)")
+      }
       guard given.lowercased().hasSuffix(".md") else {
-        throw CommandError("\(given): a notebook is Markdown; name it .md", column: inv.words[1].column)
+        throw CommandError(
+          "\(given): a notebook is Markdown (.md) or Jupyter (.ipynb)", column: inv.words[1].column)
       }
       let svgs = try Notebook.write(ctx.cells, to: path)
       return CommandOutput(

@@ -94,7 +94,8 @@ public struct Run: ParsableCommand {
   @Flag(help: "Print each command's comment block and wait for Enter (q stops): a class, step by step.")
   var step = false
 
-  @Option(help: ArgumentHelp("Also write the replay as a Markdown notebook.", valueName: "OUT.md"))
+  @Option(
+    help: ArgumentHelp("Also write the replay as a notebook, Markdown or Jupyter.", valueName: "OUT.md|OUT.ipynb"))
   var notebook: String?
 
   @Option(
@@ -111,8 +112,8 @@ public struct Run: ParsableCommand {
     if let allowWrite, allowWrite != "ANYWHERE" {
       throw ValidationError("--allow-write takes the word ANYWHERE (the only setting)")
     }
-    if let notebook, !notebook.lowercased().hasSuffix(".md") {
-      throw ValidationError("--notebook needs a Markdown file name (OUT.md)")
+    if let notebook, !notebook.lowercased().hasSuffix(".md") && !notebook.lowercased().hasSuffix(".ipynb") {
+      throw ValidationError("--notebook needs a Markdown or Jupyter file name (OUT.md or OUT.ipynb)")
     }
   }
 

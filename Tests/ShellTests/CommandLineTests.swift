@@ -40,7 +40,7 @@ import TinycastCLI
       (["run"], "Missing expected argument '<file>'"),
       (["run", "s.tcs", "--set", "epochs"], "--set needs KEY=VALUE, not 'epochs'"),
       (["run", "s.tcs", "--allow-write", "everywhere"], "--allow-write takes the word ANYWHERE"),
-      (["run", "s.tcs", "--notebook", "lab.txt"], "--notebook needs a Markdown file name"),
+      (["run", "s.tcs", "--notebook", "lab.txt"], "--notebook needs a Markdown or Jupyter file name"),
       (["run", "s.tcs", "--verfy"], "Unknown option '--verfy'"),
       (["replay"], "Unexpected argument 'replay'"),
     ]

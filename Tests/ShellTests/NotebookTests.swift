@@ -113,7 +113,48 @@ func parsesAsSVG(_ path: String) -> Bool {
       let file = String(image[image.index(after: image.lastIndex(of: "(")!)...].dropLast())
       #expect(parsesAsSVG(dir + "/" + file), "\(file)")
     }
-    #expect(errorText(engine, "save notebook lab.txt")?.contains("name it .md") == true)
+    #expect(errorText(engine, "save notebook lab.txt")?.contains("Markdown (.md) or Jupyter (.ipynb)") == true)
+  }
+
+  /// The Jupyter form: one code cell per command, text as a stream, tables as Markdown results,
+  /// plots as SVG display data, all in one nbformat 4.5 file.
+  @Test func saveNotebookWritesJupyter() throws {
+    let (engine, dir, _) = makeEngine()
+    try engine.execute("load csv small.csv")
+    try engine.execute("train units=3 epochs=1 runs=1 seed=1 as m")
+    try engine.execute("compare")
+    try engine.execute("plot training m")
+    let said = try engine.execute("save notebook lab.ipynb")
+    #expect(said == "wrote lab.ipynb: 4 cells (Jupyter, nbformat 4.5)")
+    let doc = try #require(
+      try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/lab.ipynb")))
+        as? [String: Any])
+    #expect(doc["nbformat"] as? Int == 4 && doc["nbformat_minor"] as? Int == 5)
+    let cells = try #require(doc["cells"] as? [[String: Any]])
+    #expect(cells.count == 5 && cells[0]["cell_type"] as? String == "markdown")
+    #expect((cells[1]["source"] as? [String]) == ["load csv small.csv"])
+    let compareOutputs = try #require(cells[3]["outputs"] as? [[String: Any]])
+    let table = try #require(compareOutputs.first { $0["output_type"] as? String == "execute_result" })
+    let markdown = ((table["data"] as? [String: Any])?["text/markdown"] as? [String])?.joined() ?? ""
+    #expect(markdown.contains("| m | lstm |"), "\(markdown)")
+    let plotOutputs = try #require(cells[4]["outputs"] as? [[String: Any]])
+    let svg = plotOutputs.compactMap { ($0["data"] as? [String: Any])?["image/svg+xml"] as? [String] }.first?.joined()
+    #expect(svg?.contains("<svg") == true)
+    let files = try FileManager.default.contentsOfDirectory(atPath: dir)
+    #expect(files.filter { $0.hasSuffix(".svg") }.isEmpty)
+    // nbformat's own validator, when Python has it (.ci/run installs it).
+    guard pythonHas("nbformat") else {
+      print("skipped: nbformat.validate (pip install nbformat to run it)")
+      return
+    }
+    let check = try run(
+      "/usr/bin/env",
+      [
+        "python3", "-c",
+        "import nbformat,sys; nbformat.validate(nbformat.read(sys.argv[1], as_version=4)); print('valid')",
+        dir + "/lab.ipynb",
+      ])
+    #expect(check.status == 0 && check.output.contains("valid"), "\(check.output)")
   }
 
   @Test func runWritesANotebookOfTheReplay() throws {
@@ -206,4 +247,10 @@ func parsesAsSVG(_ path: String) -> Bool {
         == 0)
     #expect(engine2.workspace.models["m"] != nil)
   }
+}
+
+/// Whether `python3` can import `module` (optional checks run only where it can).
+func pythonHas(_ module: String) -> Bool {
+  guard let result = try? run("/usr/bin/env", ["python3", "-c", "import \(module)"]) else { return false }
+  return result.status == 0
 }
