@@ -32,7 +32,8 @@ public enum SalesCSV {
     var isDir: ObjCBool = false
     guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
       throw DataError(
-        "\(shown): no such file", hint: "check the path; relative paths start at the session file's folder")
+        "\(shown): no such file",
+        hint: "check the path; relative paths start at the session file's folder (in the shell, the current folder)")
     }
     guard !isDir.boolValue else { throw DataError("\(shown): is a folder, not a CSV file") }
     guard let data = FileManager.default.contents(atPath: path) else {

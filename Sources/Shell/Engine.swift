@@ -58,7 +58,9 @@ public final class Engine {
     lastResults = added.first?.results ?? []
     journal?.append(added)
     context.history.append(line.trimmingCharacters(in: .whitespaces))
-    if command.name != "save" {
+    // The notebook is the work, not the reading of the manual: help, history and explain stay
+    // out of it (and save, which writes it).
+    if !["save", "help", "history", "explain"].contains(command.name) {
       context.cells.append(
         NotebookCell(
           number: context.history.count, command: line.trimmingCharacters(in: .whitespaces),

@@ -122,7 +122,9 @@ func parsesAsSVG(_ path: String) -> Bool {
     let (engine, dir, _) = makeEngine()
     try engine.execute("load csv small.csv")
     try engine.execute("train units=3 epochs=1 runs=1 seed=1 as m")
+    try engine.execute("help train")
     try engine.execute("compare")
+    try engine.execute("history")
     try engine.execute("plot training m")
     let said = try engine.execute("save notebook lab.ipynb")
     #expect(said == "wrote lab.ipynb: 4 cells (Jupyter, nbformat 4.5)")
@@ -131,6 +133,7 @@ func parsesAsSVG(_ path: String) -> Bool {
         as? [String: Any])
     #expect(doc["nbformat"] as? Int == 4 && doc["nbformat_minor"] as? Int == 5)
     let cells = try #require(doc["cells"] as? [[String: Any]])
+    // help and history are left out: the title, then load, train, compare, plot.
     #expect(cells.count == 5 && cells[0]["cell_type"] as? String == "markdown")
     #expect((cells[1]["source"] as? [String]) == ["load csv small.csv"])
     let compareOutputs = try #require(cells[3]["outputs"] as? [[String: Any]])

@@ -69,7 +69,8 @@ func errorText(_ engine: Engine, _ line: String) -> String? {
       ("train batch=100000", "batch=100000 is out of range (batch must be between 1 and 65536)"),
       (
         "load csv missing.csv",
-        "missing.csv: no such file (check the path; relative paths start at the session file's folder)"
+        "missing.csv: no such file (check the path; relative paths start at the session file's folder (in the shell, "
+          + "the current folder))"
       ),
       ("load csv small.csv", "a dataset named 'small' is loaded (load it under another name with 'as NAME')"),
       ("window scale=log", "scale=log is not one of minmax, standard (try 'help window')"),

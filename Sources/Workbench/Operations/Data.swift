@@ -112,7 +112,8 @@ extension Workspace {
   public mutating func loadModel(path: String, given: String, name: String?) throws(CommandError) -> LoadedModel {
     guard let data = FileManager.default.contents(atPath: path) else {
       throw CommandError(
-        "\(given): no such file", hint: "check the path; relative paths start at the session file's folder")
+        "\(given): no such file",
+        hint: "check the path; relative paths start at the session file's folder (in the shell, the current folder)")
     }
     let (model, meta): (any Forecaster, ModelMetadata)
     do { (model, meta) = try ArtifactFamilies.readModelFile([UInt8](data)) } catch {
@@ -154,7 +155,8 @@ extension Workspace {
   public mutating func loadKeras(path: String, given: String, name: String?) throws(CommandError) -> LoadedModel {
     guard let data = FileManager.default.contents(atPath: path) else {
       throw CommandError(
-        "\(given): no such file", hint: "check the path; relative paths start at the session file's folder")
+        "\(given): no such file",
+        hint: "check the path; relative paths start at the session file's folder (in the shell, the current folder)")
     }
     let imported: KerasWeights.Imported
     do { imported = try KerasWeights.decode(data) } catch { throw CommandError("\(given): \(error.message)") }
