@@ -103,7 +103,14 @@ public enum SalesCSV {
     var starts = [Int](repeating: 0, count: fieldCount)
     var ends = [Int](repeating: 0, count: fieldCount)
 
-    while pos < n {
+    // Every bad row is reported at once (the first 20 in full), not one per attempt.
+    var problems: [DataError] = []
+    var problemCount = 0
+    func problem(_ e: DataError) {
+      problemCount += 1
+      if problems.count < 20 { problems.append(e) }
+    }
+    rows: while pos < n {
       line += 1
       var end = pos
       while end < n && buf[end] != newline { end += 1 }
@@ -132,9 +139,11 @@ public enum SalesCSV {
       if tooMany || field + 1 != fieldCount {
         var found = 1
         for j in pos..<rowEnd where buf[j] == comma { found += 1 }
-        throw DataError(
-          "expected \(fieldCount) fields, found \(found)", at: .init(path: path, line: line, column: 1),
-          hint: "the header has \(fieldCount) columns: \(names.joined(separator: ","))")
+        problem(
+          DataError(
+            "expected \(fieldCount) fields, found \(found)", at: .init(path: path, line: line, column: 1),
+            hint: "the header has \(fieldCount) columns: \(names.joined(separator: ","))"))
+        continue rows
       }
       ends[field] = rowEnd
 
@@ -145,13 +154,16 @@ public enum SalesCSV {
 
       // date
       guard let day = parseDate(buf, starts[cDate], ends[cDate]) else {
-        throw DataError("date '\(text(cDate))' is not a valid YYYY-MM-DD date", at: where_(cDate))
+        problem(DataError("date '\(text(cDate))' is not a valid YYYY-MM-DD date", at: where_(cDate)))
+        continue rows
       }
       guard let store = parseID(buf, starts[cStore], ends[cStore]) else {
-        throw DataError("store '\(text(cStore))' is not a whole number", at: where_(cStore))
+        problem(DataError("store '\(text(cStore))' is not a whole number", at: where_(cStore)))
+        continue rows
       }
       guard let item = parseID(buf, starts[cItem], ends[cItem]) else {
-        throw DataError("item '\(text(cItem))' is not a whole number", at: where_(cItem))
+        problem(DataError("item '\(text(cItem))' is not a whole number", at: where_(cItem)))
+        continue rows
       }
       let salesValue: Double
       if let v = parseDecimal(buf, starts[cSales], ends[cSales]) {
@@ -159,17 +171,31 @@ public enum SalesCSV {
       } else {
         let raw = text(cSales).trimmingCharacters(in: .whitespaces)
         guard let v = Double(raw) else {
-          throw DataError("sales '\(raw)' is not a number", at: where_(cSales))
+          problem(DataError("sales '\(raw)' is not a number", at: where_(cSales)))
+          continue rows
         }
         salesValue = v
       }
       guard salesValue.isFinite else {
-        throw DataError("sales '\(text(cSales))' is not a finite number", at: where_(cSales))
+        problem(DataError("sales '\(text(cSales))' is not a finite number", at: where_(cSales)))
+        continue rows
       }
       guard salesValue >= 0 else {
-        throw DataError("sales \(text(cSales)) is negative", at: where_(cSales), hint: "sales are unit counts")
+        problem(DataError("sales \(text(cSales)) is negative", at: where_(cSales), hint: "sales are unit counts"))
+        continue rows
       }
       table.append(day: day, store: store, item: item, sales: Float(salesValue), line: line)
+    }
+    if var first = problems.first {
+      // One line: the first problem in full, then where the others are.
+      if problemCount > 1 {
+        let others = problems.dropFirst().map { "line \($0.location!.line): \($0.message)" }
+        let beyond = problemCount - problems.count
+        first.hint =
+          (first.hint.map { $0 + "; " } ?? "") + "\(problemCount - 1) more: " + others.joined(separator: "; ")
+          + (beyond > 0 ? "; and \(beyond) more" : "")
+      }
+      throw first
     }
     if table.count == 0 { throw DataError("no data rows after the header", at: .init(path: path, line: 1)) }
   }

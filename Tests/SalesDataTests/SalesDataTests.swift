@@ -222,3 +222,34 @@ func error(_ text: String) -> DataError? {
     #expect(smooth.pattern == .smooth && !smooth.mapeMisleads && smooth.zeroShare == 0)
   }
 }
+
+@Suite struct CSVProblemsTests {
+  /// Every bad row at once, each with its line, in one message: the first in full.
+  @Test func everyProblemIsReportedAtOnce() {
+    let text =
+      "date,store,item,sales\n2015-01-01,1,1,3\n2015-01-02,1,1,abc\n2015-01-03,1,x,4\n2015-01-04,1,1,5\n"
+      + "2015-13-05,1,1,2\n"
+    do {
+      _ = try SalesCSV.parse(bytes: Array(text.utf8), path: "bad.csv")
+      Issue.record("a bad file was accepted")
+    } catch {
+      #expect(error.location == SourceLocation(path: "bad.csv", line: 3, column: 16))
+      #expect(error.message == "sales 'abc' is not a number")
+      #expect(
+        error.hint == "2 more: line 4: item 'x' is not a whole number; line 6: date '2015-13-05' is not a valid "
+          + "YYYY-MM-DD date", "\(error)")
+      #expect(!error.description.contains("\n"))
+    }
+    // Beyond 20 problems, the rest are counted.
+    let many =
+      "date,store,item,sales\n"
+      + (1...25).map { "2015-01-\(String(format: "%02d", $0)),1,1,-1" }.joined(separator: "\n")
+    do {
+      _ = try SalesCSV.parse(bytes: Array(many.utf8), path: "many.csv")
+      Issue.record("a bad file was accepted")
+    } catch {
+      #expect(error.hint?.hasSuffix("; and 5 more") == true, "\(error)")
+      #expect(error.hint?.hasPrefix("sales are unit counts; 24 more: line 3: sales -1 is negative") == true, "\(error)")
+    }
+  }
+}
