@@ -274,9 +274,24 @@ enum ModelCommands {
     var lines = [
       "\(m.name): \(m.method), \(m.architecture), \(m.kindDescription), \(m.parameterCount) parameters "
         + "(\(m.nonzeroCount) nonzero), \(m.replicas.count) replica(s)",
-      "  data \(m.datasetName), lookback \(m.window.lookback), horizon \(m.window.horizon), "
-        + "artifact \(m.artifact().count) bytes",
+      "  data \(m.datasetName), lookback \(m.window.lookback), horizon \(m.window.horizon)",
     ]
+    // One size story: every byte figure the tables print, and where it comes from.
+    let size = m.sizeBreakdown()
+    lines.append(
+      "  bytes \(size.file) (the model file, what compare's bytes column counts): \(size.numbers) of numbers "
+        + "(weights in their encodings, masks, scales, states), \(size.header) of "
+        + "\(size.compactHeader ? "binary" : "JSON") header, \(size.container) of container (magic, version, length, "
+        + "CRC-32)")
+    if let flash = size.flash {
+      let table = (size.table ?? 0) > 0 ? " and \(size.table!) for the integer path's activation table" : ""
+      lines.append(
+        "  C export: \(flash) bytes of flash for its constants\(table), \(size.ram ?? 0) bytes of RAM per call "
+          + "(no header, no names)")
+    }
+    lines.append(
+      "  KB* \(fixed(size.articleKB, 2)) (the article's count: \(m.parameterCount) parameters x 4 bytes / 1024, "
+        + "the same whatever the compression)")
     for (k, log) in m.logs.enumerated() where !log.epochs.isEmpty {
       lines.append(
         "  run \(k + 1) seed \(m.seeds[k]): \(log.epochs.count) epochs, best \(log.bestEpoch) "

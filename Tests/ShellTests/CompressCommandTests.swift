@@ -130,5 +130,13 @@ import Workbench
     let elsewhere = try engine.execute("eval m")
     #expect(elsewhere.contains("test windows of small (not the current dataset)"), "\(elsewhere)")
     #expect(try engine.execute("compare m").contains("test windows of small "))
+    // One size story: show breaks the file's bytes down, and they add up.
+    let shown = try engine.execute("show m-p70-ft-int8")
+    let file = engine.workspace.models["m-p70-ft-int8"]!.artifact().count
+    let size = engine.workspace.models["m-p70-ft-int8"]!.sizeBreakdown()
+    #expect(size.file == file && size.numbers + size.header + size.container == file)
+    #expect(
+      shown.contains("bytes \(file) (the model file, what compare's bytes column counts): \(size.numbers) of numbers"))
+    #expect(shown.contains("C export: \(size.flash!) bytes of flash") && shown.contains("KB* "), "\(shown)")
   }
 }

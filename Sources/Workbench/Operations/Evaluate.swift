@@ -331,6 +331,37 @@ extension ModelEntry {
   public func artifact(run: Int = 0, withLineage: Bool = false) -> [UInt8] {
     ArtifactFamilies.modelFile(replicas[run], metadata: metadata(withLineage: withLineage))
   }
+
+  /// Where a model's bytes go: the model file's container, header and numbers, and what the
+  /// exported C keeps in flash and needs in RAM. One story for every size a table prints.
+  public struct SizeBreakdown: Sendable {
+    public var file: Int
+    /// Magic, version, header length and CRC-32.
+    public var container: Int
+    /// The header: JSON, or binary in the compact container.
+    public var header: Int
+    public var compactHeader: Bool
+    /// The numbers: weights in their encodings, with masks, scales and per-series states.
+    public var numbers: Int
+    /// The C library's constants (flash), its activation table, and its stack (RAM); nil when the
+    /// family has no C export.
+    public var flash: Int?
+    public var table: Int?
+    public var ram: Int?
+    /// The article's count: parameters x 4 bytes / 1024, whatever the storage.
+    public var articleKB: Double
+  }
+
+  public func sizeBreakdown(run: Int = 0) -> SizeBreakdown {
+    let bytes = artifact(run: run)
+    let header =
+      bytes.count >= 12 ? Int(bytes[8]) | Int(bytes[9]) << 8 | Int(bytes[10]) << 16 | Int(bytes[11]) << 24 : 0
+    let c = ArtifactFamilies.cFootprint(replicas[run], metadata: metadata())
+    return SizeBreakdown(
+      file: bytes.count, container: 16, header: header, compactHeader: compactContainer,
+      numbers: bytes.count - 16 - header, flash: c?.weightBytes, table: c?.tableBytes, ram: c?.ramBytes,
+      articleKB: Double(replicas[run].parameterCount) * 4 / 1024)
+  }
 }
 
 /// Writes an exported C pair (the shell resolved both paths, refusing what it may not replace).
