@@ -28,9 +28,16 @@ public final class Engine {
     var inv = try Invocation(tokens: tokens, specs: command.options)
     inv.verb = command.name
     var draft = workspace
-    let output: CommandOutput
+    // `train` may reuse a model's name, as a notebook re-runs a cell (the old model is kept as
+    // NAME.1); every other command refuses a taken name.
+    draft.replacesExistingNames = command.name == "train"
+    draft.notices = []
+    var output: CommandOutput
     do {
       output = try command.run(&draft, &inv, context)
+      if !draft.notices.isEmpty { output.text = (draft.notices + [output.text]).joined(separator: "\n") }
+      draft.replacesExistingNames = false
+      draft.notices = []
     } catch let e as CommandError {
       throw e
     } catch let q as QuitRequest {

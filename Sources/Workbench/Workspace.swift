@@ -210,6 +210,11 @@ public struct Workspace: Sendable {
   public internal(set) var datasetOrder: [String] = []
   public var currentDataset: String?
   public var models = ModelStore()
+  /// Whether a command may reuse a model's name (the old model is renamed NAME.1, NAME.2, ...):
+  /// the shell allows it for `train`, as a notebook re-runs a cell; searches never do.
+  public var replacesExistingNames = false
+  /// One-line notices an operation leaves for the shell to print (a renamed model).
+  public var notices: [String] = []
   /// Source of the seeds of commands that were not given one; reset by `seed N`.
   public var seedSource = SeededGenerator(seed: 1)
   public var threads = Parallel.coreCount
@@ -250,11 +255,17 @@ public struct Workspace: Sendable {
   }
 
   /// A new name is free for a model (names are never silently reused: compression keeps its input).
-  public func requireFreeModelName(_ name: String) throws(CommandError) {
-    if models[name] != nil {
+  public mutating func requireFreeModelName(_ name: String) throws(CommandError) {
+    guard models[name] != nil else { return }
+    guard replacesExistingNames else {
       throw CommandError(
         "a model named '\(name)' exists", hint: "choose another with 'as NAME', or 'drop \(name)' first")
     }
+    // As a notebook re-runs a cell: the new model takes the name, the old one stays under NAME.k.
+    var k = 1
+    while models["\(name).\(k)"] != nil { k += 1 }
+    models.rename(name, to: "\(name).\(k)")
+    notices.append("\(name) existed: the old one is now \(name).\(k)")
   }
 
   /// Windows of `model`'s dataset with the model's window configuration and scaler.
