@@ -377,7 +377,7 @@ enum ModelCommands {
       LSTM(units) -> Dropout -> Dense(1)); integer models give their dequantized weights.
       """,
     options: [
-      OptionSpec("to", "", "output file", isPath: true),
+      OptionSpec("to", "", "the output file (format=c: the folder that receives NAME.h and NAME.c)", isPath: true),
       OptionSpec(
         "format", "tcm", "Tinycast's model file, a C99 source pair, or Keras weights (JSON)",
         values: ["tcm", "c", "keras"]),

@@ -138,5 +138,8 @@ import Workbench
     #expect(
       shown.contains("bytes \(file) (the model file, what compare's bytes column counts): \(size.numbers) of numbers"))
     #expect(shown.contains("C export: \(size.flash!) bytes of flash") && shown.contains("KB* "), "\(shown)")
+    // format=c makes its folder when missing.
+    let exported = try engine.execute("export m format=c to=cout")
+    #expect(exported.contains("wrote cout/m.h and m.c"), "\(exported)")
   }
 }

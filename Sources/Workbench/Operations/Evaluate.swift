@@ -295,12 +295,18 @@ extension Workspace {
       try AtomicFile.write(Array(text.utf8), to: spec.path)
       return .keras(m, run: spec.run, command: command)
     case .c:
+      // The folder is made when missing (the caller checked it may write there); a file there
+      // is refused.
       var isDir: ObjCBool = false
-      guard FileManager.default.fileExists(atPath: spec.path, isDirectory: &isDir), isDir.boolValue else {
+      if !FileManager.default.fileExists(atPath: spec.path, isDirectory: &isDir) {
+        do { try FileManager.default.createDirectory(atPath: spec.path, withIntermediateDirectories: true) } catch {
+          throw CommandError("cannot make the folder to=\(spec.given): \(error.localizedDescription)")
+        }
+        isDir = true
+      }
+      guard isDir.boolValue else {
         throw CommandError(
-          "to=\(spec.given) must be an existing folder for format=c",
-          hint: "it receives NAME.h and "
-            + "NAME.c")
+          "to=\(spec.given) is a file; format=c needs a folder", hint: "it receives NAME.h and NAME.c")
       }
       guard let c = ArtifactFamilies.cLibrary(replica, name: m.name, metadata: m.metadata()) else {
         throw CommandError("\(m.name) is a \(m.family) model; it has no C export yet")
