@@ -41,6 +41,9 @@ public final class ShellContext {
 
   /// Color and live progress are for a terminal only (main.swift sets these; NO_COLOR wins).
   public var color = false
+  /// The terminal's width, read when asked (it changes when the window does); nil when the
+  /// output is not a terminal, which keeps files and replays the same whatever the window.
+  public var terminalWidth: (() -> Int?)?
   /// Rewrites one status line in place (a terminal); nil prints one line per epoch via `emit`.
   public var liveStatus: ((String) -> Void)?
 
@@ -217,4 +220,33 @@ public enum CommandTable {
     let guess = suggestion(for: word, among: all.map(\.name)).map { "did you mean '\($0)'? " } ?? ""
     throw CommandError("unknown command '\(word)'", hint: "\(guess)type 'help' for the list", column: 1)
   }
+}
+
+/// `text` with each line longer than `width` broken at spaces; a broken line's continuation is
+/// indented like the line itself (two more spaces under a list item), so help reads as written.
+public func wrapped(_ text: String, width: Int) -> String {
+  guard width >= 20 else { return text }
+  var out: [String] = []
+  for line in text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) {
+    guard line.count > width else {
+      out.append(line)
+      continue
+    }
+    let indent = String(line.prefix { $0 == " " })
+    let continuation = indent + "  "
+    var current = indent
+    var hasWord = false
+    for word in line.dropFirst(indent.count).split(separator: " ", omittingEmptySubsequences: false) {
+      let candidate = hasWord ? current + " " + word : current + word
+      if hasWord && candidate.count > width {
+        out.append(current)
+        current = continuation + word
+      } else {
+        current = candidate
+      }
+      hasWord = true
+    }
+    out.append(current)
+  }
+  return out.joined(separator: "\n")
 }

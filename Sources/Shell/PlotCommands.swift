@@ -29,7 +29,7 @@ enum PlotCommands {
       OptionSpec("item", "", "forecast: the series' item"),
       OptionSpec("days", "56", "forecast: days of the test period to draw, or all"),
       OptionSpec("run", "1", "forecast, training: which replica (1-based)"),
-      OptionSpec("width", "80", "terminal columns the plot may use"),
+      OptionSpec("width", "80", "columns the plot may use (default: the terminal's width, else 80)"),
       OptionSpec("to", "", "also write the plot as SVG", isPath: true),
       OptionSpec.overwrite,
     ],
@@ -45,7 +45,10 @@ enum PlotCommands {
           + "plot forecast, plot tradeoff or plot training",
         column: kindToken.column)
     }
-    let width = try inv.int("width", in: 40...400)
+    // Without width=, a terminal's own width (else 80).
+    let width =
+      inv.options["width"] == nil
+      ? min(max(ctx.terminalWidth?() ?? 80, 40), 400) : try inv.int("width", in: 40...400)
     let to = inv.optionalString("to")
     let overwrite = try inv.flag("overwrite")
     var target: String?

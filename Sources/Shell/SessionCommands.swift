@@ -101,10 +101,12 @@ enum SessionCommands {
   static let help = Command(
     "help", group: .help, usage: "help [COMMAND]", summary: "list the commands, or show one in full",
     example: "help train", recording: .never
-  ) { _, inv, _ in
+  ) { _, inv, ctx in
     try inv.requireWordCount(0...1, usage: "help [COMMAND]")
     try inv.checkAllConsumed()
-    if let word = inv.word(0) { return CommandOutput(try CommandTable.lookup(word.text).helpText) }
+    // In a terminal, lines break at words within its width (never inside 'quantization').
+    func fit(_ text: String) -> String { ctx.terminalWidth?().map { wrapped(text, width: $0) } ?? text }
+    if let word = inv.word(0) { return CommandOutput(fit(try CommandTable.lookup(word.text).helpText)) }
     var lines: [String] = []
     let width = CommandTable.all.map { $0.name.count }.max() ?? 0
     for group in CommandGroup.allCases {
@@ -119,14 +121,14 @@ enum SessionCommands {
       "'help COMMAND' shows its options and an example; 'explain TOPIC' teaches "
         + "(\(Explain.topics.keys.sorted().joined(separator: ", ")))."
     )
-    return CommandOutput(lines.joined(separator: "\n"))
+    return CommandOutput(fit(lines.joined(separator: "\n")))
   }
 
   static let explain = Command(
     "explain", group: .help, usage: "explain [TOPIC]",
     summary: "a short lesson on a topic, with this workspace's numbers where it can",
     example: "explain mape", recording: .never
-  ) { ws, inv, _ in
+  ) { ws, inv, ctx in
     try inv.requireWordCount(0...1, usage: "explain [TOPIC]")
     try inv.checkAllConsumed()
     guard !inv.words.isEmpty else {
@@ -140,7 +142,8 @@ enum SessionCommands {
         hint: suggestion(for: topic, among: Array(Explain.topics.keys)).map { "did you mean '\($0)'?" }
           ?? "topics: \(Explain.topics.keys.sorted().joined(separator: ", "))")
     }
-    return CommandOutput(lesson(&ws))
+    let text = lesson(&ws)
+    return CommandOutput(ctx.terminalWidth?().map { wrapped(text, width: $0) } ?? text)
   }
 
   static let quit = Command(

@@ -59,6 +59,13 @@ let context = ShellContext(baseDirectory: FileManager.default.currentDirectoryPa
 context.shouldStop = { tinycast_interrupt_pending() != 0 }
 context.color = useColor
 if stdoutIsTerminal { context.liveStatus = printStatus }
+if stdoutIsTerminal {
+  context.terminalWidth = {
+    var size = winsize()
+    guard ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 else { return nil }
+    return Int(size.ws_col)
+  }
+}
 let engine = Engine(context: context)
 
 // Crash safety: a journal left behind means the last session ended abruptly; keep it for

@@ -143,3 +143,30 @@ import Workbench
     #expect(exported.contains("wrote cout/m.h and m.c"), "\(exported)")
   }
 }
+
+@Suite struct TerminalWidthTests {
+  @Test func wrappingBreaksAtWordsAndIndentsTheContinuation() {
+    let text = "  quantize  int8 per channel on the integer path, the article's uint8, or float16 quantization"
+    let out = wrapped(text, width: 40)
+    let lines = out.split(separator: "\n").map(String.init)
+    #expect(lines.count > 1 && lines.allSatisfy { $0.count <= 40 }, "\(out)")
+    #expect(lines.dropFirst().allSatisfy { $0.hasPrefix("    ") }, "\(out)")
+    // No word is cut: the words are the same, in order.
+    #expect(out.split(whereSeparator: { $0 == " " || $0 == "\n" }) == text.split(separator: " "))
+    #expect(wrapped("short line", width: 40) == "short line")
+  }
+
+  /// In a terminal, help fits its width; elsewhere (files, replays) the text is as written.
+  @Test func helpFitsTheTerminalAndPlotsTakeItsWidth() throws {
+    let (engine, _, _) = makeEngine()
+    let plain = try engine.execute("help train")
+    engine.context.terminalWidth = { 60 }
+    let fitted = try engine.execute("help train")
+    #expect(plain.split(separator: "\n").contains { $0.count > 60 })
+    #expect(fitted.split(separator: "\n").allSatisfy { $0.count <= 60 }, "\(fitted)")
+    try engine.execute("load csv small.csv")
+    try engine.execute("train units=3 epochs=2 runs=1 seed=1 as m")
+    let plot = try engine.execute("plot training m")
+    #expect(plot.split(separator: "\n").allSatisfy { $0.count <= 60 }, "\(plot)")
+  }
+}
