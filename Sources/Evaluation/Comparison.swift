@@ -82,6 +82,36 @@ public struct Comparison: Sendable {
     ]
   }
 
+  /// The narrow table a small terminal gets: model, method, bytes, the headline metric with its
+  /// spread, ratio and delta (`compare wide`, or a file, has every column).
+  public func renderNarrow() -> String {
+    let digits = headline == .mase || headline == .rmsse ? 4 : 2
+    let label = headline.label
+    let headers = ["model", "method", "bytes", label, "+/-", "ratio", "d\(label)"]
+    let body = rows.map { r -> [String] in
+      let spread = r.metrics.runs.count > 1 ? fixed(headline.spread(r.metrics), digits) : "-"
+      return [
+        r.name, r.method, r.bytes.map(String.init) ?? "-", fixed(headline.of(r.metrics), digits), spread,
+        r.compression.map { fixed($0, 2) + "x" } ?? "-", r.delta.map { signed($0, digits) } ?? "-",
+      ]
+    }
+    var widths = headers.map(\.count)
+    for row in body { for (i, c) in row.enumerated() { widths[i] = max(widths[i], c.count) } }
+    func line(_ cs: [String]) -> String {
+      cs.enumerated().map { i, c in
+        i < 2
+          ? c.padding(toLength: widths[i], withPad: " ", startingAt: 0)
+          : String(repeating: " ", count: widths[i] - c.count) + c
+      }.joined(separator: "  ")
+    }
+    var out = [line(headers), widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")]
+    out += body.map(line)
+    out.append(
+      "\(label) over \(rows.first?.metrics.count ?? 0) test windows\(rows.first?.dataset.map { " of \($0)" } ?? ""); "
+        + "bytes = exported .tcm file; ratio and d\(label) vs \(reference); 'compare wide' shows every column")
+    return out.joined(separator: "\n")
+  }
+
   /// Fixed-width text table for the terminal.
   public func renderText() -> String {
     // Another headline adds its own column and delta at the end.

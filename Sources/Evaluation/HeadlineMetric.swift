@@ -32,4 +32,12 @@ public enum HeadlineMetric: String, CaseIterable, Sendable {
   }
 
   public func of(_ m: ForecastMetrics) -> Double { of(ReplicaMetrics(runs: [m])) }
+
+  /// The population standard deviation of the metric over the replicas.
+  public func spread(_ m: ReplicaMetrics) -> Double {
+    let values = m.runs.map { of($0) }
+    guard !values.isEmpty else { return 0 }
+    let mean = values.reduce(0, +) / Double(values.count)
+    return (values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(values.count)).squareRoot()
+  }
 }

@@ -46,13 +46,15 @@ enum EvaluateCommands {
   }
 
   static let compare = Command(
-    "compare", group: .evaluate, usage: "compare [NAMES...] [baseline=NAME] [to=FILE.md|.csv|.json]",
+    "compare", group: .evaluate, usage: "compare [wide] [NAMES...] [baseline=NAME] [to=FILE.md|.csv|.json]",
     summary: "side-by-side table of size, MAPE, spread and compression, with the naive baselines",
     details: """
       Rows: the named models (default: all, in the order made), then the no-learning baselines.
       bytes is the size of the artifact 'export' writes (one replica); KB* is the article's
       count (parameters x 4 bytes / 1024). ratio and dMAPE compare with baseline=NAME (default:
       the first model). to=FILE also writes the table as Markdown, CSV or JSON by extension.
+      A terminal narrower than the table gets model, method, bytes, the headline metric, its
+      spread, ratio and delta; 'compare wide ...' prints every column anyway.
       """,
     options: [
       OptionSpec("baseline", "", "the reference row for ratio and dMAPE (default: the first model)"),
@@ -63,6 +65,12 @@ enum EvaluateCommands {
   ) { ws, inv, ctx in
     var spec = CompareSpec()
     spec.names = inv.words.map(\.text)
+    // 'compare wide': every column even in a narrow terminal (unless a model is named wide).
+    var wide = false
+    if spec.names.first == "wide" && ws.models["wide"] == nil {
+      wide = true
+      spec.names.removeFirst()
+    }
     spec.reference = inv.optionalString("baseline")
     spec.fileOption = inv.optionalString("to")
     spec.overwrite = try inv.flag("overwrite")
@@ -76,6 +84,10 @@ enum EvaluateCommands {
     }
     let compared = try ws.compare(spec)
     var out = compared.table.renderText()
+    // A terminal narrower than the table gets the narrow one (files and replays: every column).
+    if !wide, let width = ctx.terminalWidth?(), out.split(separator: "\n").contains(where: { $0.count > width }) {
+      out = compared.table.renderNarrow()
+    }
     // The notebook shows the table as Markdown; the note under it stays text.
     let table = CellAttachment.table(
       markdown: compared.table.renderMarkdown(), text: out.split(separator: "\n").dropLast().joined(separator: "\n"))

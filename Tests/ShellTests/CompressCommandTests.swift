@@ -168,5 +168,14 @@ import Workbench
     try engine.execute("train units=3 epochs=2 runs=1 seed=1 as m")
     let plot = try engine.execute("plot training m")
     #expect(plot.split(separator: "\n").allSatisfy { $0.count <= 60 }, "\(plot)")
+    // compare: the narrow table in a narrow terminal, every column with 'wide'.
+    let narrow = try engine.execute("compare m")
+    #expect(narrow.hasPrefix("model") && narrow.contains("'compare wide' shows every column"), "\(narrow)")
+    let narrowLines: [Substring] = narrow.split(separator: "\n").dropLast()
+    #expect(!narrow.contains("sMAPE") && narrowLines.allSatisfy { $0.count <= 60 }, "\(narrow)")
+    let wide = try engine.execute("compare wide m")
+    #expect(wide.contains("sMAPE") && wide.contains("KB*"), "\(wide)")
+    engine.context.terminalWidth = nil
+    #expect(try engine.execute("compare m") == wide)
   }
 }
