@@ -32,7 +32,22 @@ public enum CLI {
     let absolute = file.hasPrefix("/") ? file : (cwd as NSString).appendingPathComponent(file)
     let base = (absolute as NSString).deletingLastPathComponent
     var out: String? = nil
-    if let o = request.outDirectory {
+    var outDirectory = request.outDirectory
+    if outDirectory == nil && request.verify {
+      // A check of a session must not trip over the files its first run left beside it: it
+      // replays into a fresh folder next to the session (NAME.verify, NAME.verify-2, ...).
+      let stem = ((file as NSString).lastPathComponent as NSString).deletingPathExtension
+      var candidate = (base as NSString).appendingPathComponent("\(stem).verify")
+      var k = 2
+      while FileManager.default.fileExists(atPath: candidate) {
+        candidate = (base as NSString).appendingPathComponent("\(stem).verify-\(k)")
+        k += 1
+      }
+      outDirectory = candidate
+      let shown = candidate.hasPrefix(cwd + "/") ? String(candidate.dropFirst(cwd.count + 1)) : candidate
+      stdout("verifying into \(shown)/ (a fresh folder; --out DIR chooses another)")
+    }
+    if let o = outDirectory {
       let abs = o.hasPrefix("/") ? o : (cwd as NSString).appendingPathComponent(o)
       do { try FileManager.default.createDirectory(atPath: abs, withIntermediateDirectories: true) } catch {
         stderr("tinycast: cannot create --out folder \(o)")
@@ -176,7 +191,9 @@ public enum CLI {
         }
       }
     }
-    if options.verify { stdout("verified: \(verified) result line\(verified == 1 ? "" : "s") match the session") }
+    if options.verify {
+      stdout("verified: \(verified) result \(verified == 1 ? "line matches" : "lines match") the session")
+    }
     return 0
   }
 }

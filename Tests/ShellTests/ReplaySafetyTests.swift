@@ -89,4 +89,21 @@ import Workbench
     #expect(anywhere == 0, "\(err2)")
     #expect(FileManager.default.fileExists(atPath: elsewhere + "/m.tcm"))
   }
+
+  /// --verify in the folder where the session was made: its first run's files are there, so the
+  /// check replays into a fresh folder beside it (NAME.verify, NAME.verify-2, ...) and says so.
+  @Test func verifyReplaysIntoAFreshFolder() throws {
+    let (first, err, dir) = replay("export m to=m.tcm\nsave session again.tcs\n")
+    #expect(first == 0, "\(err)")
+    for expected in ["again.verify", "again.verify-2"] {
+      var out: [String] = []
+      var errors: [String] = []
+      let status = Tinycast.execute(
+        ["run", dir + "/again.tcs", "--verify"], stdout: { out.append($0) }, stderr: { errors.append($0) })
+      #expect(status == 0, "\(errors)")
+      #expect(out.first?.hasPrefix("verifying into ") == true && out.first?.contains("\(expected)/") == true, "\(out)")
+      #expect(FileManager.default.fileExists(atPath: dir + "/\(expected)/m.tcm"))
+      #expect(out.last == "verified: 1 result line matches the session", "\(out)")
+    }
+  }
 }
