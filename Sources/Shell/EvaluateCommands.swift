@@ -86,7 +86,7 @@ enum EvaluateCommands {
     var out = compared.table.renderText()
     // A terminal narrower than the table gets the narrow one (files and replays: every column).
     if !wide, let width = ctx.terminalWidth?(), out.split(separator: "\n").contains(where: { $0.count > width }) {
-      out = compared.table.renderNarrow()
+      out = wrapped(compared.table.renderNarrow(), width: width)
     }
     // The notebook shows the table as Markdown; the note under it stays text.
     let table = CellAttachment.table(

@@ -138,3 +138,112 @@ func spawnWithoutInheritedDescriptors(_ path: String, _ arguments: [String]) thr
   while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
   return (status >> 8) & 0xff
 }
+
+/// Issue 17's scenario as a new user types it, in a real terminal of 100 and of 80 columns:
+/// train, Ctrl-C, retrain a name, prune, fine-tune, quantize, compare, plot, export, save, quit,
+/// then a verifying replay in the same folder.
+@Suite(.serialized) struct TerminalScenarioTests {
+  @Test(arguments: [100, 80])
+  func aNewUsersSessionFitsTheTerminalAndReplays(columns: Int) throws {
+    let binary = try #require(tinycastBinary())
+    let tmux = try #require(
+      ["/usr/bin/tmux", "/usr/local/bin/tmux"].first { FileManager.default.isExecutableFile(atPath: $0) },
+      "tmux is installed by .ci/run and the Makefile's test dependencies")
+    let dir = temporaryDirectory()
+    let home = temporaryDirectory("home")
+    writeFile(dir + "/small.csv", smallSalesCSV())
+    let session = "tinycast-scenario-\(getpid())-\(columns)"
+    func tmuxRun(_ args: [String]) throws -> String { try run(tmux, ["-L", session] + args).output }
+    let status = try spawnWithoutInheritedDescriptors(
+      tmux,
+      [
+        "-L", session, "new-session", "-d", "-s", session, "-x", "\(columns)", "-y", "50",
+        "cd \(dir) && TINYCAST_HOME=\(home) \(binary); sleep 30",
+      ])
+    try #require(status == 0, "tmux new-session exited with \(status)")
+    defer { _ = try? tmuxRun(["kill-server"]) }
+    // The screen with wrapped lines joined: what the program printed, line by line.
+    func screen() throws -> String { try tmuxRun(["capture-pane", "-t", session, "-p", "-J", "-S", "-2000"]) }
+    func waitFor(_ text: String, seconds: Double = 30) throws -> String {
+      let deadline = Date().addingTimeInterval(seconds)
+      var last = ""
+      while Date() < deadline {
+        last = try screen()
+        if last.contains(text) { return last }
+        Thread.sleep(forTimeInterval: 0.2)
+      }
+      Issue.record("'\(text)' did not appear: \(last)")
+      return last
+    }
+    var prompt = 0
+    func enter(_ line: String, until: String) throws -> String {
+      prompt += 1
+      _ = try tmuxRun(["send-keys", "-t", session, "-l", line])
+      _ = try tmuxRun(["send-keys", "-t", session, "Enter"])
+      return try waitFor(until)
+    }
+    func clear() throws {
+      _ = try tmuxRun(["send-keys", "-t", session, "C-l"])
+      _ = try tmuxRun(["clear-history", "-t", session])
+      Thread.sleep(forTimeInterval: 0.3)
+    }
+    _ = try waitFor("tinycast [1]>")
+    _ = try enter("load csv small.csv", until: "tinycast [2]>")
+    // A training that would run for ever, stopped with Ctrl-C once it is under way.
+    _ = try tmuxRun([
+      "send-keys", "-t", session, "-l", "train units=32 epochs=100000 patience=100000 runs=2 seed=3 as long",
+    ])
+    _ = try tmuxRun(["send-keys", "-t", session, "Enter"])
+    _ = try waitFor("long r1/2")  // the live progress line
+    Thread.sleep(forTimeInterval: 0.3)
+    _ = try tmuxRun(["send-keys", "-t", session, "C-c"])
+    let cut = try waitFor("tinycast [3]>")
+    #expect(cut.contains("interrupted: kept the best weights so far; recorded as runs=1 stop="), "\(cut)")
+    let retrained = try enter("train units=4 epochs=2 runs=1 seed=1 as short", until: "tinycast [4]>")
+    _ = retrained
+    let renamed = try enter("train units=4 epochs=2 runs=1 seed=2 as short", until: "tinycast [5]>")
+    #expect(renamed.contains("short existed: the old one is now short.1"), "\(renamed)")
+    _ = try enter("prune long 70%", until: "tinycast [6]>")
+    _ = try enter("finetune long-p70 epochs=2 seed=5", until: "tinycast [7]>")
+    _ = try enter("quantize long-p70-ft int8", until: "tinycast [8]>")
+    try clear()
+    let compared = try enter("compare long long-p70-ft-int8 short", until: "tinycast [9]>")
+    let table = compared.split(separator: "\n").filter { !$0.hasPrefix("tinycast [") }
+    #expect(table.allSatisfy { $0.count <= columns }, "\(compared)")
+    // The note under the table wraps at words: read it joined.
+    let note = compared.replacingOccurrences(of: "\n  ", with: " ")
+    #expect(note.contains("test windows of small") && note.contains("'compare wide'"), "\(compared)")
+    try clear()
+    let plotted = try enter("plot tradeoff", until: "tinycast [10]>")
+    let plotLines = plotted.split(separator: "\n").filter { !$0.hasPrefix("tinycast [") }
+    #expect(plotLines.allSatisfy { $0.count <= columns }, "\(plotted)")
+    try clear()
+    let help = try enter("help quantize", until: "tinycast [11]>")
+    #expect(help.split(separator: "\n").allSatisfy { $0.count <= columns }, "\(help)")
+    let exported = try enter("export long-p70-ft-int8 to=. format=c", until: "tinycast [12]>")
+    #expect(exported.contains("long_p70_ft_int8.h and long_p70_ft_int8.c"), "\(exported)")
+    _ = try enter("save session s.tcs", until: "tinycast [13]>")
+    _ = try tmuxRun(["send-keys", "-t", session, "-l", "quit"])
+    _ = try tmuxRun(["send-keys", "-t", session, "Enter"])
+    Thread.sleep(forTimeInterval: 0.5)
+
+    // On disk: the session says what ran, and replays, verified, in the folder it was made in.
+    let saved = try String(contentsOfFile: dir + "/s.tcs", encoding: .utf8)
+    #expect(saved.contains("runs=1") && saved.contains("stop="), "\(saved)")
+    #expect(saved.contains("as short.1") == false && saved.components(separatedBy: " as short\n").count == 3)
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: binary)
+    process.arguments = ["run", "s.tcs", "--verify"]
+    process.currentDirectoryURL = URL(fileURLWithPath: dir)
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = pipe
+    try process.run()
+    let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    #expect(process.terminationStatus == 0, "\(output)")
+    #expect(
+      output.contains("verifying into s.verify/") && output.contains("result lines match the session"), "\(output)")
+    #expect(FileManager.default.fileExists(atPath: dir + "/s.verify/long_p70_ft_int8.h"))
+  }
+}
