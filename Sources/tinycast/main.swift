@@ -121,10 +121,10 @@ if interactive {
   // append_history needs the file to exist; create it on first use, keep the last 2,000 lines.
   if read_history(historyPath) != 0 { write_history(historyPath) }
   history_truncate_file(historyPath, 2000)
-  printLine(
+  let banner =
     "tinycast \(TinycastVersion.string): shrink demand-forecasting LSTMs for edge devices. 'help' lists commands; "
-      + "Ctrl-D leaves."
-  )
+    + "Ctrl-D leaves."
+  printLine(context.terminalWidth?().map { wrapped(banner, width: $0) } ?? banner)
   var cell = 1
   while true {
     _ = tinycast_take_interrupt()

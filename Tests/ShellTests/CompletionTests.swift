@@ -187,7 +187,8 @@ func spawnWithoutInheritedDescriptors(_ path: String, _ arguments: [String]) thr
       _ = try tmuxRun(["clear-history", "-t", session])
       Thread.sleep(forTimeInterval: 0.3)
     }
-    _ = try waitFor("tinycast [1]>")
+    let banner = try waitFor("tinycast [1]>")
+    #expect(banner.split(separator: "\n").allSatisfy { $0.count <= columns }, "\(banner)")
     _ = try enter("load csv small.csv", until: "tinycast [2]>")
     // A training that would run for ever, stopped with Ctrl-C once it is under way.
     _ = try tmuxRun([
