@@ -209,16 +209,19 @@ public enum CommandTable {
     + PlotCommands.all + SessionCommands.all
 
   /// Exact name, else a unique prefix (as the SQLite shell); ambiguity and typos are errors.
-  public static func lookup(_ word: String) throws(CommandError) -> Command {
+  /// The command named (or uniquely begun) by `word`, which stands at `column` of the line (the
+  /// caret of an error goes under it).
+  public static func lookup(_ word: String, column: Int = 1) throws(CommandError) -> Command {
     if let c = all.first(where: { $0.name == word }) { return c }
     let prefixed = all.filter { $0.name.hasPrefix(word) }
     if prefixed.count == 1 { return prefixed[0] }
     if prefixed.count > 1 {
       throw CommandError(
-        "'\(word)' is ambiguous", hint: "it could be \(prefixed.map(\.name).joined(separator: ", "))", column: 1)
+        "'\(word)' is ambiguous", hint: "it could be \(prefixed.map(\.name).joined(separator: ", "))",
+        column: column)
     }
     let guess = suggestion(for: word, among: all.map(\.name)).map { "did you mean '\($0)'? " } ?? ""
-    throw CommandError("unknown command '\(word)'", hint: "\(guess)type 'help' for the list", column: 1)
+    throw CommandError("unknown command '\(word)'", hint: "\(guess)type 'help' for the list", column: column)
   }
 }
 

@@ -106,7 +106,9 @@ enum SessionCommands {
     try inv.checkAllConsumed()
     // In a terminal, lines break at words within its width (never inside 'quantization').
     func fit(_ text: String) -> String { ctx.terminalWidth?().map { wrapped(text, width: $0) } ?? text }
-    if let word = inv.word(0) { return CommandOutput(fit(try CommandTable.lookup(word.text).helpText)) }
+    if let word = inv.word(0) {
+      return CommandOutput(fit(try CommandTable.lookup(word.text, column: word.column).helpText))
+    }
     var lines: [String] = []
     let width = CommandTable.all.map { $0.name.count }.max() ?? 0
     for group in CommandGroup.allCases {

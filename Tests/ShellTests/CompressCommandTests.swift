@@ -115,6 +115,13 @@ import Workbench
     #expect(engine.workspace.models["m-p70"]!.nonzeroCount < engine.workspace.models["m"]!.nonzeroCount)
     #expect(errorText(engine, "plot forcast")?.contains("did you mean 'plot forecast'?") == true)
     #expect(try engine.execute("explain").contains("explain TOPIC teaches one of: "))
+    // 'help foo': the caret goes under foo, not under help.
+    do {
+      try engine.execute("help foo")
+      Issue.record("help foo was accepted")
+    } catch let error as CommandError {
+      #expect(error.column == 6 && error.message == "unknown command 'foo'", "\(error)")
+    }
     try engine.execute("finetune m-p70 epochs=1")
     try engine.execute("quantize m-p70-ft int8")
     let models = try engine.execute("models")
