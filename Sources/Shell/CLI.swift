@@ -72,7 +72,15 @@ public enum CLI {
     options.echo = request.echo
     options.verify = request.verify
     if request.step {
-      options.step = { (FileHandle.standardError.write(Data($0.utf8)), readLine(strippingNewline: true)).1 }
+      // Typed input echoes the Enter; piped input does not, so the answer's newline is written
+      // here and the command's output starts on a line of its own.
+      let piped = isatty(STDIN_FILENO) == 0
+      options.step = { prompt in
+        FileHandle.standardError.write(Data(prompt.utf8))
+        let answer = readLine(strippingNewline: true)
+        if piped { FileHandle.standardError.write(Data("\n".utf8)) }
+        return answer
+      }
     }
     let status = runScript(text, name: file, engine: engine, options: options, stdout: stdout, stderr: stderr)
     if let notebook = request.notebook, let notebookPath {
@@ -153,9 +161,11 @@ public enum CLI {
           story.insert(String(lines[k].dropFirst()).trimmingCharacters(in: .whitespaces), at: 0)
           k -= 1
         }
+        // The command as it will run: parameters ($epochs) replaced by their values.
+        let shown = (try? engine.expandParameters(trimmed)) ?? trimmed
         let text =
           (story.isEmpty ? "" : "\n" + story.joined(separator: "\n") + "\n")
-          + "\n[step \(commandNumber)/\(commandCount)] \(trimmed)\n  Enter runs it, q stops: "
+          + "\n[step \(commandNumber)/\(commandCount)] \(shown)\n  Enter runs it, q stops: "
         switch step(text)?.trimmingCharacters(in: .whitespaces) {
         case nil: stepping = false  // input ended: run the rest without pausing
         case "q", "quit":
