@@ -226,19 +226,7 @@ public enum LinearArtifacts: ArtifactFamily {
         "static const uint8_t \(p)_mask[\(bits.count)] = {\(bits.map(String.init).joined(separator: ", "))};")
     }
     var helpers = ""
-    if m.storage == .float16 {
-      helpers += """
-        static float \(p)_half(uint16_t h) {
-          uint32_t s = (uint32_t)(h >> 15) << 31, e = (h >> 10) & 0x1F, m = h & 0x3FF, bits;
-          if (e == 0) { if (m == 0) bits = s; else { e = 113; while (!(m & 0x400)) { m <<= 1; e--; } \
-        bits = s | (e << 23) | ((m & 0x3FF) << 13); } }
-          else if (e == 31) bits = s | 0x7F800000u | (m << 13);
-          else bits = s | ((e + 112) << 23) | (m << 13);
-          float f; memcpy(&f, &bits, 4); return f;
-        }
-
-        """
-    }
+    if m.storage == .float16 { helpers += CExport.halfDecoder(symbol: p) }
     if !calendar.isEmpty { helpers += calendarFunctions(p, calendar) }
     // The inputs: the window's days (scaled, or divided by their mean), then the calendar's.
     var inputs = ""

@@ -82,6 +82,21 @@ public struct Comparison: Sendable {
     ]
   }
 
+  /// A fixed-width table: a header line, a rule, the rows; the first two columns (names)
+  /// left-aligned, the numbers right-aligned.
+  static func columns(_ headers: [String], _ body: [[String]]) -> [String] {
+    var widths = headers.map(\.count)
+    for row in body { for (i, c) in row.enumerated() { widths[i] = max(widths[i], c.count) } }
+    func line(_ cs: [String]) -> String {
+      cs.enumerated().map { i, c in
+        i < 2
+          ? c.padding(toLength: widths[i], withPad: " ", startingAt: 0)
+          : String(repeating: " ", count: widths[i] - c.count) + c
+      }.joined(separator: "  ")
+    }
+    return [line(headers), widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")] + body.map(line)
+  }
+
   /// The narrow table a small terminal gets: model, method, bytes, the headline metric with its
   /// spread, ratio and delta (`compare wide`, or a file, has every column).
   public func renderNarrow() -> String {
@@ -95,17 +110,7 @@ public struct Comparison: Sendable {
         r.compression.map { fixed($0, 2) + "x" } ?? "-", r.delta.map { signed($0, digits) } ?? "-",
       ]
     }
-    var widths = headers.map(\.count)
-    for row in body { for (i, c) in row.enumerated() { widths[i] = max(widths[i], c.count) } }
-    func line(_ cs: [String]) -> String {
-      cs.enumerated().map { i, c in
-        i < 2
-          ? c.padding(toLength: widths[i], withPad: " ", startingAt: 0)
-          : String(repeating: " ", count: widths[i] - c.count) + c
-      }.joined(separator: "  ")
-    }
-    var out = [line(headers), widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")]
-    out += body.map(line)
+    var out = Self.columns(headers, body)
     out.append(
       "\(label) over \(rows.first?.metrics.count ?? 0) test windows\(rows.first?.dataset.map { " of \($0)" } ?? ""); "
         + "bytes = exported .tcm file; ratio and d\(label) vs \(reference); 'compare wide' shows every column")
@@ -124,17 +129,7 @@ public struct Comparison: Sendable {
         return cells + [fixed(headline.of(r.metrics), digits), r.delta.map { signed($0, digits) } ?? "-"]
       }
     }
-    var widths = headers.map(\.count)
-    for row in body { for (i, c) in row.enumerated() { widths[i] = max(widths[i], c.count) } }
-    func line(_ cs: [String]) -> String {
-      cs.enumerated().map { i, c in
-        i < 2
-          ? c.padding(toLength: widths[i], withPad: " ", startingAt: 0)
-          : String(repeating: " ", count: widths[i] - c.count) + c
-      }.joined(separator: "  ")
-    }
-    var out = [line(headers), widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")]
-    out += body.map(line)
+    var out = Self.columns(headers, body)
     let zeros = rows.first?.metrics.zerosExcluded ?? 0
     out.append(
       "MAPE over \(rows.first?.metrics.count ?? 0) test windows\(rows.first?.dataset.map { " of \($0)" } ?? "") "

@@ -89,20 +89,12 @@ public struct ETSForecaster: Forecaster, Equatable {
   public static func fit(
     _ data: WindowedData, components: ETSComponents?, seasonLength: Int, threads: Int
   ) -> Result<ETSForecaster, SeriesFitError> {
-    let count = data.raw.count
-    let fits = UnsafeMutableBufferPointer<ExponentialSmoothing.Fit?>.allocate(capacity: count)
-    fits.initialize(repeating: nil)
-    defer { fits.deallocate() }
-    let slots = SendablePointer(fits.baseAddress!)
-    Parallel.forEach(count, threads: threads) { s in
-      let days = data.seriesInfo[s].trainDays
-      let y = data.raw[s][0..<days].map { Double($0) }
-      slots.pointer[s] =
-        components.map { ExponentialSmoothing.fit(y, components: $0, seasonLength: seasonLength) }
+    let fits = fitEachSeries(data, threads: threads) { y in
+      components.map { ExponentialSmoothing.fit(y, components: $0, seasonLength: seasonLength) }
         ?? ExponentialSmoothing.autoFit(y, seasonLength: seasonLength)
     }
     var series: [Series] = []
-    for s in 0..<count {
+    for s in fits.indices {
       let info = data.seriesInfo[s]
       guard let fit = fits[s] else {
         return .failure(

@@ -71,3 +71,17 @@ func matchSeries(_ own: [(store: Int, item: Int, startDay: Int)], in data: Windo
   }
   return (index, nil)
 }
+
+/// `fit` of each series of `data` on its days before the test period (as doubles), in parallel;
+/// each fit depends on its series alone, so the results are the same for any thread count.
+func fitEachSeries<M: Sendable>(_ data: WindowedData, threads: Int, _ fit: @Sendable ([Double]) -> M?) -> [M?] {
+  let count = data.raw.count
+  let fits = UnsafeMutableBufferPointer<M?>.allocate(capacity: count)
+  fits.initialize(repeating: nil)
+  defer { fits.deallocate() }
+  let slots = SendablePointer(fits.baseAddress!)
+  Parallel.forEach(count, threads: threads) { s in
+    slots.pointer[s] = fit(data.raw[s][0..<data.seriesInfo[s].trainDays].map { Double($0) })
+  }
+  return Array(fits)
+}

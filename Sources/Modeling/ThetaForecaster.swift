@@ -66,17 +66,9 @@ public struct ThetaForecaster: Forecaster, Equatable {
   public static func fit(_ data: WindowedData, seasonLength: Int, threads: Int) -> Result<
     ThetaForecaster, SeriesFitError
   > {
-    let count = data.raw.count
-    let fits = UnsafeMutableBufferPointer<ThetaModel?>.allocate(capacity: count)
-    fits.initialize(repeating: nil)
-    defer { fits.deallocate() }
-    let slots = SendablePointer(fits.baseAddress!)
-    Parallel.forEach(count, threads: threads) { s in
-      let y = data.raw[s][0..<data.seriesInfo[s].trainDays].map { Double($0) }
-      slots.pointer[s] = ThetaMethod.fit(y, seasonLength: seasonLength)
-    }
+    let fits = fitEachSeries(data, threads: threads) { ThetaMethod.fit($0, seasonLength: seasonLength) }
     var series: [Series] = []
-    for s in 0..<count {
+    for s in fits.indices {
       let info = data.seriesInfo[s]
       guard let model = fits[s] else {
         return .failure(
