@@ -167,13 +167,17 @@ public struct ModelStore: Sendable {
   public var isEmpty: Bool { names.isEmpty }
   public var all: [ModelEntry] { names.map { entries[$0]! } }
 
-  /// Adds a model (replacing one of the same name in place) and makes it current.
-  public mutating func add(_ entry: ModelEntry) {
+  /// Adds a model (replacing one of the same name in place) and makes it current. Returns the
+  /// entry as stored: in the workspace's container, so what a command reports of it (its bytes)
+  /// is what every table will say.
+  @discardableResult
+  public mutating func add(_ entry: ModelEntry) -> ModelEntry {
     if entries[entry.name] == nil { names.append(entry.name) }
     var entry = entry
     entry.compactContainer = compactContainer
     entries[entry.name] = entry
     current = entry.name
+    return entry
   }
 
   /// Replaces a model without changing the order or the current one (a cached evaluation).

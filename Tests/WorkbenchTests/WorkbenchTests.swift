@@ -371,6 +371,23 @@ struct Persistence: Forecaster {
     }
   }
 
+  /// What an operation returns of its new model is the model as stored: in a compact
+  /// workspace, its bytes are the compact file's, as every table says.
+  @Test func newModelsAreReportedInTheWorkspacesContainer() throws {
+    var ws = try demoWorkspace()
+    let json = try ws.trainLinear(LinearSpec()).model.artifact().count
+    ws.models.setCompactContainer(true)
+    var spec = LinearSpec()
+    spec.name = "compact"
+    let fitted = try ws.trainLinear(spec)
+    var q = QuantizeSpec()
+    q.source = "compact"
+    let quantized = try ws.quantize(q)
+    #expect(fitted.model.artifact().count == ws.models["compact"]!.artifact().count)
+    #expect(fitted.model.artifact().count < json)
+    #expect(quantized.model.artifact() == ws.models["compact-int8"]!.artifact())
+  }
+
   @Test func compareRanksOnlyModelsScoredOnTheSameTargets() throws {
     var ws = try demoWorkspace()
     var windowed = WindowConfig()

@@ -159,9 +159,9 @@ extension Workspace {
         replicas.append(.float(small, storage: nil))
         kept = units.count
       }
-      let entry = source.derived(
+      var entry = source.derived(
         name: name, method: Method(.structured), replicas: replicas, command: command, pruned: false)
-      models.add(entry)
+      entry = models.add(entry)
       return Pruned(model: entry, source: source, command: command, keptUnits: kept)
     }
     var replicas: [ForecastModel] = []
@@ -192,10 +192,10 @@ extension Workspace {
         return .float(net, storage: nil)
       }
     }
-    let entry = source.derived(
+    var entry = source.derived(
       name: name, method: Method(agp ? .prunedGradually : .pruned), replicas: replicas,
       logs: agp ? runs.map(\.log) : nil, seeds: agp ? runs.map(\.seed) : nil, command: command, pruned: true)
-    models.add(entry)
+    entry = models.add(entry)
     return Pruned(
       model: entry, source: source, command: command, runs: runs,
       sparsities: Pruning.sparsities(replicas[0].floatNetwork.weights))
@@ -233,10 +233,10 @@ extension Workspace {
       FineTuning.run(
         nets[k], keepZeros: source.pruned, data: data, config: config, rng: &rng, hooks: hooks)
     }
-    let entry = source.derived(
+    var entry = source.derived(
       name: name, method: source.method.then(.finetuned), replicas: replicas, logs: runs.map(\.log),
       seeds: runs.map(\.seed), command: command, pruned: source.pruned)
-    models.add(entry)
+    entry = models.add(entry)
     return TrainedModel(model: entry, runs: runs, seconds: seconds(since: started), command: command)
   }
 
@@ -290,9 +290,9 @@ extension Workspace {
       }
     }
     let step: Method.Step = scheme == .float16 ? .float16 : scheme == .int8Channel ? .int8 : .int8Tensor
-    let entry = source.derived(
+    var entry = source.derived(
       name: name, method: source.method.then(step), replicas: replicas, command: command, pruned: source.pruned)
-    models.add(entry)
+    entry = models.add(entry)
     return Quantized(
       model: entry, source: source, command: command, maxWeightError: worst,
       meanWeightError: sumError / Double(max(count, 1)))
@@ -330,9 +330,9 @@ extension Workspace {
       relativeErrors.append((num / max(den, 1e-30)).squareRoot())
       replicas.append(.lowRank(f, network: LowRank.network(net, factors: f)))
     }
-    let entry = source.derived(
+    var entry = source.derived(
       name: name, method: Method(.lowrank), replicas: replicas, command: command, pruned: false)
-    models.add(entry)
+    entry = models.add(entry)
     return Factored(model: entry, source: source, command: command, relativeErrors: relativeErrors)
   }
 }

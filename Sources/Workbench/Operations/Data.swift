@@ -139,13 +139,13 @@ extension Workspace {
     window.horizon = meta.horizon
     let command = RecordedCommand(
       "load", words: [RecordedValue("model"), RecordedValue(path, isPath: true)], asName: name)
-    let entry = ModelEntry(
+    var entry = ModelEntry(
       name: name, method: Method(.loaded), datasetName: d.name, window: window,
       scaler: Scaler(kind: kind, offset: meta.scalerOffset, factor: meta.scalerFactor),
       replicas: [model], seeds: [0], logs: [TrainingLog()],
       lineage: meta.lineage + ["load model \(path) as \(name)"],
       pruned: model.nonzeroCount < model.parameterCount * 9 / 10)
-    models.add(entry)
+    entry = models.add(entry)
     return LoadedModel(
       model: entry, dataset: d.name, fileBytes: data.count, ownScaler: true,
       commands: [command, Self.windowCommand(WindowConfig())])
@@ -175,11 +175,11 @@ extension Workspace {
     try requireFreeModelName(name)
     let command = RecordedCommand(
       "load", words: [RecordedValue("keras"), RecordedValue(path, isPath: true)], asName: name)
-    let entry = ModelEntry(
+    var entry = ModelEntry(
       name: name, method: Method(.imported), datasetName: d.name, window: d.windows.config, scaler: scaler,
       replicas: [ForecastModel.float(imported.network, storage: nil)], seeds: [0], logs: [TrainingLog()],
       lineage: ["load keras \(path) as \(name)"])
-    models.add(entry)
+    entry = models.add(entry)
     return LoadedModel(
       model: entry, dataset: d.name, fileBytes: data.count, ownScaler: imported.scaler != nil,
       commands: [command, Self.windowCommand(WindowConfig())])

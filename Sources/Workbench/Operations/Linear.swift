@@ -63,11 +63,11 @@ extension Workspace {
   mutating func addFitted(
     _ model: any Forecaster, name: String, on data: DatasetEntry, command: RecordedCommand, seconds: Double = 0
   ) -> FittedModel {
-    let entry = ModelEntry(
+    var entry = ModelEntry(
       name: name, method: Method(.trained(model.family)), datasetName: data.name, window: data.windows.config,
       scaler: data.windows.scaler, replicas: [model], seeds: [0], logs: [TrainingLog()],
       lineage: lineage(ofDataset: data.name) + [command.render()])
-    models.add(entry)
+    entry = models.add(entry)
     return FittedModel(model: entry, seconds: seconds, command: command)
   }
 }

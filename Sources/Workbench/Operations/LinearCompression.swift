@@ -38,8 +38,8 @@ extension Workspace {
     command.set("structured", on: false)
     command.set("schedule", spec.schedule.rawValue)
     let pruned = replicas.map { $0.pruned(sparsity: spec.sparsity) }
-    let entry = source.derived(name: name, method: Method(.pruned), replicas: pruned, command: command, pruned: true)
-    models.add(entry)
+    var entry = source.derived(name: name, method: Method(.pruned), replicas: pruned, command: command, pruned: true)
+    entry = models.add(entry)
     let zeros = Double(pruned[0].weights.filter { $0 == 0 }.count) / Double(max(pruned[0].weights.count, 1))
     return Pruned(model: entry, source: source, command: command, linearSparsity: zeros)
   }
@@ -58,9 +58,9 @@ extension Workspace {
     let command = RecordedCommand("finetune", words: [RecordedValue(source.name)], asName: name)
     let started = ContinuousClock.now
     let refitted = replicas.map { $0.refitted(data.fit, data: data) }
-    let entry = source.derived(
+    var entry = source.derived(
       name: name, method: source.method.then(.finetuned), replicas: refitted, command: command, pruned: source.pruned)
-    models.add(entry)
+    entry = models.add(entry)
     return TrainedModel(model: entry, runs: [], seconds: seconds(since: started), command: command)
   }
 
@@ -96,10 +96,10 @@ extension Workspace {
         count += 1
       }
     }
-    let entry = source.derived(
+    var entry = source.derived(
       name: name, method: source.method.then(spec.target == .float16 ? .float16 : .int8), replicas: quantized,
       command: command, pruned: source.pruned)
-    models.add(entry)
+    entry = models.add(entry)
     return Quantized(
       model: entry, source: source, command: command, maxWeightError: worst,
       meanWeightError: sum / Double(max(count, 1)))
@@ -128,7 +128,7 @@ extension Workspace {
       name: name, method: Method(.distilled), replicas: [student], logs: [TrainingLog()], seeds: [0],
       command: command, pruned: false)
     entry.lineage = teacher.lineage + [command.render()]
-    models.add(entry)
+    entry = models.add(entry)
     return TrainedModel(model: entry, runs: [], seconds: seconds(since: started), command: command)
   }
 }

@@ -130,11 +130,11 @@ extension Workspace {
       command.set("runs", runs.count)
       if runs.last!.log.interrupted { command.set("stop", runs.last!.log.epochs.count) }
     }
-    let entry = ModelEntry(
+    var entry = ModelEntry(
       name: name, method: Method(.lstm), datasetName: data.name, window: data.windows.config,
       scaler: data.windows.scaler, replicas: replicas, seeds: runs.map(\.seed), logs: runs.map(\.log),
       lineage: lineage(ofDataset: data.name) + [command.render()])
-    models.add(entry)
+    entry = models.add(entry)
     return TrainedModel(model: entry, runs: runs, seconds: seconds(since: started), command: command)
   }
 
@@ -174,7 +174,7 @@ extension Workspace {
       name: name, method: Method(.distilled), replicas: replicas, logs: runs.map(\.log), seeds: runs.map(\.seed),
       command: command, pruned: false)
     entry.lineage = teacher.lineage + [command.render()]
-    models.add(entry)
+    entry = models.add(entry)
     return TrainedModel(model: entry, runs: runs, seconds: seconds(since: started), command: command)
   }
 
