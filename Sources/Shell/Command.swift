@@ -225,6 +225,18 @@ public enum CommandTable {
   }
 }
 
+/// `text` as the interactive shell prints it in a terminal `width` columns wide: a line of prose
+/// (a message, a hint) longer than the terminal breaks at words, as `wrapped` does; a line laid
+/// out in columns (two spaces in a row after its indent, as tables have) or drawn (a plot's
+/// box characters) is left whole, since breaking it would scramble its columns.
+public func fittedToTerminal(_ text: String, width: Int) -> String {
+  text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
+    let body = line.drop { $0 == " " }
+    let laidOut = body.contains("  ") || body.unicodeScalars.contains { (0x2500...0x259F).contains($0.value) }
+    return line.count <= width || laidOut ? String(line) : wrapped(String(line), width: width)
+  }.joined(separator: "\n")
+}
+
 /// `text` with each line longer than `width` broken at spaces; a broken line's continuation is
 /// indented like the line itself (two more spaces under a list item), so help reads as written.
 public func wrapped(_ text: String, width: Int) -> String {

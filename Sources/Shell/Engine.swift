@@ -94,23 +94,40 @@ public final class Engine {
     guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
       throw CommandError("\(path): cannot be read")
     }
-    var count = 0
-    var messages: [String] = []
+    let before = workspace
+    var restored: [String] = []
     for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
       let line = raw.trimmingCharacters(in: .whitespaces)
       if line.isEmpty || line.hasPrefix("#") { continue }
       do {
-        let out = try execute(line)
-        count += 1
-        if let first = out.split(separator: "\n").last { messages.append("  \(first)") }
+        _ = try execute(line)
+        restored.append(line)
       } catch {
         throw CommandError(
           "\(path):\(index + 1): \(CommandError.from(error).description)",
-          hint: "the \(count) commands before it were restored")
+          hint: "the \(restored.count) commands before it were restored")
       }
     }
     if tokens.count == 1 { restorePath = nil }
-    return (messages.suffix(3) + ["restored \(count) commands from \(path)"]).joined(separator: "\n")
+    return Self.restoreReport(restored, from: path, before: before, after: workspace)
+  }
+
+  /// What `restore` did, as whole lines: the commands it ran (the first and last few of a long
+  /// session), then what the workspace gained: the models it made and the dataset in use.
+  static func restoreReport(_ lines: [String], from path: String, before: Workspace, after: Workspace) -> String {
+    var report = ["restored \(lines.count) command\(lines.count == 1 ? "" : "s") from \(path):"]
+    let numbered = lines.enumerated().map { "  \($0.offset + 1)  \($0.element)" }
+    if numbered.count <= 12 {
+      report += numbered
+    } else {
+      report += numbered.prefix(4) + ["  ... \(numbered.count - 10) more ..."] + numbered.suffix(6)
+    }
+    let made = after.models.names.filter { before.models[$0] == nil }
+    if !made.isEmpty { report.append("models made: \(made.joined(separator: ", "))") }
+    if let dataset = after.currentDataset, dataset != before.currentDataset {
+      report.append("dataset in use: \(dataset)")
+    }
+    return report.joined(separator: "\n")
   }
 
   /// Runs `lines` as one transaction: if any fails, the workspace, the journal, the history and

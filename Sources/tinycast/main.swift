@@ -25,13 +25,23 @@ func clearStatus() {
     statusShown = false
   }
 }
+/// The terminal's width when stdout is one (nil when piped: files and pipes keep whole lines).
+func terminalColumns() -> Int? {
+  guard stdoutIsTerminal else { return nil }
+  var size = winsize()
+  guard ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 else { return nil }
+  return Int(size.ws_col)
+}
+/// Prose longer than the terminal breaks at words rather than at its edge (tables stay whole).
+func fitted(_ s: String) -> String { terminalColumns().map { fittedToTerminal(s, width: $0) } ?? s }
 /// Unbuffered writes, so progress lines appear at once even when output is piped.
 func printLine(_ s: String) {
   clearStatus()
-  FileHandle.standardOutput.write(Data((s + "\n").utf8))
+  FileHandle.standardOutput.write(Data((fitted(s) + "\n").utf8))
 }
 func printError(_ s: String) {
   clearStatus()
+  let s = fitted(s)
   let text = useColor && s.hasPrefix("error:") ? "\u{1B}[31merror:\u{1B}[0m" + s.dropFirst(6) : s
   FileHandle.standardError.write(Data((text + "\n").utf8))
 }
@@ -59,13 +69,7 @@ let context = ShellContext(baseDirectory: FileManager.default.currentDirectoryPa
 context.shouldStop = { tinycast_interrupt_pending() != 0 }
 context.color = useColor
 if stdoutIsTerminal { context.liveStatus = printStatus }
-if stdoutIsTerminal {
-  context.terminalWidth = {
-    var size = winsize()
-    guard ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 else { return nil }
-    return Int(size.ws_col)
-  }
-}
+if stdoutIsTerminal { context.terminalWidth = terminalColumns }
 let engine = Engine(context: context)
 
 // Crash safety: a journal left behind means the last session ended abruptly; keep it for
@@ -124,7 +128,7 @@ if interactive {
   let banner =
     "tinycast \(TinycastVersion.string): shrink demand-forecasting LSTMs for edge devices. 'help' lists commands; "
     + "Ctrl-D leaves."
-  printLine(context.terminalWidth?().map { wrapped(banner, width: $0) } ?? banner)
+  printLine(banner)
   var cell = 1
   while true {
     _ = tinycast_take_interrupt()

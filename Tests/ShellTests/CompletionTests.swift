@@ -198,12 +198,15 @@ func spawnWithoutInheritedDescriptors(_ path: String, _ arguments: [String]) thr
     _ = try waitFor("long r1/2")  // the live progress line
     Thread.sleep(forTimeInterval: 0.3)
     _ = try tmuxRun(["send-keys", "-t", session, "C-c"])
-    let cut = try waitFor("tinycast [3]>")
+    // Messages break at words to fit: read them with their continuation lines joined.
+    let cut = try waitFor("tinycast [3]>").replacingOccurrences(of: "\n  ", with: " ")
     #expect(cut.contains("interrupted: kept the best weights so far; recorded as runs=1 stop="), "\(cut)")
     let retrained = try enter("train units=4 epochs=2 runs=1 seed=1 as short", until: "tinycast [4]>")
     _ = retrained
     let renamed = try enter("train units=4 epochs=2 runs=1 seed=2 as short", until: "tinycast [5]>")
-    #expect(renamed.contains("short existed: the old one is now short.1"), "\(renamed)")
+    #expect(
+      renamed.replacingOccurrences(of: "\n  ", with: " ").contains("short existed: the old one is now short.1"),
+      "\(renamed)")
     _ = try enter("prune long 70%", until: "tinycast [6]>")
     _ = try enter("finetune long-p70 epochs=2 seed=5", until: "tinycast [7]>")
     _ = try enter("quantize long-p70-ft int8", until: "tinycast [8]>")
@@ -221,8 +224,13 @@ func spawnWithoutInheritedDescriptors(_ path: String, _ arguments: [String]) thr
     try clear()
     let help = try enter("help quantize", until: "tinycast [11]>")
     #expect(help.split(separator: "\n").allSatisfy { $0.count <= columns }, "\(help)")
+    try clear()
     let exported = try enter("export long-p70-ft-int8 to=. format=c", until: "tinycast [12]>")
-    #expect(exported.contains("long_p70_ft_int8.h and long_p70_ft_int8.c"), "\(exported)")
+    // A long message breaks at words, not at the terminal's edge: every printed line fits.
+    #expect(exported.split(separator: "\n").allSatisfy { $0.count <= columns }, "\(exported)")
+    #expect(
+      exported.replacingOccurrences(of: "\n  ", with: " ").contains("long_p70_ft_int8.h and long_p70_ft_int8.c"),
+      "\(exported)")
     _ = try enter("save session s.tcs", until: "tinycast [13]>")
     _ = try tmuxRun(["send-keys", "-t", session, "-l", "quit"])
     _ = try tmuxRun(["send-keys", "-t", session, "Enter"])

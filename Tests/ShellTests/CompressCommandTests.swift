@@ -163,6 +163,20 @@ import Workbench
     #expect(wrapped("short line", width: 40) == "short line")
   }
 
+  /// The shell's printing: a long message breaks at words; a table row or a plot line stays whole.
+  @Test func terminalFittingWrapsProseAndKeepsTablesWhole() {
+    let message =
+      "wrote out/p70_ft_int8.h and p70_ft_int8.c (weights 1253 bytes of flash; compile with cc -O2 -c p70_ft_int8.c)"
+    let row = "p70_ft_int8      pruned+ft+int8      1,927    15.41%   +/- 0.08    4.1x   +0.29 worse than lstm16"
+    let plotLine = "  15.2 \u{2502}    *        o                                                          *    "
+    let out = fittedToTerminal([message, row, plotLine].joined(separator: "\n"), width: 60)
+    let lines = out.split(separator: "\n").map(String.init)
+    #expect(lines.count == 4 && lines[0].count <= 60 && lines[1].count <= 60, "\(out)")
+    #expect(lines[0] + " " + lines[1].trimmingCharacters(in: .whitespaces) == message)
+    #expect(lines[2] == row && lines[3] == plotLine)
+    #expect(fittedToTerminal(message, width: 200) == message)
+  }
+
   /// In a terminal, help fits its width; elsewhere (files, replays) the text is as written.
   @Test func helpFitsTheTerminalAndPlotsTakeItsWidth() throws {
     let (engine, _, _) = makeEngine()

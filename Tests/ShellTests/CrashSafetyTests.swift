@@ -85,7 +85,11 @@ func startShell(_ binary: String, in dir: String, home: String) throws -> (Proce
     engine.restorePath = recovered.path
     try FileManager.default.removeItem(atPath: dir + "/m.tcm")  // the export replays too
     let message = try engine.execute("restore")
-    #expect(message.hasSuffix("restored 7 commands from \(recovered.path)"), "\(message)")
+    // One whole line per command it ran, then what the workspace gained.
+    let report = message.split(separator: "\n").map(String.init)
+    #expect(report.first == "restored 7 commands from \(recovered.path):", "\(message)")
+    #expect(Array(report[1...7]) == lines.enumerated().map { "  \($0.offset + 1)  \($0.element)" }, "\(message)")
+    #expect(report.contains("models made: m"), "\(message)")
     let (restored, _) = try ModelFile.decode([UInt8](try Data(contentsOf: URL(fileURLWithPath: dir + "/m.tcm"))))
     let (original, _) = try ModelFile.decode([UInt8](model))
     #expect(restored == original)
