@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
-"""Generates Tests/ModelingTests/Fixtures/keras_lstm.json, the Keras reference for Tinycast's LSTM.
+"""Generates Tests/ModelingTests/Fixtures/keras_lstm.json and keras_gru.json, the Keras references
+for Tinycast's LSTM and GRU (Keras' GRU with reset_after=True, its default).
 
 For each case: fixed weights (seeded numpy), a batch of windows and targets, then Keras'
-LSTM(units) -> Dense(1) outputs, the MSE loss, the gradient of every parameter, and the weights
+LSTM(units) or GRU(units) -> Dense(1) outputs, the MSE loss, the gradient of every parameter, and the weights
 after three Adam steps (lr 1e-3, eps 1e-7) on that batch. Dropout is omitted from the Keras model
 (it is the identity in inference and random in training; Tinycast tests its mask separately).
 
-Run:  pip install tensorflow-cpu && python3 tools/make_keras_fixture.py
+Run:  pip install tensorflow-cpu && python3 tools/make_keras_fixture.py [lstm] [gru]
 The tests read only the JSON; TensorFlow is never needed to run them.
 """
 import json
@@ -16,28 +17,33 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np
 import tensorflow as tf
 
-OUT = os.path.join(os.path.dirname(__file__), "..", "Tests", "ModelingTests", "Fixtures", "keras_lstm.json")
+FIXTURES = os.path.join(os.path.dirname(__file__), "..", "Tests", "ModelingTests", "Fixtures")
 
 
-def build(units, steps):
-    inp = tf.keras.Input(shape=(steps, 1))
-    h = tf.keras.layers.LSTM(units, name="lstm")(inp)
+def build(cell, units, steps, inputs):
+    inp = tf.keras.Input(shape=(steps, inputs))
+    if cell == "lstm":
+        h = tf.keras.layers.LSTM(units, name="lstm")(inp)
+    else:
+        h = tf.keras.layers.GRU(units, reset_after=True, name="gru")(inp)
     out = tf.keras.layers.Dense(1, name="dense")(h)
     return tf.keras.Model(inp, out)
 
 
-def case(units, steps, batch, seed):
+def case(cell, units, steps, batch, seed, inputs=1):
     rng = np.random.default_rng(seed)
-    model = build(units, steps)
+    model = build(cell, units, steps, inputs)
+    gates = 4 if cell == "lstm" else 3
+    bias_shape = (gates * units,) if cell == "lstm" else (2, gates * units)  # GRU: input bias, recurrent bias
     weights = [
-        rng.uniform(-0.5, 0.5, (1, 4 * units)).astype(np.float32),
-        rng.uniform(-0.5, 0.5, (units, 4 * units)).astype(np.float32),
-        rng.uniform(-0.2, 0.2, (4 * units,)).astype(np.float32),
+        rng.uniform(-0.5, 0.5, (inputs, gates * units)).astype(np.float32),
+        rng.uniform(-0.5, 0.5, (units, gates * units)).astype(np.float32),
+        rng.uniform(-0.2, 0.2, bias_shape).astype(np.float32),
         rng.uniform(-0.5, 0.5, (units, 1)).astype(np.float32),
         rng.uniform(-0.1, 0.1, (1,)).astype(np.float32),
     ]
     model.set_weights(weights)
-    x = rng.uniform(0, 1, (batch, steps, 1)).astype(np.float32)
+    x = rng.uniform(0, 1, (batch, steps, inputs)).astype(np.float32)
     y = rng.uniform(0, 1, (batch, 1)).astype(np.float32)
     loss_fn = tf.keras.losses.MeanSquaredError()
     with tf.GradientTape() as tape:
@@ -55,9 +61,9 @@ def case(units, steps, batch, seed):
     names = ["kernel", "recurrent_kernel", "bias", "dense_kernel", "dense_bias"]
     flat = lambda a: np.asarray(a, dtype=np.float64).reshape(-1).tolist()
     return {
-        "units": units, "steps": steps, "batch": batch,
+        "units": units, "steps": steps, "batch": batch, "inputs_per_step": inputs,
         "weights": {n: flat(w) for n, w in zip(names, weights)},
-        "inputs": flat(x),  # [batch][steps], row-major
+        "inputs": flat(x),  # [batch][steps][inputs], row-major
         "targets": flat(y),
         "outputs": flat(pred),
         "loss": float(loss),
@@ -67,17 +73,31 @@ def case(units, steps, batch, seed):
     }
 
 
+LAYOUTS = {
+    "lstm": "Keras: kernel [D,4H], recurrent_kernel [H,4H], bias [4H], gates i,f,c,o; dense_kernel [H,1]",
+    "gru": "Keras GRU reset_after=True: kernel [D,3H], recurrent_kernel [H,3H], bias [2,3H] (input, recurrent), "
+    "gates z,r,h; dense_kernel [H,1]",
+}
+
+
 def main():
-    doc = {
-        "generator": "tools/make_keras_fixture.py",
-        "tensorflow": tf.__version__,
-        "keras": tf.keras.__version__ if hasattr(tf.keras, "__version__") else "",
-        "layout": "Keras: kernel [1,4H], recurrent_kernel [H,4H], bias [4H], gates i,f,c,o; dense_kernel [H,1]",
-        "cases": [case(3, 5, 4, 11), case(8, 14, 6, 12), case(20, 14, 9, 13)],
-    }
-    with open(OUT, "w") as f:
-        json.dump(doc, f, indent=1)
-    print("wrote", OUT)
+    import sys
+    cells = sys.argv[1:] or ["lstm", "gru"]
+    for cell in cells:
+        cases = [case(cell, 3, 5, 4, 11), case(cell, 8, 14, 6, 12), case(cell, 20, 14, 9, 13)]
+        if cell == "gru":
+            cases.append(case(cell, 4, 28, 5, 14, inputs=14))  # a window with calendar channels
+        doc = {
+            "generator": "tools/make_keras_fixture.py",
+            "tensorflow": tf.__version__,
+            "keras": tf.keras.__version__ if hasattr(tf.keras, "__version__") else "",
+            "layout": LAYOUTS[cell],
+            "cases": cases,
+        }
+        out = os.path.join(FIXTURES, f"keras_{cell}.json")
+        with open(out, "w") as f:
+            json.dump(doc, f, indent=1)
+        print("wrote", out)
 
 
 if __name__ == "__main__":

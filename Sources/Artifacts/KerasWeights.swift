@@ -12,7 +12,7 @@ import Modeling
 import NumericCore
 
 public enum KerasWeights {
-  public static func encode(_ network: LSTMForecaster, metadata: ModelMetadata) -> String {
+  public static func encode(_ network: RecurrentForecaster, metadata: ModelMetadata) -> String {
     let w = network.weights
     func row(_ v: ArraySlice<Float>) -> String { "[" + v.map { "\($0)" }.joined(separator: ", ") + "]" }
     func matrix(_ p: ParameterName) -> String {
@@ -38,7 +38,7 @@ public enum KerasWeights {
   }
 
   public struct Imported: Sendable {
-    public var network: LSTMForecaster
+    public var network: RecurrentForecaster
     public var lookback: Int?
     public var scaler: (kind: String, offset: Float, factor: Float)?
   }
@@ -87,6 +87,6 @@ public enum KerasWeights {
       scaler = (kind, o, f)
     }
     return Imported(
-      network: LSTMForecaster(weights: w, dropout: dropout), lookback: doc["lookback"] as? Int, scaler: scaler)
+      network: RecurrentForecaster(weights: w, dropout: dropout), lookback: doc["lookback"] as? Int, scaler: scaler)
   }
 }

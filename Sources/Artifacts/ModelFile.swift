@@ -510,14 +510,14 @@ public enum ModelFile {
       let f = LowRankFactors(
         a: Matrix(rows: units, cols: rank!, storage: floats(decoded[1], cols: rank!)),
         b: Matrix(rows: rank!, cols: G, storage: floats(decoded[2], cols: G)))
-      model = .lowRank(f, network: LowRank.network(LSTMForecaster(weights: w, dropout: dropout), factors: f))
+      model = .lowRank(f, network: LowRank.network(RecurrentForecaster(weights: w, dropout: dropout), factors: f))
     default:
       var w = ParameterVector(layout: layout)
       for (p, s) in zip(ParameterName.allCases, decoded) {
         w.values.replaceSubrange(layout.range(p), with: floats(s, cols: layout.shape(p).cols))
       }
       let storage = QuantizationScheme(rawValue: header["storage"] as? String ?? "")
-      let net = LSTMForecaster(weights: w, dropout: dropout)
+      let net = RecurrentForecaster(weights: w, dropout: dropout)
       if storage == .uint8Tensor {
         let params: [Quantization.AffineUInt8] = decoded.compactMap {
           if case .u8a(_, let p) = $0 { return Quantization.AffineUInt8(scale: p.scale, zeroPoint: p.zeroPoint) }

@@ -1,4 +1,4 @@
-// A float LSTM's 14 steps for one window (Modeling's LSTMForecaster.forward at batch 1, the
+// A float LSTM's 14 steps for one window (Modeling's RecurrentForecaster.forward at batch 1, the
 // latency path) in one call, for processors with AVX-512. Each gate pre-activation is the chain
 // the batched forward computes, bias, then one FMA per input, then one per hidden unit in
 // increasing order, held in registers 256 columns at a time; the cell is activations16.h's.

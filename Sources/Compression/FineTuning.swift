@@ -12,7 +12,7 @@ import SalesData
 
 public enum FineTuning {
   /// 1 where a kernel weight is nonzero and for every bias; 0 on the kernels' zeros.
-  public static func zeroMask(_ n: LSTMForecaster) -> [Float] {
+  public static func zeroMask(_ n: RecurrentForecaster) -> [Float] {
     var mask = [Float](repeating: 1, count: n.parameterCount)
     for p in Pruning.prunable { for k in n.layout.range(p) where n.weights.values[k] == 0 { mask[k] = 0 } }
     return mask
@@ -74,10 +74,10 @@ public enum FineTuning {
   /// the final mask is held for the remaining epochs with early stopping and the best weights
   /// kept. Pruned weights never come back (their magnitude is zero, the smallest).
   public static func gradualPrune(
-    _ model: LSTMForecaster, sparsity: Double, scope: PruningScope, data: WindowedData,
+    _ model: RecurrentForecaster, sparsity: Double, scope: PruningScope, data: WindowedData,
     config: TrainingConfig, rng: inout SeededGenerator,
     hooks: TrainingHooks = TrainingHooks()
-  ) -> (LSTMForecaster, TrainingLog) {
+  ) -> (RecurrentForecaster, TrainingLog) {
     var net = model
     let ramp = max(1, (2 * config.epochs) / 3)
     var log = TrainingLog()

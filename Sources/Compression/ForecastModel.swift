@@ -8,17 +8,17 @@ import SalesData
 public enum ForecastModel: WindowForecaster, Equatable {
   /// Float32 compute. `storage` says how the kernels are stored (nil: float32, or .float16);
   /// the weights held are exactly the stored values (already rounded).
-  case float(LSTMForecaster, storage: QuantizationScheme?)
+  case float(RecurrentForecaster, storage: QuantizationScheme?)
   /// The article's INT8: kernels stored as uint8 codes with a scale and zero point each
   /// (`params`, in `Pruning.prunable` order), computed in float32 on the dequantized weights.
-  case uint8(LSTMForecaster, params: [Quantization.AffineUInt8])
+  case uint8(RecurrentForecaster, params: [Quantization.AffineUInt8])
   /// Per-channel int8 kernels run by the integer path. Boxed (`indirect`): with this large
   /// payload inline, Swift 6.3's optimised copy of the enum crashed in a specialised Array ==
   /// (reproduced in SessionTests.recordSaveReplayRoundTrip; AddressSanitizer finds no invalid
   /// access in our code there). Boxing also makes copies of the workspace cheaper.
   indirect case int8(QuantizedLSTM, dropout: Float)
   /// Recurrent kernel factored as A [H, R] x B [R, 4H]; `network` holds the product for compute.
-  case lowRank(LowRankFactors, network: LSTMForecaster)
+  case lowRank(LowRankFactors, network: RecurrentForecaster)
 
   public var family: String { "lstm" }
   public var label: String { "LSTM-\(units)" }
@@ -59,7 +59,7 @@ public enum ForecastModel: WindowForecaster, Equatable {
   }
 
   /// What this model computes with, in float (the dequantized weights for int8).
-  public var floatNetwork: LSTMForecaster {
+  public var floatNetwork: RecurrentForecaster {
     switch self {
     case .float(let n, _), .uint8(let n, _): n
     case .int8(let q, let dropout): q.dequantized(dropout: dropout)
@@ -81,7 +81,7 @@ public enum ForecastModel: WindowForecaster, Equatable {
   public func forecastScaled(_ window: [Float]) -> Float {
     switch self {
     case .float(let n, _), .uint8(let n, _), .lowRank(_, let n):
-      var scratch = LSTMScratch(capacity: 1, steps: window.count, inputSize: n.inputSize, units: n.units)
+      var scratch = n.makeScratch(capacity: 1, steps: window.count)
       for t in 0..<window.count { scratch.x[t] = window[t] }
       n.forward(batch: 1, scratch: &scratch, keepStates: false)
       return scratch.y[0]
@@ -212,7 +212,7 @@ public enum LowRank {
   }
 
   /// The forecaster whose recurrent kernel is A x B.
-  public static func network(_ base: LSTMForecaster, factors: LowRankFactors) -> LSTMForecaster {
+  public static func network(_ base: RecurrentForecaster, factors: LowRankFactors) -> RecurrentForecaster {
     var n = base
     n.weights[.recurrentKernel] = factors.product
     return n
@@ -221,7 +221,7 @@ public enum LowRank {
   /// Trains the factors instead of the recurrent kernel: parameters are the network's weights
   /// with the recurrent kernel replaced by A then B.
   ///   expand:   W_h = A B;   pullback: dA = dW_h B^T,  dB = A^T dW_h.
-  public static func reparameterization(_ base: LSTMForecaster, factors: LowRankFactors) -> Reparameterization {
+  public static func reparameterization(_ base: RecurrentForecaster, factors: LowRankFactors) -> Reparameterization {
     let l = base.layout
     let H = l.units
     let G = 4 * H

@@ -64,7 +64,7 @@ public enum Pruning {
   /// norm of all their weights (their four gate columns in the input and recurrent kernels and
   /// the bias, their row of the recurrent kernel, their Dense weight). Returns a genuinely
   /// smaller dense LSTM and the kept units (in their original order).
-  public static func removeUnits(_ model: LSTMForecaster, sparsity: Double) -> (LSTMForecaster, [Int]) {
+  public static func removeUnits(_ model: RecurrentForecaster, sparsity: Double) -> (RecurrentForecaster, [Int]) {
     let H = model.units
     let D = model.inputSize
     let G = 4 * H
@@ -110,6 +110,6 @@ public enum Pruning {
     small[.bias] = sb
     small[.denseKernel] = sd
     small[.denseBias] = w[.denseBias]
-    return (LSTMForecaster(weights: small, dropout: model.dropout), kept)
+    return (RecurrentForecaster(weights: small, dropout: model.dropout), kept)
   }
 }

@@ -167,7 +167,7 @@ public struct QuantizedLSTM: Sendable, Equatable {
   }
 
   /// Quantizes a float forecaster's kernels per output channel.
-  public init(_ model: LSTMForecaster) {
+  public init(_ model: RecurrentForecaster) {
     let l = model.layout
     let w = model.weights.values
     let D = l.inputSize
@@ -187,7 +187,7 @@ public struct QuantizedLSTM: Sendable, Equatable {
   }
 
   /// The float forecaster with the dequantized weights (the starting point of fine-tuning).
-  public func dequantized(dropout: Float) -> LSTMForecaster {
+  public func dequantized(dropout: Float) -> RecurrentForecaster {
     let l = ParameterLayout(inputSize: inputSize, units: units)
     var v = ParameterVector(layout: l)
     let G = 4 * units
@@ -198,7 +198,7 @@ public struct QuantizedLSTM: Sendable, Equatable {
     for (k, b) in bias.enumerated() { v.values[l.offset(.bias) + k] = b }
     for (k, q) in dense.enumerated() { v.values[l.offset(.denseKernel) + k] = Float(q) * denseScale }
     v.values[l.offset(.denseBias)] = denseBias
-    return LSTMForecaster(weights: v, dropout: dropout)
+    return RecurrentForecaster(weights: v, dropout: dropout)
   }
 
   public var parameterCount: Int { ParameterLayout(inputSize: inputSize, units: units).totalCount }

@@ -4,14 +4,28 @@
 
 import NumericCore
 
-/// The forecaster's tensors, named as Keras names them, in Keras' `get_weights()` order.
+/// The recurrent layer's cell, as Keras defines each: `lstm` (gates i, f, g, o) or `gru` with
+/// `reset_after=True`, Keras' default (gates z, r, h; separate input and recurrent biases).
+public enum RecurrentCell: String, Sendable, CaseIterable {
+  case lstm, gru
+  /// Gate blocks of H columns side by side in each kernel.
+  public var gates: Int { self == .lstm ? 4 : 3 }
+  /// Rows of the bias: GRU's reset-after form keeps the recurrent bias apart (it sits inside r * (h Wh + b)).
+  public var biasRows: Int { self == .lstm ? 1 : 2 }
+  /// "LSTM", "GRU": as the tables and Keras name the layer.
+  public var layerName: String { rawValue.uppercased() }
+}
+
+/// The forecaster's tensors, in Keras' `get_weights()` order.
 public enum ParameterName: Int, CaseIterable, Sendable, CustomStringConvertible {
   case kernel, recurrentKernel, bias, denseKernel, denseBias
-  public var description: String {
+  /// The LSTM's names; `ParameterLayout.name(_:)` gives the name for the layout's cell.
+  public var description: String { name(cell: .lstm) }
+  public func name(cell: RecurrentCell) -> String {
     switch self {
-    case .kernel: "lstm/kernel"
-    case .recurrentKernel: "lstm/recurrent_kernel"
-    case .bias: "lstm/bias"
+    case .kernel: "\(cell.rawValue)/kernel"
+    case .recurrentKernel: "\(cell.rawValue)/recurrent_kernel"
+    case .bias: "\(cell.rawValue)/bias"
     case .denseKernel: "dense/kernel"
     case .denseBias: "dense/bias"
     }
@@ -20,32 +34,36 @@ public enum ParameterName: Int, CaseIterable, Sendable, CustomStringConvertible 
   public var isKernel: Bool { self == .kernel || self == .recurrentKernel || self == .denseKernel }
 }
 
-/// Shapes and offsets of the tensors of an LSTM(units) -> Dense(1) forecaster with D inputs.
-///   kernel            D x 4H   (gates i, f, g, o side by side, as Keras and PyTorch)
-///   recurrent_kernel  H x 4H
-///   bias              1 x 4H
+/// Shapes and offsets of the tensors of a recurrent(units) -> Dense(1) forecaster with D inputs
+/// and G = gates x H (4H for the LSTM, 3H for the GRU):
+///   kernel            D x G   (gate blocks side by side, as Keras and PyTorch)
+///   recurrent_kernel  H x G
+///   bias              1 x G   (LSTM) or 2 x G (GRU: input bias, then recurrent bias)
 ///   dense kernel      H x 1
 ///   dense bias        1 x 1
 public struct ParameterLayout: Sendable, Equatable {
   public let inputSize: Int
   public let units: Int
-  public var gateWidth: Int { 4 * units }
+  public let cell: RecurrentCell
+  public var gateWidth: Int { cell.gates * units }
 
-  public init(inputSize: Int, units: Int) {
+  public init(inputSize: Int, units: Int, cell: RecurrentCell = .lstm) {
     precondition(inputSize >= 1 && units >= 1, "ParameterLayout: \(inputSize) inputs, \(units) units")
     self.inputSize = inputSize
     self.units = units
+    self.cell = cell
   }
 
   public func shape(_ p: ParameterName) -> (rows: Int, cols: Int) {
     switch p {
     case .kernel: (inputSize, gateWidth)
     case .recurrentKernel: (units, gateWidth)
-    case .bias: (1, gateWidth)
+    case .bias: (cell.biasRows, gateWidth)
     case .denseKernel: (units, 1)
     case .denseBias: (1, 1)
     }
   }
+  public func name(_ p: ParameterName) -> String { p.name(cell: cell) }
   public func count(_ p: ParameterName) -> Int {
     let s = shape(p)
     return s.rows * s.cols

@@ -76,15 +76,14 @@ public enum Trainer {
   /// Trains `model` in place and returns the per-epoch log. Draws shuffles and dropout masks
   /// from `rng`.
   public static func fit(
-    _ model: inout LSTMForecaster, data: WindowedData, config: TrainingConfig,
+    _ model: inout RecurrentForecaster, data: WindowedData, config: TrainingConfig,
     rng: inout SeededGenerator, hooks: TrainingHooks = TrainingHooks()
   ) -> TrainingLog {
     let H = model.units
     let T = data.lookback
-    let D = model.inputSize
     let fitCount = data.fit.count
     let shardCount = (config.batchSize + shardSize - 1) / shardSize
-    var scratches = (0..<shardCount).map { _ in LSTMScratch(capacity: shardSize, steps: T, inputSize: D, units: H) }
+    var scratches = (0..<shardCount).map { _ in model.makeScratch(capacity: shardSize, steps: T) }
     // Shard s's gradient is elements s*P ..< (s+1)*P, so Adam sums the shards in one pass.
     let P = model.parameterCount
     var shardGrads = [Float](repeating: 0, count: shardCount * P)
@@ -196,8 +195,8 @@ public enum Trainer {
   /// takes rows 16s ..< 16s + 16 and writes its own gradient buffer and loss; shards run on up
   /// to `threads` threads. Nothing here depends on the thread count.
   static func computeGradients(
-    _ model: LSTMForecaster, rows: ArraySlice<Int>, batchMask: [Float], data: WindowedData,
-    targets: [Float], threads: Int, scratches: inout [LSTMScratch],
+    _ model: RecurrentForecaster, rows: ArraySlice<Int>, batchMask: [Float], data: WindowedData,
+    targets: [Float], threads: Int, scratches: inout [RecurrentScratch],
     shardGrads: inout [Float], shardLoss: inout [Double]
   ) {
     let n = rows.count
@@ -304,11 +303,13 @@ public func predictInChunks<Scratch>(
 }
 
 /// The model's outputs (scaled units) for `windows`, without dropout.
-public func predictScaled(_ model: LSTMForecaster, windows: [WindowRef], data: WindowedData, threads: Int) -> [Float] {
+public func predictScaled(_ model: RecurrentForecaster, windows: [WindowRef], data: WindowedData, threads: Int)
+  -> [Float]
+{
   predictInChunks(
     windows, threads: threads,
     makeScratch: {
-      LSTMScratch(capacity: inferenceChunk, steps: data.lookback, inputSize: model.inputSize, units: model.units)
+      model.makeScratch(capacity: inferenceChunk, steps: data.lookback)
     },
     predict: { scratch, chunk, out in
       for (r, w) in chunk.enumerated() { data.gatherInputs(w, row: r, batch: chunk.count, into: &scratch.x) }
@@ -318,7 +319,8 @@ public func predictScaled(_ model: LSTMForecaster, windows: [WindowRef], data: W
 }
 
 /// Mean squared error in scaled units over `windows`.
-public func meanSquaredError(_ model: LSTMForecaster, windows: [WindowRef], data: WindowedData, threads: Int) -> Double
+public func meanSquaredError(_ model: RecurrentForecaster, windows: [WindowRef], data: WindowedData, threads: Int)
+  -> Double
 {
   let y = predictScaled(model, windows: windows, data: data, threads: threads)
   var sse = 0.0

@@ -146,7 +146,7 @@ print(
 var windowsPerSecond: [Int: Double] = [:]
 for threads in (latencyOnly ? [] : [1, 2]) {
   var rng = SeededGenerator(seed: 1)
-  var model = LSTMForecaster(units: units, dropout: 0.2, rng: &rng)
+  var model = RecurrentForecaster(units: units, dropout: 0.2, rng: &rng)
   var config = TrainingConfig()
   // The median of three epochs: one epoch alone is at the mercy of whatever else this shared
   // machine is doing at that moment.
@@ -182,7 +182,7 @@ if !quick && !latencyOnly {
     config.lookback = lookback
     guard let windowed = try? WindowedData(dataset: dataset, config: config) else { continue }
     var rng = SeededGenerator(seed: 5)
-    var model = LSTMForecaster(units: 16, dropout: 0.2, rng: &rng)
+    var model = RecurrentForecaster(units: 16, dropout: 0.2, rng: &rng)
     var training = TrainingConfig()
     training.epochs = 1
     training.threads = 2
@@ -214,15 +214,15 @@ func latency(_ label: String, _ body: () -> Float) -> Double {
 print("single forecast (batch 1, 14 days in):")
 do {
   var rng = SeededGenerator(seed: 2)
-  let float64 = LSTMForecaster(units: 64, dropout: 0.2, rng: &rng)
-  var scratch = LSTMScratch(capacity: 1, steps: data.lookback, inputSize: 1, units: 64)
+  let float64 = RecurrentForecaster(units: 64, dropout: 0.2, rng: &rng)
+  var scratch = RecurrentScratch(capacity: 1, steps: data.lookback, inputSize: 1, units: 64)
   let window = data.test[100]
   measured["float32 LSTM-64"] = latency("float32 LSTM-64") {
     data.gatherInputs(window, row: 0, batch: 1, into: &scratch.x)
     float64.forward(batch: 1, scratch: &scratch, keepStates: false)
     return scratch.y[0]
   }
-  let int32 = QuantizedLSTM(LSTMForecaster(units: 32, dropout: 0.2, rng: &rng))
+  let int32 = QuantizedLSTM(RecurrentForecaster(units: 32, dropout: 0.2, rng: &rng))
   var qscratch = QuantizedLSTM.Scratch(capacity: 1, inputSize: 1, units: 32)
   var x = [Float](repeating: 0, count: data.lookback)
   measured["int8 LSTM-32"] = latency("int8 LSTM-32 (integer path)") {
@@ -250,7 +250,7 @@ if !quick && !latencyOnly {
     let all = try SalesDataset.assemble(table, stores: .all, items: .all, gaps: .error)
     let fullData = try WindowedData(dataset: all, config: WindowConfig())
     var rng = SeededGenerator(seed: 3)
-    var model = LSTMForecaster(units: 64, dropout: 0.2, rng: &rng)
+    var model = RecurrentForecaster(units: 64, dropout: 0.2, rng: &rng)
     var config = TrainingConfig()
     config.epochs = 1
     config.threads = 2

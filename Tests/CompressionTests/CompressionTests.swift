@@ -15,9 +15,9 @@ func smallData(lookback: Int = 7) throws -> WindowedData {
     dataset: try SalesDataset.assemble(table, stores: .all, items: .all, gaps: .error), config: config)
 }
 
-func randomModel(units: Int, seed: UInt64 = 1) -> LSTMForecaster {
+func randomModel(units: Int, seed: UInt64 = 1) -> RecurrentForecaster {
   var rng = SeededGenerator(seed: seed)
-  var m = LSTMForecaster(units: units, dropout: 0.2, rng: &rng)
+  var m = RecurrentForecaster(units: units, dropout: 0.2, rng: &rng)
   for k in m.layout.range(.bias) { m.weights.values[k] = rng.nextFloat(in: -0.3, 0.3) }
   return m
 }
@@ -276,7 +276,7 @@ func randomModel(units: Int, seed: UInt64 = 1) -> LSTMForecaster {
     func lossAndGradient(_ p: [Float]) -> (Double, [Float]) {
       var net = base
       net.weights.values = reparam.expand(p)
-      var s = LSTMScratch(capacity: B, steps: T, inputSize: 1, units: 4)
+      var s = RecurrentScratch(capacity: B, steps: T, inputSize: 1, units: 4)
       s.x = x
       net.forward(batch: B, scratch: &s)
       var sse = 0.0
@@ -311,7 +311,7 @@ func randomModel(units: Int, seed: UInt64 = 1) -> LSTMForecaster {
     var p97 = m
     let mask97 = Pruning.magnitudeMask(m.weights, sparsity: 0.97, scope: .layer)
     for k in mask97.indices { p97.weights.values[k] *= mask97[k] }
-    func simulated(_ n: LSTMForecaster, _ s: QuantizationScheme) -> ForecastModel {
+    func simulated(_ n: RecurrentForecaster, _ s: QuantizationScheme) -> ForecastModel {
       var q = n
       if s == .uint8Tensor {
         let (w, params) = Quantization.uint8Simulation(n.weights.values, layout: n.layout)
@@ -481,7 +481,7 @@ func randomModel(units: Int, seed: UInt64 = 1) -> LSTMForecaster {
   @Test(arguments: [(3, 5), (2, 12), (5, 33)])
   func theWholeWindowKernelGivesTheBitsOfTheStepByStepPath(inputs: Int, units: Int) {
     var rng = SeededGenerator(seed: UInt64(inputs * 100 + units))
-    let q = QuantizedLSTM(LSTMForecaster(inputSize: inputs, units: units, dropout: 0, rng: &rng))
+    let q = QuantizedLSTM(RecurrentForecaster(inputSize: inputs, units: units, dropout: 0, rng: &rng))
     let T = 9
     let B = 7
     let x: [Float] = (0..<(T * B * inputs)).map { k in k % 11 == 0 ? 0 : rng.nextFloat(in: -2, 2) }

@@ -135,10 +135,10 @@ import Testing
   @Test(arguments: [(1, 1), (1, 5), (1, 16), (3, 24), (1, 64), (2, 65)])
   func theSingleWindowPathGivesTheBitsOfTheBatchedForward(inputs D: Int, units H: Int) {
     var rng = SeededGenerator(seed: UInt64(D * 1000 + H))
-    let model = LSTMForecaster(inputSize: D, units: H, dropout: 0.2, rng: &rng)
+    let model = RecurrentForecaster(inputSize: D, units: H, dropout: 0.2, rng: &rng)
     let T = 14
     for trial in 0..<5 {
-      var fast = LSTMScratch(capacity: 1, steps: T, inputSize: D, units: H)
+      var fast = RecurrentScratch(capacity: 1, steps: T, inputSize: D, units: H)
       var slow = fast
       let x: [Float] = (0..<(T * D)).map { k in trial == 0 && k % 3 == 0 ? 0 : rng.nextFloat(in: -1, 2) }
       fast.x = x

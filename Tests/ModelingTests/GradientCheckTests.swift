@@ -1,5 +1,5 @@
-// Finite-difference checks of every backward pass: Dense + MSE, one LSTM step (T = 1), and
-// BPTT over several steps, with and without a dropout mask.
+// Finite-difference checks of every backward pass: Dense + MSE, one recurrent step (T = 1), and
+// BPTT over several steps, with and without a dropout mask, for the LSTM and the GRU.
 
 import Foundation
 import Modeling
@@ -9,8 +9,9 @@ import Testing
 
 @Suite struct GradientCheckTests {
   /// Loss (in Double) of a forecaster on a fixed batch: MSE of the forward pass.
-  func loss(_ model: LSTMForecaster, x: [Float], targets: [Float], mask: [Float], steps: Int, batch: Int) -> Double {
-    var s = LSTMScratch(capacity: batch, steps: steps, inputSize: model.inputSize, units: model.units)
+  func loss(_ model: RecurrentForecaster, x: [Float], targets: [Float], mask: [Float], steps: Int, batch: Int) -> Double
+  {
+    var s = model.makeScratch(capacity: batch, steps: steps)
     s.x = x + [Float](repeating: 0, count: s.x.count - x.count)
     for k in 0..<mask.count { s.mask[k] = mask[k] }
     model.forward(batch: batch, scratch: &s)
@@ -22,9 +23,10 @@ import Testing
     return sse / Double(batch)
   }
 
-  func analytic(_ model: LSTMForecaster, x: [Float], targets: [Float], mask: [Float], steps: Int, batch: Int) -> [Float]
+  func analytic(_ model: RecurrentForecaster, x: [Float], targets: [Float], mask: [Float], steps: Int, batch: Int)
+    -> [Float]
   {
-    var s = LSTMScratch(capacity: batch, steps: steps, inputSize: model.inputSize, units: model.units)
+    var s = model.makeScratch(capacity: batch, steps: steps)
     s.x = x + [Float](repeating: 0, count: s.x.count - x.count)
     for k in 0..<mask.count { s.mask[k] = mask[k] }
     model.forward(batch: batch, scratch: &s)
@@ -40,16 +42,27 @@ import Testing
     return grads.values
   }
 
-  @Test(arguments: [
-    (1, 3, 1, 2, false),  // one LSTM step, no dropout
+  static let shapes = [
+    (1, 3, 1, 2, false),  // one step, no dropout
     (1, 3, 1, 2, true),  // one step with a dropout mask
     (2, 3, 5, 2, false),  // BPTT over 5 steps, 2 inputs
     (1, 4, 7, 3, true),  // BPTT over 7 steps with dropout
-    (1, 20, 4, 5, false),  // wide enough to use the SIMD tiles (G = 80)
-  ])
-  func everyParameterMatchesFiniteDifferences(inputs: Int, units: Int, steps: Int, batch: Int, dropout: Bool) {
+    (1, 20, 4, 5, false),  // wide enough to use the SIMD tiles (G = 80 LSTM, 60 GRU)
+  ]
+
+  @Test(arguments: shapes)
+  func everyLSTMParameterMatchesFiniteDifferences(inputs: Int, units: Int, steps: Int, batch: Int, dropout: Bool) {
+    check(.lstm, inputs: inputs, units: units, steps: steps, batch: batch, dropout: dropout)
+  }
+
+  @Test(arguments: shapes)
+  func everyGRUParameterMatchesFiniteDifferences(inputs: Int, units: Int, steps: Int, batch: Int, dropout: Bool) {
+    check(.gru, inputs: inputs, units: units, steps: steps, batch: batch, dropout: dropout)
+  }
+
+  func check(_ cell: RecurrentCell, inputs: Int, units: Int, steps: Int, batch: Int, dropout: Bool) {
     var rng = SeededGenerator(seed: UInt64(units * 100 + steps))
-    var model = LSTMForecaster(inputSize: inputs, units: units, dropout: 0.5, rng: &rng)
+    var model = RecurrentForecaster(inputSize: inputs, units: units, cell: cell, dropout: 0.5, rng: &rng)
     // Non-trivial biases so every gate's derivative is exercised away from its initial value.
     for k in model.layout.range(.bias) { model.weights.values[k] = rng.nextFloat(in: -0.5, 0.5) }
     model.weights.values[model.layout.offset(.denseBias)] = 0.3
@@ -71,7 +84,7 @@ import Testing
         let n = numeric[k]
         #expect(
           abs(a - n) <= 2e-2 * max(abs(a), abs(n)) + 2e-4,
-          "\(p)[\(index - range.lowerBound)]: analytic \(a), numeric \(n)")
+          "\(cell) \(p)[\(index - range.lowerBound)]: analytic \(a), numeric \(n)")
       }
     }
   }
@@ -80,8 +93,8 @@ import Testing
   @Test func handComputedTinyLSTM() {
     var w = ParameterVector(layout: ParameterLayout(inputSize: 1, units: 1))
     for k in w.values.indices { w.values[k] = 0.5 }
-    let model = LSTMForecaster(weights: w, dropout: 0)
-    var s = LSTMScratch(capacity: 1, steps: 2, inputSize: 1, units: 1)
+    let model = RecurrentForecaster(weights: w, dropout: 0)
+    var s = RecurrentScratch(capacity: 1, steps: 2, inputSize: 1, units: 1)
     s.x = [1, 2]
     model.forward(batch: 1, scratch: &s)
     func sig(_ v: Double) -> Double { 1 / (1 + (-v).exp) }
@@ -95,6 +108,27 @@ import Testing
       let o = sig(z)
       c = f * c + i * g
       h = o * c.tanhValue
+    }
+    #expect(abs(Double(s.y[0]) - (0.5 * h + 0.5)) < 1e-6)
+  }
+
+  /// The GRU by hand: H = 1, T = 2, every weight 0.5 (both biases), Keras' reset-after form.
+  @Test func handComputedTinyGRU() {
+    var w = ParameterVector(layout: ParameterLayout(inputSize: 1, units: 1, cell: .gru))
+    for k in w.values.indices { w.values[k] = 0.5 }
+    let model = RecurrentForecaster(weights: w, dropout: 0)
+    var s = model.makeScratch(capacity: 1, steps: 2)
+    s.x = [1, 2]
+    model.forward(batch: 1, scratch: &s)
+    func sig(_ v: Double) -> Double { 1 / (1 + (-v).exp) }
+    var h = 0.0
+    for x in [1.0, 2.0] {
+      let a = 0.5 * x + 0.5
+      let q = 0.5 * h + 0.5
+      let z = sig(a + q)
+      let r = sig(a + q)
+      let n = (a + r * q).tanhValue
+      h = z * h + (1 - z) * n
     }
     #expect(abs(Double(s.y[0]) - (0.5 * h + 0.5)) < 1e-6)
   }

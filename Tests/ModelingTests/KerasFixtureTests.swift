@@ -1,5 +1,6 @@
-// The LSTM against Keras: outputs, loss, every gradient and three Adam steps, from the committed
-// fixture made by tools/make_keras_fixture.py (TensorFlow is not needed to run this test).
+// The LSTM and the GRU against Keras: outputs, loss, every gradient and three Adam steps, from
+// the committed fixtures made by tools/make_keras_fixture.py (TensorFlow is not needed to run
+// these tests).
 
 import Foundation
 import Modeling
@@ -8,19 +9,21 @@ import TestSupport
 import Testing
 
 struct KerasCase {
-  let units: Int, steps: Int, batch: Int
+  let cell: RecurrentCell
+  let units: Int, steps: Int, batch: Int, inputsPerStep: Int
   let weights: [String: [Double]], gradients: [String: [Double]], afterAdam: [String: [Double]]
   let inputs: [Double], targets: [Double], outputs: [Double], loss: Double
 }
 
-func loadKerasCases() throws -> [KerasCase] {
-  let url = try #require(Bundle.module.url(forResource: "keras_lstm", withExtension: "json", subdirectory: "Fixtures"))
+func loadKerasCases(_ cell: RecurrentCell = .lstm) throws -> [KerasCase] {
+  let url = try #require(
+    Bundle.module.url(forResource: "keras_\(cell.rawValue)", withExtension: "json", subdirectory: "Fixtures"))
   let doc = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
   let cases = try #require(doc["cases"] as? [[String: Any]])
   return try cases.map { c in
     KerasCase(
-      units: try #require(c["units"] as? Int), steps: try #require(c["steps"] as? Int),
-      batch: try #require(c["batch"] as? Int),
+      cell: cell, units: try #require(c["units"] as? Int), steps: try #require(c["steps"] as? Int),
+      batch: try #require(c["batch"] as? Int), inputsPerStep: c["inputs_per_step"] as? Int ?? 1,
       weights: try #require(c["weights"] as? [String: [Double]]),
       gradients: try #require(c["gradients"] as? [String: [Double]]),
       afterAdam: try #require(c["weights_after_adam"] as? [String: [Double]]),
@@ -36,16 +39,22 @@ let kerasNames: [(ParameterName, String)] = [
 ]
 
 @Suite struct KerasFixtureTests {
-  func model(_ c: KerasCase) -> LSTMForecaster {
-    var w = ParameterVector(layout: ParameterLayout(inputSize: 1, units: c.units))
+  func model(_ c: KerasCase) -> RecurrentForecaster {
+    var w = ParameterVector(layout: ParameterLayout(inputSize: c.inputsPerStep, units: c.units, cell: c.cell))
     for (p, key) in kerasNames { w.values.replaceSubrange(w.layout.range(p), with: c.weights[key]!.map { Float($0) }) }
-    return LSTMForecaster(weights: w, dropout: 0)
+    return RecurrentForecaster(weights: w, dropout: 0)
   }
 
-  /// Forward, loss and gradients of one batch (Keras inputs are [batch][steps]; ours time-major).
-  func pass(_ m: LSTMForecaster, _ c: KerasCase) -> (y: [Float], loss: Double, grads: ParameterVector) {
-    var s = LSTMScratch(capacity: c.batch, steps: c.steps, inputSize: 1, units: c.units)
-    for b in 0..<c.batch { for t in 0..<c.steps { s.x[t * c.batch + b] = Float(c.inputs[b * c.steps + t]) } }
+  /// Forward, loss and gradients of one batch (Keras inputs are [batch][steps][D]; ours
+  /// time-major, [steps][batch][D]).
+  func pass(_ m: RecurrentForecaster, _ c: KerasCase) -> (y: [Float], loss: Double, grads: ParameterVector) {
+    var s = m.makeScratch(capacity: c.batch, steps: c.steps)
+    let D = c.inputsPerStep
+    for b in 0..<c.batch {
+      for t in 0..<c.steps {
+        for d in 0..<D { s.x[(t * c.batch + b) * D + d] = Float(c.inputs[(b * c.steps + t) * D + d]) }
+      }
+    }
     m.forward(batch: c.batch, scratch: &s)
     let targets = c.targets.map { Float($0) }
     let sse = s.y.withUnsafeBufferPointer { y in
@@ -61,11 +70,12 @@ let kerasNames: [(ParameterName, String)] = [
     return (Array(s.y[0..<c.batch]), sse / Double(c.batch), g)
   }
 
-  @Test func outputsLossAndGradientsMatchKeras() throws {
-    for c in try loadKerasCases() {
+  @Test(arguments: RecurrentCell.allCases)
+  func outputsLossAndGradientsMatchKeras(cell: RecurrentCell) throws {
+    for c in try loadKerasCases(cell) {
       let m = model(c)
       let (y, loss, grads) = pass(m, c)
-      if let e = compareArrays(y, c.outputs, rtol: 1e-5, atol: 1e-7, label: "outputs H=\(c.units)") {
+      if let e = compareArrays(y, c.outputs, rtol: 1e-5, atol: 1e-7, label: "\(cell) outputs H=\(c.units)") {
         Issue.record(Comment(rawValue: e))
       }
       #expect(abs(loss - c.loss) <= 1e-5 * abs(c.loss), "loss H=\(c.units): \(loss) vs \(c.loss)")
@@ -73,7 +83,8 @@ let kerasNames: [(ParameterName, String)] = [
         let ours = Array(grads.values[grads.layout.range(p)])
         // Gradients are sums of many terms; allow 1e-5 relative to the tensor's largest entry.
         let scale = c.gradients[key]!.map(abs).max()!
-        if let e = compareArrays(ours, c.gradients[key]!, rtol: 1e-5, atol: 1e-5 * scale, label: "d\(key) H=\(c.units)")
+        if let e = compareArrays(
+          ours, c.gradients[key]!, rtol: 1e-5, atol: 1e-5 * scale, label: "\(cell) d\(key) H=\(c.units)")
         {
           Issue.record(Comment(rawValue: e))
         }
@@ -81,8 +92,9 @@ let kerasNames: [(ParameterName, String)] = [
     }
   }
 
-  @Test func threeAdamStepsMatchKeras() throws {
-    for c in try loadKerasCases() {
+  @Test(arguments: RecurrentCell.allCases)
+  func threeAdamStepsMatchKeras(cell: RecurrentCell) throws {
+    for c in try loadKerasCases(cell) {
       var m = model(c)
       var adam = Adam(parameterCount: m.parameterCount, learningRate: 1e-3)
       for _ in 0..<3 {
@@ -92,7 +104,7 @@ let kerasNames: [(ParameterName, String)] = [
       for (p, key) in kerasNames {
         let ours = Array(m.weights.values[m.layout.range(p)])
         if let e = compareArrays(
-          ours, c.afterAdam[key]!, rtol: 1e-5, atol: 1e-6, label: "\(key) after Adam H=\(c.units)")
+          ours, c.afterAdam[key]!, rtol: 1e-5, atol: 1e-6, label: "\(cell) \(key) after Adam H=\(c.units)")
         {
           Issue.record(Comment(rawValue: e))
         }

@@ -16,11 +16,11 @@ func smallWindows(days: Int = 160) throws -> WindowedData {
 }
 
 func trained(threads: Int, seed: UInt64 = 7, epochs: Int = 4, hooks: TrainingHooks = TrainingHooks()) throws -> (
-  LSTMForecaster, TrainingLog
+  RecurrentForecaster, TrainingLog
 ) {
   let data = try smallWindows()
   var rng = SeededGenerator(seed: seed)
-  var model = LSTMForecaster(units: 8, dropout: 0.2, rng: &rng)
+  var model = RecurrentForecaster(units: 8, dropout: 0.2, rng: &rng)
   var config = TrainingConfig()
   config.epochs = epochs
   config.threads = threads
@@ -62,7 +62,7 @@ func trained(threads: Int, seed: UInt64 = 7, epochs: Int = 4, hooks: TrainingHoo
     let data = try smallWindows()
     // A large learning rate makes validation loss wander, so patience triggers.
     var rng = SeededGenerator(seed: 3)
-    var model = LSTMForecaster(units: 8, dropout: 0, rng: &rng)
+    var model = RecurrentForecaster(units: 8, dropout: 0, rng: &rng)
     var config = TrainingConfig()
     config.epochs = 40
     config.patience = 2
@@ -103,7 +103,7 @@ func trained(threads: Int, seed: UInt64 = 7, epochs: Int = 4, hooks: TrainingHoo
 
   @Test func kerasInitialisation() {
     var rng = SeededGenerator(seed: 1)
-    let m = LSTMForecaster(units: 4, dropout: 0.2, rng: &rng)
+    let m = RecurrentForecaster(units: 4, dropout: 0.2, rng: &rng)
     let bias = m.weights[.bias].storage
     #expect(bias == [0, 0, 0, 0, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0])
     #expect(m.weights[.denseBias].storage == [0])

@@ -55,7 +55,7 @@ int tc_int8_lstm_forward(int steps, int batch, int inputs, int units, const floa
 
 /// A float LSTM's T steps for one window (x: [T, D]; wx [D, 4H], wh [H, 4H], bias [4H] as in
 /// Modeling's ParameterLayout): leaves c and h [H] of the last step, the same bits as
-/// LSTMForecaster.forward at batch 1. Returns 0 without touching anything when the processor
+/// RecurrentForecaster.forward at batch 1. Returns 0 without touching anything when the processor
 /// lacks AVX-512 or H exceeds the limit.
 #define TC_LSTM_WINDOW_MAX_UNITS 1040
 int tc_lstm_window_avx512(int steps, int inputs, int units, const float *x, const float *wx, const float *wh,

@@ -1,21 +1,26 @@
-// LSTMForecaster: LSTM(H, tanh, sigmoid gates) -> Dropout(p) on the last hidden state -> Dense(1).
-// Forward and backward sit together; shapes use T steps, B batch rows, D inputs, H units, G = 4H.
-// Conventions (as Keras): gate order i, f, g, o; z = x Wx + h Wh + b; row-major, time-major
-// buffers: row t*B + b of a [T*B, *] buffer is step t of batch row b.
+// RecurrentForecaster: LSTM(H) or GRU(H) -> Dropout(p) on the last hidden state -> Dense(1).
+// Forward and backward sit together; shapes use T steps, B batch rows, D inputs, H units, G the
+// gate width (4H LSTM, 3H GRU). Row-major, time-major buffers: row t*B + b of a [T*B, *] buffer
+// is step t of batch row b. Both cells as Keras defines them (tanh, sigmoid gates):
 //
+// LSTM, gate order i, f, g, o; z = x Wx + h Wh + b:
 //   i = s(z_i)  f = s(z_f)  g = tanh(z_g)  o = s(z_o)
 //   c_t = f * c_{t-1} + i * g        h_t = o * tanh(c_t)
-//   y = (h_T * dropoutMask) . Wd + bd
+// GRU (reset_after=True, Keras' default), gate order z, r, h; a = x Wx + b_in, q = h Wh + b_rec:
+//   z = s(a_z + q_z)  r = s(a_r + q_r)  n = tanh(a_h + r * q_h)
+//   h_t = z * h_{t-1} + (1 - z) * n
+// Then y = (h_T * dropoutMask) . Wd + bd.
 
 import CKernels
 import NumericCore
 
-public struct LSTMForecaster: Sendable, Equatable {
+public struct RecurrentForecaster: Sendable, Equatable {
   public var weights: ParameterVector
   public var dropout: Float
   public var layout: ParameterLayout { weights.layout }
   public var units: Int { layout.units }
   public var inputSize: Int { layout.inputSize }
+  public var cell: RecurrentCell { layout.cell }
 
   public init(weights: ParameterVector, dropout: Float) {
     self.weights = weights
@@ -23,28 +28,38 @@ public struct LSTMForecaster: Sendable, Equatable {
   }
 
   /// Keras' initialisation: Glorot-uniform input kernel, orthogonal recurrent kernel, zero bias
-  /// with the forget-gate slice set to 1 (`unit_forget_bias`), Glorot-uniform Dense kernel.
+  /// (the LSTM's forget-gate slice set to 1, `unit_forget_bias`), Glorot-uniform Dense kernel.
   /// Draws in that order from `rng`.
-  public init(inputSize: Int = 1, units: Int, dropout: Float, rng: inout SeededGenerator) {
-    var w = ParameterVector(layout: ParameterLayout(inputSize: inputSize, units: units))
-    w[.kernel] = glorotUniform(rows: inputSize, cols: 4 * units, rng: &rng)
-    w[.recurrentKernel] = orthogonal(rows: units, cols: 4 * units, rng: &rng)
-    var bias = Matrix(rows: 1, cols: 4 * units)
-    for j in units..<(2 * units) { bias.storage[j] = 1 }
+  public init(inputSize: Int = 1, units: Int, cell: RecurrentCell = .lstm, dropout: Float, rng: inout SeededGenerator) {
+    let layout = ParameterLayout(inputSize: inputSize, units: units, cell: cell)
+    var w = ParameterVector(layout: layout)
+    w[.kernel] = glorotUniform(rows: inputSize, cols: layout.gateWidth, rng: &rng)
+    w[.recurrentKernel] = orthogonal(rows: units, cols: layout.gateWidth, rng: &rng)
+    var bias = Matrix(rows: cell.biasRows, cols: layout.gateWidth)
+    if cell == .lstm { for j in units..<(2 * units) { bias.storage[j] = 1 } }
     w[.bias] = bias
     w[.denseKernel] = glorotUniform(rows: units, cols: 1, rng: &rng)
     self.init(weights: w, dropout: dropout)
   }
 
   public var parameterCount: Int { layout.totalCount }
+
+  /// Scratch for up to `capacity` windows of `steps` days, sized for this model's cell and shapes.
+  public func makeScratch(capacity: Int, steps: Int) -> RecurrentScratch {
+    RecurrentScratch(capacity: capacity, steps: steps, inputSize: inputSize, units: units, cell: cell)
+  }
 }
 
 /// Buffers for one forward/backward pass over up to `capacity` windows, allocated once and
 /// reused for every batch (no allocation in the training loop).
-public struct LSTMScratch: Sendable {
+/// The GRU uses `recurrent` and `dRecurrent` where the LSTM uses `c` and `tanhC`.
+public struct RecurrentScratch: Sendable {
   public let capacity: Int, steps: Int, inputSize: Int, units: Int
+  public let cell: RecurrentCell
   public var x: [Float]  // [T*B, D]   inputs, time-major
-  public var gates: [Float]  // [T*B, G]   pre-activations, then activations i,f,g,o in place
+  public var gates: [Float]  // [T*B, G]   pre-activations, then activations (i,f,g,o or z,r,n) in place
+  public var recurrent: [Float]  // [T*B, G] GRU: q = h Wh + b_rec per step (r * q_h needs it backward)
+  public var dRecurrent: [Float]  // [T*B, G] GRU: dLoss/dq
   public var c: [Float]  // [(T+1)*B, H] cell states; block 0 is the zero initial state
   public var h: [Float]  // [(T+1)*B, H] hidden states; block 0 is the zero initial state
   public var tanhC: [Float]  // [T*B, H]
@@ -58,17 +73,22 @@ public struct LSTMScratch: Sendable {
   public var dc: [Float]  // [B, H]
   public var whT: [Float]  // [G, H]     the recurrent kernel transposed (AVX-512 backward)
 
-  public init(capacity: Int, steps: Int, inputSize: Int, units: Int) {
+  public init(capacity: Int, steps: Int, inputSize: Int, units: Int, cell: RecurrentCell = .lstm) {
     self.capacity = capacity
     self.steps = steps
     self.inputSize = inputSize
     self.units = units
-    let g = 4 * units
+    self.cell = cell
+    let g = cell.gates * units
+    let gru = cell == .gru
     x = .init(repeating: 0, count: steps * capacity * inputSize)
     gates = .init(repeating: 0, count: steps * capacity * g)
-    c = .init(repeating: 0, count: (steps + 1) * capacity * units)
+    // A buffer the cell does not use keeps one element, so every buffer has an address.
+    recurrent = .init(repeating: 0, count: gru ? steps * capacity * g : 1)
+    dRecurrent = .init(repeating: 0, count: gru ? steps * capacity * g : 1)
+    c = .init(repeating: 0, count: gru ? 1 : (steps + 1) * capacity * units)
     h = .init(repeating: 0, count: (steps + 1) * capacity * units)
-    tanhC = .init(repeating: 0, count: steps * capacity * units)
+    tanhC = .init(repeating: 0, count: gru ? 1 : steps * capacity * units)
     mask = .init(repeating: 1, count: capacity * units)
     last = .init(repeating: 0, count: capacity * units)
     y = .init(repeating: 0, count: capacity)
@@ -76,22 +96,23 @@ public struct LSTMScratch: Sendable {
     target = .init(repeating: 0, count: capacity)
     dz = .init(repeating: 0, count: steps * capacity * g)
     dh = .init(repeating: 0, count: capacity * units)
-    dc = .init(repeating: 0, count: capacity * units)
+    dc = .init(repeating: 0, count: capacity * units)  // the GRU's dL/dh_{t-1} through z * h_{t-1}
     whT = .init(repeating: 0, count: g * units)
   }
 }
 
-extension LSTMForecaster {
+extension RecurrentForecaster {
   // MARK: - Forward
 
   /// Forward pass over `batch` windows whose inputs are already in `s.x` (time-major) and whose
   /// dropout mask is in `s.mask` (set it to 1 for inference). Leaves outputs in `s.y[0..<batch]`
   /// and everything backward needs in the scratch. `keepStates: false` (inference) lets a single
   /// window run as one AVX-512 call that keeps only the last step's state: the same output bits.
-  public func forward(batch B: Int, scratch s: inout LSTMScratch, keepStates: Bool = true) {
+  public func forward(batch B: Int, scratch s: inout RecurrentScratch, keepStates: Bool = true) {
     precondition(
-      B <= s.capacity && s.units == units && s.inputSize == inputSize,
+      B <= s.capacity && s.units == units && s.inputSize == inputSize && s.cell == cell,
       "forward: batch \(B) exceeds scratch capacity \(s.capacity) or shapes differ")
+    if cell == .gru { return gruForward(batch: B, scratch: &s) }
     let T = s.steps
     let D = inputSize
     let H = units
@@ -141,13 +162,14 @@ extension LSTMForecaster {
 
   /// Backward pass after `forward` with `s.dy` holding dLoss/dy. Accumulates (+=) parameter
   /// gradients into `grads`.
-  public func backward(batch B: Int, scratch s: inout LSTMScratch, into grads: inout ParameterVector) {
+  public func backward(batch B: Int, scratch s: inout RecurrentScratch, into grads: inout ParameterVector) {
     precondition(grads.layout == layout, "backward: gradient layout differs from the model's")
     grads.values.withUnsafeMutableBufferPointer { backward(batch: B, scratch: &s, into: $0.baseAddress!) }
   }
 
   /// `backward` into `parameterCount` gradients at `g` (laid out as the weights).
-  public func backward(batch B: Int, scratch s: inout LSTMScratch, into g: MutableFloatPointer) {
+  public func backward(batch B: Int, scratch s: inout RecurrentScratch, into g: MutableFloatPointer) {
+    if cell == .gru { return gruBackward(batch: B, scratch: &s, into: g) }
     let T = s.steps
     let D = inputSize
     let H = units
@@ -329,31 +351,36 @@ func addColumnSums(rows: Int, cols: Int, _ x: FloatPointer, into sums: MutableFl
 // MARK: - Pointer access
 
 struct ScratchPointers {
-  let x, gates, c, h, tanhC, mask, last, y, dy, dz, dh, dc, whT: MutableFloatPointer
+  let x, gates, recurrent, dRecurrent, c, h, tanhC, mask, last, y, dy, dz, dh, dc, whT: MutableFloatPointer
 }
 
 /// Runs `body` with stable pointers to every scratch buffer.
 @inline(__always)
-func withScratchPointers<R>(_ s: inout LSTMScratch, _ body: (ScratchPointers) -> R) -> R {
+func withScratchPointers<R>(_ s: inout RecurrentScratch, _ body: (ScratchPointers) -> R) -> R {
   s.x.withUnsafeMutableBufferPointer { x in
     s.gates.withUnsafeMutableBufferPointer { gates in
-      s.c.withUnsafeMutableBufferPointer { c in
-        s.h.withUnsafeMutableBufferPointer { h in
-          s.tanhC.withUnsafeMutableBufferPointer { tanhC in
-            s.mask.withUnsafeMutableBufferPointer { mask in
-              s.last.withUnsafeMutableBufferPointer { last in
-                s.y.withUnsafeMutableBufferPointer { y in
-                  s.dy.withUnsafeMutableBufferPointer { dy in
-                    s.dz.withUnsafeMutableBufferPointer { dz in
-                      s.dh.withUnsafeMutableBufferPointer { dh in
-                        s.dc.withUnsafeMutableBufferPointer { dc in
-                          s.whT.withUnsafeMutableBufferPointer { whT in
-                            body(
-                              ScratchPointers(
-                                x: x.baseAddress!, gates: gates.baseAddress!, c: c.baseAddress!, h: h.baseAddress!,
-                                tanhC: tanhC.baseAddress!, mask: mask.baseAddress!, last: last.baseAddress!,
-                                y: y.baseAddress!, dy: dy.baseAddress!, dz: dz.baseAddress!, dh: dh.baseAddress!,
-                                dc: dc.baseAddress!, whT: whT.baseAddress!))
+      s.recurrent.withUnsafeMutableBufferPointer { recurrent in
+        s.dRecurrent.withUnsafeMutableBufferPointer { dRecurrent in
+          s.c.withUnsafeMutableBufferPointer { c in
+            s.h.withUnsafeMutableBufferPointer { h in
+              s.tanhC.withUnsafeMutableBufferPointer { tanhC in
+                s.mask.withUnsafeMutableBufferPointer { mask in
+                  s.last.withUnsafeMutableBufferPointer { last in
+                    s.y.withUnsafeMutableBufferPointer { y in
+                      s.dy.withUnsafeMutableBufferPointer { dy in
+                        s.dz.withUnsafeMutableBufferPointer { dz in
+                          s.dh.withUnsafeMutableBufferPointer { dh in
+                            s.dc.withUnsafeMutableBufferPointer { dc in
+                              s.whT.withUnsafeMutableBufferPointer { whT in
+                                body(
+                                  ScratchPointers(
+                                    x: x.baseAddress!, gates: gates.baseAddress!, recurrent: recurrent.baseAddress!,
+                                    dRecurrent: dRecurrent.baseAddress!, c: c.baseAddress!, h: h.baseAddress!,
+                                    tanhC: tanhC.baseAddress!, mask: mask.baseAddress!, last: last.baseAddress!,
+                                    y: y.baseAddress!, dy: dy.baseAddress!, dz: dz.baseAddress!, dh: dh.baseAddress!,
+                                    dc: dc.baseAddress!, whT: whT.baseAddress!))
+                              }
+                            }
                           }
                         }
                       }
