@@ -29,7 +29,8 @@ public protocol ArtifactFamily: Sendable {
 public enum ArtifactFamilies {
   /// Every family Tinycast can write and read.
   public static let all: [any ArtifactFamily.Type] = [
-    LSTMArtifacts.self, LinearArtifacts.self, AverageArtifacts.self, CrostonArtifacts.self, ETSArtifacts.self,
+    LSTMArtifacts.self, GRUArtifacts.self, LinearArtifacts.self, AverageArtifacts.self, CrostonArtifacts.self,
+    ETSArtifacts.self,
     ThetaArtifacts.self,
   ]
 

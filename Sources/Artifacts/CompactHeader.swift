@@ -32,7 +32,7 @@ public enum CompactHeader {
     "rule", "per-series", "float32", "float16", "uint8Tensor", "int8Channel", "float64", "f32", "f16", "u8a", "i8c",
     "i8t", "i8", "none", "bitmask", "index", "minmax", "standard", "mse", "mae", "level", "days", "weekday", "classic",
     "sba", "tsb", "auto", "lstm/kernel", "lstm/recurrent_kernel", "lstm/bias", "dense/kernel", "dense/bias",
-    "linear/kernel", "linear/bias", "lstm/A", "lstm/B",
+    "linear/kernel", "linear/bias", "lstm/A", "lstm/B", "gru-dense", "gru/kernel", "gru/recurrent_kernel", "gru/bias",
   ]
 
   /// A JSON value as the header's text has it: numbers keep whether they were written whole.

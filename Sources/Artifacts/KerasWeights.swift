@@ -1,10 +1,13 @@
 // KerasWeights: a model's float weights as JSON that Keras' `model.set_weights` accepts, for
-// LSTM(units) -> Dropout -> Dense(1) built over (lookback, 1) inputs; and the reverse, so models
-// trained in Keras can be compressed here. Integer models export their dequantized weights.
-//   {"format": "tinycast-keras-weights", "version": 1, "units": H, "lookback": T,
-//    "scaler": {"kind": "minmax", "offset": o, "factor": f},
-//    "weights": [kernel [1][4H], recurrent_kernel [H][4H], bias [4H], dense_kernel [H][1], dense_bias [1]]}
-// Gate order i, f, c (g), o is Keras' own, so no reordering is needed.
+// LSTM(units) or GRU(units) -> Dropout -> Dense(1) built over (lookback, D) inputs; and the
+// reverse, so models trained in Keras can be compressed here. Integer models export their
+// dequantized weights.
+//   {"format": "tinycast-keras-weights", "version": 1, "layer": "lstm"|"gru", "units": H,
+//    "lookback": T, "scaler": {"kind": "minmax", "offset": o, "factor": f},
+//    "inputs": {"norm": "level", "weekday": true, "year": K}    (only when not plain sales)
+//    "weights": [kernel [D][G], recurrent_kernel [H][G], bias, dense_kernel [H][1], dense_bias [1]]}
+// LSTM: G = 4H, bias [4H], gates i, f, c (g), o. GRU (reset_after=True): G = 3H, bias [2][3H]
+// (input, recurrent), gates z, r, h. Both are Keras' own orders, so nothing is reordered.
 
 import Compression
 import Foundation
@@ -21,16 +24,27 @@ public enum KerasWeights {
       return "[" + (0..<r).map { row(w.values[(base + $0 * c)..<(base + ($0 + 1) * c)]) }.joined(separator: ",\n  ")
         + "]"
     }
+    let inputs = network.inputs
+    let inputsField =
+      inputs.isPlain
+      ? ""
+      : """
+       "inputs": {"norm": "\(inputs.levelNormalized ? "level" : "none")", "weekday": \(inputs.calendar.weekday), \
+      "year": \(inputs.calendar.yearHarmonics)},
+
+      """
+    let bias = network.cell == .lstm ? row(w.values[w.layout.range(.bias)]) : matrix(.bias)
     return """
       {"format": "tinycast-keras-weights", "version": 1, "name": \(ModelFile.jsonString(metadata.name)),
-       "units": \(network.units), "lookback": \(metadata.lookback), "horizon": \(metadata.horizon), "dropout": \
-      \(network.dropout),
+       "layer": "\(network.cell.rawValue)", "units": \(network.units), "lookback": \(metadata.lookback), \
+      "horizon": \(metadata.horizon), "dropout": \(network.dropout),
+      \(inputsField)
        "scaler": {"kind": \(ModelFile.jsonString(metadata.scalerKind)), "offset": \(metadata.scalerOffset), "factor": \
       \(metadata.scalerFactor)},
        "weights": [
       \(matrix(.kernel)),
       \(matrix(.recurrentKernel)),
-      \(row(w.values[w.layout.range(.bias)])),
+      \(bias),
       \(matrix(.denseKernel)),
       \(row(w.values[w.layout.range(.denseBias)]))]}
 
@@ -66,17 +80,34 @@ public enum KerasWeights {
     let dense = try numbers(weights[3], "dense kernel")
     let denseBias = try numbers(weights[4], "dense bias")
     let h = recurrent.count
-    guard h >= 1, h <= 4096, kernel.count == 1, kernel[0].count == 4 * h, recurrent.allSatisfy({ $0.count == 4 * h }),
-      bias.count == 1, bias[0].count == 4 * h, dense.count == h, dense.allSatisfy({ $0.count == 1 }),
-      denseBias.count == 1, denseBias[0].count == 1
+    // The cell from the shapes (or "layer"): four gate blocks an LSTM, three and two bias rows a GRU.
+    let cell: RecurrentCell =
+      (doc["layer"] as? String).flatMap(RecurrentCell.init(rawValue:))
+      ?? (h > 0 && recurrent[0].count == 3 * h && bias.count == 2 ? .gru : .lstm)
+    let G = cell.gates * h
+    var inputs = RecurrentInputs.plain
+    if let i = doc["inputs"] as? [String: Any] {
+      let year = i["year"] as? Int ?? 0
+      guard (0...12).contains(year) else { throw ModelFileError("inputs.year must be 0 to 12") }
+      inputs = RecurrentInputs(
+        levelNormalized: i["norm"] as? String == "level",
+        calendar: CalendarFeatures(weekday: i["weekday"] as? Bool ?? false, yearHarmonics: year))
+    }
+    let D = inputs.channels
+    guard h >= 1, h <= 4096, kernel.count == D, kernel.allSatisfy({ $0.count == G }),
+      recurrent.allSatisfy({ $0.count == G }), bias.count == cell.biasRows, bias.allSatisfy({ $0.count == G }),
+      dense.count == h, dense.allSatisfy({ $0.count == 1 }), denseBias.count == 1, denseBias[0].count == 1
     else {
+      let biasShape = cell == .lstm ? "[\(cell.gates)H]" : "[2][3H]"
+      let over = "over \(D) input\(D == 1 ? "" : "s")"
       throw ModelFileError(
-        "shapes do not form LSTM(H) -> Dense(1) over one input: kernel [1][4H], recurrent_kernel [H][4H], bias [4H], "
-          + "dense [H][1], [1]"
+        "shapes do not form \(cell.layerName)(H) -> Dense(1) \(over): kernel [\(D)][\(cell.gates)H], "
+          + "recurrent_kernel [H][\(cell.gates)H], bias \(biasShape), dense [H][1], [1]"
       )
     }
-    var w = ParameterVector(layout: ParameterLayout(inputSize: 1, units: h))
-    let flat = kernel.flatMap { $0 } + recurrent.flatMap { $0 } + bias[0] + dense.flatMap { $0 } + denseBias[0]
+    var w = ParameterVector(layout: ParameterLayout(inputSize: D, units: h, cell: cell))
+    let flat =
+      kernel.flatMap { $0 } + recurrent.flatMap { $0 } + bias.flatMap { $0 } + dense.flatMap { $0 } + denseBias[0]
     guard flat.allSatisfy(\.isFinite) else { throw ModelFileError("a weight is not finite") }
     w.values = flat
     let dropout = (doc["dropout"] as? NSNumber)?.floatValue ?? 0.2
@@ -87,6 +118,7 @@ public enum KerasWeights {
       scaler = (kind, o, f)
     }
     return Imported(
-      network: RecurrentForecaster(weights: w, dropout: dropout), lookback: doc["lookback"] as? Int, scaler: scaler)
+      network: RecurrentForecaster(weights: w, dropout: dropout, inputs: inputs), lookback: doc["lookback"] as? Int,
+      scaler: scaler)
   }
 }

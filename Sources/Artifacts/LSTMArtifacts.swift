@@ -10,7 +10,7 @@ public enum LSTMArtifacts: ArtifactFamily {
   public static let modelFileArchitecture = "lstm-dense"
 
   static func lstm(_ model: any Forecaster) -> ForecastModel {
-    guard let m = model as? ForecastModel else { preconditionFailure("\(model.family) is not an LSTM") }
+    guard let m = model as? ForecastModel else { preconditionFailure("\(model.family) is not a recurrent network") }
     return m
   }
 
@@ -35,5 +35,34 @@ public enum LSTMArtifacts: ArtifactFamily {
 
   public static func kerasWeights(_ model: any Forecaster, metadata: ModelMetadata) -> String? {
     KerasWeights.encode(lstm(model).floatNetwork, metadata: metadata)
+  }
+}
+
+/// The GRU family: the same container as the LSTM's (architecture "gru-dense", the cell's tensor
+/// names and shapes), float forms only; Keras weights; C99 for float models.
+public enum GRUArtifacts: ArtifactFamily {
+  public static let family = "gru"
+  public static let modelFileArchitecture = "gru-dense"
+
+  public static func modelFile(_ model: any Forecaster, metadata: ModelMetadata) -> [UInt8] {
+    LSTMArtifacts.modelFile(model, metadata: metadata)
+  }
+
+  public static func readModelFile(_ bytes: [UInt8]) throws(ModelFileError) -> (any Forecaster, ModelMetadata) {
+    try LSTMArtifacts.readModelFile(bytes)
+  }
+
+  public static func cLibrary(
+    _ model: any Forecaster, name: String, metadata: ModelMetadata, measuring: Bool
+  ) -> CExportArtifact? {
+    LSTMArtifacts.cLibrary(model, name: name, metadata: metadata, measuring: measuring)
+  }
+
+  public static func energyNanojoules(_ model: any Forecaster, artifact: CExportArtifact, lookback: Int) -> Double {
+    LSTMArtifacts.energyNanojoules(model, artifact: artifact, lookback: lookback)
+  }
+
+  public static func kerasWeights(_ model: any Forecaster, metadata: ModelMetadata) -> String? {
+    LSTMArtifacts.kerasWeights(model, metadata: metadata)
   }
 }

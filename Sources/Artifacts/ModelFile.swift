@@ -117,6 +117,7 @@ public enum ModelFile {
 
   public static func encode(_ model: ForecastModel, metadata: ModelMetadata) -> [UInt8] {
     let (kind, storage, rank, dropout, layout, tensors) = records(model)
+    let inputs = inputs(of: model)
     var tensorHeaders: [String] = []
     var payload: [UInt8] = []
     for t in tensors {
@@ -165,8 +166,10 @@ public enum ModelFile {
       }
     }
     let header =
-      "{\"architecture\":\"lstm-dense\",\"kind\":\"\(kind)\",\"storage\":\"\(storage)\","
+      "{\"architecture\":\"\(layout.cell.rawValue)-dense\",\"kind\":\"\(kind)\",\"storage\":\"\(storage)\","
       + "\"input\":\(layout.inputSize),\"units\":\(layout.units),"
+      + (inputs.levelNormalized ? "\"norm\":\"level\"," : "") + (inputs.calendar.weekday ? "\"weekday\":true," : "")
+      + (inputs.calendar.yearHarmonics > 0 ? "\"year\":\(inputs.calendar.yearHarmonics)," : "")
       + (rank.map { "\"rank\":\($0)," } ?? "")
       + "\"dropout\":\(dropout),\(metadata.compact ? "" : "\"name\":\(jsonString(metadata.name)),")"
       + "\"lookback\":\(metadata.lookback),"
@@ -175,6 +178,12 @@ public enum ModelFile {
       + "\"factor\":\(metadata.scalerFactor)},\"tensors\":[\(tensorHeaders.joined(separator: ","))],"
       + "\"lineage\":[\(metadata.lineage.map(jsonString).joined(separator: ","))]}"
     return container(header: header, payload: payload, compact: metadata.compact)
+  }
+
+  /// What a recurrent model's steps read (the header says it when it is not plain sales).
+  static func inputs(of model: ForecastModel) -> RecurrentInputs {
+    if case .int8(let q, _) = model { return q.inputs }
+    return model.floatNetwork.inputs
   }
 
   /// The tensors of a model as stored, in file order.
@@ -200,7 +209,7 @@ public enum ModelFile {
             : .i8c(Quantization.quantizeColumns(v[...], rows: r, cols: c, scales: scales), scales: scales)
         default: stored = .f32(v)
         }
-        out.append(TensorRecord(name: p.description, rows: r, cols: c, values: stored))
+        out.append(TensorRecord(name: l.name(p), rows: r, cols: c, values: stored))
       }
       return ("float", storage?.rawValue ?? "float32", nil, n.dropout, l, out)
     case .uint8(let n, let params):
@@ -215,10 +224,10 @@ public enum ModelFile {
           kernel += 1
           out.append(
             TensorRecord(
-              name: p.description, rows: r, cols: c,
+              name: l.name(p), rows: r, cols: c,
               values: .u8a(v.map { a.quantize($0) }, .init(scale: a.scale, zeroPoint: a.zeroPoint))))
         } else {
-          out.append(TensorRecord(name: p.description, rows: r, cols: c, values: .f32(v)))
+          out.append(TensorRecord(name: l.name(p), rows: r, cols: c, values: .f32(v)))
         }
       }
       return ("float", "uint8Tensor", nil, n.dropout, l, out)
@@ -245,14 +254,15 @@ public enum ModelFile {
       let l = n.layout
       func t(_ p: ParameterName) -> TensorRecord {
         let (r, c) = l.shape(p)
-        return TensorRecord(name: p.description, rows: r, cols: c, values: .f32(Array(n.weights.values[l.range(p)])))
+        return TensorRecord(name: l.name(p), rows: r, cols: c, values: .f32(Array(n.weights.values[l.range(p)])))
       }
+      let cell = l.cell.rawValue
       return (
         "lowrank", "float32", f.rank, n.dropout, l,
         [
           t(.kernel),
-          TensorRecord(name: "lstm/recurrent_kernel_a", rows: f.a.rows, cols: f.a.cols, values: .f32(f.a.storage)),
-          TensorRecord(name: "lstm/recurrent_kernel_b", rows: f.b.rows, cols: f.b.cols, values: .f32(f.b.storage)),
+          TensorRecord(name: "\(cell)/recurrent_kernel_a", rows: f.a.rows, cols: f.a.cols, values: .f32(f.a.storage)),
+          TensorRecord(name: "\(cell)/recurrent_kernel_b", rows: f.b.rows, cols: f.b.cols, values: .f32(f.b.storage)),
           t(.bias), t(.denseKernel), t(.denseBias),
         ]
       )
@@ -329,7 +339,7 @@ public enum ModelFile {
     return header
   }
 
-  /// An LSTM-family model file (architecture "lstm-dense").
+  /// A recurrent model file (architecture "lstm-dense" or "gru-dense").
   public static func decode(_ bytes: [UInt8]) throws(ModelFileError) -> (ForecastModel, ModelMetadata) {
     let header = try header(of: bytes)
     let headerLength = Int(readLE(bytes, 8, UInt32.self))
@@ -339,7 +349,9 @@ public enum ModelFile {
       }
       return v
     }
-    guard header["architecture"] as? String == "lstm-dense" else {
+    guard let architecture = header["architecture"] as? String,
+      let cell = RecurrentCell.allCases.first(where: { "\($0.rawValue)-dense" == architecture })
+    else {
       throw ModelFileError("unknown architecture \(header["architecture"] ?? "none")")
     }
     let input = try int("input")
@@ -356,8 +368,22 @@ public enum ModelFile {
     else { throw ModelFileError("header has no valid scaler") }
     let dropout = (header["dropout"] as? NSNumber)?.floatValue ?? 0
     let kind = header["kind"] as? String ?? ""
-    let layout = ParameterLayout(inputSize: input, units: units)
-    let G = 4 * units
+    let year = header["year"] as? Int ?? 0
+    guard (0...12).contains(year), [nil, "level"].contains(header["norm"] as? String) else {
+      throw ModelFileError("header has unknown inputs (norm \(header["norm"] ?? "none"), year \(year))")
+    }
+    let inputs = RecurrentInputs(
+      levelNormalized: header["norm"] as? String == "level",
+      calendar: CalendarFeatures(weekday: header["weekday"] as? Bool ?? false, yearHarmonics: year))
+    guard inputs.channels == input else {
+      throw ModelFileError(
+        "header has \(input) input channels, but its inputs (\(inputs.description)) make \(inputs.channels)")
+    }
+    let layout = ParameterLayout(inputSize: input, units: units, cell: cell)
+    let G = layout.gateWidth
+    guard cell == .lstm || kind == "float" else {
+      throw ModelFileError("a \(kind) model is an LSTM's form; this file's cell is \(cell.layerName)")
+    }
     let rank = header["rank"] as? Int
     // The tensors each kind must have, in order.
     var expected: [(String, Int, Int, [String])]
@@ -365,7 +391,7 @@ public enum ModelFile {
     case "float":
       expected = ParameterName.allCases.map { p in
         (
-          p.description, layout.shape(p).rows, layout.shape(p).cols,
+          layout.name(p), layout.shape(p).rows, layout.shape(p).cols,
           p.isKernel ? ["f32", "f16", "u8a", "i8c", "i8t"] : ["f32"]
         )
       }
@@ -379,8 +405,8 @@ public enum ModelFile {
     case "lowrank":
       guard let r = rank, (1...units).contains(r) else { throw ModelFileError("low-rank model without a valid rank") }
       expected = [
-        (ParameterName.kernel.description, input, G, ["f32"]), ("lstm/recurrent_kernel_a", units, r, ["f32"]),
-        ("lstm/recurrent_kernel_b", r, G, ["f32"]), (ParameterName.bias.description, 1, G, ["f32"]),
+        (layout.name(.kernel), input, G, ["f32"]), ("\(cell.rawValue)/recurrent_kernel_a", units, r, ["f32"]),
+        ("\(cell.rawValue)/recurrent_kernel_b", r, G, ["f32"]), (layout.name(.bias), cell.biasRows, G, ["f32"]),
         (ParameterName.denseKernel.description, units, 1, ["f32"]),
         (ParameterName.denseBias.description, 1, 1, ["f32"]),
       ]
@@ -497,10 +523,11 @@ public enum ModelFile {
       guard case .i8c(let k, let ks) = decoded[0], case .i8c(let r, let rs) = decoded[1], case .f32(let b) = decoded[2],
         case .i8t(let dk, let ds) = decoded[3], case .f32(let db) = decoded[4]
       else { throw ModelFileError("int8 model tensors have the wrong encodings") }
-      model = .int8(
-        QuantizedLSTM(
-          inputSize: input, units: units, kernel: k, kernelScales: ks, recurrent: r, recurrentScales: rs,
-          bias: b, dense: dk, denseScale: ds, denseBias: db[0]), dropout: dropout)
+      var q = QuantizedLSTM(
+        inputSize: input, units: units, kernel: k, kernelScales: ks, recurrent: r, recurrentScales: rs,
+        bias: b, dense: dk, denseScale: ds, denseBias: db[0])
+      q.inputs = inputs
+      model = .int8(q, dropout: dropout)
     case "lowrank":
       var w = ParameterVector(layout: layout)
       w.values.replaceSubrange(layout.range(.kernel), with: floats(decoded[0], cols: G))
@@ -510,14 +537,15 @@ public enum ModelFile {
       let f = LowRankFactors(
         a: Matrix(rows: units, cols: rank!, storage: floats(decoded[1], cols: rank!)),
         b: Matrix(rows: rank!, cols: G, storage: floats(decoded[2], cols: G)))
-      model = .lowRank(f, network: LowRank.network(RecurrentForecaster(weights: w, dropout: dropout), factors: f))
+      model = .lowRank(
+        f, network: LowRank.network(RecurrentForecaster(weights: w, dropout: dropout, inputs: inputs), factors: f))
     default:
       var w = ParameterVector(layout: layout)
       for (p, s) in zip(ParameterName.allCases, decoded) {
         w.values.replaceSubrange(layout.range(p), with: floats(s, cols: layout.shape(p).cols))
       }
       let storage = QuantizationScheme(rawValue: header["storage"] as? String ?? "")
-      let net = RecurrentForecaster(weights: w, dropout: dropout)
+      let net = RecurrentForecaster(weights: w, dropout: dropout, inputs: inputs)
       if storage == .uint8Tensor {
         let params: [Quantization.AffineUInt8] = decoded.compactMap {
           if case .u8a(_, let p) = $0 { return Quantization.AffineUInt8(scale: p.scale, zeroPoint: p.zeroPoint) }

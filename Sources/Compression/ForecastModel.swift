@@ -20,11 +20,18 @@ public enum ForecastModel: WindowForecaster, Equatable {
   /// Recurrent kernel factored as A [H, R] x B [R, 4H]; `network` holds the product for compute.
   case lowRank(LowRankFactors, network: RecurrentForecaster)
 
-  public var family: String { "lstm" }
-  public var label: String { "LSTM-\(units)" }
+  /// "lstm" or "gru": the cell names the family.
+  public var family: String { cell.rawValue }
+  public var label: String { "\(cell.layerName)-\(units)" }
+  public var cell: RecurrentCell {
+    if case .int8 = self { return .lstm }
+    return floatNetwork.cell
+  }
 
   public var architecture: String {
-    "LSTM-\(units) -> Dropout(\(formatDropout(floatNetwork.dropout))) -> Dense(1)"
+    let network = floatNetwork
+    let reads = network.inputs.isPlain ? "" : "(\(network.inputs.description)) -> "
+    return "\(reads)\(label) -> Dropout(\(formatDropout(network.dropout))) -> Dense(1)"
   }
 
   public func isIdentical(to other: any Forecaster) -> Bool {
@@ -44,7 +51,7 @@ public enum ForecastModel: WindowForecaster, Equatable {
     switch self {
     case .float(let n, _), .uint8(let n, _): n.parameterCount
     case .int8(let q, _): q.parameterCount
-    case .lowRank(let f, let n): n.parameterCount - n.units * 4 * n.units + f.a.count + f.b.count
+    case .lowRank(let f, let n): n.parameterCount - n.units * n.layout.gateWidth + f.a.count + f.b.count
     }
   }
 
@@ -95,7 +102,7 @@ public enum ForecastModel: WindowForecaster, Equatable {
   /// Float32 kernels can be pruned and quantized; a stored form (float16, uint8, int8, low rank)
   /// is compressed already.
   public var compressibleTensors: [String] {
-    if case .float(_, nil) = self { return Pruning.prunable.map(\.description) }
+    if case .float(let n, nil) = self { return Pruning.prunable.map { n.layout.name($0) } }
     return []
   }
 
@@ -110,14 +117,21 @@ public enum ForecastModel: WindowForecaster, Equatable {
         windows, threads: threads,
         makeScratch: {
           (
-            [Float](repeating: 0, count: data.lookback * capacity),
+            [Float](repeating: 0, count: data.lookback * capacity * q.inputSize),
             QuantizedLSTM.Scratch(capacity: capacity, inputSize: q.inputSize, units: q.units)
           )
         },
         predict: { scratch, chunk, out in
-          for (r, w) in chunk.enumerated() { data.gatherInputs(w, row: r, batch: chunk.count, into: &scratch.0) }
+          var levels = [Float](repeating: 1, count: chunk.count)
+          scratch.0.withUnsafeMutableBufferPointer { x in
+            for (r, w) in chunk.enumerated() {
+              levels[r] = q.inputs.gather(w, data: data, row: r, batch: chunk.count, into: x.baseAddress!)
+            }
+          }
           q.forward(x: scratch.0, steps: data.lookback, batch: chunk.count, scratch: &scratch.1)
-          for r in 0..<chunk.count { out[r] = scratch.1.y[r] }
+          for r in 0..<chunk.count {
+            out[r] = q.inputs.scaledForecast(scratch.1.y[r], level: levels[r], scaler: data.scaler)
+          }
         })
     }
   }

@@ -61,13 +61,14 @@ public enum Pruning {
   }
 
   /// Structured pruning: removes the `sparsity` fraction of hidden units with the smallest L2
-  /// norm of all their weights (their four gate columns in the input and recurrent kernels and
-  /// the bias, their row of the recurrent kernel, their Dense weight). Returns a genuinely
-  /// smaller dense LSTM and the kept units (in their original order).
+  /// norm of all their weights (their gate columns in the input and recurrent kernels, their
+  /// row of the recurrent kernel, their Dense weight). Returns a genuinely smaller dense network
+  /// of the same cell (its bias columns follow their units) and the kept units (in their order).
   public static func removeUnits(_ model: RecurrentForecaster, sparsity: Double) -> (RecurrentForecaster, [Int]) {
     let H = model.units
     let D = model.inputSize
-    let G = 4 * H
+    let gates = model.cell.gates
+    let G = gates * H
     let w = model.weights
     let wx = w[.kernel]
     let wh = w[.recurrentKernel]
@@ -75,7 +76,7 @@ public enum Pruning {
     var score = [Double](repeating: 0, count: H)
     for u in 0..<H {
       var s = 0.0
-      for gate in 0..<4 {
+      for gate in 0..<gates {
         let col = gate * H + u
         for d in 0..<D { s += Double(wx[d, col] * wx[d, col]) }
         for k in 0..<H { s += Double(wh[k, col] * wh[k, col]) }
@@ -88,20 +89,21 @@ public enum Pruning {
     let removed = Set((0..<H).sorted { (score[$0], $0) < (score[$1], $1) }.prefix(removeCount))
     let kept = (0..<H).filter { !removed.contains($0) }
     let h = kept.count
-    let g = 4 * h
-    var small = ParameterVector(layout: ParameterLayout(inputSize: D, units: h))
+    let g = gates * h
+    let layout = ParameterLayout(inputSize: D, units: h, cell: model.cell)
+    var small = ParameterVector(layout: layout)
     var sx = Matrix(rows: D, cols: g)
     var sh = Matrix(rows: h, cols: g)
-    var sb = Matrix(rows: 1, cols: g)
+    var sb = Matrix(rows: model.cell.biasRows, cols: g)
     var sd = Matrix(rows: h, cols: 1)
     let b = w[.bias]
-    for gate in 0..<4 {
+    for gate in 0..<gates {
       for (newU, oldU) in kept.enumerated() {
         let newCol = gate * h + newU
         let oldCol = gate * H + oldU
         for d in 0..<D { sx[d, newCol] = wx[d, oldCol] }
         for (newK, oldK) in kept.enumerated() { sh[newK, newCol] = wh[oldK, oldCol] }
-        sb[0, newCol] = b[0, oldCol]
+        for r in 0..<model.cell.biasRows { sb[r, newCol] = b[r, oldCol] }
       }
     }
     for (newU, oldU) in kept.enumerated() { sd[newU, 0] = wd[oldU, 0] }
@@ -110,6 +112,6 @@ public enum Pruning {
     small[.bias] = sb
     small[.denseKernel] = sd
     small[.denseBias] = w[.denseBias]
-    return (RecurrentForecaster(weights: small, dropout: model.dropout), kept)
+    return (RecurrentForecaster(weights: small, dropout: model.dropout, inputs: model.inputs), kept)
   }
 }

@@ -139,6 +139,8 @@ public struct QuantizedLSTM: Sendable, Equatable {
   public let dense: [Int8]  // [H]
   public let denseScale: Float
   public let denseBias: Float
+  /// What each step reads (RecurrentInputs); the float model's, kept through quantization.
+  public var inputs: RecurrentInputs = .plain
   // The int8 weights as exact float32 integers, and s_Wh / 127, for the forward pass.
   let kernelValues: [Float], recurrentValues: [Float], denseValues: [Float], hiddenScales: [Float]
   // The recurrent kernel packed for int8 dot-product instructions (AVX-512 VNNI), where present.
@@ -166,8 +168,9 @@ public struct QuantizedLSTM: Sendable, Equatable {
     recurrentPacked = PackedInt8Matrix(rows: units, cols: 4 * units, values: recurrent)
   }
 
-  /// Quantizes a float forecaster's kernels per output channel.
+  /// Quantizes a float LSTM's kernels per output channel.
   public init(_ model: RecurrentForecaster) {
+    precondition(model.cell == .lstm, "QuantizedLSTM: the integer path is the LSTM's")
     let l = model.layout
     let w = model.weights.values
     let D = l.inputSize
@@ -184,6 +187,7 @@ public struct QuantizedLSTM: Sendable, Equatable {
       recurrentScales: recurrentScales, bias: Array(w[l.range(.bias)]),
       dense: Quantization.quantizeColumns(w[l.range(.denseKernel)], rows: H, cols: 1, scales: [denseScale]),
       denseScale: denseScale, denseBias: w[l.offset(.denseBias)])
+    inputs = model.inputs
   }
 
   /// The float forecaster with the dequantized weights (the starting point of fine-tuning).
@@ -198,7 +202,7 @@ public struct QuantizedLSTM: Sendable, Equatable {
     for (k, b) in bias.enumerated() { v.values[l.offset(.bias) + k] = b }
     for (k, q) in dense.enumerated() { v.values[l.offset(.denseKernel) + k] = Float(q) * denseScale }
     v.values[l.offset(.denseBias)] = denseBias
-    return RecurrentForecaster(weights: v, dropout: dropout)
+    return RecurrentForecaster(weights: v, dropout: dropout, inputs: inputs)
   }
 
   public var parameterCount: Int { ParameterLayout(inputSize: inputSize, units: units).totalCount }

@@ -31,6 +31,22 @@ public struct CalendarFeatures: Equatable, Sendable {
     return parts.isEmpty ? "none" : parts.joined(separator: " + ")
   }
 
+  /// `values` written to `out[0 ..< count]` without allocating (the training loop's path).
+  @inline(__always)
+  public func write(weekday w: Int, dayOfYear d: Int, to out: UnsafeMutablePointer<Float>, every step: Int = 1) {
+    var k = 0
+    if weekday {
+      for day in 0..<7 { out[step * (k + day)] = day == w ? 1 : 0 }
+      k = 7
+    }
+    for h in stride(from: 1, through: yearHarmonics, by: 1) {
+      let (s, c) = Self.sinCos(turns: 4 * h * d, of: 1461)
+      out[step * k] = s
+      out[step * (k + 1)] = c
+      k += 2
+    }
+  }
+
   /// The inputs for a day given by its weekday (0 = Monday) and day of the year (1 ... 366).
   public func values(weekday w: Int, dayOfYear d: Int) -> [Float] {
     var out: [Float] = []

@@ -17,20 +17,36 @@ import NumericCore
 public struct RecurrentForecaster: Sendable, Equatable {
   public var weights: ParameterVector
   public var dropout: Float
+  /// What each step reads (scaled sales, or level-normalised sales and calendar channels).
+  public var inputs: RecurrentInputs
   public var layout: ParameterLayout { weights.layout }
   public var units: Int { layout.units }
   public var inputSize: Int { layout.inputSize }
   public var cell: RecurrentCell { layout.cell }
 
-  public init(weights: ParameterVector, dropout: Float) {
+  /// `inputs` says how windows become steps (`gather`); the forward pass itself reads any
+  /// `layout.inputSize` channels it is given.
+  public init(weights: ParameterVector, dropout: Float, inputs: RecurrentInputs = .plain) {
     self.weights = weights
     self.dropout = dropout
+    self.inputs = inputs
   }
 
   /// Keras' initialisation: Glorot-uniform input kernel, orthogonal recurrent kernel, zero bias
   /// (the LSTM's forget-gate slice set to 1, `unit_forget_bias`), Glorot-uniform Dense kernel.
   /// Draws in that order from `rng`.
-  public init(inputSize: Int = 1, units: Int, cell: RecurrentCell = .lstm, dropout: Float, rng: inout SeededGenerator) {
+  public init(
+    units: Int, cell: RecurrentCell = .lstm, inputs: RecurrentInputs = .plain, dropout: Float,
+    rng: inout SeededGenerator
+  ) {
+    self.init(inputSize: inputs.channels, units: units, cell: cell, inputs: inputs, dropout: dropout, rng: &rng)
+  }
+
+  /// A network over `inputSize` channels fed directly (the kernels' tests); `inputs` as above.
+  public init(
+    inputSize: Int, units: Int, cell: RecurrentCell = .lstm, inputs: RecurrentInputs = .plain, dropout: Float,
+    rng: inout SeededGenerator
+  ) {
     let layout = ParameterLayout(inputSize: inputSize, units: units, cell: cell)
     var w = ParameterVector(layout: layout)
     w[.kernel] = glorotUniform(rows: inputSize, cols: layout.gateWidth, rng: &rng)
@@ -39,7 +55,7 @@ public struct RecurrentForecaster: Sendable, Equatable {
     if cell == .lstm { for j in units..<(2 * units) { bias.storage[j] = 1 } }
     w[.bias] = bias
     w[.denseKernel] = glorotUniform(rows: units, cols: 1, rng: &rng)
-    self.init(weights: w, dropout: dropout)
+    self.init(weights: w, dropout: dropout, inputs: inputs)
   }
 
   public var parameterCount: Int { layout.totalCount }

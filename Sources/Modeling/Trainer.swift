@@ -97,8 +97,17 @@ public enum Trainer {
     var batchMask = [Float](repeating: 1, count: config.batchSize * H)
     let keep = 1 - model.dropout
     let dropScale = keep > 0 ? 1 / keep : 0
-    let targets: [Float] = hooks.fitTargets ?? data.fit.map { data.target($0) }
-    precondition(targets.count == fitCount, "Trainer: \(targets.count) targets for \(fitCount) windows")
+    precondition(
+      model.inputs.channels == model.inputSize,
+      "Trainer: inputs of \(model.inputs.channels) channels for a network over \(model.inputSize)")
+    // Targets in the network's unit: scaled, or the window's level units.
+    let scaledTargets: [Float] = hooks.fitTargets ?? data.fit.map { data.target($0) }
+    precondition(scaledTargets.count == fitCount, "Trainer: \(scaledTargets.count) targets for \(fitCount) windows")
+    let targets =
+      model.inputs.levelNormalized
+      ? zip(data.fit, scaledTargets).map { w, y in
+        model.inputs.networkTarget(scaled: y, level: data.windowLevel(w), scaler: data.scaler)
+      } : scaledTargets
 
     var log = TrainingLog()
     var best = parameters
@@ -219,11 +228,13 @@ public enum Trainer {
                   let lo = s * shardSize
                   let count = min(shardSize, n - lo)
                   let sc = scratch.pointer + s
-                  for r in 0..<count {
-                    let index = order.pointer[lo + r]
-                    data.gatherInputs(data.fit[index], row: r, batch: count, into: &sc.pointee.x)
-                    sc.pointee.target[r] = target.pointer[index]
+                  sc.pointee.x.withUnsafeMutableBufferPointer { x in
+                    for r in 0..<count {
+                      let index = order.pointer[lo + r]
+                      _ = model.inputs.gather(data.fit[index], data: data, row: r, batch: count, into: x.baseAddress!)
+                    }
                   }
+                  for r in 0..<count { sc.pointee.target[r] = target.pointer[order.pointer[lo + r]] }
                   for k in 0..<(count * H) { sc.pointee.mask[k] = mask.pointer[lo * H + k] }
                   model.forward(batch: count, scratch: &sc.pointee)
                   loss.pointer[s] = sc.pointee.y.withUnsafeBufferPointer { y in
@@ -258,6 +269,13 @@ public enum Trainer {
 // MARK: - Inference over many windows
 
 extension WindowedData {
+  /// The level a level-normalised network divides window `w` by (`RecurrentInputs.level`).
+  public func windowLevel(_ w: WindowRef) -> Float {
+    raw[Int(w.series)].withUnsafeBufferPointer { s in
+      RecurrentInputs.level(UnsafeBufferPointer(rebasing: s[Int(w.start)..<(Int(w.start) + lookback)]))
+    }
+  }
+
   /// Copies window `w`'s inputs into row `row` of a time-major [T*batch, 1] buffer.
   @inline(__always)
   public func gatherInputs(_ w: WindowRef, row: Int, batch: Int, into x: inout [Float]) {
@@ -312,9 +330,16 @@ public func predictScaled(_ model: RecurrentForecaster, windows: [WindowRef], da
       model.makeScratch(capacity: inferenceChunk, steps: data.lookback)
     },
     predict: { scratch, chunk, out in
-      for (r, w) in chunk.enumerated() { data.gatherInputs(w, row: r, batch: chunk.count, into: &scratch.x) }
+      var levels = [Float](repeating: 1, count: chunk.count)
+      scratch.x.withUnsafeMutableBufferPointer { x in
+        for (r, w) in chunk.enumerated() {
+          levels[r] = model.inputs.gather(w, data: data, row: r, batch: chunk.count, into: x.baseAddress!)
+        }
+      }
       model.forward(batch: chunk.count, scratch: &scratch, keepStates: false)
-      for r in 0..<chunk.count { out[r] = scratch.y[r] }
+      for r in 0..<chunk.count {
+        out[r] = model.inputs.scaledForecast(scratch.y[r], level: levels[r], scaler: data.scaler)
+      }
     })
 }
 

@@ -61,10 +61,11 @@ public func temporaryDirectory(_ label: String = "tinycast-test") -> String {
 
 /// A small sales CSV: `stores` x `items` series of `days` days from 2015-01-01 with a weekly
 /// pattern, a level per series and deterministic noise.
-public func smallSalesCSV(stores: Int = 2, items: Int = 2, days: Int = 200, seed: UInt64 = 5) -> String {
+public func smallSalesCSV(
+  stores: Int = 2, items: Int = 2, days: Int = 200, seed: UInt64 = 5, firstDay start: Int = 16_436  // 2015-01-01
+) -> String {
   var rng = SeededGenerator(seed: seed)
   var lines = ["date,store,item,sales"]
-  let start = 16_436  // 2015-01-01
   for item in 1...items {
     for store in 1...stores {
       let level = 20.0 + 7.0 * Double(store) + 5.0 * Double(item)

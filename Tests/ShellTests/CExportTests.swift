@@ -36,7 +36,10 @@ func compiler() -> String? {
   @Test func exportedCForecastsLikeTheSwiftModel() throws {
     let cc = try #require(compiler(), "a C compiler is part of the build machine (gcc)")
     let (engine, dir, _) = makeEngine()
-    try engine.execute("load csv small.csv")
+    // 200 days from 2014-07-01: the test windows straddle New Year, so a dated model's C walks
+    // its window back into the previous year.
+    writeFile(dir + "/newyear.csv", smallSalesCSV(firstDay: 16_252))
+    try engine.execute("load csv newyear.csv as small")
     try engine.execute("train units=8 epochs=2 runs=1 seed=1 as base")
     try engine.execute("quantize base int8 as q8")
     try engine.execute("prune base 0.7 as p70")
@@ -57,13 +60,27 @@ func compiler() -> String? {
     try engine.execute("train kind=linear weekday=on year=2 loss=mae as cal")
     try engine.execute("train kind=linear norm=level weekday=on year=1 as level")
     try engine.execute("prune cal 0.5 as cal50")
-    // The test windows' raw sales, oldest first, one window per line.
+    // Recurrent networks: the GRU, and inputs over the window's level with calendar channels,
+    // float and on the integer path (bit for bit), dense and pruned.
+    try engine.execute("train kind=gru units=5 epochs=2 runs=1 seed=1 as gru")
+    try engine.execute("train kind=gru units=4 epochs=2 runs=1 seed=1 norm=level weekday=on year=1 as grin")
+    try engine.execute("train units=4 epochs=2 runs=1 seed=1 norm=level weekday=on year=2 as rin")
+    try engine.execute("quantize rin int8 as rinq8")
+    try engine.execute("prune rin 0.5 as rin50")
+    try engine.execute("quantize rin50 int8 as rin50q8")
+    try engine.execute("train units=3 epochs=2 runs=1 seed=1 year=1 as yr")
+    try engine.execute("quantize yr int8 as yrq8")
+    // The test windows' raw sales, oldest first, one window per line; a model with calendar
+    // inputs also reads the forecast day: its weekday and day of the year (linear) or its date.
     let data = engine.workspace.datasets["small"]!.windows
-    func lines(calendar: Bool) -> String {
+    func lines(calendar: Bool, dated: Bool = false) -> String {
       data.test.map { w in
         let days = (0..<data.lookback).map { t in String(data.raw[Int(w.series)][Int(w.start) + t]) }
         let day = data.targetDay(w)
-        let extra = calendar ? ["\(CivilDate.weekday(day))", "\(CivilDate.dayOfYear(day))"] : []
+        let (y, m, d) = CivilDate.components(day)
+        let extra =
+          dated
+          ? ["\(y)", "\(m)", "\(d)"] : calendar ? ["\(CivilDate.weekday(day))", "\(CivilDate.dayOfYear(day))"] : []
         return (days + extra).joined(separator: " ")
       }.joined(separator: "\n") + "\n"
     }
@@ -73,7 +90,8 @@ func compiler() -> String? {
       ("tsb", false), ("sba", false),
       ("base", false), ("p70", false),
       ("h16", false), ("u8", false),
-      ("r3", false),
+      ("r3", false), ("gru", false), ("grin", false), ("rin", false), ("rinq8", true), ("rin50q8", true),
+      ("yrq8", true),
     ] {
       let out = try engine.execute("export \(name) to=. format=c")
       #expect(out.contains("bytes of flash"), "\(out)")
@@ -87,9 +105,11 @@ func compiler() -> String? {
       #expect(compiled.status == 0, "\(name): \(compiled.output)")
       guard compiled.status == 0 else { continue }
       let calendar = ["cal", "cal50", "level"].contains(name)
-      let forecasts = try run(binary, [], input: lines(calendar: calendar)).output.split(separator: "\n").map {
-        Float(Double(String($0))!)
-      }
+      let dated = ["grin", "rin", "rinq8", "rin50q8", "yrq8"].contains(name)
+      let forecasts = try run(binary, [], input: lines(calendar: calendar, dated: dated)).output.split(separator: "\n")
+        .map {
+          Float(Double(String($0))!)
+        }
       try engine.execute("predict \(name) to=\(name).csv")
       let swift = try String(contentsOfFile: "\(dir)/\(name).csv", encoding: .utf8).split(separator: "\n").dropFirst()
         .map { Float(String($0.split(separator: ",")[4]))! }
@@ -163,6 +183,23 @@ extension CExportTests {
     #expect(
       try String(contentsOfFile: dir + "/a.csv", encoding: .utf8)
         == String(contentsOfFile: dir + "/b.csv", encoding: .utf8))
+    // A GRU reading level-normalised sales and the weekday: its layer, bias rows and inputs
+    // survive the trip, and the forecasts are the same bits.
+    try engine.execute("train kind=gru units=5 epochs=1 runs=1 seed=2 norm=level weekday=on as g")
+    try engine.execute("export g to=g.json format=keras")
+    let gru =
+      try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/g.json")))
+      as! [String: Any]
+    let gw = gru["weights"] as! [Any]
+    #expect(gru["layer"] as? String == "gru" && (gw[0] as! [[Double]]).count == 8)
+    #expect((gw[2] as! [[Double]]).count == 2 && (gw[2] as! [[Double]])[1].count == 15)
+    try engine.execute("load keras g.json as gback")
+    try engine.execute("predict g to=g.csv")
+    try engine.execute("predict gback to=gb.csv")
+    #expect(
+      try String(contentsOfFile: dir + "/g.csv", encoding: .utf8)
+        == String(contentsOfFile: dir + "/gb.csv", encoding: .utf8))
+    #expect(engine.workspace.models["gback"]!.replicas[0].family == "gru")
     writeFile(dir + "/bad.json", "{\"weights\": [[[1, 2]], [[1]], [1], [[1]], [1]]}")
     #expect(
       errorText(engine, "load keras bad.json")?.hasPrefix("bad.json: shapes do not form LSTM(H) -> Dense(1)") == true)

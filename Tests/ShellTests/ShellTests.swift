@@ -132,9 +132,9 @@ func errorText(_ engine: Engine, _ line: String) -> String? {
   @Test func helpForACommandShowsOptionsDefaultsAndExample() throws {
     let (engine, _, _) = makeEngine()
     let text = try engine.execute("help train")
-    #expect(text.hasPrefix("usage: train [kind=lstm|linear|average|croston|ets|theta]"))
-    #expect(text.contains("  units     lstm: hidden units of the LSTM; default 64"))
-    #expect(text.contains("  kind      the model family (average|croston|ets|linear|lstm|theta); default lstm"))
+    #expect(text.hasPrefix("usage: train [kind=lstm|gru|linear|average|croston|ets|theta]"))
+    #expect(text.contains("  units     lstm, gru: hidden units of the recurrent layer; default 64"))
+    #expect(text.contains("  kind      the model family (average|croston|ets|gru|linear|lstm|theta); default lstm"))
     #expect(text.contains("example:\n  train units=32"))
     #expect(try engine.execute("help tr") == text)  // unique prefix
   }

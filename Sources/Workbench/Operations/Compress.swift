@@ -252,6 +252,12 @@ extension Workspace {
         hint: "quantize the model it came "
           + "from")
     }
+    if scheme == .int8Channel, let first = nets.first, first.cell != .lstm {
+      throw CommandError(
+        "the integer path (int8 per channel) runs LSTMs; \(source.name) is a \(first.cell.layerName)",
+        hint: "'quantize \(source.name) float16', or 'quantize \(source.name) int8 granularity=tensor' (the article's "
+          + "uint8)")
+    }
     let suffix = scheme == .float16 ? "f16" : scheme == .int8Channel ? "int8" : "int8t"
     let name = spec.name ?? "\(source.name)-\(suffix)"
     try requireFreeModelName(name)

@@ -56,13 +56,17 @@ public struct TrainedModel: Sendable {
 }
 
 public struct TrainSpec: Sendable {
+  /// The recurrent layer: an LSTM (the article's) or a GRU.
+  public var cell: RecurrentCell = .lstm
+  /// What each step reads: scaled sales (the article's), or level-normalised sales and calendar.
+  public var inputs: RecurrentInputs = .plain
   public var units = 64
   public var dropout = 0.2
   public var training = TrainingOptions()
   /// The last run stops after this many epochs: how a session records a training that Ctrl-C
   /// interrupted, so that its replay rebuilds the same weights.
   public var lastRunEpochs: Int?
-  /// The new model's name (default lstmUNITS).
+  /// The new model's name (default lstmUNITS or gruUNITS).
   public var name: String?
   public init() {}
 }
@@ -82,11 +86,12 @@ public struct DistillSpec: Sendable {
 }
 
 extension Workspace {
-  /// `train`: LSTM(units) -> Dropout -> Dense(1) on the current dataset. An interrupted run
-  /// keeps what it has (the best weights so far), and the runs after it are not started.
+  /// `train`: LSTM(units) or GRU(units) -> Dropout -> Dense(1) on the current dataset. An
+  /// interrupted run keeps what it has (the best weights so far), and the runs after it are not
+  /// started.
   public mutating func train(_ spec: TrainSpec, progress: Progress) throws(CommandError) -> TrainedModel {
     let data = try dataset()
-    let name = spec.name ?? "lstm\(spec.units)"
+    let name = spec.name ?? "\(spec.cell.rawValue)\(spec.units)"
     try requireFreeModelName(name)
     guard spec.training.batch <= data.windows.fit.count else {
       throw CommandError("batch=\(spec.training.batch) is larger than the \(data.windows.fit.count) training windows")
@@ -96,9 +101,12 @@ extension Workspace {
       throw CommandError("stop=\(stop) must be between 1 and epochs=\(spec.training.epochs)")
     }
     var command = RecordedCommand("train", asName: name)
-    command.set("kind", "lstm")
+    command.set("kind", spec.cell.rawValue)
     command.set("units", spec.units)
     command.set("dropout", spec.dropout)
+    if spec.inputs.levelNormalized { command.set("norm", "level") }
+    if spec.inputs.calendar.weekday { command.set("weekday", on: true) }
+    if spec.inputs.calendar.yearHarmonics > 0 { command.set("year", spec.inputs.calendar.yearHarmonics) }
     spec.training.record(into: &command, seed: firstSeed)
     if let stop = spec.lastRunEpochs { command.set("stop", stop) }
 
@@ -109,7 +117,8 @@ extension Workspace {
     for run in 0..<spec.training.runs {
       let seed = firstSeed + UInt64(run)
       var rng = SeededGenerator(seed: seed)
-      var model = RecurrentForecaster(units: spec.units, dropout: Float(spec.dropout), rng: &rng)
+      var model = RecurrentForecaster(
+        units: spec.units, cell: spec.cell, inputs: spec.inputs, dropout: Float(spec.dropout), rng: &rng)
       var runConfig = config
       if run == spec.training.runs - 1, let stop = spec.lastRunEpochs { runConfig.epochs = stop }
       let hooks = progress.hooks(model: name, run: run, runs: spec.training.runs, epochs: runConfig.epochs)
@@ -131,7 +140,7 @@ extension Workspace {
       if runs.last!.log.interrupted { command.set("stop", runs.last!.log.epochs.count) }
     }
     var entry = ModelEntry(
-      name: name, method: Method(.lstm), datasetName: data.name, window: data.windows.config,
+      name: name, method: Method(.trained(spec.cell.rawValue)), datasetName: data.name, window: data.windows.config,
       scaler: data.windows.scaler, replicas: replicas, seeds: runs.map(\.seed), logs: runs.map(\.log),
       lineage: lineage(ofDataset: data.name) + [command.render()])
     entry = models.add(entry)

@@ -1,0 +1,88 @@
+// RecurrentInputs: what a recurrent network reads at each step of its window. By default one
+// channel, the scaled sales of the day (the article's setting). Two options, the kilobyte
+// forecasters' ideas that made a small linear model beat exponential smoothing, given to networks:
+//
+// - `levelNormalized` (a multiplicative RevIN, Kim et al. 2022): each window divided by its own
+//   level, its mean sales L (1 when the mean is zero), centred: the channel is s_t / L - 1. The
+//   network forecasts in that unit and the forecast is (y + 1) L sales, so one set of weights
+//   serves a store selling 20 a day and one selling 200.
+// - `calendar`: at step t, the weekday and the place in the year of the day that step's value
+//   forecasts (t's day + horizon), so the last step carries the forecast day. The calendar is
+//   known in advance; these channels follow the sales channel (CalendarFeatures).
+//
+// The network's own loss stays MSE in its unit (scaled, or level units).
+
+import SalesData
+
+public struct RecurrentInputs: Equatable, Sendable {
+  public var levelNormalized: Bool
+  public var calendar: CalendarFeatures
+
+  public init(levelNormalized: Bool = false, calendar: CalendarFeatures = .none) {
+    self.levelNormalized = levelNormalized
+    self.calendar = calendar
+  }
+
+  /// The article's setting: one channel, scaled sales.
+  public static let plain = RecurrentInputs()
+  public var isPlain: Bool { self == .plain }
+  /// Channels per step: sales, then the calendar's.
+  public var channels: Int { 1 + calendar.count }
+
+  /// "each window divided by its level + weekday + 3 yearly harmonics", or "scaled sales".
+  public var description: String {
+    var parts: [String] = [levelNormalized ? "sales over the window's level" : "scaled sales"]
+    if !calendar.isEmpty { parts.append(calendar.description) }
+    return parts.joined(separator: " + ")
+  }
+
+  /// The level a window is divided by: its mean sales, or 1 when that is not positive.
+  @inline(__always) public static func level(_ sales: UnsafeBufferPointer<Float>) -> Float {
+    var sum: Float = 0
+    for v in sales { sum = sum + v }
+    let mean = sum / Float(sales.count)
+    return mean > 0 ? mean : 1
+  }
+
+  /// Writes window `w`'s inputs to row `row` of a time-major [T * batch, channels] buffer and
+  /// returns the window's level (1 when not level-normalised).
+  @inline(__always)
+  public func gather(_ w: WindowRef, data: WindowedData, row: Int, batch: Int, into x: UnsafeMutablePointer<Float>)
+    -> Float
+  {
+    let T = data.lookback
+    let D = channels
+    let start = Int(w.start)
+    var level: Float = 1
+    if levelNormalized {
+      data.raw[Int(w.series)].withUnsafeBufferPointer { s in
+        let window = UnsafeBufferPointer(rebasing: s[start..<(start + T)])
+        level = Self.level(window)
+        for t in 0..<T { x[(t * batch + row) * D] = window[t] / level - 1 }
+      }
+    } else {
+      data.scaled[Int(w.series)].withUnsafeBufferPointer { s in
+        for t in 0..<T { x[(t * batch + row) * D] = s[start + t] }
+      }
+    }
+    if !calendar.isEmpty {
+      let targetDay = data.targetDay(w)
+      for t in 0..<T {
+        let day = targetDay - (T - 1 - t)
+        calendar.write(
+          weekday: CivilDate.weekday(day), dayOfYear: CivilDate.dayOfYear(day), to: x + (t * batch + row) * D + 1)
+      }
+    }
+    return level
+  }
+
+  /// The training target of `w` in the network's unit, from its scaled target.
+  @inline(__always) public func networkTarget(scaled: Float, level: Float, scaler: Scaler) -> Float {
+    levelNormalized ? scaler.unscale(scaled) / level - 1 : scaled
+  }
+
+  /// The network's output `y` as a scaled forecast.
+  @inline(__always) public func scaledForecast(_ y: Float, level: Float, scaler: Scaler) -> Float {
+    levelNormalized ? scaler.scale((y + 1) * level) : y
+  }
+}

@@ -1,0 +1,69 @@
+// The GRU and the recurrent networks' input options as a user meets them: trained, compressed,
+// compared, exported and loaded back, saved and replayed; and what they refuse, in one line.
+
+import Foundation
+import Shell
+import TestSupport
+import Testing
+import TinycastCLI
+import Workbench
+
+@Suite struct RecurrentFamilyTests {
+  @Test func aGRUWithInputsGoesThroughTheWholeLoop() throws {
+    let (engine, dir, _) = makeEngine()
+    try engine.execute("load csv small.csv")
+    let trained = try engine.execute("train kind=gru units=6 epochs=2 runs=2 seed=3 norm=level weekday=on year=1")
+    #expect(trained.contains("gru6: GRU-6, "), "\(trained)")
+    let m = try #require(engine.workspace.models["gru6"])
+    // 3 gates: kernel 10 x 18, recurrent 6 x 18, two bias rows, Dense 6 + 1.
+    #expect(m.parameterCount == 10 * 18 + 6 * 18 + 2 * 18 + 7 && m.method.description == "gru")
+    #expect(m.architecture.hasPrefix("(sales over the window's level + weekday + 1 yearly harmonic) -> GRU-6"))
+    for line in [
+      "prune gru6 0.5 as p50", "finetune p50 epochs=1 seed=4 as p50ft", "quantize p50ft float16 as h16",
+      "prune gru6 0.5 structured=on as s50", "quantize gru6 int8 granularity=tensor mode=asymmetric as u8",
+    ] { try engine.execute(line) }
+    #expect(engine.workspace.models["s50"]!.units == 3)
+    #expect(engine.workspace.models["h16"]!.method.description == "pruned+ft+float16")
+    // The integer path is the LSTM's: one line, nothing added.
+    let before = engine.workspace.models.names
+    #expect(
+      errorText(engine, "quantize gru6 int8")
+        == "the integer path (int8 per channel) runs LSTMs; gru6 is a GRU ('quantize gru6 float16', or "
+        + "'quantize gru6 int8 granularity=tensor' (the article's uint8))")
+    #expect(engine.workspace.models.names == before)
+    // Files: the JSON and the compact container give back the same model, bit for bit.
+    for container in ["json", "compact"] {
+      try engine.execute("set container=\(container)")
+      for name in ["gru6", "p50ft", "h16", "s50", "u8"] {
+        try engine.execute("export \(name) to=\(name)-\(container).tcm")
+        try engine.execute("load model \(name)-\(container).tcm as \(name)-\(container)")
+        let original = engine.workspace.models[name]!.replicas[0]
+        let back = engine.workspace.models["\(name)-\(container)"]!.replicas[0]
+        #expect(back.isIdentical(to: original), "\(name) through the \(container) container")
+      }
+    }
+    let compared = try engine.execute("compare gru6 p50ft s50")
+    #expect(compared.contains("gru6") && compared.contains("p50ft") && compared.contains("s50"), "\(compared)")
+    // Saved and replayed: the same numbers.
+    try engine.execute("save session s.tcs")
+    var err: [String] = []
+    #expect(
+      Tinycast.execute(["run", dir + "/s.tcs", "--verify"], stdout: { _ in }, stderr: { err.append($0) }) == 0,
+      "\(err)")
+    let session = try String(contentsOfFile: dir + "/s.tcs", encoding: .utf8)
+    #expect(
+      session.contains(
+        "dropout=0.2 epochs=2 kind=gru lr=0.001 norm=level patience=5 runs=2 seed=3 units=6 weekday=on year=1"),
+      "\(session)")
+  }
+
+  @Test func inputOptionsBelongToNetworksAndLinearModels() throws {
+    let (engine, _, _) = makeEngine()
+    try engine.execute("load csv small.csv")
+    #expect(errorText(engine, "train kind=ets norm=level")?.hasPrefix("norm= is not an option of kind=ets") == true)
+    #expect(errorText(engine, "train kind=gru year=13")?.contains("year") == true)
+    try engine.execute("train units=3 epochs=1 runs=1 seed=1 weekday=on as w")
+    #expect(engine.workspace.models["w"]!.replicas[0].family == "lstm")
+    #expect(engine.workspace.models["w"]!.architecture.hasPrefix("(scaled sales + weekday) -> LSTM-3"))
+  }
+}
