@@ -17,6 +17,8 @@ extension SearchCommands {
     OptionSpec("runs", "", "replicas per candidate (default: the reference's)"),
     OptionSpec("seed", "", "seed of the first candidate (default: drawn; every command records its own)"),
     OptionSpec("linear", "on", "try linear models of the reference's window first", values: ["off", "on"]),
+    OptionSpec(
+      "networks", "on", "try LSTMs and GRUs of 2, 4, 8 units reading the level and calendar", values: ["off", "on"]),
     OptionSpec("beat", "", "a model every candidate must also score better than, e.g. beat=ets"),
   ]
 
@@ -26,7 +28,9 @@ extension SearchCommands {
     details: """
       Tries, smallest first: linear models of NAME's window (plain, and with each window's level,
       the forecast day's weekday and 3 yearly harmonics, fitted on absolute errors; float32 and
-      int8; linear=off skips them); students distilled from NAME with fewer hidden units (16, 12, 8,
+      int8; linear=off skips them); LSTMs and GRUs of 2, 4 and 8 units reading the same inputs,
+      trained directly (the LSTM also int8, the GRU float16; networks=off skips them); students
+      distilled from NAME with fewer hidden units (16, 12, 8,
       6, 4 for a 64-unit reference; wider ones only if those miss the budget), each stored in
       uint8 per tensor and int8 per channel; then magnitude pruning at 50/70/30% with per-matrix
       levels capped by a sensitivity analysis, fine-tuned with the masks kept, then int8.
@@ -72,6 +76,7 @@ extension SearchCommands {
       spec.seed = v
     }
     spec.linear = try inv.flag("linear")
+    spec.networks = try inv.flag("networks")
     spec.beat = inv.optionalString("beat")
     spec.name = inv.asName
     try inv.checkAllConsumed()

@@ -86,7 +86,17 @@ import Workbench
     )
     #expect(status == 0, "\(err)")
     #expect(!(try String(contentsOfFile: dir + "/s.tcs", encoding: .utf8)).contains("shrink"))
-    #expect(try engine.execute("explain shrink").contains("chose "))
+    let log = try engine.execute("explain shrink")
+    #expect(log.contains("chose "))
+    // Stage 0b trained small networks reading the level and the calendar, each also stored small.
+    #expect(log.contains("stage 0b: LSTMs and GRUs reading the level, weekday and 3 yearly harmonics"), "\(log)")
+    #expect(
+      log.contains("ref-lstm2x: LSTM-2 over the level, weekday, 3 yearly harmonics, float32")
+        && log.contains("ref-lstm2x-i8: LSTM-2 over the level, weekday, 3 yearly harmonics, int8")
+        && log.contains("ref-gru2x: GRU-2 over the level, weekday, 3 yearly harmonics, float32"), "\(log)")
+    // networks=off (and linear=off) goes straight to the students.
+    _ = try engine.execute("shrink ref budget=+50 epochs=1 ft_epochs=1 time=5m seed=20 linear=off networks=off as t2")
+    #expect(!(try engine.execute("explain shrink")).contains("stage 0b"))
   }
 
   /// Stage 0: linear models of the reference's window; beat= asks every candidate to score
@@ -124,7 +134,7 @@ import Workbench
     // time=0 trains nothing (a nonzero limit would race the clock): only the reference's own
     // quantized forms are judged.
     let out = try engine.execute("shrink ref budget=+50 time=0 epochs=1")
-    #expect(out.contains("time limit 0 reached before distilling LSTM-4"), "\(out)")
+    #expect(out.contains("time limit 0 reached before training LSTM-2"), "\(out)")
     #expect(!out.contains("kd4"))
     #expect(engine.workspace.models.current?.hasPrefix("ref-") == true)
   }

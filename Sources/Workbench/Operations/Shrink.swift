@@ -1,8 +1,8 @@
 // shrink: the smallest deployable model within an accuracy budget. The user states what MAPE
 // they can afford (budget=+0.5: half a point worse than the reference) and optionally the
 // device's byte limit; the search tries linear models of the reference's window (plain, and with
-// each window's level, the forecast day's calendar and an absolute-error fit), distilled
-// students of decreasing width, quantization granularities and sensitivity-guided pruning with
+// each window's level, the forecast day's calendar and an absolute-error fit), small LSTMs and
+// GRUs reading those same inputs, distilled students of decreasing width, quantization granularities and sensitivity-guided pruning with
 // fine-tuning, and keeps the smallest exported artifact within budget. `beat=NAME` also asks
 // every candidate to score better than another model (the ETS row, say) on the same windows.
 //
@@ -34,6 +34,8 @@ public struct ShrinkSpec: Sendable {
   public var runs: Int?
   /// Try linear models of the reference's window first (stage 0).
   public var linear = true
+  /// Then small networks reading the window's level and the calendar, trained directly (stage 0b).
+  public var networks = true
   /// A model every candidate must also score better than (validation windows).
   public var beat: String?
   public var seed: UInt64?
@@ -243,6 +245,58 @@ extension Workspace {
         }
       } else {
         note("stage 0 skipped: the current windows are not \(ref.name)'s (run its 'window' command first)")
+      }
+    }
+
+    // Stage 0b: small networks that read the window's level and the calendar (the inputs that
+    // let a kilobyte beat ETS), trained directly on the data, smallest first; the LSTM also on
+    // the integer path, the GRU in float16.
+    if spec.networks {
+      if let current = try? dataset(), current.name == ref.datasetName, current.windows.config == ref.window {
+        note("stage 0b: LSTMs and GRUs reading the level, weekday and 3 yearly harmonics, \(runs) runs each")
+        let inputs = RecurrentInputs(levelNormalized: true, calendar: CalendarFeatures(weekday: true, yearHarmonics: 3))
+        networks: for units in [2, 4, 8] {
+          for cell in RecurrentCell.allCases {
+            let layout = ParameterLayout(inputSize: inputs.channels, units: units, cell: cell)
+            let floor = layout.totalCount  // a byte per parameter at the least
+            let label = "\(cell.layerName)-\(units)"
+            if beaten(floor) {
+              note("  \(label): at least \(floor) bytes, no smaller than the best so far; not trained")
+              continue
+            }
+            guard timeLeft(for: "training \(label)") else { break networks }
+            let name = "\(ref.name)-\(cell.rawValue)\(units)x"
+            var t = TrainSpec()
+            t.cell = cell
+            t.inputs = inputs
+            t.units = units
+            t.training.epochs = spec.epochs
+            t.training.runs = runs
+            t.training.seed = nextSeed()
+            t.name = name
+            let t0 = Date()
+            guard
+              run(
+                "train kind=\(cell.rawValue) as \(name)",
+                { ws throws(CommandError) in
+                  try ws.train(t, progress: progress).command
+                })
+            else { continue }
+            lastTraining = Date().timeIntervalSince(t0)
+            let recipe = "\(label) over the level, weekday, 3 yearly harmonics"
+            _ = judge(name, chain: [name], recipe: recipe + ", float32")
+            let small = "\(name)-\(cell == .lstm ? "i8" : "f16")"
+            var q = quantizeSpec(name, perTensor: false, as: small)
+            if cell == .gru { q.target = .float16 }
+            guard run("quantize \(name) as \(small)", { ws throws(CommandError) in try ws.quantize(q).command }) else {
+              continue
+            }
+            if beaten(bytes(small)) { continue }
+            _ = judge(small, chain: [name, small], recipe: recipe + (cell == .lstm ? ", int8" : ", float16"))
+          }
+        }
+      } else {
+        note("stage 0b skipped: the current windows are not \(ref.name)'s (run its 'window' command first)")
       }
     }
 
