@@ -2,9 +2,10 @@
 // they can afford (budget=+0.5: half a point worse than the reference) and optionally the
 // device's byte limit; the search tries linear models of the reference's window (plain, and with
 // each window's level, the forecast day's calendar and an absolute-error fit), small LSTMs and
-// GRUs reading those same inputs, distilled students of decreasing width, quantization granularities and sensitivity-guided pruning with
-// fine-tuning, and keeps the smallest exported artifact within budget. `beat=NAME` also asks
-// every candidate to score better than another model (the ETS row, say) on the same windows.
+// GRUs reading those same inputs, distilled students of decreasing width, quantization
+// granularities and sensitivity-guided pruning with fine-tuning, and keeps the smallest exported
+// artifact within budget. `beat=NAME` also asks every candidate to score better than another
+// model (the ETS row, say) on the same windows.
 //
 // How it decides: every candidate is judged on the validation windows (mean MAPE over the
 // replicas), never on the test set, which only reports the winner. Sizes are exact (the bytes
