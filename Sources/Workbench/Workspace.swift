@@ -130,7 +130,8 @@ public struct ModelEntry: Sendable {
     let nets = replicas.compactMap { $0 as? ForecastModel }
     guard nets.count == replicas.count else {
       throw CommandError(
-        "\(name) is a \(family) model; \(command) works on LSTM models", hint: "it has no weights to \(command)")
+        "\(name) is a \(family) model; \(command) works on LSTM and GRU models",
+        hint: "it has no weights to \(command)")
     }
     return nets
   }

@@ -34,6 +34,7 @@ func sessionFiles() -> [String] {
         "run",
         packageRoot() + "/" + file, "--out", temporaryDirectory(),
         "--set", "data=demo", "--set", "epochs=1", "--set", "runs=1", "--set", "ft_epochs=1",
+        "--set", "nn_epochs=1", "--set", "nn_runs=1",
         "--set", "max_mape=100", "--set", "beat=100",
         "--set", "int8_margin=100", "--set", "prune_margin=100",
         "--set", "structured_margin=100", "--set", "kd_margin=100", "--set", "linear_max=100",

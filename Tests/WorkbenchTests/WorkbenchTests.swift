@@ -139,7 +139,7 @@ struct Persistence: Forecaster {
     prune.source = "same"
     #expect(
       throws: CommandError(
-        "same is a persistence model; prune works on LSTM models", hint: "it has no weights to prune")
+        "same is a persistence model; prune works on LSTM and GRU models", hint: "it has no weights to prune")
     ) {
       _ = try ws.prune(prune, progress: .none)
     }
