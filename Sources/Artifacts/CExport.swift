@@ -261,8 +261,8 @@ public enum CExport {
       w.floats("bias", q.bias)
       w.int8Tensor("wd", q.dense)
       w.floats("dense", [q.denseScale, q.denseBias], comment: "scale, bias")
-      w.integerPredict(lookback: T)
-      ram = 4 * 2 * H + 4 * G + H + 4 * D + D + 4 * G  // h, c, the accumulator/gate union, qh, x, qx, ax
+      w.integerPredict(lookback: T, cell: cell)
+      ram = 4 * 2 * H + 4 * G + H + 4 * D + D + 4 * G  // h, c (GRU: none), z or q, qh, x, qx, ax (GRU: and a)
       macs = T * (D * G + H * G) + H
     case .lowRank(let f, let n):
       let l = n.layout
@@ -728,13 +728,22 @@ struct Writer {
     line("}")
   }
 
-  /// The integer path, step by step as QuantizedLSTM computes it: each step's inputs quantized
+  /// The integer path, step by step as QuantizedRecurrent computes it: each step's inputs quantized
   /// symmetrically by their largest magnitude, h by 127, int32 sums, float32 scales and gates.
-  mutating func integerPredict(lookback T: Int) {
+  mutating func integerPredict(lookback T: Int, cell: RecurrentCell) {
     let p = prefix
-    line(
+    let gru = cell == .gru
+    let state =
+      gru
+      ? """
+        /* RAM: h (float), the step's inputs and their codes, qh, both products (int32), then as
+           floats the input part a and the recurrent part q of the gates. */
+        float h[H], x[D], a[G], q[G];
+        int8_t qh[H], qx[D];
+        int32_t ax[G], ah[G];
+        memset(h, 0, sizeof h);
       """
-      \(signature) {
+      : """
         /* RAM: h and c (float), the recurrent accumulators that become the gates in place, qh,
            the step's inputs and their codes, the input accumulators. */
         float h[H], c[H], x[D];
@@ -742,30 +751,48 @@ struct Writer {
         int8_t qh[H], qx[D];
         int32_t ax[G];
         memset(h, 0, sizeof h); memset(c, 0, sizeof c);
-      \(inputPrelude)  for (int t = 0; t < \(p)_LOOKBACK; t++) {
+      """
+    line(
+      """
+      \(signature) {
+      \(state)\(inputPrelude)  for (int t = 0; t < \(p)_LOOKBACK; t++) {
       \(stepInputs("    "))
           float m = 0.0f;
           for (int d = 0; d < D; d++) {
             uint32_t bits; memcpy(&bits, &x[d], 4); bits &= 0x7FFFFFFFu;
-            float a; memcpy(&a, &bits, 4);
-            if (a > m) m = a;
+            float v; memcpy(&v, &bits, 4);
+            if (v > m) m = v;
           }
           const float xs = m > 0.0f ? m / 127.0f : 1.0f;
           for (int d = 0; d < D; d++) qx[d] = \(p)_q8(x[d], 1.0f / xs);
           for (int k = 0; k < H; k++) qh[k] = \(p)_q8(h[k], 127.0f);
-          memset(z.i, 0, sizeof z.i);
           memset(ax, 0, sizeof ax);
+          memset(\(gru ? "ah" : "z.i"), 0, sizeof \(gru ? "ah" : "z.i"));
       """)
     line(forEachWeight("wx", count: "D * G", body: "ax[i % G] += (int32_t)qx[i / G] * w;", indent: "    "))
-    line(forEachWeight("wh", count: "H * G", body: "z.i[i % G] += (int32_t)qh[i / G] * w;", indent: "    "))
     line(
-      """
-          for (int j = 0; j < G; j++) {
-            const int32_t acch = z.i[j];
-            z.f[j] = \(p)_bias[j] + (xs * \(p)_wx_scale[j]) * (float)ax[j] + (\(p)_wh_scale[j] / 127.0f) * (float)acch;
-          }
-      """)
-    line(cellUpdate("    ").replacingOccurrences(of: "z[", with: "z.f["))
+      forEachWeight(
+        "wh", count: "H * G", body: "\(gru ? "ah" : "z.i")[i % G] += (int32_t)qh[i / G] * w;", indent: "    "))
+    if gru {
+      line(
+        """
+            for (int j = 0; j < G; j++) {
+              a[j] = \(p)_bias[j] + (xs * \(p)_wx_scale[j]) * (float)ax[j];
+              q[j] = \(p)_bias[G + j] + (\(p)_wh_scale[j] / 127.0f) * (float)ah[j];
+            }
+        """)
+      line(gruCellUpdate("    ").replacingOccurrences(of: "z[", with: "a["))
+    } else {
+      line(
+        """
+            for (int j = 0; j < G; j++) {
+              const int32_t acch = z.i[j];
+              z.f[j] = \(p)_bias[j] + (xs * \(p)_wx_scale[j]) * (float)ax[j] + (\(p)_wh_scale[j] / 127.0f) * \
+        (float)acch;
+            }
+        """)
+      line(cellUpdate("    ").replacingOccurrences(of: "z[", with: "z.f["))
+    }
     line("  }")
     line("  int32_t acc = 0;")
     line(forEachWeight("wd", count: "H", body: "acc += (int32_t)\(p)_q8(h[i], 127.0f) * w;", indent: "  "))

@@ -232,22 +232,19 @@ public enum ModelFile {
       }
       return ("float", "uint8Tensor", nil, n.dropout, l, out)
     case .int8(let q, let dropout):
-      let l = ParameterLayout(inputSize: q.inputSize, units: q.units)
-      let G = 4 * q.units
+      let l = ParameterLayout(inputSize: q.inputSize, units: q.units, cell: q.cell)
+      let G = l.gateWidth
       return (
         "int8", "int8Channel", nil, dropout, l,
         [
           TensorRecord(
-            name: ParameterName.kernel.description, rows: q.inputSize, cols: G,
-            values: .i8c(q.kernel, scales: q.kernelScales)),
+            name: l.name(.kernel), rows: q.inputSize, cols: G, values: .i8c(q.kernel, scales: q.kernelScales)),
           TensorRecord(
-            name: ParameterName.recurrentKernel.description, rows: q.units, cols: G,
-            values: .i8c(q.recurrent, scales: q.recurrentScales)),
-          TensorRecord(name: ParameterName.bias.description, rows: 1, cols: G, values: .f32(q.bias)),
-          TensorRecord(
-            name: ParameterName.denseKernel.description, rows: q.units, cols: 1,
-            values: .i8t(q.dense, scale: q.denseScale)),
-          TensorRecord(name: ParameterName.denseBias.description, rows: 1, cols: 1, values: .f32([q.denseBias])),
+            name: l.name(.recurrentKernel), rows: q.units, cols: G, values: .i8c(q.recurrent, scales: q.recurrentScales)
+          ),
+          TensorRecord(name: l.name(.bias), rows: q.cell.biasRows, cols: G, values: .f32(q.bias)),
+          TensorRecord(name: l.name(.denseKernel), rows: q.units, cols: 1, values: .i8t(q.dense, scale: q.denseScale)),
+          TensorRecord(name: l.name(.denseBias), rows: 1, cols: 1, values: .f32([q.denseBias])),
         ]
       )
     case .lowRank(let f, let n):
@@ -381,9 +378,6 @@ public enum ModelFile {
     }
     let layout = ParameterLayout(inputSize: input, units: units, cell: cell)
     let G = layout.gateWidth
-    guard cell == .lstm || kind == "float" else {
-      throw ModelFileError("a \(kind) model is an LSTM's form; this file's cell is \(cell.layerName)")
-    }
     let rank = header["rank"] as? Int
     // The tensors each kind must have, in order.
     var expected: [(String, Int, Int, [String])]
@@ -397,10 +391,9 @@ public enum ModelFile {
       }
     case "int8":
       expected = [
-        (ParameterName.kernel.description, input, G, ["i8c"]),
-        (ParameterName.recurrentKernel.description, units, G, ["i8c"]),
-        (ParameterName.bias.description, 1, G, ["f32"]), (ParameterName.denseKernel.description, units, 1, ["i8t"]),
-        (ParameterName.denseBias.description, 1, 1, ["f32"]),
+        (layout.name(.kernel), input, G, ["i8c"]), (layout.name(.recurrentKernel), units, G, ["i8c"]),
+        (layout.name(.bias), cell.biasRows, G, ["f32"]), (layout.name(.denseKernel), units, 1, ["i8t"]),
+        (layout.name(.denseBias), 1, 1, ["f32"]),
       ]
     case "lowrank":
       guard let r = rank, (1...units).contains(r) else { throw ModelFileError("low-rank model without a valid rank") }
@@ -523,8 +516,8 @@ public enum ModelFile {
       guard case .i8c(let k, let ks) = decoded[0], case .i8c(let r, let rs) = decoded[1], case .f32(let b) = decoded[2],
         case .i8t(let dk, let ds) = decoded[3], case .f32(let db) = decoded[4]
       else { throw ModelFileError("int8 model tensors have the wrong encodings") }
-      var q = QuantizedLSTM(
-        inputSize: input, units: units, kernel: k, kernelScales: ks, recurrent: r, recurrentScales: rs,
+      var q = QuantizedRecurrent(
+        inputSize: input, units: units, cell: cell, kernel: k, kernelScales: ks, recurrent: r, recurrentScales: rs,
         bias: b, dense: dk, denseScale: ds, denseBias: db[0])
       q.inputs = inputs
       model = .int8(q, dropout: dropout)

@@ -1,4 +1,4 @@
-// The integer LSTM's steps (Compression's QuantizedLSTM.forward) in one call per batch, for
+// The integer LSTM's steps (Compression's QuantizedRecurrent.forward) in one call per batch, for
 // processors with AVX-512 VNNI. A forecast is 14 steps that each wait for the one before, so its
 // time is the length of that chain: here the hidden state goes from the cell to the next step's
 // int8 product without leaving the kernel (quantized and offset to bytes, which int8_vnni.h's

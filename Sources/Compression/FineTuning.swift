@@ -59,7 +59,7 @@ public enum FineTuning {
         expand: { Quantization.fakeQuantize($0, layout: layout, scheme: .int8Channel) },
         pullback: { _, g in g })
       let log = Trainer.fit(&net, data: data, config: config, rng: &rng, hooks: hooks)
-      return (.int8(QuantizedLSTM(net), dropout: dropout), log)
+      return (.int8(QuantizedRecurrent(net), dropout: dropout), log)
     case .lowRank(let f, let n):
       var net = n
       hooks.reparameterization = LowRank.reparameterization(n, factors: f)

@@ -16,7 +16,7 @@ public enum ForecastModel: WindowForecaster, Equatable {
   /// payload inline, Swift 6.3's optimised copy of the enum crashed in a specialised Array ==
   /// (reproduced in SessionTests.recordSaveReplayRoundTrip; AddressSanitizer finds no invalid
   /// access in our code there). Boxing also makes copies of the workspace cheaper.
-  indirect case int8(QuantizedLSTM, dropout: Float)
+  indirect case int8(QuantizedRecurrent, dropout: Float)
   /// Recurrent kernel factored as A [H, R] x B [R, 4H]; `network` holds the product for compute.
   case lowRank(LowRankFactors, network: RecurrentForecaster)
 
@@ -24,7 +24,7 @@ public enum ForecastModel: WindowForecaster, Equatable {
   public var family: String { cell.rawValue }
   public var label: String { "\(cell.layerName)-\(units)" }
   public var cell: RecurrentCell {
-    if case .int8 = self { return .lstm }
+    if case .int8(let q, _) = self { return q.cell }
     return floatNetwork.cell
   }
 
@@ -93,7 +93,7 @@ public enum ForecastModel: WindowForecaster, Equatable {
       n.forward(batch: 1, scratch: &scratch, keepStates: false)
       return scratch.y[0]
     case .int8(let q, _):
-      var scratch = QuantizedLSTM.Scratch(capacity: 1, inputSize: q.inputSize, units: q.units)
+      var scratch = q.makeScratch(capacity: 1)
       q.forward(x: window, steps: window.count, batch: 1, scratch: &scratch)
       return scratch.y[0]
     }
@@ -118,7 +118,7 @@ public enum ForecastModel: WindowForecaster, Equatable {
         makeScratch: {
           (
             [Float](repeating: 0, count: data.lookback * capacity * q.inputSize),
-            QuantizedLSTM.Scratch(capacity: capacity, inputSize: q.inputSize, units: q.units)
+            q.makeScratch(capacity: capacity)
           )
         },
         predict: { scratch, chunk, out in

@@ -112,10 +112,10 @@ public enum QuantizationScheme: String, Sendable, CaseIterable {
   case int8Channel  // `quantize int8` (default): per-channel symmetric, integer inference
 }
 
-// MARK: - The integer LSTM
+// MARK: - The integer LSTM and GRU
 
-/// An LSTM whose input and recurrent kernels and Dense kernel are int8 with per-output-channel
-/// scales, run by integer products. Representation of activations:
+/// An LSTM or GRU whose input and recurrent kernels and Dense kernel are int8 with
+/// per-output-channel scales, run by integer products. Representation of activations:
 ///   - the input x_t is quantized per window and step, symmetric: s_x = |x_t| / 127 (dynamic);
 ///   - the hidden state h in (-1, 1) is quantized with the fixed scale 1/127;
 ///   - products are int8 x int8 accumulated in int32, then rescaled to float32:
@@ -123,19 +123,23 @@ public enum QuantizationScheme: String, Sendable, CaseIterable {
 ///   - the gate non-linearities are NumericCore's table activations (`sigmoidTable`,
 ///     `tanhTable`: 16 pieces of tanh, absolute error <= 6e-6, about half the float model's
 ///     chain of dependent operations per step); the cell state c and the update are float32.
+///   - the GRU keeps the two products apart, as its candidate needs r * (h Wh + b_rec):
+///       a_j = b_in[j] + (s_x * s_Wx[j]) * acc_x[j]      q_j = b_rec[j] + (s_Wh[j] / 127) * acc_h[j]
+///       z = s(a_z + q_z), r = s(a_r + q_r), n = tanh(a_h + r * q_h), h = z h + (1 - z) n
 ///
 /// Computing the products: an int8 x int8 sum over K terms is at most 127^2 K in magnitude,
 /// below 2^24 for K <= 1040, so float32 multiply-adds on the integer values are exact in any
 /// order and equal int32 accumulation bit for bit. The forward pass uses the fast float kernels
 /// on the int8 values held as floats (`*Values`); `int8GemmNN` stays as the int32 reference, and
 /// the exported C code accumulates in int32, with identical results (tested).
-public struct QuantizedLSTM: Sendable, Equatable {
+public struct QuantizedRecurrent: Sendable, Equatable {
   public let inputSize: Int, units: Int
+  public let cell: RecurrentCell
   public let kernel: [Int8]  // [D, G]
   public let kernelScales: [Float]  // [G]
   public let recurrent: [Int8]  // [H, G]
   public let recurrentScales: [Float]  // [G]
-  public let bias: [Float]  // [G]
+  public let bias: [Float]  // [G], or [2, G] for the GRU (input bias, then recurrent bias)
   public let dense: [Int8]  // [H]
   public let denseScale: Float
   public let denseBias: Float
@@ -147,12 +151,14 @@ public struct QuantizedLSTM: Sendable, Equatable {
   let recurrentPacked: PackedInt8Matrix
 
   public init(
-    inputSize: Int, units: Int, kernel: [Int8], kernelScales: [Float], recurrent: [Int8], recurrentScales: [Float],
-    bias: [Float], dense: [Int8], denseScale: Float, denseBias: Float
+    inputSize: Int, units: Int, cell: RecurrentCell = .lstm, kernel: [Int8], kernelScales: [Float],
+    recurrent: [Int8], recurrentScales: [Float], bias: [Float], dense: [Int8], denseScale: Float, denseBias: Float
   ) {
-    precondition(units <= 1040 && inputSize <= 1040, "QuantizedLSTM: sums must stay below 2^24 to be exact in float32")
+    precondition(
+      units <= 1040 && inputSize <= 1040, "QuantizedRecurrent: sums must stay below 2^24 to be exact in float32")
     self.inputSize = inputSize
     self.units = units
+    self.cell = cell
     self.kernel = kernel
     self.kernelScales = kernelScales
     self.recurrent = recurrent
@@ -165,22 +171,23 @@ public struct QuantizedLSTM: Sendable, Equatable {
     recurrentValues = recurrent.map { Float($0) }
     denseValues = dense.map { Float($0) }
     hiddenScales = recurrentScales.map { $0 / 127 }
-    recurrentPacked = PackedInt8Matrix(rows: units, cols: 4 * units, values: recurrent)
+    recurrentPacked = PackedInt8Matrix(rows: units, cols: cell.gates * units, values: recurrent)
   }
 
-  /// Quantizes a float LSTM's kernels per output channel.
+  var layout: ParameterLayout { ParameterLayout(inputSize: inputSize, units: units, cell: cell) }
+
+  /// Quantizes a float network's kernels per output channel.
   public init(_ model: RecurrentForecaster) {
-    precondition(model.cell == .lstm, "QuantizedLSTM: the integer path is the LSTM's")
     let l = model.layout
     let w = model.weights.values
     let D = l.inputSize
     let H = l.units
-    let G = 4 * H
+    let G = l.gateWidth
     let kernelScales = Quantization.columnScales(w[l.range(.kernel)], rows: D, cols: G)
     let recurrentScales = Quantization.columnScales(w[l.range(.recurrentKernel)], rows: H, cols: G)
     let denseScale = Quantization.columnScales(w[l.range(.denseKernel)], rows: H, cols: 1)[0]
     self.init(
-      inputSize: D, units: H,
+      inputSize: D, units: H, cell: l.cell,
       kernel: Quantization.quantizeColumns(w[l.range(.kernel)], rows: D, cols: G, scales: kernelScales),
       kernelScales: kernelScales,
       recurrent: Quantization.quantizeColumns(w[l.range(.recurrentKernel)], rows: H, cols: G, scales: recurrentScales),
@@ -192,9 +199,9 @@ public struct QuantizedLSTM: Sendable, Equatable {
 
   /// The float forecaster with the dequantized weights (the starting point of fine-tuning).
   public func dequantized(dropout: Float) -> RecurrentForecaster {
-    let l = ParameterLayout(inputSize: inputSize, units: units)
+    let l = layout
     var v = ParameterVector(layout: l)
-    let G = 4 * units
+    let G = l.gateWidth
     for (k, q) in kernel.enumerated() { v.values[l.offset(.kernel) + k] = Float(q) * kernelScales[k % G] }
     for (k, q) in recurrent.enumerated() {
       v.values[l.offset(.recurrentKernel) + k] = Float(q) * recurrentScales[k % G]
@@ -205,10 +212,15 @@ public struct QuantizedLSTM: Sendable, Equatable {
     return RecurrentForecaster(weights: v, dropout: dropout, inputs: inputs)
   }
 
-  public var parameterCount: Int { ParameterLayout(inputSize: inputSize, units: units).totalCount }
+  public var parameterCount: Int { layout.totalCount }
   public var nonzeroCount: Int {
     kernel.filter { $0 != 0 }.count + recurrent.filter { $0 != 0 }.count + bias.filter { $0 != 0 }.count
       + dense.filter { $0 != 0 }.count + (denseBias != 0 ? 1 : 0)
+  }
+
+  /// Scratch for up to `capacity` windows of this network.
+  public func makeScratch(capacity: Int) -> Scratch {
+    Scratch(capacity: capacity, inputSize: inputSize, units: units, cell: cell)
   }
 
   /// Buffers for the integer forward pass over up to `capacity` windows, reused across calls
@@ -217,9 +229,9 @@ public struct QuantizedLSTM: Sendable, Equatable {
     public let capacity: Int
     var qx: [Float], xScale: [Float], qh: [Float], accX: [Float], accH: [Float], z: [Float], c: [Float], h: [Float]
     public var y: [Float]
-    public init(capacity: Int, inputSize D: Int, units H: Int) {
+    public init(capacity: Int, inputSize D: Int, units H: Int, cell: RecurrentCell = .lstm) {
       self.capacity = capacity
-      let G = 4 * H
+      let G = cell.gates * H
       qx = .init(repeating: 0, count: capacity * D)
       xScale = .init(repeating: 0, count: capacity)
       qh = .init(repeating: 0, count: capacity * H)
@@ -234,7 +246,7 @@ public struct QuantizedLSTM: Sendable, Equatable {
 
   /// Forecasts (scaled units) for `batch` windows whose inputs are time-major in `x` ([T*B, D]).
   public func forward(x: [Float], steps T: Int, batch B: Int, portable: Bool = false) -> [Float] {
-    var s = Scratch(capacity: B, inputSize: inputSize, units: units)
+    var s = makeScratch(capacity: B)
     forward(x: x, steps: T, batch: B, scratch: &s, portable: portable)
     return Array(s.y[0..<B])
   }
@@ -244,7 +256,8 @@ public struct QuantizedLSTM: Sendable, Equatable {
   /// `portable: true`, step by step with the float-FMA products and `integerCellForward`. The
   /// results are the same bits (the tests check it).
   public func forward(x: [Float], steps T: Int, batch B: Int, scratch s: inout Scratch, portable: Bool = false) {
-    precondition(B <= s.capacity, "QuantizedLSTM: batch \(B) exceeds scratch capacity \(s.capacity)")
+    precondition(B <= s.capacity, "QuantizedRecurrent: batch \(B) exceeds scratch capacity \(s.capacity)")
+    if cell == .gru { return gruForward(x: x, steps: T, batch: B, scratch: &s) }
     let D = inputSize
     let H = units
     let G = 4 * H
@@ -358,6 +371,70 @@ func integerCellForward(
       let cell = f * cr[u] + i * g
       cr[u] = cell
       hr[u] = o * tanhTable(cell)
+    }
+  }
+}
+
+extension QuantizedRecurrent {
+  /// The GRU's integer forward pass, step by step: the same quantization of inputs and h as the
+  /// LSTM's, the products exact in float (see the type's comment), then `integerGRUCell`.
+  func gruForward(x: [Float], steps T: Int, batch B: Int, scratch s: inout Scratch) {
+    let D = inputSize
+    let H = units
+    let G = 3 * H
+    let hs = hiddenScales
+    for k in 0..<(B * H) { s.h[k] = 0 }
+    for t in 0..<T {
+      for b in 0..<B {
+        var m: Float = 0
+        for d in 0..<D { m = max(m, abs(x[(t * B + b) * D + d])) }
+        let scale: Float = m > 0 ? m / 127 : 1
+        s.xScale[b] = scale
+        for d in 0..<D { s.qx[b * D + d] = Float(quantizeSymmetric(x[(t * B + b) * D + d], inverseScale: 1 / scale)) }
+      }
+      s.h.withUnsafeBufferPointer { h in
+        s.qh.withUnsafeMutableBufferPointer { quantizeHidden(h.baseAddress!, into: $0.baseAddress!, count: B * H) }
+      }
+      s.qx.withUnsafeBufferPointer { qx in
+        s.accX.withUnsafeMutableBufferPointer { acc in
+          kernelValues.withUnsafeBufferPointer { wx in
+            gemmNN(
+              m: B, n: G, k: D, a: qx.baseAddress!, lda: D, b: wx.baseAddress!, ldb: G, c: acc.baseAddress!, ldc: G,
+              accumulate: false)
+          }
+        }
+      }
+      s.qh.withUnsafeBufferPointer { qh in
+        s.accH.withUnsafeMutableBufferPointer { acc in
+          recurrentValues.withUnsafeBufferPointer { wh in
+            gemmNN(
+              m: B, n: G, k: H, a: qh.baseAddress!, lda: H, b: wh.baseAddress!, ldb: G, c: acc.baseAddress!, ldc: G,
+              accumulate: false)
+          }
+        }
+      }
+      for b in 0..<B {
+        let row = b * G
+        for j in 0..<G {
+          s.accX[row + j] = bias[j] + (s.xScale[b] * kernelScales[j]) * s.accX[row + j]
+          s.accH[row + j] = bias[G + j] + hs[j] * s.accH[row + j]
+        }
+        for u in 0..<H {
+          let z = sigmoidTable(s.accX[row + u] + s.accH[row + u])
+          let r = sigmoidTable(s.accX[row + H + u] + s.accH[row + H + u])
+          let n = tanhTable(s.accX[row + 2 * H + u] + r * s.accH[row + 2 * H + u])
+          s.h[b * H + u] = z * s.h[b * H + u] + (1 - z) * n
+        }
+      }
+    }
+    s.h.withUnsafeBufferPointer { h in
+      s.qh.withUnsafeMutableBufferPointer { quantizeHidden(h.baseAddress!, into: $0.baseAddress!, count: B * H) }
+    }
+    let outScale = denseScale / 127
+    for b in 0..<B {
+      var acc: Float = 0
+      for k in 0..<H { acc += s.qh[b * H + k] * denseValues[k] }
+      s.y[b] = denseBias + outScale * acc
     }
   }
 }

@@ -44,7 +44,7 @@ enum CompressCommands {
       scope=layer gives each weight matrix its own threshold (exactly round(SPARSITY x n) zeros
       each, the article's method); scope=global one threshold over all kernels. Ties break by
       position. structured=on instead removes whole hidden units (lowest L2 norm of all their
-      weights): a genuinely smaller dense LSTM. schedule=agp prunes gradually while fine-tuning
+      weights): a genuinely smaller dense network. schedule=agp prunes gradually while fine-tuning
       (Zhu & Gupta's cubic schedule over the first 2/3 of epochs=, then holds the mask). Follow
       a one-shot prune with 'finetune', which keeps the zeros. kernel=, recurrent= and dense=
       give one matrix its own level (what 'sensitivity' suggests); SPARSITY applies to the rest.
@@ -103,8 +103,8 @@ enum CompressCommands {
     if let kept = pruned.keptUnits {
       return made(
         "\(m.name): removed \(src.units - kept) of \(src.units) hidden units (lowest L2 norm) in each of "
-          + "\(m.replicas.count) replicas: LSTM-\(src.units) -> LSTM-\(kept), \(src.parameterCount) -> "
-          + "\(m.parameterCount) parameters; 'finetune' recovers accuracy", pruned.command)
+          + "\(m.replicas.count) replicas: \(src.replicas[0].label) -> \(m.replicas[0].label), "
+          + "\(src.parameterCount) -> \(m.parameterCount) parameters; 'finetune' recovers accuracy", pruned.command)
     }
     if let zeros = pruned.linearSparsity {
       return made(

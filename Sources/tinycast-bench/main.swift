@@ -222,8 +222,8 @@ do {
     float64.forward(batch: 1, scratch: &scratch, keepStates: false)
     return scratch.y[0]
   }
-  let int32 = QuantizedLSTM(RecurrentForecaster(units: 32, dropout: 0.2, rng: &rng))
-  var qscratch = QuantizedLSTM.Scratch(capacity: 1, inputSize: 1, units: 32)
+  let int32 = QuantizedRecurrent(RecurrentForecaster(units: 32, dropout: 0.2, rng: &rng))
+  var qscratch = QuantizedRecurrent.Scratch(capacity: 1, inputSize: 1, units: 32)
   var x = [Float](repeating: 0, count: data.lookback)
   measured["int8 LSTM-32"] = latency("int8 LSTM-32 (integer path)") {
     data.gatherInputs(window, row: 0, batch: 1, into: &x)

@@ -15,9 +15,9 @@ func smallData(lookback: Int = 7) throws -> WindowedData {
     dataset: try SalesDataset.assemble(table, stores: .all, items: .all, gaps: .error), config: config)
 }
 
-func randomModel(units: Int, seed: UInt64 = 1) -> RecurrentForecaster {
+func randomModel(units: Int, seed: UInt64 = 1, cell: RecurrentCell = .lstm) -> RecurrentForecaster {
   var rng = SeededGenerator(seed: seed)
-  var m = RecurrentForecaster(units: units, dropout: 0.2, rng: &rng)
+  var m = RecurrentForecaster(units: units, cell: cell, dropout: 0.2, rng: &rng)
   for k in m.layout.range(.bias) { m.weights.values[k] = rng.nextFloat(in: -0.3, 0.3) }
   return m
 }
@@ -89,7 +89,7 @@ func randomModel(units: Int, seed: UInt64 = 1) -> RecurrentForecaster {
   @Test func int8PerChannelErrorIsAtMostHalfAScaleAndZeroStaysZero() {
     var m = randomModel(units: 16)
     m.weights.values[m.layout.offset(.recurrentKernel) + 5] = 0
-    let q = QuantizedLSTM(m)
+    let q = QuantizedRecurrent(m)
     let back = q.dequantized(dropout: 0)
     let G = 64
     for (k, w) in m.weights[.recurrentKernel].storage.enumerated() {
@@ -144,13 +144,13 @@ func randomModel(units: Int, seed: UInt64 = 1) -> RecurrentForecaster {
   /// bit, for widths that use its 64-column blocks, its 8-column blocks and its scalar tail.
   @Test(arguments: [32, 16, 12, 5])
   func singleForecastEqualsTheBatchedPath(units: Int) {
-    let q = QuantizedLSTM(randomModel(units: units))
+    let q = QuantizedRecurrent(randomModel(units: units))
     var rng = SeededGenerator(seed: UInt64(units))
     let T = 14
     let B = 6
     let x = (0..<(T * B)).map { _ in rng.nextUnitFloat() }  // time-major [T*B, 1]
     let batched = q.forward(x: x, steps: T, batch: B)
-    var scratch = QuantizedLSTM.Scratch(capacity: 1, inputSize: 1, units: units)
+    var scratch = QuantizedRecurrent.Scratch(capacity: 1, inputSize: 1, units: units)
     for b in 0..<B {
       let one = (0..<T).map { x[$0 * B + b] }
       q.forward(x: one, steps: T, batch: 1, scratch: &scratch)
@@ -162,7 +162,7 @@ func randomModel(units: Int, seed: UInt64 = 1) -> RecurrentForecaster {
     let data = try smallData()
     let m = randomModel(units: 16)
     let f = predictScaled(m, windows: data.test, data: data, threads: 1)
-    let q = ForecastModel.int8(QuantizedLSTM(m), dropout: 0).predictScaled(data.test, data: data, threads: 2)
+    let q = ForecastModel.int8(QuantizedRecurrent(m), dropout: 0).predictScaled(data.test, data: data, threads: 2)
     let worst = zip(f, q).map { abs($0 - $1) }.max()!
     #expect(worst < 0.02, "integer path differs from float by \(worst)")
     #expect(worst > 0, "the integer path should not be the float path")
@@ -183,7 +183,7 @@ func randomModel(units: Int, seed: UInt64 = 1) -> RecurrentForecaster {
     u8.weights.values = u8weights
     for model in [
       ForecastModel.float(net, storage: nil), .float(net, storage: .float16), .uint8(u8, params: u8params),
-      .int8(QuantizedLSTM(net), dropout: 0.2),
+      .int8(QuantizedRecurrent(net), dropout: 0.2),
     ] {
       var rng = SeededGenerator(seed: 3)
       let (tuned, log) = FineTuning.run(model, keepZeros: true, data: data, config: config, rng: &rng)
@@ -327,7 +327,8 @@ func randomModel(units: Int, seed: UInt64 = 1) -> RecurrentForecaster {
       ("pruned 97%", .float(p97, storage: nil)),
       ("float16", simulated(m, .float16)), ("uint8", simulated(m, .uint8Tensor)),
       ("uint8 pruned", simulated(p70, .uint8Tensor)),
-      ("int8", .int8(QuantizedLSTM(m), dropout: 0.2)), ("int8 pruned", .int8(QuantizedLSTM(p70), dropout: 0.2)),
+      ("int8", .int8(QuantizedRecurrent(m), dropout: 0.2)),
+      ("int8 pruned", .int8(QuantizedRecurrent(p70), dropout: 0.2)),
       ("low rank", .lowRank(f, network: LowRank.network(m, factors: f))),
     ]
   }
@@ -481,7 +482,7 @@ func randomModel(units: Int, seed: UInt64 = 1) -> RecurrentForecaster {
   @Test(arguments: [(3, 5), (2, 12), (5, 33)])
   func theWholeWindowKernelGivesTheBitsOfTheStepByStepPath(inputs: Int, units: Int) {
     var rng = SeededGenerator(seed: UInt64(inputs * 100 + units))
-    let q = QuantizedLSTM(RecurrentForecaster(inputSize: inputs, units: units, dropout: 0, rng: &rng))
+    let q = QuantizedRecurrent(RecurrentForecaster(inputSize: inputs, units: units, dropout: 0, rng: &rng))
     let T = 9
     let B = 7
     let x: [Float] = (0..<(T * B * inputs)).map { k in k % 11 == 0 ? 0 : rng.nextFloat(in: -2, 2) }
@@ -498,7 +499,7 @@ func randomModel(units: Int, seed: UInt64 = 1) -> RecurrentForecaster {
     var m = randomModel(units: units, seed: UInt64(units))
     let mask = Pruning.magnitudeMask(m.weights, sparsity: 0.5, scope: .layer)
     for k in mask.indices { m.weights.values[k] *= mask[k] }
-    let q = QuantizedLSTM(m)
+    let q = QuantizedRecurrent(m)
     let windows = Array(data.test.prefix(37))
     var x = [Float](repeating: 0, count: 14 * windows.count)
     for (r, w) in windows.enumerated() { data.gatherInputs(w, row: r, batch: windows.count, into: &x) }
@@ -552,5 +553,69 @@ func randomModel(units: Int, seed: UInt64 = 1) -> RecurrentForecaster {
       let y = q.denseBias + (q.denseScale / 127) * Float(acc)
       #expect(fast[b].bitPattern == y.bitPattern, "window \(b): fast \(fast[b]) vs reference \(y)")
     }
+  }
+
+  /// The GRU's integer forward pass equals a slow reference that accumulates in int32 and goes
+  /// element by element; pruned weights included, several input channels per step.
+  @Test(arguments: [(1, 3), (1, 16), (4, 13), (14, 5)])
+  func gruIntegerForwardEqualsTheInt32Reference(inputs D: Int, units H: Int) throws {
+    var rng = SeededGenerator(seed: UInt64(D * 100 + H))
+    var m = RecurrentForecaster(inputSize: D, units: H, cell: .gru, dropout: 0, rng: &rng)
+    for k in m.layout.range(.bias) { m.weights.values[k] = rng.nextFloat(in: -0.3, 0.3) }
+    let mask = Pruning.magnitudeMask(m.weights, sparsity: 0.4, scope: .layer)
+    for k in mask.indices { m.weights.values[k] *= mask[k] }
+    let q = QuantizedRecurrent(m)
+    let T = 11
+    let B = 5
+    let G = 3 * H
+    let x: [Float] = (0..<(T * B * D)).map { k in k % 7 == 0 ? 0 : rng.nextFloat(in: -2, 2) }
+    let fast = q.forward(x: x, steps: T, batch: B)
+    for b in 0..<B {
+      var h = [Float](repeating: 0, count: H)
+      for t in 0..<T {
+        let xs = (0..<D).map { x[(t * B + b) * D + $0] }
+        let largest = xs.map(abs).max()!
+        let scale: Float = largest > 0 ? largest / 127 : 1
+        let qx = xs.map { quantizeSymmetric($0, inverseScale: 1 / scale) }
+        let qh = h.map { quantizeSymmetric($0, inverseScale: 127) }
+        var accX = [Int32](repeating: 0, count: G)
+        var accH = [Int32](repeating: 0, count: G)
+        qx.withUnsafeBufferPointer { a in
+          q.kernel.withUnsafeBufferPointer { w in
+            accX.withUnsafeMutableBufferPointer { acc in
+              int8GemmNNReference(
+                m: 1, n: G, k: D, a: a.baseAddress!, lda: D, b: w.baseAddress!, ldb: G, c: acc.baseAddress!, ldc: G)
+            }
+          }
+        }
+        qh.withUnsafeBufferPointer { a in
+          q.recurrent.withUnsafeBufferPointer { w in
+            accH.withUnsafeMutableBufferPointer { acc in
+              int8GemmNNReference(
+                m: 1, n: G, k: H, a: a.baseAddress!, lda: H, b: w.baseAddress!, ldb: G, c: acc.baseAddress!, ldc: G)
+            }
+          }
+        }
+        let a = (0..<G).map { j in q.bias[j] + (scale * q.kernelScales[j]) * Float(accX[j]) }
+        let r = (0..<G).map { j in q.bias[G + j] + (q.recurrentScales[j] / 127) * Float(accH[j]) }
+        for u in 0..<H {
+          let z = sigmoidTable(a[u] + r[u])
+          let reset = sigmoidTable(a[H + u] + r[H + u])
+          let n = tanhTable(a[2 * H + u] + reset * r[2 * H + u])
+          h[u] = z * h[u] + (1 - z) * n
+        }
+      }
+      var acc: Int32 = 0
+      for u in 0..<H { acc += Int32(quantizeSymmetric(h[u], inverseScale: 127)) * Int32(q.dense[u]) }
+      let y = q.denseBias + (q.denseScale / 127) * Float(acc)
+      #expect(fast[b].bitPattern == y.bitPattern, "window \(b): fast \(fast[b]) vs reference \(y)")
+    }
+    // And it tracks the float GRU it came from.
+    let float = m.makeScratch(capacity: B, steps: T)
+    var s = float
+    s.x = x
+    m.forward(batch: B, scratch: &s)
+    let worst = (0..<B).map { abs(s.y[$0] - fast[$0]) }.max()!
+    #expect(worst < 0.05, "integer GRU differs from float by \(worst)")
   }
 }

@@ -70,6 +70,10 @@ func compiler() -> String? {
     try engine.execute("quantize rin50 int8 as rin50q8")
     try engine.execute("train units=3 epochs=2 runs=1 seed=1 year=1 as yr")
     try engine.execute("quantize yr int8 as yrq8")
+    try engine.execute("quantize gru int8 as gruq8")
+    try engine.execute("quantize grin int8 as grinq8")
+    try engine.execute("prune grin 0.4 as grin40")
+    try engine.execute("quantize grin40 int8 as grin40q8")
     // The test windows' raw sales, oldest first, one window per line; a model with calendar
     // inputs also reads the forecast day: its weekday and day of the year (linear) or its date.
     let data = engine.workspace.datasets["small"]!.windows
@@ -91,7 +95,7 @@ func compiler() -> String? {
       ("base", false), ("p70", false),
       ("h16", false), ("u8", false),
       ("r3", false), ("gru", false), ("grin", false), ("rin", false), ("rinq8", true), ("rin50q8", true),
-      ("yrq8", true),
+      ("yrq8", true), ("gruq8", true), ("grinq8", true), ("grin40q8", true),
     ] {
       let out = try engine.execute("export \(name) to=. format=c")
       #expect(out.contains("bytes of flash"), "\(out)")
@@ -105,7 +109,7 @@ func compiler() -> String? {
       #expect(compiled.status == 0, "\(name): \(compiled.output)")
       guard compiled.status == 0 else { continue }
       let calendar = ["cal", "cal50", "level"].contains(name)
-      let dated = ["grin", "rin", "rinq8", "rin50q8", "yrq8"].contains(name)
+      let dated = ["grin", "rin", "rinq8", "rin50q8", "yrq8", "grinq8", "grin40q8"].contains(name)
       let forecasts = try run(binary, [], input: lines(calendar: calendar, dated: dated)).output.split(separator: "\n")
         .map {
           Float(Double(String($0))!)

@@ -24,17 +24,15 @@ import Workbench
     ] { try engine.execute(line) }
     #expect(engine.workspace.models["s50"]!.units == 3)
     #expect(engine.workspace.models["h16"]!.method.description == "pruned+ft+float16")
-    // The integer path is the LSTM's: one line, nothing added.
-    let before = engine.workspace.models.names
-    #expect(
-      errorText(engine, "quantize gru6 int8")
-        == "the integer path (int8 per channel) runs LSTMs; gru6 is a GRU ('quantize gru6 float16', or "
-        + "'quantize gru6 int8 granularity=tensor' (the article's uint8))")
-    #expect(engine.workspace.models.names == before)
+    // The integer path: int8 per channel, and after pruning, the zeros kept.
+    try engine.execute("quantize gru6 int8 as q8")
+    try engine.execute("quantize p50ft int8 as p50q8")
+    #expect(engine.workspace.models["q8"]!.kindDescription == "int8 per channel, integer path")
+    #expect(engine.workspace.models["p50q8"]!.nonzeroCount < engine.workspace.models["q8"]!.nonzeroCount)
     // Files: the JSON and the compact container give back the same model, bit for bit.
     for container in ["json", "compact"] {
       try engine.execute("set container=\(container)")
-      for name in ["gru6", "p50ft", "h16", "s50", "u8"] {
+      for name in ["gru6", "p50ft", "h16", "s50", "u8", "q8", "p50q8"] {
         try engine.execute("export \(name) to=\(name)-\(container).tcm")
         try engine.execute("load model \(name)-\(container).tcm as \(name)-\(container)")
         let original = engine.workspace.models[name]!.replicas[0]

@@ -40,7 +40,7 @@ extern const float tc_tanh_table[TC_TANH_TABLE_COUNT];
 /// tc_int8_lstm_forward would not run.
 int tc_table_activations16(int n, const float *x, float *tanh_out, float *sigmoid_out);
 
-/// The integer LSTM's T steps (Compression's QuantizedLSTM.forward up to the Dense layer) for B
+/// The integer LSTM's T steps (Compression's QuantizedRecurrent.forward up to the Dense layer) for B
 /// windows whose inputs x are time-major [T*B, D]: per step the input quantized per window, the
 /// int8 products (wx: the int8 input kernel as float integers [D, 4H]; packed, offset: the
 /// recurrent kernel from tc_int8_pack), z = b + (s_x s_Wx) acc_x + (s_Wh / 127) acc_h and the

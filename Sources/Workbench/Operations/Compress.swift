@@ -252,12 +252,6 @@ extension Workspace {
         hint: "quantize the model it came "
           + "from")
     }
-    if scheme == .int8Channel, let first = nets.first, first.cell != .lstm {
-      throw CommandError(
-        "the integer path (int8 per channel) runs LSTMs; \(source.name) is a \(first.cell.layerName)",
-        hint: "'quantize \(source.name) float16', or 'quantize \(source.name) int8 granularity=tensor' (the article's "
-          + "uint8)")
-    }
     let suffix = scheme == .float16 ? "f16" : scheme == .int8Channel ? "int8" : "int8t"
     let name = spec.name ?? "\(source.name)-\(suffix)"
     try requireFreeModelName(name)
@@ -283,7 +277,7 @@ extension Workspace {
         }
       }
       switch scheme {
-      case .int8Channel: replicas.append(.int8(QuantizedLSTM(net), dropout: net.dropout))
+      case .int8Channel: replicas.append(.int8(QuantizedRecurrent(net), dropout: net.dropout))
       case .uint8Tensor:
         let (weights, params) = Quantization.uint8Simulation(net.weights.values, layout: net.layout)
         var q = net

@@ -250,8 +250,8 @@ extension Workspace {
     }
 
     // Stage 0b: small networks that read the window's level and the calendar (the inputs that
-    // let a kilobyte beat ETS), trained directly on the data, smallest first; the LSTM also on
-    // the integer path, the GRU in float16.
+    // let a kilobyte beat ETS), trained directly on the data, smallest first; each also on the
+    // integer path.
     if spec.networks {
       if let current = try? dataset(), current.name == ref.datasetName, current.windows.config == ref.window {
         note("stage 0b: LSTMs and GRUs reading the level, weekday and 3 yearly harmonics, \(runs) runs each")
@@ -286,14 +286,13 @@ extension Workspace {
             lastTraining = Date().timeIntervalSince(t0)
             let recipe = "\(label) over the level, weekday, 3 yearly harmonics"
             _ = judge(name, chain: [name], recipe: recipe + ", float32")
-            let small = "\(name)-\(cell == .lstm ? "i8" : "f16")"
-            var q = quantizeSpec(name, perTensor: false, as: small)
-            if cell == .gru { q.target = .float16 }
+            let small = "\(name)-i8"
+            let q = quantizeSpec(name, perTensor: false, as: small)
             guard run("quantize \(name) as \(small)", { ws throws(CommandError) in try ws.quantize(q).command }) else {
               continue
             }
             if beaten(bytes(small)) { continue }
-            _ = judge(small, chain: [name, small], recipe: recipe + (cell == .lstm ? ", int8" : ", float16"))
+            _ = judge(small, chain: [name, small], recipe: recipe + ", int8")
           }
         }
       } else {
