@@ -14,12 +14,15 @@ public struct TrainingConfig: Sendable, Equatable {
   public var learningRate: Float = 1e-3
   public var patience = 5
   public var threads = 1
+  /// The loss the optimizer minimises; early stopping watches the same error on the
+  /// validation windows (in scaled units).
+  public var loss = TrainingLoss.mse
   public init() {}
 }
 
 public struct EpochRecord: Sendable, Equatable {
   public var epoch: Int  // 1-based
-  public var loss: Double  // mean training MSE (scaled units, with dropout)
+  public var loss: Double  // mean training loss (the network's unit, with dropout)
   public var validationLoss: Double
   public var seconds: Double
 }
@@ -134,8 +137,8 @@ public enum Trainer {
         // updates its weights in place without a copy.
         computeGradients(
           model, rows: order[batchStart..<(batchStart + n)], batchMask: batchMask, data: data,
-          targets: targets, threads: config.threads, scratches: &scratches, shardGrads: &shardGrads,
-          shardLoss: &shardLoss)
+          targets: targets, loss: config.loss, threads: config.threads, scratches: &scratches,
+          shardGrads: &shardGrads, shardLoss: &shardLoss)
         for s in 0..<shards { sse += shardLoss[s] }
         if let reparam {
           // Fixed-order reduction of the shard gradients (shard 0 + shard 1 + ...), pulled back.
@@ -173,7 +176,9 @@ public enum Trainer {
       let validationLoss =
         data.validation.isEmpty
         ? sse / Double(fitCount)
-        : meanSquaredError(model, windows: data.validation, data: data, threads: config.threads)
+        : config.loss == .mae
+          ? meanAbsoluteError(model, windows: data.validation, data: data, threads: config.threads)
+          : meanSquaredError(model, windows: data.validation, data: data, threads: config.threads)
       let record = EpochRecord(
         epoch: epoch, loss: sse / Double(fitCount), validationLoss: validationLoss,
         seconds: seconds(clock.now - started))
@@ -200,12 +205,12 @@ public enum Trainer {
     return log
   }
 
-  /// Gradients of the MSE over one batch (`rows` index `data.fit`), shard by shard: shard s
+  /// Gradients of the loss over one batch (`rows` index `data.fit`), shard by shard: shard s
   /// takes rows 16s ..< 16s + 16 and writes its own gradient buffer and loss; shards run on up
   /// to `threads` threads. Nothing here depends on the thread count.
   static func computeGradients(
     _ model: RecurrentForecaster, rows: ArraySlice<Int>, batchMask: [Float], data: WindowedData,
-    targets: [Float], threads: Int, scratches: inout [RecurrentScratch],
+    targets: [Float], loss lossFunction: TrainingLoss, threads: Int, scratches: inout [RecurrentScratch],
     shardGrads: inout [Float], shardLoss: inout [Double]
   ) {
     let n = rows.count
@@ -240,7 +245,7 @@ public enum Trainer {
                   loss.pointer[s] = sc.pointee.y.withUnsafeBufferPointer { y in
                     sc.pointee.target.withUnsafeBufferPointer { t in
                       sc.pointee.dy.withUnsafeMutableBufferPointer { dy in
-                        mseBackward(
+                        lossFunction.backward(
                           y: y.baseAddress!, target: t.baseAddress!, count: count, batchSize: n, dy: dy.baseAddress!)
                       }
                     }
@@ -341,6 +346,16 @@ public func predictScaled(_ model: RecurrentForecaster, windows: [WindowRef], da
         out[r] = model.inputs.scaledForecast(scratch.y[r], level: levels[r], scaler: data.scaler)
       }
     })
+}
+
+/// Mean absolute error in scaled units over `windows`.
+public func meanAbsoluteError(_ model: RecurrentForecaster, windows: [WindowRef], data: WindowedData, threads: Int)
+  -> Double
+{
+  let y = predictScaled(model, windows: windows, data: data, threads: threads)
+  var sum = 0.0
+  for (k, w) in windows.enumerated() { sum += Double(abs(y[k] - data.target(w))) }
+  return sum / Double(max(windows.count, 1))
 }
 
 /// Mean squared error in scaled units over `windows`.

@@ -6,14 +6,15 @@ import Workbench
 enum ModelCommands {
   static let all: [Command] = [train, use, drop, models, show, seed, set, export]
 
+  /// The options of `kind=lstm` and `kind=gru`.
+  static let networkOptions = [
+    "units", "dropout", "epochs", "batch", "lr", "patience", "runs", "seed", "stop", "norm", "weekday", "year", "loss",
+  ]
+
   /// The model families `train kind=` makes, and the options that belong to each.
   static let familyOptions: [String: [String]] = [
-    "lstm": [
-      "units", "dropout", "epochs", "batch", "lr", "patience", "runs", "seed", "stop", "norm", "weekday", "year",
-    ],
-    "gru": [
-      "units", "dropout", "epochs", "batch", "lr", "patience", "runs", "seed", "stop", "norm", "weekday", "year",
-    ],
+    "lstm": networkOptions,
+    "gru": networkOptions,
     "linear": ["ridge", "loss", "norm", "weekday", "year"],
     "average": ["k", "mode"],
     "croston": ["variant", "alpha", "beta"],
@@ -35,7 +36,8 @@ enum ModelCommands {
       instead of four, so a quarter fewer weights at the same width. Named gruUNITS.
       For both, norm=level feeds each window divided by its mean sales (a multiplicative RevIN)
       and multiplies the forecast back; weekday=on and year=K add, at every step, the weekday
-      and K yearly harmonics of the day that step forecasts, as extra input channels.
+      and K yearly harmonics of the day that step forecasts, as extra input channels;
+      loss=mae trains on absolute errors (early stopping then watches the validation MAE).
       kind=linear: tomorrow = b + w . (the last LOOKBACK days), one model for every series,
       fitted by ridge least squares on the training windows in closed form (deterministic, one
       run). The classical yardstick an LSTM must beat. Named linearLOOKBACK by default.
@@ -64,7 +66,7 @@ enum ModelCommands {
       OptionSpec(
         "stop", "", "lstm, gru: the last run stops after this many epochs (how a session records a Ctrl-C)"),
       OptionSpec("ridge", "0.0001", "linear: ridge penalty per window on the weights (scaled units)"),
-      OptionSpec("loss", "mse", "linear: squared or absolute errors", values: ["mae", "mse"]),
+      OptionSpec("loss", "mse", "linear, lstm, gru: squared or absolute errors", values: ["mae", "mse"]),
       OptionSpec(
         "norm", "none", "linear, lstm, gru: divide each window by its mean sales", values: ["level", "none"]),
       .flag("weekday", "linear, lstm, gru: the weekday of the day forecast as inputs"),
@@ -166,6 +168,7 @@ enum ModelCommands {
     spec.inputs = RecurrentInputs(
       levelNormalized: try inv.choice("norm") == "level",
       calendar: CalendarFeatures(weekday: try inv.flag("weekday"), yearHarmonics: try inv.int("year", in: 0...12)))
+    spec.loss = TrainingLoss(rawValue: try inv.choice("loss"))!
     spec.units = try inv.int("units", in: 1...1024)
     spec.dropout = try inv.double("dropout", min: 0, max: 1, openMax: true)
     spec.training = try trainingOptions(&inv)

@@ -27,6 +27,7 @@ public typealias ETSComponents = Modeling.ETSComponents
 public typealias CalendarFeatures = Modeling.CalendarFeatures
 public typealias RecurrentCell = Modeling.RecurrentCell
 public typealias RecurrentInputs = Modeling.RecurrentInputs
+public typealias TrainingLoss = Modeling.TrainingLoss
 public typealias LinearAutoregression = Modeling.LinearAutoregression
 public typealias ParameterName = Modeling.ParameterName
 public typealias PruningScope = Compression.PruningScope

@@ -8,24 +8,27 @@ import TestSupport
 import Testing
 
 @Suite struct GradientCheckTests {
-  /// Loss (in Double) of a forecaster on a fixed batch: MSE of the forward pass.
-  func loss(_ model: RecurrentForecaster, x: [Float], targets: [Float], mask: [Float], steps: Int, batch: Int) -> Double
-  {
+  /// Loss (in Double) of a forecaster on a fixed batch: MSE (or MAE) of the forward pass.
+  func loss(
+    _ model: RecurrentForecaster, x: [Float], targets: [Float], mask: [Float], steps: Int, batch: Int,
+    kind: TrainingLoss = .mse
+  ) -> Double {
     var s = model.makeScratch(capacity: batch, steps: steps)
     s.x = x + [Float](repeating: 0, count: s.x.count - x.count)
     for k in 0..<mask.count { s.mask[k] = mask[k] }
     model.forward(batch: batch, scratch: &s)
-    var sse = 0.0
+    var sum = 0.0
     for b in 0..<batch {
       let e = Double(s.y[b]) - Double(targets[b])
-      sse += e * e
+      sum += kind == .mse ? e * e : abs(e)
     }
-    return sse / Double(batch)
+    return sum / Double(batch)
   }
 
-  func analytic(_ model: RecurrentForecaster, x: [Float], targets: [Float], mask: [Float], steps: Int, batch: Int)
-    -> [Float]
-  {
+  func analytic(
+    _ model: RecurrentForecaster, x: [Float], targets: [Float], mask: [Float], steps: Int, batch: Int,
+    kind: TrainingLoss = .mse
+  ) -> [Float] {
     var s = model.makeScratch(capacity: batch, steps: steps)
     s.x = x + [Float](repeating: 0, count: s.x.count - x.count)
     for k in 0..<mask.count { s.mask[k] = mask[k] }
@@ -33,7 +36,7 @@ import Testing
     _ = s.y.withUnsafeBufferPointer { y in
       targets.withUnsafeBufferPointer { t in
         s.dy.withUnsafeMutableBufferPointer { dy in
-          mseBackward(y: y.baseAddress!, target: t.baseAddress!, count: batch, batchSize: batch, dy: dy.baseAddress!)
+          kind.backward(y: y.baseAddress!, target: t.baseAddress!, count: batch, batchSize: batch, dy: dy.baseAddress!)
         }
       }
     }
@@ -60,16 +63,25 @@ import Testing
     check(.gru, inputs: inputs, units: units, steps: steps, batch: batch, dropout: dropout)
   }
 
-  func check(_ cell: RecurrentCell, inputs: Int, units: Int, steps: Int, batch: Int, dropout: Bool) {
+  /// Absolute-error training: the same gradients through the network, from sign(y - t) / N (the
+  /// targets sit far from the outputs, so no error is near the kink at zero).
+  @Test(arguments: RecurrentCell.allCases)
+  func theAbsoluteErrorLossMatchesFiniteDifferences(cell: RecurrentCell) {
+    check(cell, inputs: 2, units: 3, steps: 4, batch: 3, dropout: false, kind: .mae)
+  }
+
+  func check(
+    _ cell: RecurrentCell, inputs: Int, units: Int, steps: Int, batch: Int, dropout: Bool, kind: TrainingLoss = .mse
+  ) {
     var rng = SeededGenerator(seed: UInt64(units * 100 + steps))
     var model = RecurrentForecaster(inputSize: inputs, units: units, cell: cell, dropout: 0.5, rng: &rng)
     // Non-trivial biases so every gate's derivative is exercised away from its initial value.
     for k in model.layout.range(.bias) { model.weights.values[k] = rng.nextFloat(in: -0.5, 0.5) }
     model.weights.values[model.layout.offset(.denseBias)] = 0.3
     let x = (0..<(steps * batch * inputs)).map { _ in rng.nextFloat(in: -1, 1) }
-    let targets = (0..<batch).map { _ in rng.nextFloat(in: -1, 1) }
+    let targets = (0..<batch).map { b in kind == .mae ? Float(b % 2 == 0 ? 5 : -5) : rng.nextFloat(in: -1, 1) }
     let mask = (0..<(batch * units)).map { _ in dropout ? (rng.nextUnitFloat() < 0.5 ? 0 : 2) : Float(1) }
-    let grads = analytic(model, x: x, targets: targets, mask: mask, steps: steps, batch: batch)
+    let grads = analytic(model, x: x, targets: targets, mask: mask, steps: steps, batch: batch, kind: kind)
     for p in ParameterName.allCases {
       // Sampled coordinates of every named parameter (all of them for small tensors).
       let range = model.layout.range(p)
@@ -77,7 +89,7 @@ import Testing
       let numeric = numericalGradient(model.weights.values, at: picks) { values in
         var m = model
         m.weights.values = values
-        return loss(m, x: x, targets: targets, mask: mask, steps: steps, batch: batch)
+        return loss(m, x: x, targets: targets, mask: mask, steps: steps, batch: batch, kind: kind)
       }
       for (k, index) in picks.enumerated() {
         let a = Double(grads[index])

@@ -61,6 +61,12 @@ import Workbench
     #expect(errorText(engine, "train kind=ets norm=level")?.hasPrefix("norm= is not an option of kind=ets") == true)
     #expect(errorText(engine, "train kind=gru year=13")?.contains("year") == true)
     try engine.execute("train units=3 epochs=1 runs=1 seed=1 weekday=on as w")
+    // Absolute errors: recorded, and a different model from the same seed.
+    try engine.execute("train units=3 epochs=2 runs=1 seed=1 weekday=on loss=mae as wa")
+    try engine.execute("train units=3 epochs=2 runs=1 seed=1 weekday=on as wm")
+    #expect(engine.workspace.models["wa"]!.lineage.last!.contains(" loss=mae "))
+    #expect(!engine.workspace.models["wa"]!.replicas[0].isIdentical(to: engine.workspace.models["wm"]!.replicas[0]))
+    #expect(!engine.workspace.models["wm"]!.lineage.last!.contains("loss="))
     #expect(engine.workspace.models["w"]!.replicas[0].family == "lstm")
     #expect(engine.workspace.models["w"]!.architecture.hasPrefix("(scaled sales + weekday) -> LSTM-3"))
   }

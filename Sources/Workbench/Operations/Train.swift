@@ -60,6 +60,8 @@ public struct TrainSpec: Sendable {
   public var cell: RecurrentCell = .lstm
   /// What each step reads: scaled sales (the article's), or level-normalised sales and calendar.
   public var inputs: RecurrentInputs = .plain
+  /// What training minimises: squared errors (the article's) or absolute errors.
+  public var loss = TrainingLoss.mse
   public var units = 64
   public var dropout = 0.2
   public var training = TrainingOptions()
@@ -107,10 +109,12 @@ extension Workspace {
     if spec.inputs.levelNormalized { command.set("norm", "level") }
     if spec.inputs.calendar.weekday { command.set("weekday", on: true) }
     if spec.inputs.calendar.yearHarmonics > 0 { command.set("year", spec.inputs.calendar.yearHarmonics) }
+    if spec.loss != .mse { command.set("loss", spec.loss.rawValue) }
     spec.training.record(into: &command, seed: firstSeed)
     if let stop = spec.lastRunEpochs { command.set("stop", stop) }
 
-    let config = spec.training.config(threads: threads)
+    var config = spec.training.config(threads: threads)
+    config.loss = spec.loss
     let started = ContinuousClock.now
     var replicas: [any Forecaster] = []
     var runs: [ReplicaRun] = []
