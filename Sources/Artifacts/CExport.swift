@@ -167,6 +167,18 @@ public enum CExport {
     """
   }
 
+  /// C statements that set `name` to the window's level: its mean sales, or 1 when that is not
+  /// positive, summed in order in float32 as Tinycast's level-normalised models compute it.
+  static func windowLevel(symbol p: String, as name: String) -> String {
+    """
+      float sum = 0.0f;
+      for (int t = 0; t < \(p)_LOOKBACK; t++) sum = sum + sales[t];
+      const float mean = sum / (float)\(p)_LOOKBACK;
+      const float \(name) = mean > 0.0f ? mean : 1.0f;
+
+    """
+  }
+
   /// The harness of a dated model: each line holds the window's sales, then the forecast day's
   /// year, month and day.
   static func datedHarness(symbol p: String, lookback: Int) -> String {
@@ -640,15 +652,7 @@ struct Writer {
   var inputPrelude: String {
     let p = prefix
     var code = ""
-    if inputs.levelNormalized {
-      code += """
-          float sum = 0.0f;
-          for (int t = 0; t < \(p)_LOOKBACK; t++) sum = sum + sales[t];
-          const float mean = sum / (float)\(p)_LOOKBACK;
-          const float level = mean > 0.0f ? mean : 1.0f;
-
-        """
-    }
+    if inputs.levelNormalized { code += CExport.windowLevel(symbol: p, as: "level") }
     if !inputs.calendar.isEmpty {
       code += """
           const int forecast_day = \(p)_day_number(year, month, day);

@@ -231,14 +231,8 @@ public enum LinearArtifacts: ArtifactFamily {
     // The inputs: the window's days (scaled, or divided by their mean), then the calendar's.
     var inputs = ""
     if m.levelNormalized {
-      inputs += """
-          float sum = 0.0f;
-          for (int t = 0; t < \(p)_LOOKBACK; t++) sum = sum + sales[t];
-          const float mean = sum / (float)\(p)_LOOKBACK;
-          const float d = mean > 0.0f ? mean : 1.0f;
-          for (int t = 0; t < \(p)_LOOKBACK; t++) x[t] = sales[t] / d;
-
-        """
+      inputs += CExport.windowLevel(symbol: p, as: "d")
+      inputs += "  for (int t = 0; t < \(p)_LOOKBACK; t++) x[t] = sales[t] / d;\n\n"
     } else {
       inputs += "  for (int t = 0; t < \(p)_LOOKBACK; t++) x[t] = (sales[t] - \(p)_scaler[0]) * \(p)_scaler[1];\n"
     }

@@ -395,24 +395,20 @@ extension QuantizedRecurrent {
       s.h.withUnsafeBufferPointer { h in
         s.qh.withUnsafeMutableBufferPointer { quantizeHidden(h.baseAddress!, into: $0.baseAddress!, count: B * H) }
       }
-      s.qx.withUnsafeBufferPointer { qx in
-        s.accX.withUnsafeMutableBufferPointer { acc in
-          kernelValues.withUnsafeBufferPointer { wx in
-            gemmNN(
-              m: B, n: G, k: D, a: qx.baseAddress!, lda: D, b: wx.baseAddress!, ldb: G, c: acc.baseAddress!, ldc: G,
-              accumulate: false)
+      // The int8 x int8 products, exact in float (see the type's comment).
+      func product(_ codes: [Float], _ k: Int, _ weights: [Float], into acc: inout [Float]) {
+        codes.withUnsafeBufferPointer { a in
+          weights.withUnsafeBufferPointer { w in
+            acc.withUnsafeMutableBufferPointer { c in
+              gemmNN(
+                m: B, n: G, k: k, a: a.baseAddress!, lda: k, b: w.baseAddress!, ldb: G, c: c.baseAddress!, ldc: G,
+                accumulate: false)
+            }
           }
         }
       }
-      s.qh.withUnsafeBufferPointer { qh in
-        s.accH.withUnsafeMutableBufferPointer { acc in
-          recurrentValues.withUnsafeBufferPointer { wh in
-            gemmNN(
-              m: B, n: G, k: H, a: qh.baseAddress!, lda: H, b: wh.baseAddress!, ldb: G, c: acc.baseAddress!, ldc: G,
-              accumulate: false)
-          }
-        }
-      }
+      product(s.qx, D, kernelValues, into: &s.accX)
+      product(s.qh, H, recurrentValues, into: &s.accH)
       for b in 0..<B {
         let row = b * G
         for j in 0..<G {

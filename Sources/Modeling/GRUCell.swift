@@ -42,9 +42,7 @@ extension RecurrentForecaster {
           gemmNN(m: B, n: G, k: H, a: hPrev, lda: H, b: wh, ldb: G, c: q, ldc: G, accumulate: true)
           gruCellForward(batch: B, units: H, a: a, q: q, hPrev: hPrev, hNext: hNext)
         }
-        let hT = p.h + T * B * H
-        for k in 0..<(B * H) { p.last[k] = hT[k] * p.mask[k] }
-        for b in 0..<B { p.y[b] = bd + dot(H, p.last + b * H, wd) }
+        denseForward(batch: B, hT: p.h + T * B * H, p, wd: wd, bd: bd)
       }
     }
   }
@@ -66,9 +64,7 @@ extension RecurrentForecaster {
       let gd = g + l.offset(.denseKernel)
       let gbd = g + l.offset(.denseBias)
       withScratchPointers(&s) { p in
-        gemmTN(m: H, n: 1, k: B, a: p.last, lda: H, b: p.dy, ldb: 1, c: gd, ldc: 1, accumulate: true)
-        for b in 0..<B { gbd[0] += p.dy[b] }
-        for b in 0..<B { for j in 0..<H { p.dh[b * H + j] = p.dy[b] * wd[j] * p.mask[b * H + j] } }
+        denseBackward(batch: B, p, wd: wd, gd: gd, gbd: gbd)
         transpose(rows: H, cols: G, wh, ld: G, into: p.whT)
         for t in stride(from: T - 1, through: 0, by: -1) {
           gruCellBackward(

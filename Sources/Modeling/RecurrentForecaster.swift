@@ -146,8 +146,7 @@ extension RecurrentForecaster {
           && tc_lstm_window_avx512(Int32(T), Int32(D), Int32(H), p.x, wx, wh, bias, p.c, p.h) != 0
         {
           // The latency path: p.h holds h_T.
-          for k in 0..<H { p.last[k] = p.h[k] * p.mask[k] }
-          p.y[0] = bd + dot(H, p.last, wd)
+          denseForward(batch: 1, hT: p.h, p, wd: wd, bd: bd)
           return
         }
         // Input contribution for all steps at once: gates = b + x Wx   [T*B, G]
@@ -166,10 +165,7 @@ extension RecurrentForecaster {
           gemmNN(m: B, n: G, k: H, a: hPrev, lda: H, b: wh, ldb: G, c: z, ldc: G, accumulate: true)
           lstmCellForward(batch: B, units: H, z: z, cPrev: cPrev, cNext: cNext, tanhC: tc, hNext: hNext)
         }
-        // Dropout on h_T, then Dense(1).
-        let hT = p.h + T * B * H
-        for k in 0..<(B * H) { p.last[k] = hT[k] * p.mask[k] }
-        for b in 0..<B { p.y[b] = bd + dot(H, p.last + b * H, wd) }
+        denseForward(batch: B, hT: p.h + T * B * H, p, wd: wd, bd: bd)
       }
     }
   }
@@ -201,10 +197,7 @@ extension RecurrentForecaster {
       let gd = g + l.offset(.denseKernel)
       let gbd = g + l.offset(.denseBias)
       withScratchPointers(&s) { p in
-        // Dense: dWd += last^T dy, dbd += sum dy, dh_T = (dy Wd^T) * mask
-        gemmTN(m: H, n: 1, k: B, a: p.last, lda: H, b: p.dy, ldb: 1, c: gd, ldc: 1, accumulate: true)
-        for b in 0..<B { gbd[0] += p.dy[b] }
-        for b in 0..<B { for j in 0..<H { p.dh[b * H + j] = p.dy[b] * wd[j] * p.mask[b * H + j] } }
+        denseBackward(batch: B, p, wd: wd, gd: gd, gbd: gbd)
         p.dc.update(repeating: 0, count: B * H)
         // dh = dz Wh^T runs as an NN product on Wh transposed once per pass (the NN kernels'
         // register tiles reuse each load of it across several rows).
@@ -226,6 +219,30 @@ extension RecurrentForecaster {
         addColumnSums(rows: T * B, cols: G, p.dz, into: gb)
       }
     }
+  }
+}
+
+// MARK: - The Dense head, shared by both cells
+
+extension RecurrentForecaster {
+  /// Dropout on h_T (the mask; all 1 in inference), then Dense(1): y = last . Wd + bd.
+  @inline(__always)
+  func denseForward(batch B: Int, hT: FloatPointer, _ p: ScratchPointers, wd: FloatPointer, bd: Float) {
+    let H = units
+    for k in 0..<(B * H) { p.last[k] = hT[k] * p.mask[k] }
+    for b in 0..<B { p.y[b] = bd + dot(H, p.last + b * H, wd) }
+  }
+
+  /// The Dense head backward: dWd += last^T dy, dbd += sum dy, and dh_T = (dy Wd^T) * mask into
+  /// `p.dh`, where the recurrence's backward pass starts.
+  @inline(__always)
+  func denseBackward(
+    batch B: Int, _ p: ScratchPointers, wd: FloatPointer, gd: MutableFloatPointer, gbd: MutableFloatPointer
+  ) {
+    let H = units
+    gemmTN(m: H, n: 1, k: B, a: p.last, lda: H, b: p.dy, ldb: 1, c: gd, ldc: 1, accumulate: true)
+    for b in 0..<B { gbd[0] += p.dy[b] }
+    for b in 0..<B { for j in 0..<H { p.dh[b * H + j] = p.dy[b] * wd[j] * p.mask[b * H + j] } }
   }
 }
 

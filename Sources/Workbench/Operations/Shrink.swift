@@ -216,9 +216,25 @@ extension Workspace {
       return q
     }
 
+    /// Judges model `name` in float32, then its int8 form unless that is no smaller than the best.
+    func judgeWithItsInt8(_ name: String, recipe: String) {
+      _ = judge(name, chain: [name], recipe: recipe + ", float32")
+      let small = "\(name)-i8"
+      let q = quantizeSpec(name, perTensor: false, as: small)
+      guard run("quantize \(name) as \(small)", { ws throws(CommandError) in try ws.quantize(q).command }),
+        !beaten(bytes(small))
+      else { return }
+      _ = judge(small, chain: [name, small], recipe: recipe + ", int8")
+    }
+    /// Stages 0 and 0b train on the current windows: only when they are the reference's.
+    let onReferenceWindows: Bool = {
+      guard let current = try? dataset() else { return false }
+      return current.name == ref.datasetName && current.windows.config == ref.window
+    }()
+
     // Stage 0: linear models of the reference's window, fitted in closed form in a second each.
     if spec.linear {
-      if let current = try? dataset(), current.name == ref.datasetName, current.windows.config == ref.window {
+      if onReferenceWindows {
         note("stage 0: linear models of \(ref.name)'s \(ref.window.lookback) days (closed form)")
         var plain = LinearSpec()
         plain.name = "\(ref.name)-lin"
@@ -235,14 +251,7 @@ extension Workspace {
           let name = l.name!
           guard run("train kind=linear as \(name)", { ws throws(CommandError) in try ws.trainLinear(l).command })
           else { continue }
-          _ = judge(name, chain: [name], recipe: recipe + ", float32")
-          let small = "\(name)-i8"
-          let q = quantizeSpec(name, perTensor: false, as: small)
-          guard run("quantize \(name) as \(small)", { ws throws(CommandError) in try ws.quantize(q).command }) else {
-            continue
-          }
-          if beaten(bytes(small)) { continue }
-          _ = judge(small, chain: [name, small], recipe: recipe + ", int8")
+          judgeWithItsInt8(name, recipe: recipe)
         }
       } else {
         note("stage 0 skipped: the current windows are not \(ref.name)'s (run its 'window' command first)")
@@ -253,7 +262,7 @@ extension Workspace {
     // let a kilobyte beat ETS), trained directly on the data, smallest first; each also on the
     // integer path.
     if spec.networks {
-      if let current = try? dataset(), current.name == ref.datasetName, current.windows.config == ref.window {
+      if onReferenceWindows {
         note("stage 0b: LSTMs and GRUs reading the level, weekday and 3 yearly harmonics, \(runs) runs each")
         let inputs = RecurrentInputs(levelNormalized: true, calendar: CalendarFeatures(weekday: true, yearHarmonics: 3))
         networks: for units in [2, 4, 8] {
@@ -285,14 +294,7 @@ extension Workspace {
             else { continue }
             lastTraining = Date().timeIntervalSince(t0)
             let recipe = "\(label) over the level, weekday, 3 yearly harmonics"
-            _ = judge(name, chain: [name], recipe: recipe + ", float32")
-            let small = "\(name)-i8"
-            let q = quantizeSpec(name, perTensor: false, as: small)
-            guard run("quantize \(name) as \(small)", { ws throws(CommandError) in try ws.quantize(q).command }) else {
-              continue
-            }
-            if beaten(bytes(small)) { continue }
-            _ = judge(small, chain: [name, small], recipe: recipe + ", int8")
+            judgeWithItsInt8(name, recipe: recipe)
           }
         }
       } else {
