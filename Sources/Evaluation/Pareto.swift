@@ -15,6 +15,15 @@ public func paretoFront(xs: [Double], ys: [Double]) -> [Int] {
   return front
 }
 
+/// For each budget (bytes), the index of the point with the best (smallest) y among those of at
+/// most that many bytes (ties: the smaller), or nil when none fits: the frontier read at the
+/// sizes a device offers.
+public func bestWithin(_ budgets: [Double], xs: [Double], ys: [Double]) -> [Int?] {
+  budgets.map { budget in
+    xs.indices.filter { xs[$0] <= budget }.min { (ys[$0], xs[$0]) < (ys[$1], xs[$1]) }
+  }
+}
+
 /// The knee of a size/accuracy curve: the index (into `bytes`) of the point furthest below
 /// the chord joining the smallest and the largest model, on normalised log-bytes and MAPE
 /// axes (Satopaa et al.'s Kneedle). nil with fewer than three sizes.

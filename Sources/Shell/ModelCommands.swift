@@ -437,7 +437,10 @@ enum ModelCommands {
         c.header.contains("_observe(")
         ? "call \(c.symbol)_start, \(c.symbol)_forecast and \(c.symbol)_observe (one state per series)"
         : c.header.contains("int weekday")
-          ? "call \(c.symbol)_predict(sales, weekday, day_of_year)" : "call \(c.symbol)_predict(sales)"
+          ? "call \(c.symbol)_predict(sales, weekday, day_of_year)"
+          : c.header.contains("int year, int month, int day")
+            ? "call \(c.symbol)_predict(sales, year, month, day) with the forecast day's date"
+            : "call \(c.symbol)_predict(sales)"
       text =
         "wrote \(ctx.shown((to as NSString).appendingPathComponent(c.symbol + ".h"))) and \(c.symbol).c "
         + "(\(m.replicaSummary(run - 1).kind)): "

@@ -282,6 +282,28 @@ enum Explain {
       }
       return s
     },
+    "inputs": { _ in
+      """
+      What a network reads at each step. By default the day's sales, scaled to [0, 1] over the
+      training days (the article's setting): one network must then serve a store selling 20 a
+      day and one selling 200 on the same scale. norm=level divides each window by its own mean
+      sales (a multiplicative RevIN) and multiplies the forecast back, so the network learns
+      shapes, not sizes. weekday=on and year=K add the weekday (7 channels) and K yearly
+      harmonics (2K channels) of the day each step forecasts: the calendar is known in advance.
+      On the article's data these inputs take a 4-unit network from worse than exponential
+      smoothing to better than it, in 603 bytes (sessions/kilobyte.tcs). The C export computes
+      them on the device from the window and the forecast day's date.
+      """
+    },
+    "gru": { _ in
+      """
+      The GRU (Cho et al. 2014; Keras' reset_after=True form) has three gates where the LSTM has
+      four, and no separate cell state: z decides how much of the old state to keep, r how much
+      of it the candidate n sees: h = z h + (1 - z) n, n = tanh(x Wx + r (h Wh + b)). So a GRU has
+      three quarters of an LSTM's weights at the same width, and often forecasts as well. Every
+      compression command and export treats it as it treats the LSTM.
+      """
+    },
     "seeds": { _ in
       """
       Every random number comes from a seeded generator in the workspace. 'train' without seed=

@@ -145,6 +145,19 @@ extension SearchCommands {
     chart.xLog = true
     chart.xFormat = .bytes
     if !candidates.isEmpty { lines.append(chart.renderTerminal(width: 80, height: 12, color: context.color)) }
+    // The frontier the search found, read at the sizes devices offer.
+    let kilobytes = [1, 2, 4, 16]
+    let bests = bestWithin(
+      kilobytes.map { Double($0 * 1024) }, xs: candidates.map { Double($0.bytes) },
+      ys: candidates.map(\.validationScore))
+    var within: [String] = []
+    for (kb, best) in zip(kilobytes, bests) {
+      let text = best.map { "\(candidates[$0].name) \(fixed(candidates[$0].validationScore, 3))" } ?? "none"
+      within.append("\(kb) KB \(text)")
+    }
+    if !candidates.isEmpty {
+      lines.append("best validation \(outcome.metric.label) within: " + within.joined(separator: "; "))
+    }
     let attachments = [CellAttachment.chart(chart, slug: "shrink")]
 
     switch outcome.verdict {

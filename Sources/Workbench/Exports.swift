@@ -49,5 +49,8 @@ public func fixed(_ value: Double, _ digits: Int) -> String { Evaluation.fixed(v
 public func signed(_ value: Double, _ digits: Int = 2) -> String { Evaluation.signed(value, digits) }
 /// The Pareto front of (size, error) points: indices of the points nothing else beats on both.
 public func paretoFront(xs: [Double], ys: [Double]) -> [Int] { Evaluation.paretoFront(xs: xs, ys: ys) }
+public func bestWithin(_ budgets: [Double], xs: [Double], ys: [Double]) -> [Int?] {
+  Evaluation.bestWithin(budgets, xs: xs, ys: ys)
+}
 /// The weight matrices pruning touches (kernels; biases never), in the order tables list them.
 public var prunableMatrices: [ParameterName] { Pruning.prunable }

@@ -92,4 +92,12 @@ func isWellFormedSVG(_ svg: String) -> Bool {
     let ys: [Double] = [15, 16, 17, 15.5, 30]
     #expect(paretoFront(xs: xs, ys: ys) == [4, 1, 0])
   }
+
+  /// The best point within each budget: nothing below the smallest, then the front's points.
+  @Test func bestWithinABudgetReadsTheFront() {
+    let xs: [Double] = [100, 50, 60, 120, 10, 60]
+    let ys: [Double] = [15, 16, 17, 15.5, 30, 16]
+    // Within 5: none; 10: E; 55: B; 60: B and F tie at 16, the smaller wins; 1000: A.
+    #expect(bestWithin([5, 10, 55, 60, 1000], xs: xs, ys: ys) == [nil, 4, 1, 1, 0])
+  }
 }

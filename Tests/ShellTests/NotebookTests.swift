@@ -61,6 +61,9 @@ func parsesAsSVG(_ path: String) -> Bool {
       #expect(out.contains("  \(letter) \(name)"), "\(out)")
     }
     #expect(out.contains("on the front"))
+    // The front read at device sizes: every budget names its best model (all fit in 16 KB).
+    let within = try #require(out.split(separator: "\n").first { $0.hasPrefix("best MAPE within: 1 KB ") })
+    #expect(within.contains("; 16 KB ") && !within.hasSuffix("16 KB none"), "\(within)")
     let f = try engine.execute("plot forecast base store=1 item=2 days=14")
     #expect(f.contains("store 1 item 2, 14 test days"))
     #expect(f.contains("MAPE on these 14 days"))

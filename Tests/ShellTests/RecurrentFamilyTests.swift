@@ -40,6 +40,9 @@ import Workbench
         #expect(back.isIdentical(to: original), "\(name) through the \(container) container")
       }
     }
+    let exported = try engine.execute("export q8 to=c format=c")
+    #expect(exported.contains("call q8_predict(sales, year, month, day) with the forecast day's date"), "\(exported)")
+    #expect(try engine.execute("explain inputs").contains("norm=level divides each window by its own mean"))
     let compared = try engine.execute("compare gru6 p50ft s50")
     #expect(compared.contains("gru6") && compared.contains("p50ft") && compared.contains("s50"), "\(compared)")
     // Saved and replayed: the same numbers.

@@ -77,6 +77,7 @@ import Workbench
     #expect(tiny.artifact().count < ref.artifact().count)
     #expect(out.contains("result: tiny = "), "\(out)")
     #expect(out.contains("<- smallest within budget"))
+    #expect(out.contains("best validation MAPE within: 1 KB "), "\(out)")
     #expect(engine.workspace.models.names.count > modelsBefore)
     #expect(engine.workspace.models.current == "tiny")
     try engine.execute("save session s.tcs")

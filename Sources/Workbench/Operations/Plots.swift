@@ -140,6 +140,12 @@ extension Workspace {
         + "\(pad(Int(bytes[k]), 1_000_000)) B  \(metric.label) \(fixed(mapes[k], 2))"
         + (classical.contains(k) ? "  classical" : "") + (front.contains(k) ? "  on the front" : "")
     }
+    // The front read at the sizes devices offer: the best model within each budget.
+    let budgets = [1, 2, 4, 16].map { Double($0 * 1024) }
+    let within = bestWithin(budgets, xs: bytes, ys: mapes).enumerated().map { k, best in
+      "\([1, 2, 4, 16][k]) KB " + (best.map { "\(labels[$0]) \(fixed(mapes[$0], 2))" } ?? "none")
+    }
+    chart.notes.append("best \(metric.label) within: " + within.joined(separator: "; "))
     return (chart, names)
   }
 }
