@@ -89,9 +89,13 @@ public enum KerasWeights {
     if let i = doc["inputs"] as? [String: Any] {
       let year = i["year"] as? Int ?? 0
       guard (0...12).contains(year) else { throw ModelFileError("inputs.year must be 0 to 12") }
+      let holidays = i["holidays"] as? [Int] ?? []
+      guard zip(holidays, holidays.dropFirst()).allSatisfy({ $0 < $1 }) else {
+        throw ModelFileError("inputs.holidays must be distinct day numbers in order")
+      }
       inputs = RecurrentInputs(
         levelNormalized: i["norm"] as? String == "level",
-        calendar: CalendarFeatures(weekday: i["weekday"] as? Bool ?? false, yearHarmonics: year))
+        calendar: CalendarFeatures(weekday: i["weekday"] as? Bool ?? false, yearHarmonics: year), holidays: holidays)
     }
     let D = inputs.channels
     guard h >= 1, h <= 4096, kernel.count == D, kernel.allSatisfy({ $0.count == G }),

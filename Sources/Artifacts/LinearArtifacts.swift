@@ -305,7 +305,11 @@ public enum LinearArtifacts: ArtifactFamily {
         """
     }
     body += "  (void)k;\n  (void)weekday;\n  (void)day_of_year;\n"
-    return """
+    // The sines only when there are harmonics (a weekday-only model would not call them).
+    let sines =
+      calendar.yearHarmonics == 0
+      ? ""
+      : """
       /* sin and cos of 2 pi q / n: the quadrant in integers, then Taylor polynomials on [0, pi/2). */
       static void \(p)_sincos(int q, int n, float *sine, float *cosine) {
         const int quarters = 4 * (q % n), quadrant = quarters / n, rest = quarters % n;
@@ -341,6 +345,8 @@ public enum LinearArtifacts: ArtifactFamily {
         }
       }
 
+      """
+    return sines + """
       /* The forecast day's calendar inputs: \(calendar.description). */
       static void \(p)_calendar(int weekday, int day_of_year, float *out) {
       \(body)}

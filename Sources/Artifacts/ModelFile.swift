@@ -170,6 +170,7 @@ public enum ModelFile {
       + "\"input\":\(layout.inputSize),\"units\":\(layout.units),"
       + (inputs.levelNormalized ? "\"norm\":\"level\"," : "") + (inputs.calendar.weekday ? "\"weekday\":true," : "")
       + (inputs.calendar.yearHarmonics > 0 ? "\"year\":\(inputs.calendar.yearHarmonics)," : "")
+      + (inputs.holidays.isEmpty ? "" : "\"holidays\":[\(inputs.holidays.map(String.init).joined(separator: ","))],")
       + (rank.map { "\"rank\":\($0)," } ?? "")
       + "\"dropout\":\(dropout),\(metadata.compact ? "" : "\"name\":\(jsonString(metadata.name)),")"
       + "\"lookback\":\(metadata.lookback),"
@@ -369,9 +370,14 @@ public enum ModelFile {
     guard (0...12).contains(year), [nil, "level"].contains(header["norm"] as? String) else {
       throw ModelFileError("header has unknown inputs (norm \(header["norm"] ?? "none"), year \(year))")
     }
+    let holidays = header["holidays"] as? [Int] ?? []
+    guard holidays.count <= 100_000, zip(holidays, holidays.dropFirst()).allSatisfy({ $0 < $1 }) else {
+      throw ModelFileError("header's holidays are not distinct day numbers in order")
+    }
     let inputs = RecurrentInputs(
       levelNormalized: header["norm"] as? String == "level",
-      calendar: CalendarFeatures(weekday: header["weekday"] as? Bool ?? false, yearHarmonics: year))
+      calendar: CalendarFeatures(weekday: header["weekday"] as? Bool ?? false, yearHarmonics: year),
+      holidays: holidays)
     guard inputs.channels == input else {
       throw ModelFileError(
         "header has \(input) input channels, but its inputs (\(inputs.description)) make \(inputs.channels)")

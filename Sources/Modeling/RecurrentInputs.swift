@@ -9,6 +9,8 @@
 // - `calendar`: at step t, the weekday and the place in the year of the day that step's value
 //   forecasts (t's day + horizon), so the last step carries the forecast day. The calendar is
 //   known in advance; these channels follow the sales channel (CalendarFeatures).
+// - `holidays`: a last channel, 1 when the day that step forecasts is one of these dates (day
+//   numbers, sorted), read from a small CSV (SalesData's Holidays).
 //
 // The network's own loss stays MSE in its unit (scaled, or level units).
 
@@ -17,22 +19,39 @@ import SalesData
 public struct RecurrentInputs: Equatable, Sendable {
   public var levelNormalized: Bool
   public var calendar: CalendarFeatures
+  /// Day numbers of the holidays, sorted and distinct (empty: no holiday channel).
+  public var holidays: [Int]
 
-  public init(levelNormalized: Bool = false, calendar: CalendarFeatures = .none) {
+  public init(levelNormalized: Bool = false, calendar: CalendarFeatures = .none, holidays: [Int] = []) {
     self.levelNormalized = levelNormalized
     self.calendar = calendar
+    self.holidays = holidays
   }
 
   /// The article's setting: one channel, scaled sales.
   public static let plain = RecurrentInputs()
   public var isPlain: Bool { self == .plain }
-  /// Channels per step: sales, then the calendar's.
-  public var channels: Int { 1 + calendar.count }
+  /// Channels per step: sales, then the calendar's, then the holiday flag.
+  public var channels: Int { 1 + calendar.count + (holidays.isEmpty ? 0 : 1) }
+  /// Whether a forecast needs the forecast day's date (a calendar or holiday channel).
+  public var isDated: Bool { !calendar.isEmpty || !holidays.isEmpty }
+
+  /// 1 when `day` is a holiday, else 0 (binary search of the sorted list).
+  @inline(__always) public func holidayFlag(_ day: Int) -> Float {
+    var lo = 0
+    var hi = holidays.count
+    while lo < hi {
+      let mid = (lo + hi) / 2
+      if holidays[mid] < day { lo = mid + 1 } else { hi = mid }
+    }
+    return lo < holidays.count && holidays[lo] == day ? 1 : 0
+  }
 
   /// "each window divided by its level + weekday + 3 yearly harmonics", or "scaled sales".
   public var description: String {
     var parts: [String] = [levelNormalized ? "sales over the window's level" : "scaled sales"]
     if !calendar.isEmpty { parts.append(calendar.description) }
+    if !holidays.isEmpty { parts.append("holidays (\(holidays.count) date\(holidays.count == 1 ? "" : "s"))") }
     return parts.joined(separator: " + ")
   }
 
@@ -65,12 +84,15 @@ public struct RecurrentInputs: Equatable, Sendable {
         for t in 0..<T { x[(t * batch + row) * D] = s[start + t] }
       }
     }
-    if !calendar.isEmpty {
+    if isDated {
       let targetDay = data.targetDay(w)
       for t in 0..<T {
         let day = targetDay - (T - 1 - t)
-        calendar.write(
-          weekday: CivilDate.weekday(day), dayOfYear: CivilDate.dayOfYear(day), to: x + (t * batch + row) * D + 1)
+        let step = x + (t * batch + row) * D
+        if !calendar.isEmpty {
+          calendar.write(weekday: CivilDate.weekday(day), dayOfYear: CivilDate.dayOfYear(day), to: step + 1)
+        }
+        if !holidays.isEmpty { step[D - 1] = holidayFlag(day) }
       }
     }
     return level

@@ -9,6 +9,7 @@ enum ModelCommands {
   /// The options of `kind=lstm` and `kind=gru`.
   static let networkOptions = [
     "units", "dropout", "epochs", "batch", "lr", "patience", "runs", "seed", "stop", "norm", "weekday", "year", "loss",
+    "holidays",
   ]
 
   /// The model families `train kind=` makes, and the options that belong to each.
@@ -37,7 +38,9 @@ enum ModelCommands {
       For both, norm=level feeds each window divided by its mean sales (a multiplicative RevIN)
       and multiplies the forecast back; weekday=on and year=K add, at every step, the weekday
       and K yearly harmonics of the day that step forecasts, as extra input channels;
-      loss=mae trains on absolute errors (early stopping then watches the validation MAE).
+      holidays=FILE adds a channel that is 1 on the dates in FILE (a CSV, one YYYY-MM-DD per
+      line; the model keeps the dates); loss=mae trains on absolute errors (early stopping then
+      watches the validation MAE).
       kind=linear: tomorrow = b + w . (the last LOOKBACK days), one model for every series,
       fitted by ridge least squares on the training windows in closed form (deterministic, one
       run). The classical yardstick an LSTM must beat. Named linearLOOKBACK by default.
@@ -71,6 +74,7 @@ enum ModelCommands {
         "norm", "none", "linear, lstm, gru: divide each window by its mean sales", values: ["level", "none"]),
       .flag("weekday", "linear, lstm, gru: the weekday of the day forecast as inputs"),
       OptionSpec("year", "0", "linear, lstm, gru: harmonics of the year (sine, cosine) as inputs"),
+      OptionSpec("holidays", "", "lstm, gru: a CSV of holiday dates, a 0/1 input channel"),
       OptionSpec("k", "7", "average: how many days (mode=days) or weeks (mode=weekday)"),
       OptionSpec("mode", "days", "average: the last k days, or the same weekday", values: ["days", "weekday"]),
       OptionSpec(
@@ -165,9 +169,15 @@ enum ModelCommands {
     }
     var spec = TrainSpec()
     spec.cell = RecurrentCell(rawValue: kind)!
+    var holidays: [Int] = []
+    if let file = inv.optionalString("holidays") {
+      holidays = try Workspace.readHolidays(path: ctx.resolveInput(file), given: file)
+      spec.holidaysFile = file
+    }
     spec.inputs = RecurrentInputs(
       levelNormalized: try inv.choice("norm") == "level",
-      calendar: CalendarFeatures(weekday: try inv.flag("weekday"), yearHarmonics: try inv.int("year", in: 0...12)))
+      calendar: CalendarFeatures(weekday: try inv.flag("weekday"), yearHarmonics: try inv.int("year", in: 0...12)),
+      holidays: holidays)
     spec.loss = TrainingLoss(rawValue: try inv.choice("loss"))!
     spec.units = try inv.int("units", in: 1...1024)
     spec.dropout = try inv.double("dropout", min: 0, max: 1, openMax: true)

@@ -97,6 +97,12 @@ func trained(
       let weekday = CivilDate.weekday(data.targetDay(w) - (T - 1 - t))
       #expect((0..<7).map { x[t * 8 + 1 + $0] } == (0..<7).map { $0 == weekday ? 1 : 0 })
     }
+    // A holiday channel, last: 1 exactly on the listed days.
+    let days = [data.targetDay(w), data.targetDay(w) - 3]
+    let withHolidays = RecurrentInputs(holidays: days.sorted())
+    var y = [Float](repeating: .nan, count: T * 2)
+    _ = y.withUnsafeMutableBufferPointer { withHolidays.gather(w, data: data, row: 0, batch: 1, into: $0.baseAddress!) }
+    #expect((0..<T).map { y[$0 * 2 + 1] } == (0..<T).map { [T - 1, T - 4].contains($0) ? 1 : 0 })
     #expect(
       inputs.scaledForecast(
         inputs.networkTarget(scaled: 0.4, level: level, scaler: data.scaler), level: level,

@@ -70,6 +70,11 @@ func compiler() -> String? {
     try engine.execute("quantize rin50 int8 as rin50q8")
     try engine.execute("train units=3 epochs=2 runs=1 seed=1 year=1 as yr")
     try engine.execute("quantize yr int8 as yrq8")
+    // Holidays as a last channel: Christmas and New Year fall in the test period.
+    writeFile(
+      dir + "/holidays.csv", "date,name\n2014-07-04,Independence Day\n2014-12-25,Christmas\n2015-01-01,New Year\n")
+    try engine.execute("train units=3 epochs=2 runs=1 seed=1 norm=level weekday=on holidays=holidays.csv as hol")
+    try engine.execute("quantize hol int8 as holq8")
     try engine.execute("quantize gru int8 as gruq8")
     try engine.execute("quantize grin int8 as grinq8")
     try engine.execute("prune grin 0.4 as grin40")
@@ -95,7 +100,7 @@ func compiler() -> String? {
       ("base", false), ("p70", false),
       ("h16", false), ("u8", false),
       ("r3", false), ("gru", false), ("grin", false), ("rin", false), ("rinq8", true), ("rin50q8", true),
-      ("yrq8", true), ("gruq8", true), ("grinq8", true), ("grin40q8", true),
+      ("yrq8", true), ("gruq8", true), ("grinq8", true), ("grin40q8", true), ("hol", false), ("holq8", true),
     ] {
       let out = try engine.execute("export \(name) to=. format=c")
       #expect(out.contains("bytes of flash"), "\(out)")
@@ -109,7 +114,7 @@ func compiler() -> String? {
       #expect(compiled.status == 0, "\(name): \(compiled.output)")
       guard compiled.status == 0 else { continue }
       let calendar = ["cal", "cal50", "level"].contains(name)
-      let dated = ["grin", "rin", "rinq8", "rin50q8", "yrq8", "grinq8", "grin40q8"].contains(name)
+      let dated = ["grin", "rin", "rinq8", "rin50q8", "yrq8", "grinq8", "grin40q8", "hol", "holq8"].contains(name)
       let forecasts = try run(binary, [], input: lines(calendar: calendar, dated: dated)).output.split(separator: "\n")
         .map {
           Float(Double(String($0))!)

@@ -73,4 +73,33 @@ import Workbench
     #expect(engine.workspace.models["w"]!.replicas[0].family == "lstm")
     #expect(engine.workspace.models["w"]!.architecture.hasPrefix("(scaled sales + weekday) -> LSTM-3"))
   }
+
+  /// holidays=FILE: a channel that is 1 on the file's dates; the model keeps the dates (its
+  /// files, both containers), the session records the file, and bad files get one line.
+  @Test func holidaysBecomeAChannelTheModelKeeps() throws {
+    let (engine, dir, _) = makeEngine()
+    try engine.execute("load csv small.csv")
+    writeFile(dir + "/hol.csv", "date,name\r\n2015-05-01,May Day\r\n2015-06-15,Fair\r\n2015-05-01,again\r\n\r\n")
+    try engine.execute("train kind=gru units=3 epochs=1 runs=1 seed=1 holidays=hol.csv as g")
+    let m = try #require(engine.workspace.models["g"])
+    #expect(m.architecture.hasPrefix("(scaled sales + holidays (2 dates)) -> GRU-3"), "\(m.architecture)")
+    #expect(m.lineage.last!.contains(" holidays=hol.csv "), "\(m.lineage.last!)")
+    for container in ["json", "compact"] {
+      try engine.execute("set container=\(container)")
+      try engine.execute("export g to=g-\(container).tcm")
+      try engine.execute("load model g-\(container).tcm as g-\(container)")
+      #expect(engine.workspace.models["g-\(container)"]!.replicas[0].isIdentical(to: m.replicas[0]))
+    }
+    try engine.execute("save session s.tcs")
+    var err: [String] = []
+    #expect(
+      Tinycast.execute(["run", dir + "/s.tcs", "--verify"], stdout: { _ in }, stderr: { err.append($0) }) == 0,
+      "\(err)")
+    writeFile(dir + "/bad.csv", "date\n2015-05-01\n2015-13-01\n")
+    #expect(
+      errorText(engine, "train kind=gru units=3 holidays=bad.csv")
+        == "bad.csv:3: '2015-13-01' is not a date (one date per line, YYYY-MM-DD, in the first column)")
+    #expect(errorText(engine, "train kind=gru units=3 holidays=none.csv")?.hasPrefix("none.csv: no such file") == true)
+    #expect(errorText(engine, "train kind=linear holidays=hol.csv")?.hasPrefix("holidays= is not an option") == true)
+  }
 }

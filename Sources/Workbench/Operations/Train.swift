@@ -62,6 +62,8 @@ public struct TrainSpec: Sendable {
   public var inputs: RecurrentInputs = .plain
   /// What training minimises: squared errors (the article's) or absolute errors.
   public var loss = TrainingLoss.mse
+  /// The holiday file as the user gave it (recorded; its dates are in `inputs.holidays`).
+  public var holidaysFile: String?
   public var units = 64
   public var dropout = 0.2
   public var training = TrainingOptions()
@@ -71,6 +73,18 @@ public struct TrainSpec: Sendable {
   /// The new model's name (default lstmUNITS or gruUNITS).
   public var name: String?
   public init() {}
+}
+
+extension Workspace {
+  /// The holidays in the CSV at `path` (`given` as the user wrote it), as sorted day numbers.
+  public static func readHolidays(path: String, given: String) throws(CommandError) -> [Int] {
+    guard let data = FileManager.default.contents(atPath: path) else {
+      throw CommandError(
+        "\(given): no such file",
+        hint: "check the path; relative paths start at the session file's folder (in the shell, the current folder)")
+    }
+    do { return try Holidays.parse(bytes: [UInt8](data), path: given) } catch { throw CommandError(error.description) }
+  }
 }
 
 public struct DistillSpec: Sendable {
@@ -110,6 +124,7 @@ extension Workspace {
     if spec.inputs.calendar.weekday { command.set("weekday", on: true) }
     if spec.inputs.calendar.yearHarmonics > 0 { command.set("year", spec.inputs.calendar.yearHarmonics) }
     if spec.loss != .mse { command.set("loss", spec.loss.rawValue) }
+    if let file = spec.holidaysFile { command.set("holidays", file) }
     spec.training.record(into: &command, seed: firstSeed)
     if let stop = spec.lastRunEpochs { command.set("stop", stop) }
 
