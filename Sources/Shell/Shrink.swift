@@ -29,7 +29,7 @@ extension SearchCommands {
       Tries, smallest first: linear models of NAME's window (plain, and with each window's level,
       the forecast day's weekday and 3 yearly harmonics, fitted on absolute errors; float32 and
       int8; linear=off skips them); LSTMs and GRUs of 2, 4 and 8 units reading the same inputs,
-      trained directly (float32 and int8; networks=off skips them); students
+      trained directly on absolute errors (float32 and int8; networks=off skips them); students
       distilled from NAME with fewer hidden units (16, 12, 8,
       6, 4 for a 64-unit reference; wider ones only if those miss the budget), each stored in
       uint8 per tensor and int8 per channel; then magnitude pruning at 50/70/30% with per-matrix

@@ -91,10 +91,10 @@ import Workbench
     #expect(log.contains("chose "))
     // Stage 0b trained small networks reading the level and the calendar, each also stored small.
     #expect(log.contains("stage 0b: LSTMs and GRUs reading the level, weekday and 3 yearly harmonics"), "\(log)")
+    let recipe = "over the level, weekday, 3 yearly harmonics, absolute errors"
     #expect(
-      log.contains("ref-lstm2x: LSTM-2 over the level, weekday, 3 yearly harmonics, float32")
-        && log.contains("ref-lstm2x-i8: LSTM-2 over the level, weekday, 3 yearly harmonics, int8")
-        && log.contains("ref-gru2x: GRU-2 over the level, weekday, 3 yearly harmonics, float32"), "\(log)")
+      log.contains("ref-lstm2x: LSTM-2 \(recipe), float32") && log.contains("ref-lstm2x-i8: LSTM-2 \(recipe), int8")
+        && log.contains("ref-gru2x: GRU-2 \(recipe), float32"), "\(log)")
     // networks=off (and linear=off) goes straight to the students.
     _ = try engine.execute("shrink ref budget=+50 epochs=1 ft_epochs=1 time=5m seed=20 linear=off networks=off as t2")
     #expect(!(try engine.execute("explain shrink")).contains("stage 0b"))

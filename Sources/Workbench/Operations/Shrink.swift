@@ -263,7 +263,9 @@ extension Workspace {
     // integer path.
     if spec.networks {
       if onReferenceWindows {
-        note("stage 0b: LSTMs and GRUs reading the level, weekday and 3 yearly harmonics, \(runs) runs each")
+        note(
+          "stage 0b: LSTMs and GRUs reading the level, weekday and 3 yearly harmonics, trained on absolute "
+            + "errors, \(runs) runs each")
         let inputs = RecurrentInputs(levelNormalized: true, calendar: CalendarFeatures(weekday: true, yearHarmonics: 3))
         networks: for units in [2, 4, 8] {
           for cell in RecurrentCell.allCases {
@@ -279,6 +281,7 @@ extension Workspace {
             var t = TrainSpec()
             t.cell = cell
             t.inputs = inputs
+            t.loss = .mae  // as the rich linear model: absolute errors, which MAPE rewards
             t.units = units
             t.training.epochs = spec.epochs
             t.training.runs = runs
@@ -293,7 +296,7 @@ extension Workspace {
                 })
             else { continue }
             lastTraining = Date().timeIntervalSince(t0)
-            let recipe = "\(label) over the level, weekday, 3 yearly harmonics"
+            let recipe = "\(label) over the level, weekday, 3 yearly harmonics, absolute errors"
             judgeWithItsInt8(name, recipe: recipe)
           }
         }
