@@ -17,7 +17,7 @@ public enum ForecastModel: WindowForecaster, Equatable {
   /// (reproduced in SessionTests.recordSaveReplayRoundTrip; AddressSanitizer finds no invalid
   /// access in our code there). Boxing also makes copies of the workspace cheaper.
   indirect case int8(QuantizedRecurrent, dropout: Float)
-  /// Recurrent kernel factored as A [H, R] x B [R, 4H]; `network` holds the product for compute.
+  /// Recurrent kernel factored as A [H, R] x B [R, G]; `network` holds the product for compute.
   case lowRank(LowRankFactors, network: RecurrentForecaster)
 
   /// "lstm" or "gru": the cell names the family.
@@ -238,7 +238,7 @@ public enum LowRank {
   public static func reparameterization(_ base: RecurrentForecaster, factors: LowRankFactors) -> Reparameterization {
     let l = base.layout
     let H = l.units
-    let G = 4 * H
+    let G = l.gateWidth
     let R = factors.rank
     let before = l.offset(.recurrentKernel)
     let after = l.offset(.recurrentKernel) + H * G
@@ -274,7 +274,7 @@ public enum LowRank {
   /// Splits a trained parameter vector back into the factors.
   public static func factors(from p: [Float], layout l: ParameterLayout, rank R: Int) -> LowRankFactors {
     let H = l.units
-    let G = 4 * H
+    let G = l.gateWidth
     let before = l.offset(.recurrentKernel)
     return LowRankFactors(
       a: Matrix(rows: H, cols: R, storage: Array(p[before..<(before + H * R)])),

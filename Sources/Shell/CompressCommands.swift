@@ -328,10 +328,10 @@ enum CompressCommands {
     try inv.checkAllConsumed()
     let f = try ws.factor(spec)
     let (m, src) = (f.model, f.source)
-    let h = src.units
+    let (h, g) = f.kernelShape
     let text =
-      "\(m.name): recurrent kernel \(h)x\(4 * h) -> rank \(spec.rank) (\(h)x\(spec.rank) + "
-      + "\(spec.rank)x\(4 * h)), relative error \(f.relativeErrors.map { fixed($0, 3) }.joined(separator: ", ")); "
+      "\(m.name): recurrent kernel \(h)x\(g) -> rank \(spec.rank) (\(h)x\(spec.rank) + "
+      + "\(spec.rank)x\(g)), relative error \(f.relativeErrors.map { fixed($0, 3) }.joined(separator: ", ")); "
       + "\(src.parameterCount) -> \(m.parameterCount) parameters; 'finetune' trains the factors"
     return made(text, f.command)
   }

@@ -76,6 +76,7 @@ func compiler() -> String? {
     try engine.execute("train units=3 epochs=2 runs=1 seed=1 norm=level weekday=on holidays=holidays.csv as hol")
     try engine.execute("quantize hol int8 as holq8")
     try engine.execute("quantize gru int8 as gruq8")
+    try engine.execute("factor grin rank=2 as grinr2")
     try engine.execute("quantize grin int8 as grinq8")
     try engine.execute("prune grin 0.4 as grin40")
     try engine.execute("quantize grin40 int8 as grin40q8")
@@ -101,6 +102,7 @@ func compiler() -> String? {
       ("h16", false), ("u8", false),
       ("r3", false), ("gru", false), ("grin", false), ("rin", false), ("rinq8", true), ("rin50q8", true),
       ("yrq8", true), ("gruq8", true), ("grinq8", true), ("grin40q8", true), ("hol", false), ("holq8", true),
+      ("grinr2", false),
     ] {
       let out = try engine.execute("export \(name) to=. format=c")
       #expect(out.contains("bytes of flash"), "\(out)")
@@ -114,7 +116,8 @@ func compiler() -> String? {
       #expect(compiled.status == 0, "\(name): \(compiled.output)")
       guard compiled.status == 0 else { continue }
       let calendar = ["cal", "cal50", "level"].contains(name)
-      let dated = ["grin", "rin", "rinq8", "rin50q8", "yrq8", "grinq8", "grin40q8", "hol", "holq8"].contains(name)
+      let dated = ["grin", "rin", "rinq8", "rin50q8", "yrq8", "grinq8", "grin40q8", "hol", "holq8", "grinr2"]
+        .contains(name)
       let forecasts = try run(binary, [], input: lines(calendar: calendar, dated: dated)).output.split(separator: "\n")
         .map {
           Float(Double(String($0))!)

@@ -27,12 +27,17 @@ import Workbench
     // The integer path: int8 per channel, and after pruning, the zeros kept.
     try engine.execute("quantize gru6 int8 as q8")
     try engine.execute("quantize p50ft int8 as p50q8")
+    // Fine-tuning on the int8 grid, and low rank: the recurrent kernel is 6 x 18 for a GRU.
+    try engine.execute("finetune q8 epochs=1 seed=6 as q8ft")
+    let factored = try engine.execute("factor gru6 rank=2 as r2")
+    #expect(factored.contains("recurrent kernel 6x18 -> rank 2 (6x2 + 2x18)"), "\(factored)")
+    try engine.execute("finetune r2 epochs=1 seed=7 as r2ft")
     #expect(engine.workspace.models["q8"]!.kindDescription == "int8 per channel, integer path")
     #expect(engine.workspace.models["p50q8"]!.nonzeroCount < engine.workspace.models["q8"]!.nonzeroCount)
     // Files: the JSON and the compact container give back the same model, bit for bit.
     for container in ["json", "compact"] {
       try engine.execute("set container=\(container)")
-      for name in ["gru6", "p50ft", "h16", "s50", "u8", "q8", "p50q8"] {
+      for name in ["gru6", "p50ft", "h16", "s50", "u8", "q8", "p50q8", "q8ft", "r2", "r2ft"] {
         try engine.execute("export \(name) to=\(name)-\(container).tcm")
         try engine.execute("load model \(name)-\(container).tcm as \(name)-\(container)")
         let original = engine.workspace.models[name]!.replicas[0]

@@ -101,6 +101,8 @@ public struct Factored: Sendable {
   public var command: RecordedCommand
   /// ||W - AB|| / ||W|| of the recurrent kernel, per replica.
   public var relativeErrors: [Double]
+  /// The recurrent kernel's shape: H rows, G (4H for an LSTM, 3H for a GRU) columns.
+  public var kernelShape: (rows: Int, cols: Int)
 }
 
 extension Workspace {
@@ -333,6 +335,8 @@ extension Workspace {
     var entry = source.derived(
       name: name, method: Method(.lowrank), replicas: replicas, command: command, pruned: false)
     entry = models.add(entry)
-    return Factored(model: entry, source: source, command: command, relativeErrors: relativeErrors)
+    let shape = nets[0].floatNetwork.layout.shape(.recurrentKernel)
+    return Factored(
+      model: entry, source: source, command: command, relativeErrors: relativeErrors, kernelShape: shape)
   }
 }
