@@ -62,7 +62,7 @@ enum DataCommands {
             + "parameters, \(loaded.fileBytes) bytes; evaluated on \(loaded.dataset)", recorded: loaded.commands)
       }
       return CommandOutput(
-        "imported \(m.name) from \(given): LSTM-\(m.units), \(m.parameterCount) parameters, "
+        "imported \(m.name) from \(given): \(m.replicas[0].label), \(m.parameterCount) parameters, "
           + (loaded.ownScaler ? "its own scaler" : "\(loaded.dataset)'s scaler")
           + "; evaluated on \(loaded.dataset)", recorded: loaded.commands)
     case "csv":

@@ -433,7 +433,7 @@ enum ModelCommands {
     switch exported {
     case .keras(let m, let run, _):
       text =
-        "wrote \(ctx.shown(to)): Keras weights of \(m.name) run \(run) (LSTM-\(m.units)); in Python: "
+        "wrote \(ctx.shown(to)): Keras weights of \(m.name) run \(run) (\(m.replicas[run - 1].label)); in Python: "
         + "model.set_weights([np.array(w) for w in json.load(open('\(to)'))['weights']])"
     case .c(let m, let run, let c, let energy, _):
       let header = try ctx.outputPath(

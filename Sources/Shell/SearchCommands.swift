@@ -15,7 +15,7 @@ public enum SearchCommands {
     "sensitivity", group: .compress, usage: "sensitivity [NAME] [levels=0.3,0.5,0.7,0.8,0.9] [to=FILE.svg]",
     summary: "prune each weight matrix alone at several levels (no fine-tuning); MAPE change per matrix",
     details: """
-      For each kernel (lstm/kernel, lstm/recurrent_kernel, dense/kernel) and each level, zeroes
+      For each kernel (lstm/kernel or gru/kernel, the recurrent kernel, dense/kernel) and each level, zeroes
       that fraction of the matrix's smallest weights in every replica, leaves the others whole,
       and measures MAPE on the validation windows (the test set is kept for reporting). A
       matrix whose MAPE climbs early wants a lower level; 'prune NAME S recurrent=R' gives it
@@ -80,7 +80,9 @@ public enum SearchCommands {
         name: "", xs: levels, ys: row, style: .points,
         markers: Array(repeating: Character(["k", "r", "d"][k]), count: levels.count))
     }
-    chart.notes = ["  markers: k lstm/kernel, r lstm/recurrent_kernel, d dense/kernel"]
+    chart.notes = [
+      "  markers: " + zip(["k", "r", "d"], table.matrices.map(\.name)).map { "\($0) \($1)" }.joined(separator: ", ")
+    ]
     var out = lines.joined(separator: "\n") + "\n" + chart.renderTerminal(width: width, height: 14, color: ctx.color)
     if let to, let target {
       try AtomicFile.write(Array(chart.renderSVG().utf8), to: target)

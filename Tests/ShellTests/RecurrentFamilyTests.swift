@@ -23,6 +23,10 @@ import Workbench
       "prune gru6 0.5 structured=on as s50", "quantize gru6 int8 granularity=tensor mode=asymmetric as u8",
     ] { try engine.execute(line) }
     #expect(engine.workspace.models["s50"]!.units == 3)
+    // Reports name the GRU's own tensors.
+    let global = try engine.execute("prune gru6 0.3 scope=global as g30")
+    #expect(global.contains("zeros: gru/kernel ") && global.contains(", gru/recurrent_kernel "), "\(global)")
+    #expect(try engine.execute("sensitivity gru6").contains("markers: k gru/kernel, r gru/recurrent_kernel"))
     #expect(engine.workspace.models["h16"]!.method.description == "pruned+ft+float16")
     // The integer path: int8 per channel, and after pruning, the zeros kept.
     try engine.execute("quantize gru6 int8 as q8")

@@ -44,7 +44,8 @@ public struct Pruned: Sendable {
   /// Structured: the hidden units kept per replica.
   public var keptUnits: Int?
   /// Each kernel's fraction of zeros in the first replica.
-  public var sparsities: [(ParameterName, Double)] = []
+  /// Each kernel's share of zeros, by its model-file name ("gru/kernel").
+  public var sparsities: [(String, Double)] = []
   /// A linear model's fraction of zero weights (nil for an LSTM).
   public var linearSparsity: Double?
 }
@@ -200,7 +201,9 @@ extension Workspace {
     entry = models.add(entry)
     return Pruned(
       model: entry, source: source, command: command, runs: runs,
-      sparsities: Pruning.sparsities(replicas[0].floatNetwork.weights))
+      sparsities: Pruning.sparsities(replicas[0].floatNetwork.weights).map {
+        (replicas[0].floatNetwork.layout.name($0.0), $0.1)
+      })
   }
 
   /// `finetune`: continue training any model at a low learning rate, keeping its zeros and its

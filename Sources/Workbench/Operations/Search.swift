@@ -61,7 +61,9 @@ extension Workspace {
     command.set("levels", levels.map(formatNumber).joined(separator: ","))
     return SensitivityTable(
       model: m, metric: metric, levels: levels, base: base, rows: rows,
-      matrices: Pruning.prunable.map { ($0.description, nets[0].floatNetwork.weights.layout.range($0).count) },
+      matrices: Pruning.prunable.map {
+        (nets[0].floatNetwork.layout.name($0), nets[0].floatNetwork.weights.layout.range($0).count)
+      },
       command: command)
   }
 
