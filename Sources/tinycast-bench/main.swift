@@ -195,6 +195,30 @@ if !quick && !latencyOnly {
   }
 }
 
+// MARK: The kilobyte networks: what the inputs and the GRU cost in training. One epoch on 2
+// threads of the 28-day, 4-unit networks of sessions/kilobyte.tcs: the LSTM on scaled sales,
+// then the LSTM and the GRU reading the level, weekday and 3 yearly harmonics (14 channels).
+if !quick && !latencyOnly {
+  print("kilobyte networks: one epoch on 2 threads, 28 days, 4 units")
+  var config = WindowConfig()
+  config.lookback = 28
+  if let windowed = try? WindowedData(dataset: dataset, config: config) {
+    let rich = RecurrentInputs(levelNormalized: true, calendar: CalendarFeatures(weekday: true, yearHarmonics: 3))
+    for (label, cell, inputs) in [
+      ("LSTM-4, scaled sales", RecurrentCell.lstm, RecurrentInputs.plain), ("LSTM-4, 14 channels", .lstm, rich),
+      ("GRU-4, 14 channels", .gru, rich),
+    ] {
+      var rng = SeededGenerator(seed: 6)
+      var model = RecurrentForecaster(units: 4, cell: cell, inputs: inputs, dropout: 0.2, rng: &rng)
+      var training = TrainingConfig()
+      training.epochs = 1
+      training.threads = 2
+      let log = Trainer.fit(&model, data: windowed, config: training, rng: &rng)
+      print("  \(label): epoch \(f(log.epochs[0].seconds)) s (\(model.parameterCount) parameters)")
+    }
+  }
+}
+
 // MARK: Single-forecast latency (batch 1, one core: what an edge device does)
 func latency(_ label: String, _ body: () -> Float) -> Double {
   for _ in 0..<200 { _ = body() }
@@ -229,6 +253,14 @@ do {
     data.gatherInputs(window, row: 0, batch: 1, into: &x)
     int32.forward(x: x, steps: data.lookback, batch: 1, scratch: &qscratch)
     return qscratch.y[0]
+  }
+  // The kilobyte winner's shape on the integer path: a GRU-4 (here over scaled sales).
+  let gru4 = QuantizedRecurrent(RecurrentForecaster(units: 4, cell: .gru, dropout: 0.2, rng: &rng))
+  var gscratch = gru4.makeScratch(capacity: 1)
+  measured["int8 GRU-4"] = latency("int8 GRU-4 (integer path)") {
+    data.gatherInputs(window, row: 0, batch: 1, into: &x)
+    gru4.forward(x: x, steps: data.lookback, batch: 1, scratch: &gscratch)
+    return gscratch.y[0]
   }
   // Batch throughput over the test set, both kinds, all cores.
   for (label, model) in [
