@@ -38,28 +38,10 @@ import Workbench
 
   /// Types into the real shell under tmux with Tab, then reads what the screen shows.
   @Test func tabCompletesInARealTerminal() throws {
-    let binary = try #require(tinycastBinary())
-    let tmux = try #require(
-      ["/usr/bin/tmux", "/usr/local/bin/tmux"].first { FileManager.default.isExecutableFile(atPath: $0) },
-      "tmux is installed by .ci/run and the Makefile's test dependencies")
-    let dir = temporaryDirectory()
-    let home = temporaryDirectory("home")
-    writeFile(dir + "/small.csv", smallSalesCSV())
-    let session = "tinycast-test-\(getpid())"
-    // A private server (-L) so the test neither sees nor disturbs the user's tmux.
-    func tmuxRun(_ args: [String]) throws -> String { try run(tmux, ["-L", session] + args).output }
-    // new-session forks the tmux server, which outlives the call. Foundation's Process would
-    // hand it the socket on which Process waits for the exit (waitUntilExit then never returns
-    // on a machine with no tmux server running), so it is spawned here with every descriptor
-    // above stderr closed.
-    let status = try spawnWithoutInheritedDescriptors(
-      tmux,
-      [
-        "-L", session, "new-session", "-d", "-s", session, "-x", "150", "-y", "40",
-        "cd \(dir) && TINYCAST_HOME=\(home) \(binary)",
-      ])
-    try #require(status == 0, "tmux new-session exited with \(status)")
-    defer { _ = try? tmuxRun(["kill-server"]) }
+    let shell = try TmuxShell(name: "tinycast-test-\(getpid())", columns: 150, rows: 40)
+    defer { shell.close() }
+    let session = shell.session
+    func tmuxRun(_ args: [String]) throws -> String { try shell.command(args) }
     func type(_ keys: String...) throws {
       _ = try tmuxRun(["send-keys", "-t", session] + keys)
       Thread.sleep(forTimeInterval: 0.4)
@@ -146,22 +128,12 @@ func spawnWithoutInheritedDescriptors(_ path: String, _ arguments: [String]) thr
   @Test(arguments: [100, 80])
   func aNewUsersSessionFitsTheTerminalAndReplays(columns: Int) throws {
     let binary = try #require(tinycastBinary())
-    let tmux = try #require(
-      ["/usr/bin/tmux", "/usr/local/bin/tmux"].first { FileManager.default.isExecutableFile(atPath: $0) },
-      "tmux is installed by .ci/run and the Makefile's test dependencies")
-    let dir = temporaryDirectory()
-    let home = temporaryDirectory("home")
-    writeFile(dir + "/small.csv", smallSalesCSV())
-    let session = "tinycast-scenario-\(getpid())-\(columns)"
-    func tmuxRun(_ args: [String]) throws -> String { try run(tmux, ["-L", session] + args).output }
-    let status = try spawnWithoutInheritedDescriptors(
-      tmux,
-      [
-        "-L", session, "new-session", "-d", "-s", session, "-x", "\(columns)", "-y", "50",
-        "cd \(dir) && TINYCAST_HOME=\(home) \(binary); sleep 30",
-      ])
-    try #require(status == 0, "tmux new-session exited with \(status)")
-    defer { _ = try? tmuxRun(["kill-server"]) }
+    // The shell stays 30 s after quitting, so the screen can still be read.
+    let shell = try TmuxShell(
+      name: "tinycast-scenario-\(getpid())-\(columns)", columns: columns, rows: 50, after: "; sleep 30")
+    defer { shell.close() }
+    let (session, dir) = (shell.session, shell.dir)
+    func tmuxRun(_ args: [String]) throws -> String { try shell.command(args) }
     // The screen with wrapped lines joined: what the program printed, line by line.
     func screen() throws -> String { try tmuxRun(["capture-pane", "-t", session, "-p", "-J", "-S", "-2000"]) }
     func waitFor(_ text: String, seconds: Double = 30) throws -> String {
@@ -255,4 +227,41 @@ func spawnWithoutInheritedDescriptors(_ path: String, _ arguments: [String]) thr
       output.contains("verifying into s.verify/") && output.contains("result lines match the session"), "\(output)")
     #expect(FileManager.default.fileExists(atPath: dir + "/s.verify/long_p70_ft_int8.h"))
   }
+}
+
+/// The real shell in a terminal: a private tmux server (-L, so the tests neither see nor disturb
+/// the user's tmux) running tinycast in a fresh folder that holds small.csv.
+final class TmuxShell {
+  let tmux: String
+  let session: String
+  let dir: String
+
+  /// Starts `tinycast` in a `columns` x `rows` terminal; `after` is shell text run after it exits.
+  init(name: String, columns: Int, rows: Int, after: String = "") throws {
+    let binary = try #require(tinycastBinary())
+    tmux = try #require(
+      ["/usr/bin/tmux", "/usr/local/bin/tmux"].first { FileManager.default.isExecutableFile(atPath: $0) },
+      "tmux is installed by .ci/run and the Makefile's test dependencies")
+    session = name
+    dir = temporaryDirectory()
+    let home = temporaryDirectory("home")
+    writeFile(dir + "/small.csv", smallSalesCSV())
+    // new-session forks the tmux server, which outlives the call. Foundation's Process would
+    // hand it the socket on which Process waits for the exit (waitUntilExit then never returns
+    // on a machine with no tmux server running), so it is spawned here with every descriptor
+    // above stderr closed.
+    let status = try spawnWithoutInheritedDescriptors(
+      tmux,
+      [
+        "-L", session, "new-session", "-d", "-s", session, "-x", "\(columns)", "-y", "\(rows)",
+        "cd \(dir) && TINYCAST_HOME=\(home) \(binary)\(after)",
+      ])
+    try #require(status == 0, "tmux new-session exited with \(status)")
+  }
+
+  /// A tmux command on this server; its output.
+  func command(_ args: [String]) throws -> String { try run(tmux, ["-L", session] + args).output }
+
+  /// Stops the server and the shell in it.
+  func close() { _ = try? command(["kill-server"]) }
 }
