@@ -476,6 +476,22 @@ func randomModel(units: Int, seed: UInt64 = 1, cell: RecurrentCell = .lstm) -> R
   }
 }
 
+/// codes [1, K] x weights [K, columns], accumulated in int32 by the reference kernel: one step's
+/// product in the integer path's slow references.
+func int32Product(_ codes: [Int8], _ weights: [Int8], columns G: Int) -> [Int32] {
+  var acc = [Int32](repeating: 0, count: G)
+  codes.withUnsafeBufferPointer { a in
+    weights.withUnsafeBufferPointer { w in
+      acc.withUnsafeMutableBufferPointer { c in
+        int8GemmNNReference(
+          m: 1, n: G, k: codes.count, a: a.baseAddress!, lda: codes.count, b: w.baseAddress!, ldb: G,
+          c: c.baseAddress!, ldc: G)
+      }
+    }
+  }
+  return acc
+}
+
 @Suite struct IntegerPathTests {
   /// Several inputs per step (each step's inputs share one dynamic scale): the whole-window VNNI
   /// kernel, where this processor has it, gives the bits of the step-by-step Swift path.
@@ -518,24 +534,8 @@ func randomModel(units: Int, seed: UInt64 = 1, cell: RecurrentCell = .lstm) -> R
         let scale: Float = abs(xv) > 0 ? abs(xv) / 127 : 1
         let qx = [quantizeSymmetric(xv, inverseScale: 1 / scale)]
         let qh = h.map { quantizeSymmetric($0, inverseScale: 127) }
-        var accX = [Int32](repeating: 0, count: G)
-        var accH = [Int32](repeating: 0, count: G)
-        qx.withUnsafeBufferPointer { a in
-          q.kernel.withUnsafeBufferPointer { w in
-            accX.withUnsafeMutableBufferPointer { acc in
-              int8GemmNNReference(
-                m: 1, n: G, k: 1, a: a.baseAddress!, lda: 1, b: w.baseAddress!, ldb: G, c: acc.baseAddress!, ldc: G)
-            }
-          }
-        }
-        qh.withUnsafeBufferPointer { a in
-          q.recurrent.withUnsafeBufferPointer { w in
-            accH.withUnsafeMutableBufferPointer { acc in
-              int8GemmNNReference(
-                m: 1, n: G, k: H, a: a.baseAddress!, lda: H, b: w.baseAddress!, ldb: G, c: acc.baseAddress!, ldc: G)
-            }
-          }
-        }
+        let accX = int32Product(qx, q.kernel, columns: G)
+        let accH = int32Product(qh, q.recurrent, columns: G)
         let z = (0..<G).map { j in
           q.bias[j] + (scale * q.kernelScales[j]) * Float(accX[j]) + (q.recurrentScales[j] / 127) * Float(accH[j])
         }
@@ -578,24 +578,8 @@ func randomModel(units: Int, seed: UInt64 = 1, cell: RecurrentCell = .lstm) -> R
         let scale: Float = largest > 0 ? largest / 127 : 1
         let qx = xs.map { quantizeSymmetric($0, inverseScale: 1 / scale) }
         let qh = h.map { quantizeSymmetric($0, inverseScale: 127) }
-        var accX = [Int32](repeating: 0, count: G)
-        var accH = [Int32](repeating: 0, count: G)
-        qx.withUnsafeBufferPointer { a in
-          q.kernel.withUnsafeBufferPointer { w in
-            accX.withUnsafeMutableBufferPointer { acc in
-              int8GemmNNReference(
-                m: 1, n: G, k: D, a: a.baseAddress!, lda: D, b: w.baseAddress!, ldb: G, c: acc.baseAddress!, ldc: G)
-            }
-          }
-        }
-        qh.withUnsafeBufferPointer { a in
-          q.recurrent.withUnsafeBufferPointer { w in
-            accH.withUnsafeMutableBufferPointer { acc in
-              int8GemmNNReference(
-                m: 1, n: G, k: H, a: a.baseAddress!, lda: H, b: w.baseAddress!, ldb: G, c: acc.baseAddress!, ldc: G)
-            }
-          }
-        }
+        let accX = int32Product(qx, q.kernel, columns: G)
+        let accH = int32Product(qh, q.recurrent, columns: G)
         let a = (0..<G).map { j in q.bias[j] + (scale * q.kernelScales[j]) * Float(accX[j]) }
         let r = (0..<G).map { j in q.bias[G + j] + (q.recurrentScales[j] / 127) * Float(accH[j]) }
         for u in 0..<H {
