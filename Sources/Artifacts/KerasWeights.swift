@@ -98,18 +98,20 @@ public enum KerasWeights {
         calendar: CalendarFeatures(weekday: i["weekday"] as? Bool ?? false, yearHarmonics: year), holidays: holidays)
     }
     let D = inputs.channels
+    // Dense(S): S days at once (the dense bias' length), up to a year.
+    let S = denseBias.first?.count ?? 0
     guard h >= 1, h <= 4096, kernel.count == D, kernel.allSatisfy({ $0.count == G }),
       recurrent.allSatisfy({ $0.count == G }), bias.count == cell.biasRows, bias.allSatisfy({ $0.count == G }),
-      dense.count == h, dense.allSatisfy({ $0.count == 1 }), denseBias.count == 1, denseBias[0].count == 1
+      (1...366).contains(S), dense.count == h, dense.allSatisfy({ $0.count == S }), denseBias.count == 1
     else {
       let biasShape = cell == .lstm ? "[\(cell.gates)H]" : "[2][3H]"
       let over = "over \(D) input\(D == 1 ? "" : "s")"
       throw ModelFileError(
-        "shapes do not form \(cell.layerName)(H) -> Dense(1) \(over): kernel [\(D)][\(cell.gates)H], "
-          + "recurrent_kernel [H][\(cell.gates)H], bias \(biasShape), dense [H][1], [1]"
+        "shapes do not form \(cell.layerName)(H) -> Dense(S) \(over): kernel [\(D)][\(cell.gates)H], "
+          + "recurrent_kernel [H][\(cell.gates)H], bias \(biasShape), dense [H][S], [S]"
       )
     }
-    var w = ParameterVector(layout: ParameterLayout(inputSize: D, units: h, cell: cell))
+    var w = ParameterVector(layout: ParameterLayout(inputSize: D, units: h, cell: cell, outputs: S))
     let flat =
       kernel.flatMap { $0 } + recurrent.flatMap { $0 } + bias.flatMap { $0 } + dense.flatMap { $0 } + denseBias[0]
     guard flat.allSatisfy(\.isFinite) else { throw ModelFileError("a weight is not finite") }

@@ -26,7 +26,9 @@ public enum LSTMArtifacts: ArtifactFamily {
   public static func cLibrary(
     _ model: any Forecaster, name: String, metadata: ModelMetadata, measuring: Bool
   ) -> CExportArtifact? {
-    CExport.export(lstm(model), name: name, metadata: metadata, measuring: measuring)
+    // The C library's API forecasts one day (`float NAME_predict(...)`).
+    guard model.outputs == 1 else { return nil }
+    return CExport.export(lstm(model), name: name, metadata: metadata, measuring: measuring)
   }
 
   public static func energyNanojoules(_ model: any Forecaster, artifact: CExportArtifact, lookback: Int) -> Double {

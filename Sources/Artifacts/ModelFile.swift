@@ -168,6 +168,7 @@ public enum ModelFile {
     let header =
       "{\"architecture\":\"\(layout.cell.rawValue)-dense\",\"kind\":\"\(kind)\",\"storage\":\"\(storage)\","
       + "\"input\":\(layout.inputSize),\"units\":\(layout.units),"
+      + (layout.outputs > 1 ? "\"outputs\":\(layout.outputs)," : "")
       + (inputs.levelNormalized ? "\"norm\":\"level\"," : "") + (inputs.calendar.weekday ? "\"weekday\":true," : "")
       + (inputs.calendar.yearHarmonics > 0 ? "\"year\":\(inputs.calendar.yearHarmonics)," : "")
       + (inputs.holidays.isEmpty ? "" : "\"holidays\":[\(inputs.holidays.map(String.init).joined(separator: ","))],")
@@ -356,10 +357,13 @@ public enum ModelFile {
     let units = try int("units")
     let lookback = try int("lookback")
     let horizon = try int("horizon")
+    // Days forecast at once (a multi-day head); files of one-day networks leave it out.
+    let outputs = header["outputs"] == nil ? 1 : try int("outputs")
     guard (1...4096).contains(units), (1...64).contains(input), (1...10_000).contains(lookback),
-      (1...1000).contains(horizon)
+      (1...1000).contains(horizon), (1...366).contains(outputs)
     else {
-      throw ModelFileError("header has out-of-range shapes (units \(units), input \(input), lookback \(lookback))")
+      throw ModelFileError(
+        "header has out-of-range shapes (units \(units), input \(input), outputs \(outputs), lookback \(lookback))")
     }
     guard let scaler = header["scaler"] as? [String: Any], let scalerKind = scaler["kind"] as? String,
       let offset = (scaler["offset"] as? NSNumber)?.floatValue, let factor = (scaler["factor"] as? NSNumber)?.floatValue
@@ -382,7 +386,7 @@ public enum ModelFile {
       throw ModelFileError(
         "header has \(input) input channels, but its inputs (\(inputs.description)) make \(inputs.channels)")
     }
-    let layout = ParameterLayout(inputSize: input, units: units, cell: cell)
+    let layout = ParameterLayout(inputSize: input, units: units, cell: cell, outputs: outputs)
     let G = layout.gateWidth
     let rank = header["rank"] as? Int
     // The tensors each kind must have, in order.
@@ -406,8 +410,8 @@ public enum ModelFile {
       expected = [
         (layout.name(.kernel), input, G, ["f32"]), ("\(cell.rawValue)/recurrent_kernel_a", units, r, ["f32"]),
         ("\(cell.rawValue)/recurrent_kernel_b", r, G, ["f32"]), (layout.name(.bias), cell.biasRows, G, ["f32"]),
-        (ParameterName.denseKernel.description, units, 1, ["f32"]),
-        (ParameterName.denseBias.description, 1, 1, ["f32"]),
+        (ParameterName.denseKernel.description, units, outputs, ["f32"]),
+        (ParameterName.denseBias.description, 1, outputs, ["f32"]),
       ]
     default: throw ModelFileError("unknown model kind '\(kind)'")
     }
@@ -531,8 +535,8 @@ public enum ModelFile {
       var w = ParameterVector(layout: layout)
       w.values.replaceSubrange(layout.range(.kernel), with: floats(decoded[0], cols: G))
       w.values.replaceSubrange(layout.range(.bias), with: floats(decoded[3], cols: G))
-      w.values.replaceSubrange(layout.range(.denseKernel), with: floats(decoded[4], cols: 1))
-      w.values.replaceSubrange(layout.range(.denseBias), with: floats(decoded[5], cols: 1))
+      w.values.replaceSubrange(layout.range(.denseKernel), with: floats(decoded[4], cols: outputs))
+      w.values.replaceSubrange(layout.range(.denseBias), with: floats(decoded[5], cols: outputs))
       let f = LowRankFactors(
         a: Matrix(rows: units, cols: rank!, storage: floats(decoded[1], cols: rank!)),
         b: Matrix(rows: rank!, cols: G, storage: floats(decoded[2], cols: G)))

@@ -131,13 +131,17 @@ public enum Distillation {
   public static func blendedTargets(teachers: [any Forecaster], alpha: Double, data: WindowedData, threads: Int)
     -> [Float]
   {
-    var soft = [Float](repeating: 0, count: data.fit.count)
+    // A multi-day teacher gives each window's days in turn, as the targets are laid out.
+    let S = data.steps
+    var soft = [Float](repeating: 0, count: data.fit.count * S)
     for t in teachers {
-      let y = t.predictScaled(data.fit, data: data, threads: threads)
+      let y = t.forecastsByStep(data.fit, data: data, threads: threads)
       for k in soft.indices { soft[k] += y[k] }
     }
     let a = Float(alpha)
     let n = Float(teachers.count)
-    return data.fit.enumerated().map { k, w in a * data.target(w) + (1 - a) * (soft[k] / n) }
+    return data.fit.indices.flatMap { i in
+      (0..<S).map { o in a * data.target(data.fit[i], step: o) + (1 - a) * (soft[i * S + o] / n) }
+    }
   }
 }

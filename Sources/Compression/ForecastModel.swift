@@ -31,7 +31,15 @@ public enum ForecastModel: WindowForecaster, Equatable {
   public var architecture: String {
     let network = floatNetwork
     let reads = network.inputs.isPlain ? "" : "(\(network.inputs.description)) -> "
-    return "\(reads)\(label) -> Dropout(\(formatDropout(network.dropout))) -> Dense(1)"
+    return "\(reads)\(label) -> Dropout(\(formatDropout(network.dropout))) -> Dense(\(outputs))"
+  }
+
+  /// Days forecast at once: the Dense head's width.
+  public var outputs: Int {
+    switch self {
+    case .float(let n, _), .uint8(let n, _), .lowRank(_, let n): n.outputs
+    case .int8: 1
+    }
   }
 
   public func isIdentical(to other: any Forecaster) -> Bool {

@@ -18,26 +18,36 @@ public enum Baseline: String, CaseIterable, Sendable {
   /// This baseline's metrics on the test windows, or nil when the series are too short for it.
   public func metrics(_ data: WindowedData) -> ForecastMetrics? {
     forecast(data).map {
-      ForecastMetrics(actual: data.testActuals, predicted: $0, scales: TestEvaluation.testScales(data))
+      ForecastMetrics(
+        actual: data.testActuals, predicted: $0, scales: TestEvaluation.testScales(data), steps: data.steps)
     }
   }
 
-  /// Forecasts for the test windows in sales units, or nil when a window's series is too short
-  /// for the lags this baseline needs.
+  /// Forecasts for the test windows in sales units (each window's `steps` days in turn), or nil
+  /// when a window's series is too short for the lags this baseline needs. Day k (0-based) of a
+  /// multi-day window is forecast from what was known at the window's end: yesterday's sales
+  /// for every day; the same weekday in the last week (or two) of the window.
   public func forecast(_ data: WindowedData) -> [Float]? {
     var out: [Float] = []
-    out.reserveCapacity(data.test.count)
+    out.reserveCapacity(data.test.count * data.steps)
     for w in data.test {
-      switch self {
-      case .lastValue:
-        guard let v = data.salesBeforeTarget(w, lag: data.config.horizon) else { return nil }
-        out.append(v)
-      case .seasonalNaive:
-        guard let v = data.salesBeforeTarget(w, lag: 7) else { return nil }
-        out.append(v)
-      case .seasonalMean:
-        guard let a = data.salesBeforeTarget(w, lag: 7), let b = data.salesBeforeTarget(w, lag: 14) else { return nil }
-        out.append((a + b) / 2)
+      for step in 0..<data.steps {
+        // Whole weeks back from the target to the last known day of its weekday.
+        let lead = data.config.horizon + step
+        let week = 7 * ((lead + 6) / 7)
+        switch self {
+        case .lastValue:
+          guard let v = data.salesBeforeTarget(w, lag: lead, step: step) else { return nil }
+          out.append(v)
+        case .seasonalNaive:
+          guard let v = data.salesBeforeTarget(w, lag: week, step: step) else { return nil }
+          out.append(v)
+        case .seasonalMean:
+          guard let a = data.salesBeforeTarget(w, lag: week, step: step),
+            let b = data.salesBeforeTarget(w, lag: week + 7, step: step)
+          else { return nil }
+          out.append((a + b) / 2)
+        }
       }
     }
     return out
@@ -45,6 +55,9 @@ public enum Baseline: String, CaseIterable, Sendable {
 }
 
 extension WindowedData {
-  /// Actual sales of every test window's forecast day, in test-window order.
-  public var testActuals: [Float] { test.map { actual($0) } }
+  /// Actual sales of every test target in test-window order (a multi-day window's days in turn).
+  public var testActuals: [Float] {
+    guard steps > 1 else { return test.map { actual($0) } }
+    return test.flatMap { w in (0..<steps).map { actual(w, step: $0) } }
+  }
 }

@@ -112,9 +112,29 @@ public struct Comparison: Sendable {
     }
     var out = Self.columns(headers, body)
     out.append(
-      "\(label) over \(rows.first?.metrics.count ?? 0) test windows\(rows.first?.dataset.map { " of \($0)" } ?? ""); "
+      "\(label) over \(rows.first?.metrics.count ?? 0) test \(targetWord)"
+        + "\(rows.first?.dataset.map { " of \($0)" } ?? ""); "
         + "bytes = exported .tcm file; ratio and d\(label) vs \(reference); 'compare wide' shows every column")
+    out += renderByStep()
     return out.joined(separator: "\n")
+  }
+
+  /// Days per forecast of the compared rows (they share their test targets, so their days).
+  public var steps: Int { rows.first?.metrics.steps ?? 1 }
+
+  /// "windows" for one-day forecasts, "targets" when each window forecasts several days.
+  var targetWord: String { steps > 1 ? "targets (\(steps) days per window)" : "windows" }
+
+  /// The day-by-day MAPE of multi-day forecasts: a second table, one column per day ahead (the
+  /// average is the main table's MAPE). Nothing for one-day forecasts.
+  func renderByStep() -> [String] {
+    guard steps > 1 else { return [] }
+    let headers = ["model"] + (1...steps).map { "day \($0)" }
+    let body = rows.map { r in [r.name] + r.metrics.mapeByStep.map { fixed($0, 2) } }
+    var out = [""]
+    out += Self.columns(headers, body)
+    out.append("MAPE by day ahead (day 1 = the first day forecast); each day over \(rows[0].metrics.count / steps) targets")
+    return out
   }
 
   /// Fixed-width text table for the terminal.
@@ -132,11 +152,12 @@ public struct Comparison: Sendable {
     var out = Self.columns(headers, body)
     let zeros = rows.first?.metrics.zerosExcluded ?? 0
     out.append(
-      "MAPE over \(rows.first?.metrics.count ?? 0) test windows\(rows.first?.dataset.map { " of \($0)" } ?? "") "
+      "MAPE over \(rows.first?.metrics.count ?? 0) test \(targetWord)\(rows.first?.dataset.map { " of \($0)" } ?? "") "
         + "(\(zeros) with zero sales excluded); +/- is the std "
         + "over runs; KB* = parameters x 4 bytes / 1024 (the article's count); bytes = exported .tcm file; ratio and "
         + "dMAPE vs \(reference)" + (headline == .mape ? "." : "; the headline is \(headline.label) (set metric=).")
     )
+    out += renderByStep()
     return out.joined(separator: "\n")
   }
 
@@ -146,6 +167,14 @@ public struct Comparison: Sendable {
       "|" + Self.headers.enumerated().map { i, _ in i < 2 ? "---" : "---:" }.joined(separator: "|") + "|",
     ]
     out += rows.map { "| " + cells($0).joined(separator: " | ") + " |" }
+    if steps > 1 {
+      let days = (1...steps).map { "day \($0)" }
+      out += [
+        "", "MAPE by day ahead:", "", "| model | " + days.joined(separator: " | ") + " |",
+        "|---|" + days.map { _ in "---:" }.joined(separator: "|") + "|",
+      ]
+      out += rows.map { r in "| \(r.name) | " + r.metrics.mapeByStep.map { fixed($0, 2) }.joined(separator: " | ") + " |" }
+    }
     return out.joined(separator: "\n") + "\n"
   }
 
@@ -164,6 +193,8 @@ public struct Comparison: Sendable {
       ("bias", num(r.metrics.bias)), ("dataset", r.dataset.map { .string($0) } ?? .null),
       ("kind", r.kind.map { .string($0) } ?? .null), ("test_targets", int(r.testTargets)),
       ("headline", .string(headline.rawValue)), ("delta", num(r.delta)),
+      // Each day's MAPE (one entry, the MAPE, for a one-day forecast).
+      ("mape_by_step", .array((r.metrics.steps > 1 ? r.metrics.mapeByStep : [r.metrics.mape]).map { num($0) })),
     ]
   }
 
@@ -174,8 +205,12 @@ public struct Comparison: Sendable {
     for r in rows {
       out.append(
         fields(r).map { _, v in
-          if case .string(let s) = v { return csvQuote(s) }
-          return v.rendered
+          switch v {
+          case .string(let s): return csvQuote(s)
+          // A list is one cell: its numbers separated by semicolons.
+          case .array(let items): return items.map(\.rendered).joined(separator: ";")
+          default: return v.rendered
+          }
         }.joined(separator: ","))
     }
     return out.joined(separator: "\n") + "\n"
@@ -204,10 +239,12 @@ func csvQuote(_ s: String) -> String {
 public enum JSONValue: Sendable, Equatable {
   case string(String)
   case number(Double)
+  case array([JSONValue])
   case null
   public var rendered: String {
     switch self {
     case .null: return "null"
+    case .array(let items): return "[" + items.map(\.rendered).joined(separator: ", ") + "]"
     case .number(let d):
       if d == d.rounded(), abs(d) < 1e15 { return String(Int64(d)) }
       return "\(d)"

@@ -50,6 +50,25 @@ public struct ForecastMetrics: Sendable, Equatable {
   public var rmsse: Double?
   /// Percent: sum (p - y) / sum |y|; positive means over-forecasting.
   public var bias: Double
+  /// A multi-day forecast's metrics day by day (step 1 first); empty for one-day forecasts.
+  public var byStep: [ForecastMetrics] = []
+
+  /// The metrics of multi-day forecasts, `steps` targets per window (window-major: window 0's
+  /// days 1 ... S, then window 1's): overall, and each step's over its own targets.
+  public init(actual: [Float], predicted: [Float], scales: SeriesScales? = nil, steps: Int) {
+    self.init(actual: actual, predicted: predicted, scales: scales)
+    guard steps > 1 else { return }
+    precondition(actual.count % steps == 0, "metrics: \(actual.count) targets are not \(steps) per window")
+    byStep = (0..<steps).map { k in
+      let picked = Swift.stride(from: k, to: actual.count, by: steps)
+      return ForecastMetrics(
+        actual: picked.map { actual[$0] }, predicted: picked.map { predicted[$0] },
+        scales: scales.map { all in
+          SeriesScales(
+            series: picked.map { all.series[$0] }, seasonalMAE: all.seasonalMAE, naiveMSE: all.naiveMSE)
+        })
+    }
+  }
 
   public init(actual: [Float], predicted: [Float], scales: SeriesScales? = nil) {
     precondition(actual.count == predicted.count, "metrics: \(actual.count) actuals, \(predicted.count) predictions")
@@ -130,6 +149,13 @@ public struct ReplicaMetrics: Sendable, Equatable {
   public var bias: Double { mean(\.bias) }
   public var zerosExcluded: Int { runs.first?.zerosExcluded ?? 0 }
   public var count: Int { runs.first?.count ?? 0 }
+  /// Days per forecast (1 for one-day models).
+  public var steps: Int { max(runs.first?.byStep.count ?? 1, 1) }
+  /// Each day's MAPE, the mean over replicas (step 1 first); empty for one-day models.
+  public var mapeByStep: [Double] {
+    guard let first = runs.first, !first.byStep.isEmpty else { return [] }
+    return first.byStep.indices.map { k in mean { $0.byStep[k].mape } }
+  }
 
   func mean(_ k: KeyPath<ForecastMetrics, Double>) -> Double { mean { $0[keyPath: k] } }
   func mean(_ value: (ForecastMetrics) -> Double) -> Double {

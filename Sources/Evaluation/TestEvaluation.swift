@@ -5,17 +5,17 @@ import Modeling
 import SalesData
 
 public enum TestEvaluation {
-  /// A replica's forecasts for `windows`, in sales units.
+  /// A replica's forecasts for `windows`, in sales units (a multi-day window's days in turn).
   public static func forecasts(
     _ model: any Forecaster, scaler: Scaler, windows: [WindowRef], data: WindowedData, threads: Int
   ) -> [Float] {
-    model.predictScaled(windows, data: data, threads: threads).map { scaler.unscale($0) }
+    model.forecastsByStep(windows, data: data, threads: threads).map { scaler.unscale($0) }
   }
 
   /// The scale-free metrics' scales for `data`'s test targets (each series' training days).
   public static func testScales(_ data: WindowedData) -> SeriesScales {
     SeriesScales(
-      series: data.test.map { Int($0.series) },
+      series: data.test.flatMap { w in repeatElement(Int(w.series), count: data.steps) },
       training: data.raw.indices.map { data.raw[$0][0..<data.seriesInfo[$0].trainDays] })
   }
 
@@ -29,7 +29,7 @@ public enum TestEvaluation {
       runs: replicas.map { r in
         ForecastMetrics(
           actual: actual, predicted: forecasts(r, scaler: scaler, windows: data.test, data: data, threads: threads),
-          scales: scales)
+          scales: scales, steps: data.steps)
       })
   }
 
@@ -39,12 +39,13 @@ public enum TestEvaluation {
   public static func validationScore(
     _ replicas: [any Forecaster], scaler: Scaler, data: WindowedData, threads: Int, metric: HeadlineMetric
   ) -> Double {
-    let actual = data.validation.map { data.actual($0) }
+    let steps = data.steps
+    let actual = data.validation.flatMap { w in (0..<steps).map { data.actual(w, step: $0) } }
     let days = data.lookback + data.config.horizon - 1
     var firstTarget = data.seriesInfo.map(\.trainDays)
     for w in data.validation.reversed() { firstTarget[Int(w.series)] = Int(w.start) + days }
     let scales = SeriesScales(
-      series: data.validation.map { Int($0.series) },
+      series: data.validation.flatMap { w in repeatElement(Int(w.series), count: steps) },
       training: data.raw.indices.map { data.raw[$0][0..<firstTarget[$0]] })
     let runs = replicas.map { r in
       metric.of(

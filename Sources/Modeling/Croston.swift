@@ -34,6 +34,8 @@ public struct Croston: WindowForecaster, Equatable {
   }
 
   public var family: String { "croston" }
+  /// Its forecast is flat (the same for every lead), so it forecasts every day of multi-day windows.
+  public var followsDataHorizon: Bool { true }
   public var label: String { "Croston (\(variant.rawValue))" }
   public var architecture: String {
     variant == .tsb

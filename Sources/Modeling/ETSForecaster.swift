@@ -47,6 +47,8 @@ public struct ETSForecaster: Forecaster, Equatable {
   }
 
   public var family: String { "ets" }
+  /// Forecasts whatever lead the data asks, so it forecasts every day of multi-day windows.
+  public var followsDataHorizon: Bool { true }
   public var label: String {
     selection == "auto" ? "ETS (auto)" : (ETSComponents(code: selection)?.description ?? "ETS \(selection)")
   }

@@ -20,8 +20,16 @@ public protocol Forecaster: Sendable {
   /// Numbers a device stores, and how many of them are not zero.
   var parameterCount: Int { get }
   var nonzeroCount: Int { get }
-  /// Forecasts in scaled units for `windows` (the batch forward pass, without dropout).
+  /// Forecasts in scaled units for `windows` (the batch forward pass, without dropout):
+  /// `outputs` per window, window by window.
   func predictScaled(_ windows: [WindowRef], data: WindowedData, threads: Int) -> [Float]
+  /// Consecutive days one forecast covers: 1, or S for a network with a multi-day head
+  /// (`window steps=S`).
+  var outputs: Int { get }
+  /// Whether this one-day model forecasts whatever lead the data asks (`data.config.horizon`):
+  /// a per-series state forecast any number of days ahead (ETS, Theta), or a flat forecast
+  /// (Croston). Such a model forecasts each day of a multi-day window (`forecastsByStep`).
+  var followsDataHorizon: Bool { get }
   /// The tensors compression may prune or quantize, by their model-file names
   /// ("lstm/kernel"); empty when this model's numbers are not weights compression can touch.
   var compressibleTensors: [String] { get }
@@ -34,6 +42,32 @@ public protocol Forecaster: Sendable {
 
 extension Forecaster {
   public func incompatibility(with data: WindowedData) -> String? { nil }
+  public var outputs: Int { 1 }
+  public var followsDataHorizon: Bool { false }
+
+  /// Why this model cannot forecast `data`'s windows of `data.steps` days, or nil when it can.
+  public func stepsIncompatibility(with data: WindowedData) -> String? {
+    if outputs == data.steps || (outputs == 1 && followsDataHorizon) { return nil }
+    return outputs == 1
+      ? "it forecasts one day ahead and these windows ask for \(data.steps) days (window steps=\(data.steps))"
+      : "it forecasts \(outputs) days at once and these windows ask for \(data.steps) (window steps=\(data.steps))"
+  }
+
+  /// Forecasts in scaled units for `windows` of `data`: each window's `data.steps` days in turn.
+  /// A model with that many outputs gives them at once; a one-day model that follows the data's
+  /// horizon forecasts day k from the same windows seen k days further ahead.
+  public func forecastsByStep(_ windows: [WindowRef], data: WindowedData, threads: Int) -> [Float] {
+    let steps = data.steps
+    if outputs == steps { return predictScaled(windows, data: data, threads: threads) }
+    precondition(
+      outputs == 1 && followsDataHorizon, "forecastsByStep: \(label) cannot forecast \(steps) days")
+    var out = [Float](repeating: 0, count: windows.count * steps)
+    for step in 0..<steps {
+      let day = predictScaled(windows, data: data.shifted(toStep: step), threads: threads)
+      for k in windows.indices { out[k * steps + step] = day[k] }
+    }
+    return out
+  }
 }
 
 /// A family whose forecast depends on the input window alone (the LSTM, the linear

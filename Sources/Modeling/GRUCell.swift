@@ -28,7 +28,7 @@ extension RecurrentForecaster {
       let inputBias = w + l.offset(.bias)
       let recurrentBias = inputBias + G
       let wd = w + l.offset(.denseKernel)
-      let bd = w[l.offset(.denseBias)]
+      let bd = w + l.offset(.denseBias)
       withScratchPointers(&s) { p in
         for r in 0..<(T * B) { (p.gates + r * G).update(from: inputBias, count: G) }
         gemmNN(m: T * B, n: G, k: D, a: p.x, lda: D, b: wx, ldb: G, c: p.gates, ldc: G, accumulate: true)

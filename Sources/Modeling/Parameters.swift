@@ -34,24 +34,29 @@ public enum ParameterName: Int, CaseIterable, Sendable, CustomStringConvertible 
   public var isKernel: Bool { self == .kernel || self == .recurrentKernel || self == .denseKernel }
 }
 
-/// Shapes and offsets of the tensors of a recurrent(units) -> Dense(1) forecaster with D inputs
-/// and G = gates x H (4H for the LSTM, 3H for the GRU):
+/// Shapes and offsets of the tensors of a recurrent(units) -> Dense(S) forecaster with D inputs,
+/// G = gates x H (4H for the LSTM, 3H for the GRU) and S outputs (days forecast, usually 1):
 ///   kernel            D x G   (gate blocks side by side, as Keras and PyTorch)
 ///   recurrent_kernel  H x G
 ///   bias              1 x G   (LSTM) or 2 x G (GRU: input bias, then recurrent bias)
-///   dense kernel      H x 1
-///   dense bias        1 x 1
+///   dense kernel      H x S
+///   dense bias        1 x S
 public struct ParameterLayout: Sendable, Equatable {
   public let inputSize: Int
   public let units: Int
   public let cell: RecurrentCell
+  /// The Dense head's outputs: one per day forecast.
+  public let outputs: Int
   public var gateWidth: Int { cell.gates * units }
 
-  public init(inputSize: Int, units: Int, cell: RecurrentCell = .lstm) {
-    precondition(inputSize >= 1 && units >= 1, "ParameterLayout: \(inputSize) inputs, \(units) units")
+  public init(inputSize: Int, units: Int, cell: RecurrentCell = .lstm, outputs: Int = 1) {
+    precondition(
+      inputSize >= 1 && units >= 1 && outputs >= 1,
+      "ParameterLayout: \(inputSize) inputs, \(units) units, \(outputs) outputs")
     self.inputSize = inputSize
     self.units = units
     self.cell = cell
+    self.outputs = outputs
   }
 
   public func shape(_ p: ParameterName) -> (rows: Int, cols: Int) {
@@ -59,8 +64,8 @@ public struct ParameterLayout: Sendable, Equatable {
     case .kernel: (inputSize, gateWidth)
     case .recurrentKernel: (units, gateWidth)
     case .bias: (cell.biasRows, gateWidth)
-    case .denseKernel: (units, 1)
-    case .denseBias: (1, 1)
+    case .denseKernel: (units, outputs)
+    case .denseBias: (1, outputs)
     }
   }
   public func name(_ p: ParameterName) -> String { p.name(cell: cell) }

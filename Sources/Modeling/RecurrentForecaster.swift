@@ -1,4 +1,5 @@
-// RecurrentForecaster: LSTM(H) or GRU(H) -> Dropout(p) on the last hidden state -> Dense(1).
+// RecurrentForecaster: LSTM(H) or GRU(H) -> Dropout(p) on the last hidden state -> Dense(S), S
+// the days it forecasts at once (1 usually; `window steps=S`).
 // Forward and backward sit together; shapes use T steps, B batch rows, D inputs, H units, G the
 // gate width (4H LSTM, 3H GRU). Row-major, time-major buffers: row t*B + b of a [T*B, *] buffer
 // is step t of batch row b. Both cells as Keras defines them (tanh, sigmoid gates):
@@ -9,7 +10,7 @@
 // GRU (reset_after=True, Keras' default), gate order z, r, h; a = x Wx + b_in, q = h Wh + b_rec:
 //   z = s(a_z + q_z)  r = s(a_r + q_r)  n = tanh(a_h + r * q_h)
 //   h_t = z * h_{t-1} + (1 - z) * n
-// Then y = (h_T * dropoutMask) . Wd + bd.
+// Then y = (h_T * dropoutMask) Wd + bd   [B, S].
 
 import CKernels
 import NumericCore
@@ -23,6 +24,8 @@ public struct RecurrentForecaster: Sendable, Equatable {
   public var units: Int { layout.units }
   public var inputSize: Int { layout.inputSize }
   public var cell: RecurrentCell { layout.cell }
+  /// Days forecast at once (the Dense head's width).
+  public var outputs: Int { layout.outputs }
 
   /// `inputs` says how windows become steps (`gather`); the forward pass itself reads any
   /// `layout.inputSize` channels it is given.
@@ -42,19 +45,29 @@ public struct RecurrentForecaster: Sendable, Equatable {
     self.init(inputSize: inputs.channels, units: units, cell: cell, inputs: inputs, dropout: dropout, rng: &rng)
   }
 
-  /// A network over `inputSize` channels fed directly (the kernels' tests); `inputs` as above.
+  /// A network of `outputs` days at once (a multi-day head), initialised as above.
   public init(
-    inputSize: Int, units: Int, cell: RecurrentCell = .lstm, inputs: RecurrentInputs = .plain, dropout: Float,
+    units: Int, cell: RecurrentCell = .lstm, inputs: RecurrentInputs = .plain, outputs: Int, dropout: Float,
     rng: inout SeededGenerator
   ) {
-    let layout = ParameterLayout(inputSize: inputSize, units: units, cell: cell)
+    self.init(
+      inputSize: inputs.channels, units: units, cell: cell, inputs: inputs, outputs: outputs, dropout: dropout,
+      rng: &rng)
+  }
+
+  /// A network over `inputSize` channels fed directly (the kernels' tests); `inputs` as above.
+  public init(
+    inputSize: Int, units: Int, cell: RecurrentCell = .lstm, inputs: RecurrentInputs = .plain, outputs: Int = 1,
+    dropout: Float, rng: inout SeededGenerator
+  ) {
+    let layout = ParameterLayout(inputSize: inputSize, units: units, cell: cell, outputs: outputs)
     var w = ParameterVector(layout: layout)
     w[.kernel] = glorotUniform(rows: inputSize, cols: layout.gateWidth, rng: &rng)
     w[.recurrentKernel] = orthogonal(rows: units, cols: layout.gateWidth, rng: &rng)
     var bias = Matrix(rows: cell.biasRows, cols: layout.gateWidth)
     if cell == .lstm { for j in units..<(2 * units) { bias.storage[j] = 1 } }
     w[.bias] = bias
-    w[.denseKernel] = glorotUniform(rows: units, cols: 1, rng: &rng)
+    w[.denseKernel] = glorotUniform(rows: units, cols: outputs, rng: &rng)
     self.init(weights: w, dropout: dropout, inputs: inputs)
   }
 
@@ -62,7 +75,8 @@ public struct RecurrentForecaster: Sendable, Equatable {
 
   /// Scratch for up to `capacity` windows of `steps` days, sized for this model's cell and shapes.
   public func makeScratch(capacity: Int, steps: Int) -> RecurrentScratch {
-    RecurrentScratch(capacity: capacity, steps: steps, inputSize: inputSize, units: units, cell: cell)
+    RecurrentScratch(
+      capacity: capacity, steps: steps, inputSize: inputSize, units: units, cell: cell, outputs: outputs)
   }
 }
 
@@ -72,6 +86,8 @@ public struct RecurrentForecaster: Sendable, Equatable {
 public struct RecurrentScratch: Sendable {
   public let capacity: Int, steps: Int, inputSize: Int, units: Int
   public let cell: RecurrentCell
+  /// Outputs per window (S, the Dense head's width).
+  public let outputs: Int
   public var x: [Float]  // [T*B, D]   inputs, time-major
   public var gates: [Float]  // [T*B, G]   pre-activations, then activations (i,f,g,o or z,r,n) in place
   public var recurrent: [Float]  // [T*B, G] GRU: q = h Wh + b_rec per step (r * q_h needs it backward)
@@ -81,16 +97,19 @@ public struct RecurrentScratch: Sendable {
   public var tanhC: [Float]  // [T*B, H]
   public var mask: [Float]  // [B, H]     dropout mask (0 or 1/(1-p)); all 1 in inference
   public var last: [Float]  // [B, H]     h_T * mask, the Dense input
-  public var y: [Float]  // [B]        outputs (scaled sales)
-  public var dy: [Float]  // [B]        dLoss/dy
-  public var target: [Float]  // [B]        training targets of the rows
+  public var y: [Float]  // [B, S]     outputs (scaled sales)
+  public var dy: [Float]  // [B, S]     dLoss/dy
+  public var target: [Float]  // [B, S]     training targets of the rows
   public var dz: [Float]  // [T*B, G]   dLoss/d(pre-activation)
   public var dh: [Float]  // [B, H]
   public var dc: [Float]  // [B, H]
   public var whT: [Float]  // [G, H]     the recurrent kernel transposed (AVX-512 backward)
 
-  public init(capacity: Int, steps: Int, inputSize: Int, units: Int, cell: RecurrentCell = .lstm) {
+  public init(
+    capacity: Int, steps: Int, inputSize: Int, units: Int, cell: RecurrentCell = .lstm, outputs: Int = 1
+  ) {
     self.capacity = capacity
+    self.outputs = outputs
     self.steps = steps
     self.inputSize = inputSize
     self.units = units
@@ -107,9 +126,9 @@ public struct RecurrentScratch: Sendable {
     tanhC = .init(repeating: 0, count: gru ? 1 : steps * capacity * units)
     mask = .init(repeating: 1, count: capacity * units)
     last = .init(repeating: 0, count: capacity * units)
-    y = .init(repeating: 0, count: capacity)
-    dy = .init(repeating: 0, count: capacity)
-    target = .init(repeating: 0, count: capacity)
+    y = .init(repeating: 0, count: capacity * outputs)
+    dy = .init(repeating: 0, count: capacity * outputs)
+    target = .init(repeating: 0, count: capacity * outputs)
     dz = .init(repeating: 0, count: steps * capacity * g)
     dh = .init(repeating: 0, count: capacity * units)
     dc = .init(repeating: 0, count: capacity * units)  // the GRU's dL/dh_{t-1} through z * h_{t-1}
@@ -126,7 +145,7 @@ extension RecurrentForecaster {
   /// window run as one AVX-512 call that keeps only the last step's state: the same output bits.
   public func forward(batch B: Int, scratch s: inout RecurrentScratch, keepStates: Bool = true) {
     precondition(
-      B <= s.capacity && s.units == units && s.inputSize == inputSize && s.cell == cell,
+      B <= s.capacity && s.units == units && s.inputSize == inputSize && s.cell == cell && s.outputs == outputs,
       "forward: batch \(B) exceeds scratch capacity \(s.capacity) or shapes differ")
     if cell == .gru { return gruForward(batch: B, scratch: &s) }
     let T = s.steps
@@ -140,7 +159,7 @@ extension RecurrentForecaster {
       let wh = w + l.offset(.recurrentKernel)
       let bias = w + l.offset(.bias)
       let wd = w + l.offset(.denseKernel)
-      let bd = w[l.offset(.denseBias)]
+      let bd = w + l.offset(.denseBias)
       withScratchPointers(&s) { p in
         if B == 1 && !keepStates
           && tc_lstm_window_avx512(Int32(T), Int32(D), Int32(H), p.x, wx, wh, bias, p.c, p.h) != 0
@@ -225,24 +244,50 @@ extension RecurrentForecaster {
 // MARK: - The Dense head, shared by both cells
 
 extension RecurrentForecaster {
-  /// Dropout on h_T (the mask; all 1 in inference), then Dense(1): y = last . Wd + bd.
+  /// Dropout on h_T (the mask; all 1 in inference), then Dense(S): y = last Wd + bd   [B, S].
   @inline(__always)
-  func denseForward(batch B: Int, hT: FloatPointer, _ p: ScratchPointers, wd: FloatPointer, bd: Float) {
+  func denseForward(batch B: Int, hT: FloatPointer, _ p: ScratchPointers, wd: FloatPointer, bd: FloatPointer) {
     let H = units
+    let S = outputs
     for k in 0..<(B * H) { p.last[k] = hT[k] * p.mask[k] }
-    for b in 0..<B { p.y[b] = bd + dot(H, p.last + b * H, wd) }
+    if S == 1 {
+      for b in 0..<B { p.y[b] = bd[0] + dot(H, p.last + b * H, wd) }
+      return
+    }
+    // Column o of Wd is strided; a multi-day head is small, so the plain loop (in the order of
+    // `dot`'s reference, j ascending) is fast enough and matches the integer path's order.
+    for b in 0..<B {
+      let row = p.last + b * H
+      for o in 0..<S {
+        var acc: Float = 0
+        for j in 0..<H { acc += row[j] * wd[j * S + o] }
+        p.y[b * S + o] = bd[o] + acc
+      }
+    }
   }
 
-  /// The Dense head backward: dWd += last^T dy, dbd += sum dy, and dh_T = (dy Wd^T) * mask into
-  /// `p.dh`, where the recurrence's backward pass starts.
+  /// The Dense head backward: dWd += last^T dy, dbd += column sums of dy, and
+  /// dh_T = (dy Wd^T) * mask into `p.dh`, where the recurrence's backward pass starts.
   @inline(__always)
   func denseBackward(
     batch B: Int, _ p: ScratchPointers, wd: FloatPointer, gd: MutableFloatPointer, gbd: MutableFloatPointer
   ) {
     let H = units
-    gemmTN(m: H, n: 1, k: B, a: p.last, lda: H, b: p.dy, ldb: 1, c: gd, ldc: 1, accumulate: true)
-    for b in 0..<B { gbd[0] += p.dy[b] }
-    for b in 0..<B { for j in 0..<H { p.dh[b * H + j] = p.dy[b] * wd[j] * p.mask[b * H + j] } }
+    let S = outputs
+    gemmTN(m: H, n: S, k: B, a: p.last, lda: H, b: p.dy, ldb: S, c: gd, ldc: S, accumulate: true)
+    if S == 1 {
+      for b in 0..<B { gbd[0] += p.dy[b] }
+      for b in 0..<B { for j in 0..<H { p.dh[b * H + j] = p.dy[b] * wd[j] * p.mask[b * H + j] } }
+      return
+    }
+    for b in 0..<B { for o in 0..<S { gbd[o] += p.dy[b * S + o] } }
+    for b in 0..<B {
+      for j in 0..<H {
+        var acc: Float = 0
+        for o in 0..<S { acc += p.dy[b * S + o] * wd[j * S + o] }
+        p.dh[b * H + j] = acc * p.mask[b * H + j]
+      }
+    }
   }
 }
 

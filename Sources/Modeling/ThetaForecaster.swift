@@ -36,6 +36,8 @@ public struct ThetaForecaster: Forecaster, Equatable {
   }
 
   public var family: String { "theta" }
+  /// Forecasts whatever lead the data asks, so it forecasts every day of multi-day windows.
+  public var followsDataHorizon: Bool { true }
   public var label: String { "Theta" }
   public var architecture: String {
     let seasonal = series.filter { $0.model.seasonality != .none }.count

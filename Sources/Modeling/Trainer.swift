@@ -103,13 +103,19 @@ public enum Trainer {
     precondition(
       model.inputs.channels == model.inputSize,
       "Trainer: inputs of \(model.inputs.channels) channels for a network over \(model.inputSize)")
-    // Targets in the network's unit: scaled, or the window's level units.
-    let scaledTargets: [Float] = hooks.fitTargets ?? data.fit.map { data.target($0) }
-    precondition(scaledTargets.count == fitCount, "Trainer: \(scaledTargets.count) targets for \(fitCount) windows")
+    // S targets per window (its days in turn), in the network's unit: scaled, or the window's
+    // level units.
+    let S = model.outputs
+    precondition(S == data.steps, "Trainer: a network of \(S) outputs on windows of \(data.steps) days")
+    let scaledTargets: [Float] =
+      hooks.fitTargets ?? (S == 1 ? data.fit.map { data.target($0) } : data.targets(of: data.fit))
+    precondition(
+      scaledTargets.count == fitCount * S, "Trainer: \(scaledTargets.count) targets for \(fitCount) windows")
     let targets =
       model.inputs.levelNormalized
-      ? zip(data.fit, scaledTargets).map { w, y in
-        model.inputs.networkTarget(scaled: y, level: data.windowLevel(w), scaler: data.scaler)
+      ? scaledTargets.indices.map { k in
+        model.inputs.networkTarget(
+          scaled: scaledTargets[k], level: data.windowLevel(data.fit[k / S]), scaler: data.scaler)
       } : scaledTargets
 
     var log = TrainingLog()
@@ -173,14 +179,16 @@ public enum Trainer {
         }
         batchStart += n
       }
+      // Mean loss per target (a multi-day window has S).
+      let targetCount = Double(fitCount * S)
       let validationLoss =
         data.validation.isEmpty
-        ? sse / Double(fitCount)
+        ? sse / targetCount
         : config.loss == .mae
           ? meanAbsoluteError(model, windows: data.validation, data: data, threads: config.threads)
           : meanSquaredError(model, windows: data.validation, data: data, threads: config.threads)
       let record = EpochRecord(
-        epoch: epoch, loss: sse / Double(fitCount), validationLoss: validationLoss,
+        epoch: epoch, loss: sse / targetCount, validationLoss: validationLoss,
         seconds: seconds(clock.now - started))
       log.epochs.append(record)
       hooks.onEpoch(record)
@@ -215,6 +223,7 @@ public enum Trainer {
   ) {
     let n = rows.count
     let H = model.units
+    let S = model.outputs
     let P = model.parameterCount
     let shards = (n + shardSize - 1) / shardSize
     scratches.withUnsafeMutableBufferPointer { scratchBuf in
@@ -239,14 +248,18 @@ public enum Trainer {
                       _ = model.inputs.gather(data.fit[index], data: data, row: r, batch: count, into: x.baseAddress!)
                     }
                   }
-                  for r in 0..<count { sc.pointee.target[r] = target.pointer[order.pointer[lo + r]] }
+                  for r in 0..<count {
+                    let window = order.pointer[lo + r]
+                    for o in 0..<S { sc.pointee.target[r * S + o] = target.pointer[window * S + o] }
+                  }
                   for k in 0..<(count * H) { sc.pointee.mask[k] = mask.pointer[lo * H + k] }
                   model.forward(batch: count, scratch: &sc.pointee)
                   loss.pointer[s] = sc.pointee.y.withUnsafeBufferPointer { y in
                     sc.pointee.target.withUnsafeBufferPointer { t in
                       sc.pointee.dy.withUnsafeMutableBufferPointer { dy in
                         lossFunction.backward(
-                          y: y.baseAddress!, target: t.baseAddress!, count: count, batchSize: n, dy: dy.baseAddress!)
+                          y: y.baseAddress!, target: t.baseAddress!, count: count * S, batchSize: n * S,
+                          dy: dy.baseAddress!)
                       }
                     }
                   }
@@ -274,6 +287,11 @@ public enum Trainer {
 // MARK: - Inference over many windows
 
 extension WindowedData {
+  /// Scaled targets of `windows`, each window's `steps` days in turn.
+  public func targets(of windows: [WindowRef]) -> [Float] {
+    windows.flatMap { w in (0..<steps).map { target(w, step: $0) } }
+  }
+
   /// The level a level-normalised network divides window `w` by (`RecurrentInputs.level`).
   public func windowLevel(_ w: WindowRef) -> Float {
     raw[Int(w.series)].withUnsafeBufferPointer { s in
@@ -298,15 +316,15 @@ extension WindowedData {
 public let inferenceChunk = 256
 
 /// Forecasts for `windows` in chunks of `inferenceChunk`, on up to `threads` workers that each
-/// make one scratch (`makeScratch`) and reuse it: `predict(&scratch, chunk, out)` writes one
-/// output per window of `chunk` to `out`. Each window's output is independent of how windows
-/// are chunked or threaded. Every model kind's batched inference runs through here.
+/// make one scratch (`makeScratch`) and reuse it: `predict(&scratch, chunk, out)` writes
+/// `outputs` outputs per window of `chunk` to `out`. Each window's output is independent of how
+/// windows are chunked or threaded. Every model kind's batched inference runs through here.
 @inlinable
 public func predictInChunks<Scratch>(
-  _ windows: [WindowRef], threads: Int, makeScratch: @Sendable () -> Scratch,
+  _ windows: [WindowRef], threads: Int, outputs: Int = 1, makeScratch: @Sendable () -> Scratch,
   predict: @Sendable (inout Scratch, ArraySlice<WindowRef>, UnsafeMutablePointer<Float>) -> Void
 ) -> [Float] {
-  var out = [Float](repeating: 0, count: windows.count)
+  var out = [Float](repeating: 0, count: windows.count * outputs)
   let chunks = (windows.count + inferenceChunk - 1) / inferenceChunk
   let workers = max(1, min(threads, chunks))
   out.withUnsafeMutableBufferPointer { outBuf in
@@ -317,7 +335,7 @@ public func predictInChunks<Scratch>(
       while c < chunks {
         let lo = c * inferenceChunk
         let hi = min(lo + inferenceChunk, windows.count)
-        predict(&scratch, windows[lo..<hi], op.pointer + lo)
+        predict(&scratch, windows[lo..<hi], op.pointer + lo * outputs)
         c += workers
       }
     }
@@ -325,12 +343,13 @@ public func predictInChunks<Scratch>(
   return out
 }
 
-/// The model's outputs (scaled units) for `windows`, without dropout.
+/// The model's outputs (scaled units) for `windows`, without dropout: `model.outputs` per window.
 public func predictScaled(_ model: RecurrentForecaster, windows: [WindowRef], data: WindowedData, threads: Int)
   -> [Float]
 {
-  predictInChunks(
-    windows, threads: threads,
+  let S = model.outputs
+  return predictInChunks(
+    windows, threads: threads, outputs: S,
     makeScratch: {
       model.makeScratch(capacity: inferenceChunk, steps: data.lookback)
     },
@@ -342,8 +361,8 @@ public func predictScaled(_ model: RecurrentForecaster, windows: [WindowRef], da
         }
       }
       model.forward(batch: chunk.count, scratch: &scratch, keepStates: false)
-      for r in 0..<chunk.count {
-        out[r] = model.inputs.scaledForecast(scratch.y[r], level: levels[r], scaler: data.scaler)
+      for k in 0..<(chunk.count * S) {
+        out[k] = model.inputs.scaledForecast(scratch.y[k], level: levels[k / S], scaler: data.scaler)
       }
     })
 }
@@ -353,9 +372,10 @@ public func meanAbsoluteError(_ model: RecurrentForecaster, windows: [WindowRef]
   -> Double
 {
   let y = predictScaled(model, windows: windows, data: data, threads: threads)
+  let S = model.outputs
   var sum = 0.0
-  for (k, w) in windows.enumerated() { sum += Double(abs(y[k] - data.target(w))) }
-  return sum / Double(max(windows.count, 1))
+  for (k, w) in windows.enumerated() { for o in 0..<S { sum += Double(abs(y[k * S + o] - data.target(w, step: o))) } }
+  return sum / Double(max(windows.count * S, 1))
 }
 
 /// Mean squared error in scaled units over `windows`.
@@ -363,10 +383,13 @@ public func meanSquaredError(_ model: RecurrentForecaster, windows: [WindowRef],
   -> Double
 {
   let y = predictScaled(model, windows: windows, data: data, threads: threads)
+  let S = model.outputs
   var sse = 0.0
   for (k, w) in windows.enumerated() {
-    let e = Double(y[k] - data.target(w))
-    sse += e * e
+    for o in 0..<S {
+      let e = Double(y[k * S + o] - data.target(w, step: o))
+      sse += e * e
+    }
   }
-  return sse / Double(max(windows.count, 1))
+  return sse / Double(max(windows.count * S, 1))
 }

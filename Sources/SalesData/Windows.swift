@@ -7,6 +7,12 @@
 // For Kaggle's 1,826 days, lookback 14, horizon 1: W = 1,812, train 1,449 (fit 1,304 + val 145),
 // test 363; over 50 series 72,450 training and 18,150 test windows.
 // A window is a view (series, start) into the scaled series, never a materialised copy.
+//
+// Multi-day windows (`steps` S > 1) forecast S consecutive days: step k (0-based) targets day
+// start + lookback + horizon - 1 + k. A training window's last target falls before the test
+// period, a test window's first target in it (so the S - 1 windows that straddle the cut are in
+// neither), and every target stays within the series: on Kaggle's data with S = 7, 17,850 test
+// windows and 124,950 test targets (357 origins x 7 days x 50 series).
 
 import NumericCore
 
@@ -16,14 +22,19 @@ public struct WindowConfig: Sendable, Equatable {
   public var split = 0.8
   public var validation = 0.1
   public var scale: ScalerKind = .minmax
+  /// Consecutive days each window forecasts, from `horizon` on (1: one day).
+  public var steps = 1
   public init() {}
-  public init(lookback: Int, horizon: Int, split: Double, validation: Double, scale: ScalerKind) {
+  public init(lookback: Int, horizon: Int, split: Double, validation: Double, scale: ScalerKind, steps: Int = 1) {
     self.lookback = lookback
     self.horizon = horizon
     self.split = split
     self.validation = validation
     self.scale = scale
+    self.steps = steps
   }
+  /// Days from a window's first input to its last target.
+  public var span: Int { lookback + horizon + steps - 1 }
 }
 
 public enum ScalerKind: String, Sendable, CaseIterable { case minmax, standard }
@@ -104,6 +115,7 @@ public struct WindowedData: Sendable {
   public init(dataset: SalesDataset, config: WindowConfig) throws(DataError) {
     guard config.lookback >= 1 else { throw DataError("lookback must be at least 1, got \(config.lookback)") }
     guard config.horizon >= 1 else { throw DataError("horizon must be at least 1, got \(config.horizon)") }
+    guard config.steps >= 1 else { throw DataError("steps must be at least 1, got \(config.steps)") }
     guard config.split > 0 && config.split < 1 else {
       throw DataError("split must be between 0 and 1 (exclusive), got \(config.split)")
     }
@@ -112,24 +124,27 @@ public struct WindowedData: Sendable {
     }
     self.config = config
     var trainSlices: [ArraySlice<Float>] = []
-    var plan: [(train: Int, fit: Int, windows: Int)] = []
+    var plan: [(train: Int, fit: Int, firstTest: Int, windows: Int)] = []
     for s in dataset.series {
       // One test period per series, whatever the window: its targets are the days from
       // `testStart` on, where a 14-day, next-day window would start testing after SPLIT of
       // its windows (the article's cut: 18,150 targets on its data). So models with any
       // lookback or horizon are scored on the same days, and the scaler sees the same days.
       let testStart = Self.testStart(days: s.values.count, split: config.split)
-      let windows = s.values.count - config.lookback - config.horizon + 1
-      let train = testStart - config.lookback - config.horizon + 1
+      let windows = s.values.count - config.span + 1
+      // Training windows end before `testStart`; test windows start their targets there.
+      let train = testStart - config.span + 1
+      let firstTest = testStart - config.lookback - config.horizon + 1
       let fit = Int((Double(train) * (1 - config.validation)).rounded(.down))
-      guard windows >= 2, train >= 1, train < windows, fit >= 1 else {
+      guard windows >= 2, train >= 1, firstTest < windows, fit >= 1 else {
+        let needs = config.steps > 1 ? ", \(config.steps) steps" : ""
         throw DataError(
           "\(s.label) has \(s.values.count) days, too short for lookback \(config.lookback), horizon "
-            + "\(config.horizon) and split \(config.split)",
-          hint: "it needs at least \(config.lookback + config.horizon + 4) days before its test period")
+            + "\(config.horizon)\(needs) and split \(config.split)",
+          hint: "it needs at least \(config.span + 4) days before its test period")
       }
       trainSlices.append(s.values[0..<testStart])
-      plan.append((train, fit, windows))
+      plan.append((train, fit, firstTest, windows))
       seriesInfo.append((s.store, s.item, s.startDay, testStart))
     }
     let scaler = Scaler.fit(config.scale, on: trainSlices)
@@ -139,7 +154,7 @@ public struct WindowedData: Sendable {
     for (k, p) in plan.enumerated() {
       for w in 0..<p.fit { fit.append(WindowRef(series: k, start: w)) }
       for w in p.fit..<p.train { validation.append(WindowRef(series: k, start: w)) }
-      for w in p.train..<p.windows { test.append(WindowRef(series: k, start: w)) }
+      for w in p.firstTest..<p.windows { test.append(WindowRef(series: k, start: w)) }
     }
   }
 
@@ -159,25 +174,42 @@ public struct WindowedData: Sendable {
     return copy
   }
 
-  /// Scaled target of a window.
-  @inline(__always) public func target(_ w: WindowRef) -> Float {
-    scaled[Int(w.series)][Int(w.start) + config.lookback + config.horizon - 1]
+  /// Days from a window's start to its target of step `step` (0: the first).
+  @inline(__always) func targetOffset(_ step: Int) -> Int { config.lookback + config.horizon - 1 + step }
+
+  /// Scaled target of a window (of step `step` of a multi-day window).
+  @inline(__always) public func target(_ w: WindowRef, step: Int = 0) -> Float {
+    scaled[Int(w.series)][Int(w.start) + targetOffset(step)]
   }
 
-  /// Day number of the forecast day of a window.
-  public func targetDay(_ w: WindowRef) -> Int {
-    seriesInfo[Int(w.series)].startDay + Int(w.start) + config.lookback + config.horizon - 1
+  /// Day number of a window's forecast day (of step `step`).
+  public func targetDay(_ w: WindowRef, step: Int = 0) -> Int {
+    seriesInfo[Int(w.series)].startDay + Int(w.start) + targetOffset(step)
   }
 
-  /// Actual sales of a window's target day, in sales units.
-  @inline(__always) public func actual(_ w: WindowRef) -> Float {
-    raw[Int(w.series)][Int(w.start) + config.lookback + config.horizon - 1]
+  /// Actual sales of a window's target day (of step `step`), in sales units.
+  @inline(__always) public func actual(_ w: WindowRef, step: Int = 0) -> Float {
+    raw[Int(w.series)][Int(w.start) + targetOffset(step)]
   }
 
-  /// Sales `lag` days before a window's target day, or nil before the series starts.
-  public func salesBeforeTarget(_ w: WindowRef, lag: Int) -> Float? {
-    let idx = Int(w.start) + config.lookback + config.horizon - 1 - lag
+  /// Sales `lag` days before a window's target day (of step `step`), or nil before the series
+  /// starts.
+  public func salesBeforeTarget(_ w: WindowRef, lag: Int, step: Int = 0) -> Float? {
+    let idx = Int(w.start) + targetOffset(step) - lag
     guard idx >= 0 else { return nil }
     return raw[Int(w.series)][idx]
+  }
+
+  /// Targets per window: `config.steps`.
+  public var steps: Int { config.steps }
+
+  /// The same windows seen as forecasting `step` days later, one day each (horizon + step): how
+  /// a one-day model whose forecast follows the data's horizon (ETS, Theta) forecasts step
+  /// `step` of a multi-day window. The window lists are unchanged.
+  public func shifted(toStep step: Int) -> WindowedData {
+    var copy = self
+    copy.config.horizon += step
+    copy.config.steps = 1
+    return copy
   }
 }

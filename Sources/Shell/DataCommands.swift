@@ -13,6 +13,7 @@ enum DataCommands {
     OptionSpec("val", "0.1", "fraction of the training windows, at their end, held out for validation"),
     OptionSpec(
       "scale", "minmax", "scaler fitted on the training days only", values: ScalerKind.allCases.map(\.rawValue)),
+    OptionSpec("steps", "1", "consecutive days each window forecasts, from HORIZON on (a multi-day forecast)"),
   ]
 
   static let load = Command(
@@ -97,13 +98,19 @@ enum DataCommands {
 
   static let window = Command(
     "window", group: .data,
-    usage: "window [lookback=14] [horizon=1] [split=0.8] [val=0.1] [scale=minmax]",
+    usage: "window [lookback=14] [horizon=1] [split=0.8] [val=0.1] [scale=minmax] [steps=1]",
     summary: "cut the current dataset into input windows and targets, split in time order",
     details: """
       Each series is windowed on its own: inputs are the previous LOOKBACK days, the target is
       the day HORIZON days after the last input. The first SPLIT of each series' windows train
       (the last VAL of those validate, for early stopping); the rest are the test set. One scaler
       is fitted on the days the training windows touch, never on test days.
+
+      steps=S forecasts S consecutive days at once (a replenishment order placed a week ahead:
+      steps=7). A training window's last target falls before the test period, a test window's
+      first target in it; eval and compare then report each day's error beside the average.
+      Networks get an S-wide Dense head; ETS, Theta and Croston forecast each day from the same
+      state; the naive rules use what was known at the window's end.
       """,
     options: windowOptions,
     example: "window lookback=28",
@@ -114,7 +121,7 @@ enum DataCommands {
       lookback: try inv.int("lookback", in: 1...365), horizon: try inv.int("horizon", in: 1...365),
       split: try inv.double("split", min: 0, max: 1, openMin: true, openMax: true),
       validation: try inv.double("val", min: 0, max: 1, openMax: true),
-      scale: ScalerKind(rawValue: try inv.choice("scale"))!)
+      scale: ScalerKind(rawValue: try inv.choice("scale"))!, steps: try inv.int("steps", in: 1...366))
     try inv.checkAllConsumed()
     let windowed = try ws.window(config)
     return CommandOutput(describe(windowed.windows), recorded: [windowed.command])
@@ -140,7 +147,8 @@ enum DataCommands {
         + "\(formatNumber(Double(s.unscale(1))))] -> [0, 1]"
       : "standard scaler on training days: mean \(formatNumber(Double(s.offset))), "
         + "sd \(formatNumber(Double(1 / s.factor)))"
+    let days = w.steps > 1 ? ", \(w.steps) days each: \(w.test.count * w.steps) test targets" : ""
     return "windows: \(w.fit.count) train + \(w.validation.count) validation, \(w.test.count) test "
-      + "(lookback \(w.config.lookback), horizon \(w.config.horizon)); \(scale)"
+      + "(lookback \(w.config.lookback), horizon \(w.config.horizon)\(days)); \(scale)"
   }
 }

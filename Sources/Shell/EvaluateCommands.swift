@@ -31,9 +31,20 @@ enum EvaluateCommands {
         "  \(m.name) does not beat \(listed(unbeaten)): train longer (epochs=), wider (units=) "
           + "or on a longer window ('window lookback=56'); 'compare' shows the classical rows to aim for"
       ]
+    // A multi-day forecast: each day's MAPE, and its baselines' on the same days.
+    let byStep =
+      r.steps > 1
+      ? [
+        "  MAPE by day ahead: "
+          + r.mapeByStep.enumerated().map { "day \($0.offset + 1) \(fixed($0.element, 2))" }.joined(separator: ", ")
+      ]
+        + e.baselines.map { b in
+          "    \(b.name): " + b.metrics.byStep.map { fixed($0.mape, 2) }.joined(separator: ", ")
+        } : []
+    let targets = r.steps > 1 ? "\(r.count) test targets (\(r.steps) days per window)" : "\(r.count) test windows"
     let text =
       [
-        "\(m.name): \(m.label), \(r.runs.count) run\(r.runs.count == 1 ? "" : "s"), \(r.count) test windows of "
+        "\(m.name): \(m.label), \(r.runs.count) run\(r.runs.count == 1 ? "" : "s"), \(targets) of "
           + "\(m.datasetName)\(m.datasetName == ws.currentDataset ? "" : " (not the current dataset)") "
           + "(\(r.zerosExcluded) with zero sales left out of MAPE)",
         "  MAPE   \(fixed(r.mape, 3))%" + runs,
@@ -41,7 +52,7 @@ enum EvaluateCommands {
         "  WAPE   \(fixed(r.wape, 3))%", "  MASE   \(fixed(r.mase, 4))", "  RMSSE  \(fixed(r.rmsse, 4))",
         "  bias   \(signed(r.bias, 3))%",
         "  baselines' MAPE: " + beats.joined(separator: ", "),
-      ].joined(separator: "\n") + hint.map { "\n" + $0 }.joined()
+      ].joined(separator: "\n") + byStep.map { "\n" + $0 }.joined() + hint.map { "\n" + $0 }.joined()
     return CommandOutput(text, recorded: [e.command], results: e.results)
   }
 

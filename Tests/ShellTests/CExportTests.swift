@@ -214,6 +214,6 @@ extension CExportTests {
     #expect(engine.workspace.models["gback"]!.replicas[0].family == "gru")
     writeFile(dir + "/bad.json", "{\"weights\": [[[1, 2]], [[1]], [1], [[1]], [1]]}")
     #expect(
-      errorText(engine, "load keras bad.json")?.hasPrefix("bad.json: shapes do not form LSTM(H) -> Dense(1)") == true)
+      errorText(engine, "load keras bad.json")?.hasPrefix("bad.json: shapes do not form LSTM(H) -> Dense(S)") == true)
   }
 }

@@ -16,6 +16,7 @@ public struct AverageSpec: Sendable {
 extension Workspace {
   public mutating func trainAverage(_ spec: AverageSpec) throws(CommandError) -> FittedModel {
     let data = try dataset()
+    try requireOneDayWindows(data.windows, kind: "average")
     let config = data.windows.config
     let model = WindowAverage(k: spec.k, mode: spec.mode, horizon: config.horizon)
     guard spec.k >= 1, model.indices(lookback: config.lookback) != nil else {
@@ -31,5 +32,16 @@ extension Workspace {
     command.set("k", spec.k)
     command.set("mode", spec.mode.rawValue)
     return addFitted(model, name: name, on: data, command: command)
+  }
+}
+
+extension Workspace {
+  /// Refuses to fit a one-day family (whose forecast is for the data's horizon alone) on
+  /// multi-day windows.
+  func requireOneDayWindows(_ windows: WindowedData, kind: String) throws(CommandError) {
+    guard windows.steps > 1 else { return }
+    throw CommandError(
+      "kind=\(kind) forecasts one day; these windows ask for \(windows.steps) (window steps=\(windows.steps))",
+      hint: "train kind=lstm or gru (a \(windows.steps)-day head), ets, theta or croston; or run 'window steps=1'")
   }
 }

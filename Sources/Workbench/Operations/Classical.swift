@@ -32,6 +32,7 @@ extension Workspace {
     let compact = models.compactContainer
     let key =
       "\(Self.fingerprint(d.dataset)) \(window.split) \(window.validation) \(window.horizon) \(window.scale.rawValue)"
+      + " \(window.steps)"
       + (compact ? " compact" : "")
     if let cached = ClassicalCache.shared.get(key) { return cached }
     var references: [ClassicalReference] = []
@@ -60,8 +61,12 @@ extension Workspace {
     ).get() {
       reference("theta", lookback: lookback) { _ in theta }
     }
-    reference("linear-56", lookback: 56) { data in LinearAutoregression.fit(data.fit, data: data, ridge: 0.0001) }
-    reference("weekday-4", lookback: 28) { _ in WindowAverage(k: 4, mode: .weekday, horizon: window.horizon) }
+    // The linear autoregression and the weekday mean forecast one day; multi-day windows show
+    // the per-series state models, which forecast every day from one state.
+    if window.steps == 1 {
+      reference("linear-56", lookback: 56) { data in LinearAutoregression.fit(data.fit, data: data, ridge: 0.0001) }
+      reference("weekday-4", lookback: 28) { _ in WindowAverage(k: 4, mode: .weekday, horizon: window.horizon) }
+    }
     ClassicalCache.shared.set(key, references)
     return references
   }

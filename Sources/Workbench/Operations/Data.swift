@@ -105,6 +105,7 @@ extension Workspace {
     c.set("split", config.split)
     c.set("val", config.validation)
     c.set("scale", config.scale.rawValue)
+    if config.steps != 1 { c.set("steps", config.steps) }
     return c
   }
 
@@ -137,6 +138,13 @@ extension Workspace {
     try requireFreeModelName(name)
     var window = d.windows.config
     window.horizon = meta.horizon
+    // A multi-day network scores its own days; a one-day model that follows the data's horizon
+    // scores the dataset's; any other one-day model scores one day.
+    if model.outputs > 1 {
+      window.steps = model.outputs
+    } else if !model.followsDataHorizon {
+      window.steps = 1
+    }
     let command = RecordedCommand(
       "load", words: [RecordedValue("model"), RecordedValue(path, isPath: true)], asName: name)
     var entry = ModelEntry(
@@ -175,8 +183,11 @@ extension Workspace {
     try requireFreeModelName(name)
     let command = RecordedCommand(
       "load", words: [RecordedValue("keras"), RecordedValue(path, isPath: true)], asName: name)
+    // The network scores as many days as its Dense head forecasts.
+    var window = d.windows.config
+    window.steps = imported.network.outputs
     var entry = ModelEntry(
-      name: name, method: Method(.imported), datasetName: d.name, window: d.windows.config, scaler: scaler,
+      name: name, method: Method(.imported), datasetName: d.name, window: window, scaler: scaler,
       replicas: [ForecastModel.float(imported.network, storage: nil)], seeds: [0], logs: [TrainingLog()],
       lineage: ["load keras \(path) as \(name)"])
     entry = models.add(entry)

@@ -33,6 +33,7 @@ public struct Evaluated: Sendable {
     return [
       "\(model.name) mape=\(resultNumber(r.mape)) mape_std=\(resultNumber(r.mapeStd)) "
         + "smape=\(resultNumber(r.smape)) mae=\(resultNumber(r.mae)) rmse=\(resultNumber(r.rmse))"
+        + (r.steps > 1 ? " mape_by_step=" + r.mapeByStep.map(resultNumber).joined(separator: ",") : "")
     ]
   }
 }
@@ -149,7 +150,10 @@ extension Workspace {
     let reference = spec.reference ?? names[0]
     // One ranking is one set of test targets: a dataset and its test period (`split`).
     let entries = try names.map { (name: String) throws(CommandError) -> ModelEntry in try model(name) }
-    let groups = Dictionary(grouping: entries) { "\($0.datasetName) (split \(formatNumber($0.window.split)))" }
+    let groups = Dictionary(grouping: entries) { m in
+      "\(m.datasetName) (split \(formatNumber(m.window.split))"
+        + (m.window.steps > 1 ? ", \(m.window.steps) days per window)" : ")")
+    }
     guard groups.count == 1 else {
       let listed = groups.keys.sorted().map { key in "\(groups[key]!.map(\.name).joined(separator: ", ")) on \(key)" }
       throw CommandError(
@@ -223,19 +227,30 @@ extension Workspace {
     let data = try windows(for: m)
     let predicted = TestEvaluation.forecasts(
       m.replicas[spec.run - 1], scaler: m.scaler, windows: data.test, data: data, threads: threads)
-    var text = "store,item,date,actual,predicted\n"
-    text.reserveCapacity(data.test.count * 40)
+    // A multi-day forecast adds the day ahead (1 ... S) and its target's date per row.
+    let S = data.steps
+    var text = S > 1 ? "store,item,origin,step,date,actual,predicted\n" : "store,item,date,actual,predicted\n"
+    text.reserveCapacity(data.test.count * S * 40)
     for (k, w) in data.test.enumerated() {
       let info = data.seriesInfo[Int(w.series)]
-      let day = CivilDate.format(data.targetDay(w))
-      text += "\(info.store),\(info.item),\(day),\(formatNumber(Double(data.actual(w)))),\(predicted[k].description)\n"
+      for step in 0..<S {
+        let day = CivilDate.format(data.targetDay(w, step: step))
+        let actual = formatNumber(Double(data.actual(w, step: step)))
+        let forecast = predicted[k * S + step].description
+        if S > 1 {
+          let origin = CivilDate.format(data.targetDay(w) - data.config.horizon)
+          text += "\(info.store),\(info.item),\(origin),\(step + 1),\(day),\(actual),\(forecast)\n"
+        } else {
+          text += "\(info.store),\(info.item),\(day),\(actual),\(forecast)\n"
+        }
+      }
     }
     try AtomicFile.write(Array(text.utf8), to: spec.path)
     var command = RecordedCommand("predict", words: [RecordedValue(m.name)])
     command.set("to", spec.given, isPath: true)
     command.set("run", spec.run)
     command.set("overwrite", on: spec.overwrite)
-    return Predicted(model: m, forecasts: data.test.count, command: command)
+    return Predicted(model: m, forecasts: data.test.count * S, command: command)
   }
 
   /// A metric of a model, or of a baseline row (on the current model's data), for `check`.
@@ -307,6 +322,11 @@ extension Workspace {
       guard isDir.boolValue else {
         throw CommandError(
           "to=\(spec.given) is a file; format=c needs a folder", hint: "it receives NAME.h and NAME.c")
+      }
+      guard replica.outputs == 1 else {
+        throw CommandError(
+          "\(m.name) forecasts \(replica.outputs) days at once; the C library's API forecasts one day",
+          hint: "export it as format=tcm or format=keras")
       }
       guard let c = ArtifactFamilies.cLibrary(replica, name: m.name, metadata: m.metadata()) else {
         throw CommandError("\(m.name) is a \(m.family) model; it has no C export yet")

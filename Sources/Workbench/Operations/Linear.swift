@@ -30,6 +30,7 @@ public struct FittedModel: Sendable {
 extension Workspace {
   public mutating func trainLinear(_ spec: LinearSpec) throws(CommandError) -> FittedModel {
     let data = try dataset()
+    try requireOneDayWindows(data.windows, kind: "linear")
     guard spec.ridge >= 0, spec.ridge.isFinite else {
       throw CommandError("ridge=\(formatNumber(spec.ridge)) must be a number >= 0")
     }

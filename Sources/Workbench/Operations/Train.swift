@@ -137,7 +137,8 @@ extension Workspace {
       let seed = firstSeed + UInt64(run)
       var rng = SeededGenerator(seed: seed)
       var model = RecurrentForecaster(
-        units: spec.units, cell: spec.cell, inputs: spec.inputs, dropout: Float(spec.dropout), rng: &rng)
+        units: spec.units, cell: spec.cell, inputs: spec.inputs, outputs: data.windows.steps,
+        dropout: Float(spec.dropout), rng: &rng)
       var runConfig = config
       if run == spec.training.runs - 1, let stop = spec.lastRunEpochs { runConfig.epochs = stop }
       let hooks = progress.hooks(model: name, run: run, runs: spec.training.runs, epochs: runConfig.epochs)
@@ -192,7 +193,8 @@ extension Workspace {
     let (replicas, runs) = try trainReplicas(
       spec.training.runs, firstSeed: firstSeed, name: name, epochs: config.epochs, progress: progress
     ) { _, rng, hooks in
-      var student = RecurrentForecaster(units: spec.units, dropout: Float(spec.dropout), rng: &rng)
+      var student = RecurrentForecaster(
+        units: spec.units, outputs: data.steps, dropout: Float(spec.dropout), rng: &rng)
       var h = hooks
       h.fitTargets = targets
       let log = Trainer.fit(&student, data: data, config: config, rng: &rng, hooks: h)
