@@ -3,7 +3,7 @@
 for Tinycast's LSTM and GRU (Keras' GRU with reset_after=True, its default).
 
 For each case: fixed weights (seeded numpy), a batch of windows and targets, then Keras'
-LSTM(units) or GRU(units) -> Dense(1) outputs, the MSE loss, the gradient of every parameter, and the weights
+LSTM(units) or GRU(units) -> Dense(1) (or Dense(7), a multi-day head) outputs, the MSE loss, the gradient of every parameter, and the weights
 after three Adam steps (lr 1e-3, eps 1e-7) on that batch. Dropout is omitted from the Keras model
 (it is the identity in inference and random in training; Tinycast tests its mask separately).
 
@@ -20,31 +20,31 @@ import tensorflow as tf
 FIXTURES = os.path.join(os.path.dirname(__file__), "..", "Tests", "ModelingTests", "Fixtures")
 
 
-def build(cell, units, steps, inputs):
+def build(cell, units, steps, inputs, outputs=1):
     inp = tf.keras.Input(shape=(steps, inputs))
     if cell == "lstm":
         h = tf.keras.layers.LSTM(units, name="lstm")(inp)
     else:
         h = tf.keras.layers.GRU(units, reset_after=True, name="gru")(inp)
-    out = tf.keras.layers.Dense(1, name="dense")(h)
+    out = tf.keras.layers.Dense(outputs, name="dense")(h)  # outputs > 1: a multi-day head
     return tf.keras.Model(inp, out)
 
 
-def case(cell, units, steps, batch, seed, inputs=1):
+def case(cell, units, steps, batch, seed, inputs=1, outputs=1):
     rng = np.random.default_rng(seed)
-    model = build(cell, units, steps, inputs)
+    model = build(cell, units, steps, inputs, outputs)
     gates = 4 if cell == "lstm" else 3
     bias_shape = (gates * units,) if cell == "lstm" else (2, gates * units)  # GRU: input bias, recurrent bias
     weights = [
         rng.uniform(-0.5, 0.5, (inputs, gates * units)).astype(np.float32),
         rng.uniform(-0.5, 0.5, (units, gates * units)).astype(np.float32),
         rng.uniform(-0.2, 0.2, bias_shape).astype(np.float32),
-        rng.uniform(-0.5, 0.5, (units, 1)).astype(np.float32),
-        rng.uniform(-0.1, 0.1, (1,)).astype(np.float32),
+        rng.uniform(-0.5, 0.5, (units, outputs)).astype(np.float32),
+        rng.uniform(-0.1, 0.1, (outputs,)).astype(np.float32),
     ]
     model.set_weights(weights)
     x = rng.uniform(0, 1, (batch, steps, inputs)).astype(np.float32)
-    y = rng.uniform(0, 1, (batch, 1)).astype(np.float32)
+    y = rng.uniform(0, 1, (batch, outputs)).astype(np.float32)
     loss_fn = tf.keras.losses.MeanSquaredError()
     with tf.GradientTape() as tape:
         pred = model(x, training=False)
@@ -61,7 +61,7 @@ def case(cell, units, steps, batch, seed, inputs=1):
     names = ["kernel", "recurrent_kernel", "bias", "dense_kernel", "dense_bias"]
     flat = lambda a: np.asarray(a, dtype=np.float64).reshape(-1).tolist()
     return {
-        "units": units, "steps": steps, "batch": batch, "inputs_per_step": inputs,
+        "units": units, "steps": steps, "batch": batch, "inputs_per_step": inputs, "dense_outputs": outputs,
         "weights": {n: flat(w) for n, w in zip(names, weights)},
         "inputs": flat(x),  # [batch][steps][inputs], row-major
         "targets": flat(y),
@@ -85,6 +85,7 @@ def main():
     cells = sys.argv[1:] or ["lstm", "gru"]
     for cell in cells:
         cases = [case(cell, 3, 5, 4, 11), case(cell, 8, 14, 6, 12), case(cell, 20, 14, 9, 13)]
+        cases.append(case(cell, 6, 14, 5, 15, outputs=7))  # a 7-day head (window steps=7)
         if cell == "gru":
             cases.append(case(cell, 4, 28, 5, 14, inputs=14))  # a window with calendar channels
         doc = {

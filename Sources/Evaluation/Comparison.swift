@@ -133,7 +133,8 @@ public struct Comparison: Sendable {
     let body = rows.map { r in [r.name] + r.metrics.mapeByStep.map { fixed($0, 2) } }
     var out = [""]
     out += Self.columns(headers, body)
-    out.append("MAPE by day ahead (day 1 = the first day forecast); each day over \(rows[0].metrics.count / steps) targets")
+    out.append(
+      "MAPE by day ahead (day 1 = the first day forecast); each day over \(rows[0].metrics.count / steps) targets")
     return out
   }
 
@@ -173,7 +174,9 @@ public struct Comparison: Sendable {
         "", "MAPE by day ahead:", "", "| model | " + days.joined(separator: " | ") + " |",
         "|---|" + days.map { _ in "---:" }.joined(separator: "|") + "|",
       ]
-      out += rows.map { r in "| \(r.name) | " + r.metrics.mapeByStep.map { fixed($0, 2) }.joined(separator: " | ") + " |" }
+      out += rows.map { r in
+        "| \(r.name) | " + r.metrics.mapeByStep.map { fixed($0, 2) }.joined(separator: " | ") + " |"
+      }
     }
     return out.joined(separator: "\n") + "\n"
   }

@@ -57,6 +57,49 @@ import Testing
     #expect(Baseline.seasonalNaive.forecast(w)![0] == y - 7)
     #expect(Baseline.seasonalMean.forecast(w)![0] == y - 10.5)
   }
+
+  /// Day k of a multi-day window is forecast from what was known at the window's end:
+  /// yesterday's sales for every day, and the last known day of the target's weekday (a week
+  /// back for days 1-7, two for days 8-14).
+  @Test func multiDayBaselinesUseOnlyTheWindowsPast() throws {
+    let values = (0..<400).map { Float($0) }
+    let d = SalesDataset(source: "x", series: [DailySeries(store: 1, item: 1, startDay: 0, values: values)])
+    var config = WindowConfig()
+    config.steps = 9
+    let w = try WindowedData(dataset: d, config: config)
+    let origin = w.actual(w.test[0]) - 1  // the window's last day (values are day numbers)
+    let last = Baseline.lastValue.forecast(w)!
+    let seasonal = Baseline.seasonalNaive.forecast(w)!
+    let mean = Baseline.seasonalMean.forecast(w)!
+    #expect(last.count == w.test.count * 9)
+    for k in 0..<9 {
+      let y = w.actual(w.test[0], step: k)
+      #expect(y == origin + 1 + Float(k))
+      #expect(last[k] == origin)
+      #expect(seasonal[k] == (k < 7 ? y - 7 : y - 14), "day \(k + 1)")
+      #expect(mean[k] == (k < 7 ? y - 10.5 : y - 17.5), "day \(k + 1)")
+      // Nothing forecast from a day after the window's end.
+      #expect(seasonal[k] <= origin && last[k] <= origin)
+    }
+  }
+}
+
+@Suite struct MultiDayMetricsTests {
+  /// The overall metrics are over every target; each day's over its own; with equal counts and
+  /// no zeros, MAPE's average over days is the overall MAPE.
+  @Test func eachDayIsScoredOnItsOwnTargets() {
+    let actual: [Float] = [10, 20, 40, 10, 20, 40]  // two windows of three days
+    let predicted: [Float] = [11, 20, 30, 9, 22, 40]
+    let m = ForecastMetrics(actual: actual, predicted: predicted, steps: 3)
+    #expect(m.byStep.count == 3)
+    #expect(abs(m.byStep[0].mape - 10) < 1e-12)  // |1|/10 and |1|/10
+    #expect(abs(m.byStep[1].mape - 5) < 1e-12)  // 0 and 2/20
+    #expect(abs(m.byStep[2].mape - 12.5) < 1e-12)  // 10/40 and 0
+    #expect(abs(m.mape - (10 + 5 + 12.5) / 3) < 1e-12)
+    #expect(ForecastMetrics(actual: actual, predicted: predicted, steps: 1).byStep.isEmpty)
+    let r = ReplicaMetrics(runs: [m, ForecastMetrics(actual: actual, predicted: actual, steps: 3)])
+    #expect(r.steps == 3 && r.mapeByStep == [5, 2.5, 6.25])
+  }
 }
 
 @Suite struct ComparisonTests {

@@ -1,5 +1,6 @@
 // Finite-difference checks of every backward pass: Dense + MSE, one recurrent step (T = 1), and
-// BPTT over several steps, with and without a dropout mask, for the LSTM and the GRU.
+// BPTT over several steps, with and without a dropout mask, for the LSTM and the GRU, with a
+// one-day and a multi-day (Dense(S)) head.
 
 import Foundation
 import Modeling
@@ -18,11 +19,11 @@ import Testing
     for k in 0..<mask.count { s.mask[k] = mask[k] }
     model.forward(batch: batch, scratch: &s)
     var sum = 0.0
-    for b in 0..<batch {
-      let e = Double(s.y[b]) - Double(targets[b])
+    for k in 0..<targets.count {
+      let e = Double(s.y[k]) - Double(targets[k])
       sum += kind == .mse ? e * e : abs(e)
     }
-    return sum / Double(batch)
+    return sum / Double(targets.count)
   }
 
   func analytic(
@@ -36,7 +37,9 @@ import Testing
     _ = s.y.withUnsafeBufferPointer { y in
       targets.withUnsafeBufferPointer { t in
         s.dy.withUnsafeMutableBufferPointer { dy in
-          kind.backward(y: y.baseAddress!, target: t.baseAddress!, count: batch, batchSize: batch, dy: dy.baseAddress!)
+          kind.backward(
+            y: y.baseAddress!, target: t.baseAddress!, count: targets.count, batchSize: targets.count,
+            dy: dy.baseAddress!)
         }
       }
     }
@@ -70,16 +73,27 @@ import Testing
     check(cell, inputs: 2, units: 3, steps: 4, batch: 3, dropout: false, kind: .mae)
   }
 
+  /// A multi-day head (Dense(S), `window steps=S`): every output's error reaches every weight.
+  @Test(arguments: RecurrentCell.allCases, [false, true])
+  func aMultiDayHeadMatchesFiniteDifferences(cell: RecurrentCell, dropout: Bool) {
+    check(cell, inputs: 2, units: 5, steps: 6, batch: 3, dropout: dropout, outputs: 7)
+    check(cell, inputs: 1, units: 3, steps: 3, batch: 2, dropout: dropout, kind: .mae, outputs: 3)
+  }
+
   func check(
-    _ cell: RecurrentCell, inputs: Int, units: Int, steps: Int, batch: Int, dropout: Bool, kind: TrainingLoss = .mse
+    _ cell: RecurrentCell, inputs: Int, units: Int, steps: Int, batch: Int, dropout: Bool, kind: TrainingLoss = .mse,
+    outputs: Int = 1
   ) {
     var rng = SeededGenerator(seed: UInt64(units * 100 + steps))
-    var model = RecurrentForecaster(inputSize: inputs, units: units, cell: cell, dropout: 0.5, rng: &rng)
+    var model = RecurrentForecaster(
+      inputSize: inputs, units: units, cell: cell, outputs: outputs, dropout: 0.5, rng: &rng)
     // Non-trivial biases so every gate's derivative is exercised away from its initial value.
     for k in model.layout.range(.bias) { model.weights.values[k] = rng.nextFloat(in: -0.5, 0.5) }
-    model.weights.values[model.layout.offset(.denseBias)] = 0.3
+    for (i, k) in model.layout.range(.denseBias).enumerated() { model.weights.values[k] = 0.3 - 0.1 * Float(i % 3) }
     let x = (0..<(steps * batch * inputs)).map { _ in rng.nextFloat(in: -1, 1) }
-    let targets = (0..<batch).map { b in kind == .mae ? Float(b % 2 == 0 ? 5 : -5) : rng.nextFloat(in: -1, 1) }
+    let targets = (0..<(batch * outputs)).map { b in
+      kind == .mae ? Float(b % 2 == 0 ? 5 : -5) : rng.nextFloat(in: -1, 1)
+    }
     let mask = (0..<(batch * units)).map { _ in dropout ? (rng.nextUnitFloat() < 0.5 ? 0 : 2) : Float(1) }
     let grads = analytic(model, x: x, targets: targets, mask: mask, steps: steps, batch: batch, kind: kind)
     for p in ParameterName.allCases {

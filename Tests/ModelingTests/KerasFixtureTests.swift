@@ -11,6 +11,8 @@ import Testing
 struct KerasCase {
   let cell: RecurrentCell
   let units: Int, steps: Int, batch: Int, inputsPerStep: Int
+  /// The Dense head's width: 1, or the days of a multi-day head.
+  let denseOutputs: Int
   let weights: [String: [Double]], gradients: [String: [Double]], afterAdam: [String: [Double]]
   let inputs: [Double], targets: [Double], outputs: [Double], loss: Double
 }
@@ -24,6 +26,7 @@ func loadKerasCases(_ cell: RecurrentCell = .lstm) throws -> [KerasCase] {
     KerasCase(
       cell: cell, units: try #require(c["units"] as? Int), steps: try #require(c["steps"] as? Int),
       batch: try #require(c["batch"] as? Int), inputsPerStep: c["inputs_per_step"] as? Int ?? 1,
+      denseOutputs: c["dense_outputs"] as? Int ?? 1,
       weights: try #require(c["weights"] as? [String: [Double]]),
       gradients: try #require(c["gradients"] as? [String: [Double]]),
       afterAdam: try #require(c["weights_after_adam"] as? [String: [Double]]),
@@ -40,7 +43,8 @@ let kerasNames: [(ParameterName, String)] = [
 
 @Suite struct KerasFixtureTests {
   func model(_ c: KerasCase) -> RecurrentForecaster {
-    var w = ParameterVector(layout: ParameterLayout(inputSize: c.inputsPerStep, units: c.units, cell: c.cell))
+    var w = ParameterVector(
+      layout: ParameterLayout(inputSize: c.inputsPerStep, units: c.units, cell: c.cell, outputs: c.denseOutputs))
     for (p, key) in kerasNames { w.values.replaceSubrange(w.layout.range(p), with: c.weights[key]!.map { Float($0) }) }
     return RecurrentForecaster(weights: w, dropout: 0)
   }
@@ -57,17 +61,19 @@ let kerasNames: [(ParameterName, String)] = [
     }
     m.forward(batch: c.batch, scratch: &s)
     let targets = c.targets.map { Float($0) }
+    // Keras' MSE averages over every output of every row.
+    let n = c.batch * c.denseOutputs
     let sse = s.y.withUnsafeBufferPointer { y in
       targets.withUnsafeBufferPointer { t in
         s.dy.withUnsafeMutableBufferPointer { dy in
           mseBackward(
-            y: y.baseAddress!, target: t.baseAddress!, count: c.batch, batchSize: c.batch, dy: dy.baseAddress!)
+            y: y.baseAddress!, target: t.baseAddress!, count: n, batchSize: n, dy: dy.baseAddress!)
         }
       }
     }
     var g = ParameterVector(layout: m.layout)
     m.backward(batch: c.batch, scratch: &s, into: &g)
-    return (Array(s.y[0..<c.batch]), sse / Double(c.batch), g)
+    return (Array(s.y[0..<n]), sse / Double(n), g)
   }
 
   @Test(arguments: RecurrentCell.allCases)

@@ -7,21 +7,22 @@ import SalesData
 import TestSupport
 import Testing
 
-func smallWindows(days: Int = 160) throws -> WindowedData {
+func smallWindows(days: Int = 160, steps: Int = 1) throws -> WindowedData {
   let table = try SalesCSV.parse(bytes: Array(smallSalesCSV(days: days).utf8), path: "small.csv")
   let dataset = try SalesDataset.assemble(table, stores: .all, items: .all, gaps: .error)
   var config = WindowConfig()
   config.lookback = 7
+  config.steps = steps
   return try WindowedData(dataset: dataset, config: config)
 }
 
 func trained(
   threads: Int, seed: UInt64 = 7, epochs: Int = 4, cell: RecurrentCell = .lstm, inputs: RecurrentInputs = .plain,
-  hooks: TrainingHooks = TrainingHooks()
+  steps: Int = 1, hooks: TrainingHooks = TrainingHooks()
 ) throws -> (RecurrentForecaster, TrainingLog) {
-  let data = try smallWindows()
+  let data = try smallWindows(steps: steps)
   var rng = SeededGenerator(seed: seed)
-  var model = RecurrentForecaster(units: 8, cell: cell, inputs: inputs, dropout: 0.2, rng: &rng)
+  var model = RecurrentForecaster(units: 8, cell: cell, inputs: inputs, outputs: steps, dropout: 0.2, rng: &rng)
   var config = TrainingConfig()
   config.epochs = epochs
   config.threads = threads
@@ -77,6 +78,31 @@ func trained(
     let varianceOfTargets = targets.reduce(0.0) { $0 + Double(($1 - mean) * ($1 - mean)) } / Double(targets.count)
     let mse = meanSquaredError(learned, windows: data.validation, data: data, threads: 1)
     #expect(mse < 0.5 * varianceOfTargets, "validation MSE \(mse) vs variance \(varianceOfTargets)")
+  }
+
+  /// A 7-day head: the same bits for 1, 2 and 3 threads, and it learns every day (each day's
+  /// validation error well under the spread of that day's targets).
+  @Test func aMultiDayHeadIsDeterministicAndLearnsEveryDay() throws {
+    let inputs = RecurrentInputs(levelNormalized: true, calendar: CalendarFeatures(weekday: true, yearHarmonics: 0))
+    let (a, _) = try trained(threads: 1, epochs: 3, cell: .gru, inputs: inputs, steps: 7)
+    let (b, _) = try trained(threads: 2, epochs: 3, cell: .gru, inputs: inputs, steps: 7)
+    let (c, _) = try trained(threads: 3, epochs: 3, cell: .gru, inputs: inputs, steps: 7)
+    #expect(a.weights.values == b.weights.values && a.weights.values == c.weights.values)
+    #expect(a.outputs == 7 && a.layout.shape(.denseKernel) == (8, 7))
+    let data = try smallWindows(steps: 7)
+    let (learned, log) = try trained(threads: 2, epochs: 20, cell: .lstm, inputs: inputs, steps: 7)
+    #expect(log.epochs.last!.loss < log.epochs.first!.loss)
+    let y = predictScaled(learned, windows: data.validation, data: data, threads: 2)
+    #expect(y.count == data.validation.count * 7)
+    for day in 0..<7 {
+      let targets = data.validation.map { data.target($0, step: day) }
+      let mean = targets.reduce(0, +) / Float(targets.count)
+      let variance = targets.reduce(0.0) { $0 + Double(($1 - mean) * ($1 - mean)) } / Double(targets.count)
+      var sse = 0.0
+      for (k, t) in targets.enumerated() { sse += Double((y[k * 7 + day] - t) * (y[k * 7 + day] - t)) }
+      let mse = sse / Double(targets.count)
+      #expect(mse < 0.5 * variance, "day \(day + 1): validation MSE \(mse) vs variance \(variance)")
+    }
   }
 
   /// A level-normalised window: sales over their mean, less 1; the calendar of the day each step

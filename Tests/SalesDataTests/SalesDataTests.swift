@@ -124,6 +124,35 @@ func error(_ text: String) -> DataError? {
     #expect(w.target(w.test[0]) == w.scaler.scale(values[1449 + 14]))
   }
 
+  /// Seven days per window on Kaggle's shape: training windows' last targets fall before the
+  /// test period, test windows' first targets in it, and every target is in the series. The
+  /// scaler and the first test day are the one-day windows'.
+  @Test func multiDayWindowsSplitAtTheSameDay() throws {
+    let values = (0..<1826).map { Float($0 % 50) }
+    let d = SalesDataset(source: "x", series: [DailySeries(store: 1, item: 1, startDay: 15_706, values: values)])
+    let one = try WindowedData(dataset: d, config: WindowConfig())
+    var config = WindowConfig()
+    config.steps = 7
+    let w = try WindowedData(dataset: d, config: config)
+    #expect(w.fit.count + w.validation.count == 1449 - 6 && w.validation.count == 145)
+    #expect(w.test.count == 363 - 6)
+    #expect(w.scaler == one.scaler)
+    let testStart = 1449 + 14
+    let lastTrain = w.validation.last!
+    #expect(Int(lastTrain.start) + 14 + 6 == testStart - 1)
+    #expect(w.targetDay(w.test[0]) == one.targetDay(one.test[0]))
+    #expect(Int(w.test.last!.start) + 14 + 6 == values.count - 1)
+    for step in 0..<7 {
+      #expect(w.target(w.test[0], step: step) == w.scaler.scale(values[testStart + step]))
+      #expect(w.actual(w.test[5], step: step) == values[testStart + 5 + step])
+    }
+    // Seen a step further ahead: the same windows, one day each, targets `step` days later.
+    let third = w.shifted(toStep: 2)
+    #expect(third.steps == 1 && third.test == w.test && third.actual(w.test[0]) == values[testStart + 2])
+    config.steps = 0
+    #expect(throws: DataError.self) { try WindowedData(dataset: d, config: config) }
+  }
+
   /// The scaler sees only the days the training windows touch: changing test days changes nothing.
   @Test func scalerNeverSeesTestData() throws {
     var values = (0..<300).map { Float(10 + $0 % 7) }
