@@ -2,7 +2,8 @@
 # Compiles every C model a session exported into DIR and checks its forecasts against the
 # session's `predict` CSV of the same model: bit-identical for int8 models, within 1e-5 relative
 # for float ones. The input windows are rebuilt from the sales CSV (the LOOKBACK days before each
-# forecast's date; a model with calendar inputs also reads that date).
+# forecast's date; a model with calendar inputs also reads that date; a multi-day model's window
+# is its first day's).
 #   usage: tools/c_parity.sh DIR SALES.csv
 set -euo pipefail
 dir=$1; sales=$2
@@ -26,6 +27,9 @@ with open(sales_path) as f:
 rows = list(csv.DictReader(open(forecasts)))
 lines = []
 for r in rows:
+    # A multi-day model's CSV has a row per day (step 1 ... S): its window is the step-1 row's,
+    # and its harness prints the S days one per line, in the CSV's order.
+    if "step" in r and r["step"] != "1": continue
     d = datetime.date.fromisoformat(r["date"])
     window = [sales[(r["store"], r["item"], str(d - datetime.timedelta(days=T - t)))] for t in range(T)]
     lines.append(" ".join(window + ([str(d.year), str(d.month), str(d.day)] if dated else [])))

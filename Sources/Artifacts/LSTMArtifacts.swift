@@ -26,9 +26,7 @@ public enum LSTMArtifacts: ArtifactFamily {
   public static func cLibrary(
     _ model: any Forecaster, name: String, metadata: ModelMetadata, measuring: Bool
   ) -> CExportArtifact? {
-    // The C library's API forecasts one day (`float NAME_predict(...)`).
-    guard model.outputs == 1 else { return nil }
-    return CExport.export(lstm(model), name: name, metadata: metadata, measuring: measuring)
+    CExport.export(lstm(model), name: name, metadata: metadata, measuring: measuring)
   }
 
   public static func energyNanojoules(_ model: any Forecaster, artifact: CExportArtifact, lookback: Int) -> Double {

@@ -201,14 +201,10 @@ public enum ModelFile {
         switch (p.isKernel, storage) {
         case (true, .float16?): stored = .f16(v)
         case (true, .int8Channel?):
-          let scales =
-            p == .denseKernel
-            ? Quantization.columnScales(v[...], rows: r * c, cols: 1)
-            : Quantization.columnScales(v[...], rows: r, cols: c)
-          stored =
-            p == .denseKernel
-            ? .i8t(Quantization.quantizeColumns(v[...], rows: r * c, cols: 1, scales: scales), scale: scales[0])
-            : .i8c(Quantization.quantizeColumns(v[...], rows: r, cols: c, scales: scales), scales: scales)
+          // A one-column Dense kernel keeps its one scale as a per-tensor record.
+          let scales = Quantization.columnScales(v[...], rows: r, cols: c)
+          let codes = Quantization.quantizeColumns(v[...], rows: r, cols: c, scales: scales)
+          stored = c == 1 ? .i8t(codes, scale: scales[0]) : .i8c(codes, scales: scales)
         default: stored = .f32(v)
         }
         out.append(TensorRecord(name: l.name(p), rows: r, cols: c, values: stored))
@@ -234,8 +230,11 @@ public enum ModelFile {
       }
       return ("float", "uint8Tensor", nil, n.dropout, l, out)
     case .int8(let q, let dropout):
-      let l = ParameterLayout(inputSize: q.inputSize, units: q.units, cell: q.cell)
+      let l = ParameterLayout(inputSize: q.inputSize, units: q.units, cell: q.cell, outputs: q.outputs)
       let G = l.gateWidth
+      // A one-day head's Dense kernel has one scale (a per-tensor record); a multi-day head's one per day.
+      let dense: StoredValues =
+        q.outputs == 1 ? .i8t(q.dense, scale: q.denseScales[0]) : .i8c(q.dense, scales: q.denseScales)
       return (
         "int8", "int8Channel", nil, dropout, l,
         [
@@ -245,8 +244,8 @@ public enum ModelFile {
             name: l.name(.recurrentKernel), rows: q.units, cols: G, values: .i8c(q.recurrent, scales: q.recurrentScales)
           ),
           TensorRecord(name: l.name(.bias), rows: q.cell.biasRows, cols: G, values: .f32(q.bias)),
-          TensorRecord(name: l.name(.denseKernel), rows: q.units, cols: 1, values: .i8t(q.dense, scale: q.denseScale)),
-          TensorRecord(name: l.name(.denseBias), rows: 1, cols: 1, values: .f32([q.denseBias])),
+          TensorRecord(name: l.name(.denseKernel), rows: q.units, cols: q.outputs, values: dense),
+          TensorRecord(name: l.name(.denseBias), rows: 1, cols: q.outputs, values: .f32(q.denseBiases)),
         ]
       )
     case .lowRank(let f, let n):
@@ -402,8 +401,9 @@ public enum ModelFile {
     case "int8":
       expected = [
         (layout.name(.kernel), input, G, ["i8c"]), (layout.name(.recurrentKernel), units, G, ["i8c"]),
-        (layout.name(.bias), cell.biasRows, G, ["f32"]), (layout.name(.denseKernel), units, 1, ["i8t"]),
-        (layout.name(.denseBias), 1, 1, ["f32"]),
+        (layout.name(.bias), cell.biasRows, G, ["f32"]),
+        (layout.name(.denseKernel), units, outputs, [outputs == 1 ? "i8t" : "i8c"]),
+        (layout.name(.denseBias), 1, outputs, ["f32"]),
       ]
     case "lowrank":
       guard let r = rank, (1...units).contains(r) else { throw ModelFileError("low-rank model without a valid rank") }
@@ -524,11 +524,17 @@ public enum ModelFile {
     switch kind {
     case "int8":
       guard case .i8c(let k, let ks) = decoded[0], case .i8c(let r, let rs) = decoded[1], case .f32(let b) = decoded[2],
-        case .i8t(let dk, let ds) = decoded[3], case .f32(let db) = decoded[4]
+        case .f32(let db) = decoded[4]
       else { throw ModelFileError("int8 model tensors have the wrong encodings") }
+      let dense: (codes: [Int8], scales: [Float])
+      switch decoded[3] {
+      case .i8t(let codes, let scale): dense = (codes, [scale])
+      case .i8c(let codes, let scales): dense = (codes, scales)
+      default: throw ModelFileError("int8 model tensors have the wrong encodings")
+      }
       var q = QuantizedRecurrent(
         inputSize: input, units: units, cell: cell, kernel: k, kernelScales: ks, recurrent: r, recurrentScales: rs,
-        bias: b, dense: dk, denseScale: ds, denseBias: db[0])
+        bias: b, dense: dense.codes, denseScales: dense.scales, denseBiases: db)
       q.inputs = inputs
       model = .int8(q, dropout: dropout)
     case "lowrank":

@@ -38,7 +38,7 @@ public enum ForecastModel: WindowForecaster, Equatable {
   public var outputs: Int {
     switch self {
     case .float(let n, _), .uint8(let n, _), .lowRank(_, let n): n.outputs
-    case .int8: 1
+    case .int8(let q, _): q.outputs
     }
   }
 
@@ -121,8 +121,9 @@ public enum ForecastModel: WindowForecaster, Equatable {
       return Modeling.predictScaled(n, windows: windows, data: data, threads: threads)
     case .int8(let q, _):
       let capacity = inferenceChunk
+      let S = q.outputs
       return predictInChunks(
-        windows, threads: threads,
+        windows, threads: threads, outputs: S,
         makeScratch: {
           (
             [Float](repeating: 0, count: data.lookback * capacity * q.inputSize),
@@ -137,8 +138,8 @@ public enum ForecastModel: WindowForecaster, Equatable {
             }
           }
           q.forward(x: scratch.0, steps: data.lookback, batch: chunk.count, scratch: &scratch.1)
-          for r in 0..<chunk.count {
-            out[r] = q.inputs.scaledForecast(scratch.1.y[r], level: levels[r], scaler: data.scaler)
+          for k in 0..<(chunk.count * S) {
+            out[k] = q.inputs.scaledForecast(scratch.1.y[k], level: levels[k / S], scaler: data.scaler)
           }
         })
     }

@@ -88,15 +88,13 @@ public enum Quantization {
     case .uint8Tensor:
       out = uint8Simulation(values, layout: layout).0
     case .int8Channel:
+      // One scale per output column (the Dense kernel of a one-day head has one column).
       for p in ParameterName.allCases where p.isKernel {
         let (rows, cols) = layout.shape(p)
         let r = layout.range(p)
-        let scales =
-          p == .denseKernel
-          ? [columnScales(values[r], rows: rows * cols, cols: 1)[0]]
-          : columnScales(values[r], rows: rows, cols: cols)
+        let scales = columnScales(values[r], rows: rows, cols: cols)
         for (i, k) in r.enumerated() {
-          let s = p == .denseKernel ? scales[0] : scales[i % cols]
+          let s = scales[i % cols]
           out[k] = Float(quantizeSymmetric(values[k], inverseScale: 1 / s)) * s
         }
       }
@@ -140,22 +138,28 @@ public struct QuantizedRecurrent: Sendable, Equatable {
   public let recurrent: [Int8]  // [H, G]
   public let recurrentScales: [Float]  // [G]
   public let bias: [Float]  // [G], or [2, G] for the GRU (input bias, then recurrent bias)
-  public let dense: [Int8]  // [H]
-  public let denseScale: Float
-  public let denseBias: Float
+  public let dense: [Int8]  // [H, S]    S outputs: the days forecast at once (usually 1)
+  public let denseScales: [Float]  // [S]
+  public let denseBiases: [Float]  // [S]
+  public var outputs: Int { denseBiases.count }
   /// What each step reads (RecurrentInputs); the float model's, kept through quantization.
   public var inputs: RecurrentInputs = .plain
   // The int8 weights as exact float32 integers, and s_Wh / 127, for the forward pass.
-  let kernelValues: [Float], recurrentValues: [Float], denseValues: [Float], hiddenScales: [Float]
+  // The Dense kernel's columns are stored transposed, [S, H], so each output is one `dot`.
+  let kernelValues: [Float], recurrentValues: [Float], denseColumns: [Float], hiddenScales: [Float]
   // The recurrent kernel packed for int8 dot-product instructions (AVX-512 VNNI), where present.
   let recurrentPacked: PackedInt8Matrix
 
   public init(
     inputSize: Int, units: Int, cell: RecurrentCell = .lstm, kernel: [Int8], kernelScales: [Float],
-    recurrent: [Int8], recurrentScales: [Float], bias: [Float], dense: [Int8], denseScale: Float, denseBias: Float
+    recurrent: [Int8], recurrentScales: [Float], bias: [Float], dense: [Int8], denseScales: [Float],
+    denseBiases: [Float]
   ) {
     precondition(
       units <= 1040 && inputSize <= 1040, "QuantizedRecurrent: sums must stay below 2^24 to be exact in float32")
+    precondition(
+      !denseBiases.isEmpty && denseScales.count == denseBiases.count && dense.count == units * denseBiases.count,
+      "QuantizedRecurrent: a Dense kernel of \(dense.count) for \(units) units and \(denseBiases.count) outputs")
     self.inputSize = inputSize
     self.units = units
     self.cell = cell
@@ -165,16 +169,17 @@ public struct QuantizedRecurrent: Sendable, Equatable {
     self.recurrentScales = recurrentScales
     self.bias = bias
     self.dense = dense
-    self.denseScale = denseScale
-    self.denseBias = denseBias
+    self.denseScales = denseScales
+    self.denseBiases = denseBiases
     kernelValues = kernel.map { Float($0) }
     recurrentValues = recurrent.map { Float($0) }
-    denseValues = dense.map { Float($0) }
+    let S = denseBiases.count
+    denseColumns = (0..<(S * units)).map { k in Float(dense[(k % units) * S + k / units]) }
     hiddenScales = recurrentScales.map { $0 / 127 }
     recurrentPacked = PackedInt8Matrix(rows: units, cols: cell.gates * units, values: recurrent)
   }
 
-  var layout: ParameterLayout { ParameterLayout(inputSize: inputSize, units: units, cell: cell) }
+  var layout: ParameterLayout { ParameterLayout(inputSize: inputSize, units: units, cell: cell, outputs: outputs) }
 
   /// Quantizes a float network's kernels per output channel.
   public init(_ model: RecurrentForecaster) {
@@ -185,15 +190,16 @@ public struct QuantizedRecurrent: Sendable, Equatable {
     let G = l.gateWidth
     let kernelScales = Quantization.columnScales(w[l.range(.kernel)], rows: D, cols: G)
     let recurrentScales = Quantization.columnScales(w[l.range(.recurrentKernel)], rows: H, cols: G)
-    let denseScale = Quantization.columnScales(w[l.range(.denseKernel)], rows: H, cols: 1)[0]
+    let S = l.outputs
+    let denseScales = Quantization.columnScales(w[l.range(.denseKernel)], rows: H, cols: S)
     self.init(
       inputSize: D, units: H, cell: l.cell,
       kernel: Quantization.quantizeColumns(w[l.range(.kernel)], rows: D, cols: G, scales: kernelScales),
       kernelScales: kernelScales,
       recurrent: Quantization.quantizeColumns(w[l.range(.recurrentKernel)], rows: H, cols: G, scales: recurrentScales),
       recurrentScales: recurrentScales, bias: Array(w[l.range(.bias)]),
-      dense: Quantization.quantizeColumns(w[l.range(.denseKernel)], rows: H, cols: 1, scales: [denseScale]),
-      denseScale: denseScale, denseBias: w[l.offset(.denseBias)])
+      dense: Quantization.quantizeColumns(w[l.range(.denseKernel)], rows: H, cols: S, scales: denseScales),
+      denseScales: denseScales, denseBiases: Array(w[l.range(.denseBias)]))
     inputs = model.inputs
   }
 
@@ -207,20 +213,20 @@ public struct QuantizedRecurrent: Sendable, Equatable {
       v.values[l.offset(.recurrentKernel) + k] = Float(q) * recurrentScales[k % G]
     }
     for (k, b) in bias.enumerated() { v.values[l.offset(.bias) + k] = b }
-    for (k, q) in dense.enumerated() { v.values[l.offset(.denseKernel) + k] = Float(q) * denseScale }
-    v.values[l.offset(.denseBias)] = denseBias
+    for (k, q) in dense.enumerated() { v.values[l.offset(.denseKernel) + k] = Float(q) * denseScales[k % outputs] }
+    for (k, b) in denseBiases.enumerated() { v.values[l.offset(.denseBias) + k] = b }
     return RecurrentForecaster(weights: v, dropout: dropout, inputs: inputs)
   }
 
   public var parameterCount: Int { layout.totalCount }
   public var nonzeroCount: Int {
     kernel.filter { $0 != 0 }.count + recurrent.filter { $0 != 0 }.count + bias.filter { $0 != 0 }.count
-      + dense.filter { $0 != 0 }.count + (denseBias != 0 ? 1 : 0)
+      + dense.filter { $0 != 0 }.count + denseBiases.filter { $0 != 0 }.count
   }
 
   /// Scratch for up to `capacity` windows of this network.
   public func makeScratch(capacity: Int) -> Scratch {
-    Scratch(capacity: capacity, inputSize: inputSize, units: units, cell: cell)
+    Scratch(capacity: capacity, inputSize: inputSize, units: units, cell: cell, outputs: outputs)
   }
 
   /// Buffers for the integer forward pass over up to `capacity` windows, reused across calls
@@ -229,7 +235,7 @@ public struct QuantizedRecurrent: Sendable, Equatable {
     public let capacity: Int
     var qx: [Float], xScale: [Float], qh: [Float], accX: [Float], accH: [Float], z: [Float], c: [Float], h: [Float]
     public var y: [Float]
-    public init(capacity: Int, inputSize D: Int, units H: Int, cell: RecurrentCell = .lstm) {
+    public init(capacity: Int, inputSize D: Int, units H: Int, cell: RecurrentCell = .lstm, outputs: Int = 1) {
       self.capacity = capacity
       let G = cell.gates * H
       qx = .init(repeating: 0, count: capacity * D)
@@ -240,18 +246,34 @@ public struct QuantizedRecurrent: Sendable, Equatable {
       z = .init(repeating: 0, count: capacity * G)
       c = .init(repeating: 0, count: capacity * H)
       h = .init(repeating: 0, count: capacity * H)
-      y = .init(repeating: 0, count: capacity)
+      y = .init(repeating: 0, count: capacity * outputs)  // [B, S]
     }
   }
 
-  /// Forecasts (scaled units) for `batch` windows whose inputs are time-major in `x` ([T*B, D]).
+  /// Forecasts (scaled units) for `batch` windows whose inputs are time-major in `x` ([T*B, D]):
+  /// `outputs` per window.
   public func forward(x: [Float], steps T: Int, batch B: Int, portable: Bool = false) -> [Float] {
     var s = makeScratch(capacity: B)
     forward(x: x, steps: T, batch: B, scratch: &s, portable: portable)
-    return Array(s.y[0..<B])
+    return Array(s.y[0..<(B * outputs)])
   }
 
-  /// The integer forward pass; outputs in `s.y[0..<B]`.
+  /// The Dense head on the quantized last hidden state `qh` [B, H]: per output o,
+  /// y = b_o + (s_Wd[o] / 127) * (qh . Wd[:, o]), the product exact (integers, see above).
+  @inline(__always)
+  func denseOutputs(batch B: Int, qh: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>) {
+    let H = units
+    let S = outputs
+    denseColumns.withUnsafeBufferPointer { wd in
+      for o in 0..<S {
+        let outScale = denseScales[o] / 127
+        let column = wd.baseAddress! + o * H
+        for b in 0..<B { y[b * S + o] = denseBiases[o] + outScale * dot(H, qh + b * H, column) }
+      }
+    }
+  }
+
+  /// The integer forward pass; outputs in `s.y[0..<B * outputs]`.
   /// With AVX-512 VNNI all T steps run in one C call (tc_int8_lstm_forward); elsewhere, or with
   /// `portable: true`, step by step with the float-FMA products and `integerCellForward`. The
   /// results are the same bits (the tests check it).
@@ -331,9 +353,8 @@ public struct QuantizedRecurrent: Sendable, Equatable {
                                   }
                                 }
                                 quantizeHidden(h, into: qh, count: B * H)
-                                let outScale = denseScale / 127
-                                denseValues.withUnsafeBufferPointer { wd in
-                                  for b in 0..<B { s.y[b] = denseBias + outScale * dot(H, qh + b * H, wd.baseAddress!) }
+                                s.y.withUnsafeMutableBufferPointer {
+                                  denseOutputs(batch: B, qh: qh, into: $0.baseAddress!)
                                 }
                               }
                             }
@@ -426,11 +447,8 @@ extension QuantizedRecurrent {
     s.h.withUnsafeBufferPointer { h in
       s.qh.withUnsafeMutableBufferPointer { quantizeHidden(h.baseAddress!, into: $0.baseAddress!, count: B * H) }
     }
-    let outScale = denseScale / 127
-    for b in 0..<B {
-      var acc: Float = 0
-      for k in 0..<H { acc += s.qh[b * H + k] * denseValues[k] }
-      s.y[b] = denseBias + outScale * acc
+    s.qh.withUnsafeBufferPointer { qh in
+      s.y.withUnsafeMutableBufferPointer { denseOutputs(batch: B, qh: qh.baseAddress!, into: $0.baseAddress!) }
     }
   }
 }

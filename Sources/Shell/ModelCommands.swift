@@ -443,14 +443,18 @@ enum ModelCommands {
       try writeCExport(c, header: header, source: source)
       let table = c.tableBytes > 0 ? " (and \(c.tableBytes) for the activation table)" : ""
       // The entry points the header declares: a window function, or a per-series state.
+      let days = c.header.contains("_STEPS ")
       let call =
-        c.header.contains("_observe(")
-        ? "call \(c.symbol)_start, \(c.symbol)_forecast and \(c.symbol)_observe (one state per series)"
-        : c.header.contains("int weekday")
-          ? "call \(c.symbol)_predict(sales, weekday, day_of_year)"
-          : c.header.contains("int year, int month, int day")
-            ? "call \(c.symbol)_predict(sales, year, month, day) with the forecast day's date"
-            : "call \(c.symbol)_predict(sales)"
+        days
+        ? "call \(c.symbol)_predict(sales, \(c.header.contains("int year") ? "year, month, day, " : "")forecast): "
+          + "forecast[k] is day k + 1\(c.header.contains("int year") ? " (the date is the first day's)" : "")"
+        : c.header.contains("_observe(")
+          ? "call \(c.symbol)_start, \(c.symbol)_forecast and \(c.symbol)_observe (one state per series)"
+          : c.header.contains("int weekday")
+            ? "call \(c.symbol)_predict(sales, weekday, day_of_year)"
+            : c.header.contains("int year, int month, int day")
+              ? "call \(c.symbol)_predict(sales, year, month, day) with the forecast day's date"
+              : "call \(c.symbol)_predict(sales)"
       text =
         "wrote \(ctx.shown((to as NSString).appendingPathComponent(c.symbol + ".h"))) and \(c.symbol).c "
         + "(\(m.replicaSummary(run - 1).kind)): "

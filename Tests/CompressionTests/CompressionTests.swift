@@ -507,6 +507,33 @@ func int32Product(_ codes: [Int8], _ weights: [Int8], columns G: Int) -> [Int32]
     #expect(fast.map(\.bitPattern) == slow.map(\.bitPattern))
   }
 
+  /// A multi-day head's day o is the one-day network with Dense column o, bit for bit: each
+  /// day has its own int8 scale, and the recurrence is shared (both integer paths).
+  @Test func aMultiDayIntegerHeadIsOneDayHeadsSideBySide() {
+    var rng = SeededGenerator(seed: 41)
+    let S = 5
+    let wide = RecurrentForecaster(inputSize: 2, units: 12, outputs: S, dropout: 0, rng: &rng)
+    let q = QuantizedRecurrent(wide)
+    let T = 8
+    let B = 6
+    let x: [Float] = (0..<(T * B * 2)).map { _ in rng.nextFloat(in: -2, 2) }
+    let all = q.forward(x: x, steps: T, batch: B)
+    #expect(all.map(\.bitPattern) == q.forward(x: x, steps: T, batch: B, portable: true).map(\.bitPattern))
+    let l = wide.layout
+    for o in 0..<S {
+      var one = ParameterVector(layout: ParameterLayout(inputSize: 2, units: 12))
+      for p in [ParameterName.kernel, .recurrentKernel, .bias] {
+        one.values.replaceSubrange(one.layout.range(p), with: wide.weights.values[l.range(p)])
+      }
+      for j in 0..<12 {
+        one.values[one.layout.offset(.denseKernel) + j] = wide.weights.values[l.offset(.denseKernel) + j * S + o]
+      }
+      one.values[one.layout.offset(.denseBias)] = wide.weights.values[l.offset(.denseBias) + o]
+      let day = QuantizedRecurrent(RecurrentForecaster(weights: one, dropout: 0)).forward(x: x, steps: T, batch: B)
+      for b in 0..<B { #expect(all[b * S + o].bitPattern == day[b].bitPattern, "window \(b) day \(o + 1)") }
+    }
+  }
+
   /// The integer model's fast forward pass (exact float products) equals a slow reference that
   /// accumulates in int32 with the reference kernel and goes element by element.
   @Test(arguments: [3, 13, 16, 32, 64])
@@ -550,17 +577,18 @@ func int32Product(_ codes: [Int8], _ weights: [Int8], columns G: Int) -> [Int32]
       }
       var acc: Int32 = 0
       for u in 0..<H { acc += Int32(quantizeSymmetric(h[u], inverseScale: 127)) * Int32(q.dense[u]) }
-      let y = q.denseBias + (q.denseScale / 127) * Float(acc)
+      let y = q.denseBiases[0] + (q.denseScales[0] / 127) * Float(acc)
       #expect(fast[b].bitPattern == y.bitPattern, "window \(b): fast \(fast[b]) vs reference \(y)")
     }
   }
 
   /// The GRU's integer forward pass equals a slow reference that accumulates in int32 and goes
-  /// element by element; pruned weights included, several input channels per step.
-  @Test(arguments: [(1, 3), (1, 16), (4, 13), (14, 5)])
-  func gruIntegerForwardEqualsTheInt32Reference(inputs D: Int, units H: Int) throws {
+  /// element by element; pruned weights included, several input channels per step, one-day and
+  /// multi-day heads (one int8 scale per day).
+  @Test(arguments: [(1, 3, 1), (1, 16, 1), (4, 13, 7), (14, 5, 3)])
+  func gruIntegerForwardEqualsTheInt32Reference(inputs D: Int, units H: Int, outputs S: Int) throws {
     var rng = SeededGenerator(seed: UInt64(D * 100 + H))
-    var m = RecurrentForecaster(inputSize: D, units: H, cell: .gru, dropout: 0, rng: &rng)
+    var m = RecurrentForecaster(inputSize: D, units: H, cell: .gru, outputs: S, dropout: 0, rng: &rng)
     for k in m.layout.range(.bias) { m.weights.values[k] = rng.nextFloat(in: -0.3, 0.3) }
     let mask = Pruning.magnitudeMask(m.weights, sparsity: 0.4, scope: .layer)
     for k in mask.indices { m.weights.values[k] *= mask[k] }
@@ -589,17 +617,20 @@ func int32Product(_ codes: [Int8], _ weights: [Int8], columns G: Int) -> [Int32]
           h[u] = z * h[u] + (1 - z) * n
         }
       }
-      var acc: Int32 = 0
-      for u in 0..<H { acc += Int32(quantizeSymmetric(h[u], inverseScale: 127)) * Int32(q.dense[u]) }
-      let y = q.denseBias + (q.denseScale / 127) * Float(acc)
-      #expect(fast[b].bitPattern == y.bitPattern, "window \(b): fast \(fast[b]) vs reference \(y)")
+      for o in 0..<S {
+        var acc: Int32 = 0
+        for u in 0..<H { acc += Int32(quantizeSymmetric(h[u], inverseScale: 127)) * Int32(q.dense[u * S + o]) }
+        let y = q.denseBiases[o] + (q.denseScales[o] / 127) * Float(acc)
+        #expect(fast[b * S + o].bitPattern == y.bitPattern, "window \(b) day \(o + 1): \(fast[b * S + o]) vs \(y)")
+      }
     }
+    #expect(fast.count == B * S && q.outputs == S)
     // And it tracks the float GRU it came from.
     let float = m.makeScratch(capacity: B, steps: T)
     var s = float
     s.x = x
     m.forward(batch: B, scratch: &s)
-    let worst = (0..<B).map { abs(s.y[$0] - fast[$0]) }.max()!
+    let worst = (0..<(B * S)).map { abs(s.y[$0] - fast[$0]) }.max()!
     #expect(worst < 0.05, "integer GRU differs from float by \(worst)")
   }
 }

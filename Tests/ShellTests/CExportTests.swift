@@ -137,6 +137,62 @@ func compiler() -> String? {
 }
 
 extension CExportTests {
+  /// A multi-day head's C fills an array of days: int8 (one scale per day) to the last bit, float
+  /// within 1e-5, plain and with dated inputs across New Year, dense and pruned.
+  @Test func exportedMultiDayNetworksForecastEveryDayLikePredict() throws {
+    let cc = try #require(compiler(), "a C compiler is part of the build machine (gcc)")
+    let (engine, dir, _) = makeEngine()
+    writeFile(dir + "/newyear.csv", smallSalesCSV(firstDay: 16_252))
+    try engine.execute("load csv newyear.csv as small")
+    try engine.execute("window steps=4")
+    try engine.execute("train units=6 epochs=2 runs=1 seed=1 as base")
+    try engine.execute("quantize base int8 as q8")
+    try engine.execute("train kind=gru units=4 epochs=2 runs=1 seed=1 norm=level weekday=on year=1 as grin")
+    try engine.execute("quantize grin int8 as grinq8")
+    try engine.execute("prune grin 0.5 as grin50")
+    try engine.execute("quantize grin50 int8 as grin50q8")
+    try engine.execute("factor base rank=2 as r2")
+    let data = engine.workspace.datasets["small"]!.windows
+    #expect(data.steps == 4)
+    for (name, exact, dated) in [
+      ("base", false, false), ("q8", true, false), ("grin", false, true), ("grinq8", true, true),
+      ("grin50q8", true, true), ("r2", false, false),
+    ] {
+      let out = try engine.execute("export \(name) to=. format=c")
+      #expect(out.contains("bytes of flash"), "\(out)")
+      let header = try String(contentsOfFile: "\(dir)/\(name).h", encoding: .utf8)
+      #expect(header.contains("#define \(name)_STEPS 4") && header.contains("float forecast[\(name)_STEPS]"))
+      let binary = "\(dir)/\(name)-harness"
+      let compiled = try run(
+        cc,
+        [
+          "-std=c99", "-O2", "-Wall", "-Wextra", "-Werror", "-D\(name.uppercased())_MAIN", "-o", binary,
+          "\(dir)/\(name).c",
+        ])
+      #expect(compiled.status == 0, "\(name): \(compiled.output)")
+      guard compiled.status == 0 else { continue }
+      let input =
+        data.test.map { w in
+          let days = (0..<data.lookback).map { t in String(data.raw[Int(w.series)][Int(w.start) + t]) }
+          let (y, m, d) = CivilDate.components(data.targetDay(w))
+          return (days + (dated ? ["\(y)", "\(m)", "\(d)"] : [])).joined(separator: " ")
+        }.joined(separator: "\n") + "\n"
+      let forecasts = try run(binary, [], input: input).output.split(separator: "\n").map { Float(Double(String($0))!) }
+      try engine.execute("predict \(name) to=\(name).csv")
+      let swift = try String(contentsOfFile: "\(dir)/\(name).csv", encoding: .utf8).split(separator: "\n").dropFirst()
+        .map { Float(String($0.split(separator: ",")[6]))! }
+      #expect(forecasts.count == swift.count && swift.count == data.test.count * 4, "\(name)")
+      var worst: Float = 0
+      var identical = 0
+      for (c, s) in zip(forecasts, swift) {
+        if c.bitPattern == s.bitPattern { identical += 1 }
+        worst = max(worst, abs(c - s) / max(abs(s), 1e-3))
+      }
+      if exact { #expect(identical == swift.count, "\(name): \(identical) of \(swift.count) bit-identical") }
+      #expect(worst <= 1e-5, "\(name): worst relative difference \(worst)")
+    }
+  }
+
   /// ETS's and Theta's C keep a state per series: started at the cut, each test day forecast and then
   /// observed, it gives `predict`'s forecasts (double recursion; the float output agrees to
   /// the rounding of Tinycast's scaled float forecasts).

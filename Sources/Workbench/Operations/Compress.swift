@@ -257,11 +257,6 @@ extension Workspace {
         hint: "quantize the model it came "
           + "from")
     }
-    if scheme == .int8Channel, let outputs = nets.first?.outputs, outputs > 1 {
-      throw CommandError(
-        "\(source.name) forecasts \(outputs) days at once; the integer path runs one-day networks only",
-        hint: "quantize float16, or int8 granularity=tensor mode=asymmetric (simulated)")
-    }
     let suffix = scheme == .float16 ? "f16" : scheme == .int8Channel ? "int8" : "int8t"
     let name = spec.name ?? "\(source.name)-\(suffix)"
     try requireFreeModelName(name)

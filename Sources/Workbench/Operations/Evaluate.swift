@@ -323,11 +323,6 @@ extension Workspace {
         throw CommandError(
           "to=\(spec.given) is a file; format=c needs a folder", hint: "it receives NAME.h and NAME.c")
       }
-      guard replica.outputs == 1 else {
-        throw CommandError(
-          "\(m.name) forecasts \(replica.outputs) days at once; the C library's API forecasts one day",
-          hint: "export it as format=tcm or format=keras")
-      }
       guard let c = ArtifactFamilies.cLibrary(replica, name: m.name, metadata: m.metadata()) else {
         throw CommandError("\(m.name) is a \(m.family) model; it has no C export yet")
       }
