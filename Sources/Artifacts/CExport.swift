@@ -247,19 +247,23 @@ public enum CExport {
   }
 
   /// The date helpers a dated model needs: a date's day number (days since 1970-01-01, Howard
-  /// Hinnant's algorithm, as Tinycast's CivilDate) and leap years, to walk back through the window.
-  static func dateFunctions(symbol p: String) -> String {
-    """
-    static int \(p)_day_number(int y, int m, int d) {
-      y -= m <= 2;
-      const int era = (y >= 0 ? y : y - 399) / 400;
-      const int yoe = y - era * 400;
-      const int doy = (153 * ((m + 9) % 12) + 2) / 5 + d - 1;
-      return era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
-    }
-    static int \(p)_year_length(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 ? 366 : 365; }
-
-    """
+  /// Hinnant's algorithm, as Tinycast's CivilDate) and, when the window is walked back through
+  /// the calendar (`yearLengths`), leap years.
+  static func dateFunctions(symbol p: String, yearLengths: Bool = true) -> String {
+    let leap =
+      yearLengths
+      ? "static int \(p)_year_length(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 ? 366 : 365; }\n"
+      : ""
+    return """
+      static int \(p)_day_number(int y, int m, int d) {
+        y -= m <= 2;
+        const int era = (y >= 0 ? y : y - 399) / 400;
+        const int yoe = y - era * 400;
+        const int doy = (153 * ((m + 9) % 12) + 2) / 5 + d - 1;
+        return era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
+      }
+      \(leap)
+      """
   }
 
   public static func export(_ model: ForecastModel, name: String, metadata: ModelMetadata) -> CExportArtifact {
@@ -299,7 +303,7 @@ public enum CExport {
     if S > 1 { w.line("#define S \(S)") }
     w.line("")
     w.floats("scaler", [metadata.scalerOffset, metadata.scalerFactor], comment: "(sales - offset) * factor")
-    if dated { w.line(dateFunctions(symbol: p)) }
+    if dated { w.line(dateFunctions(symbol: p, yearLengths: !inputs.calendar.isEmpty)) }
     if !inputs.calendar.isEmpty { w.line(LinearArtifacts.calendarFunctions(p, inputs.calendar)) }
     if !inputs.holidays.isEmpty { w.holidays(inputs.holidays) }
     var needsHalf = false
@@ -736,11 +740,11 @@ struct Writer {
     var code = ""
     if inputs.levelNormalized { code += CExport.windowLevel(symbol: p, as: "level") }
     if inputs.isDated {
-      code += """
-          const int forecast_day = \(p)_day_number(year, month, day);
-          const int forecast_doy = forecast_day - \(p)_day_number(year, 1, 1) + 1;
-
-        """
+      // The day of the year only for the calendar (a holidays-only model needs the day number).
+      code += "  const int forecast_day = \(p)_day_number(year, month, day);\n"
+      if !inputs.calendar.isEmpty {
+        code += "  const int forecast_doy = forecast_day - \(p)_day_number(year, 1, 1) + 1;\n"
+      }
     }
     return code
   }

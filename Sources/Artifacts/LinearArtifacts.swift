@@ -53,6 +53,7 @@ public enum LinearArtifacts: ArtifactFamily {
       + "\"input\":1,\"ridge\":\(m.ridge),\"loss\":\"\(m.loss.rawValue)\","
       + "\"norm\":\"\(m.levelNormalized ? "level" : "none")\","
       + "\"weekday\":\(m.calendar.weekday),\"year\":\(m.calendar.yearHarmonics),"
+      + (m.holidays.isEmpty ? "" : "\"holidays\":[\(m.holidays.map(String.init).joined(separator: ","))],")
       + "\"tensors\":[{\"name\":\"linear/kernel\",\"shape\":[\(p),1],\"encoding\":\"\(encoding(m.storage))\","
       + "\"sparse\":\"\(sparse ? "bitmask" : "none")\",\"stored\":\(stored.count)},{\"name\":\"linear/bias\","
       + "\"shape\":[1,1],\"encoding\":\"f32\",\"sparse\":\"none\",\"stored\":1}],"
@@ -80,7 +81,11 @@ public enum LinearArtifacts: ArtifactFamily {
     let calendar = CalendarFeatures(weekday: header["weekday"] as? Bool ?? false, yearHarmonics: year)
     let loss = LinearAutoregression.Loss(rawValue: header["loss"] as? String ?? "mse") ?? .mse
     let level = (header["norm"] as? String ?? "none") == "level"
-    let p = metadata.lookback + calendar.count
+    let holidays = header["holidays"] as? [Int] ?? []
+    guard holidays.count <= 100_000, zip(holidays, holidays.dropFirst()).allSatisfy({ $0 < $1 }) else {
+      throw ModelFileError("header's holidays are not distinct day numbers in order")
+    }
+    let p = metadata.lookback + calendar.count + (holidays.isEmpty ? 0 : 1)
     guard let tensors = header["tensors"] as? [[String: Any]], tensors.count == 2,
       let encoding = tensors[0]["encoding"] as? String, let sparse = tensors[0]["sparse"] as? String,
       let stored = tensors[0]["stored"] as? Int, (0...p).contains(stored), sparse == "none" || sparse == "bitmask"
@@ -134,7 +139,7 @@ public enum LinearArtifacts: ArtifactFamily {
     let bias = Float(bitPattern: ModelFile.readLE(bytes, at, UInt32.self))
     let model = LinearAutoregression(
       weights: weights, bias: bias, storage: storage, ridge: ridge, loss: loss, levelNormalized: level,
-      calendar: calendar)
+      calendar: calendar, holidays: holidays)
     return (model, metadata)
   }
 
@@ -151,7 +156,7 @@ public enum LinearArtifacts: ArtifactFamily {
     // The weights (and the mask when sparse, the scale when int8), the bias, the scaler's floats.
     let weightBytes =
       stored.count * size + (sparse ? (t + 7) / 8 : 0) + (m.storage == .float32 || m.storage == .float16 ? 0 : 4)
-      + 4 + (m.levelNormalized ? 0 : 8)
+      + 4 + (m.levelNormalized ? 0 : 8) + 4 * m.holidays.count
     let macs = sparse ? nonzero.count : t
     guard !measuring else {
       return CExportArtifact(
@@ -162,7 +167,12 @@ public enum LinearArtifacts: ArtifactFamily {
     let header: String
     let signature: String
     let harness: String
-    if calendar.isEmpty {
+    if !m.holidays.isEmpty {
+      // Whether the forecast day is a holiday needs its date: the networks' dated function.
+      header = CExport.headerFile(symbol: p, model: name, lookback: lookback, dated: true)
+      signature = "float \(p)_predict(const float sales[\(p)_LOOKBACK], int year, int month, int day)"
+      harness = CExport.datedHarness(symbol: p, lookback: lookback)
+    } else if calendar.isEmpty {
       header = CExport.headerFile(symbol: p, model: name, lookback: lookback)
       signature = "float \(p)_predict(const float sales[\(p)_LOOKBACK])"
       harness = CExport.harness(symbol: p, lookback: lookback)
@@ -228,6 +238,11 @@ public enum LinearArtifacts: ArtifactFamily {
     var helpers = ""
     if m.storage == .float16 { helpers += CExport.halfDecoder(symbol: p) }
     if !calendar.isEmpty { helpers += calendarFunctions(p, calendar) }
+    if !m.holidays.isEmpty {
+      var table = Writer(prefix: p)
+      table.holidays(m.holidays)
+      helpers += CExport.dateFunctions(symbol: p, yearLengths: false) + table.text
+    }
     // The inputs: the window's days (scaled, or divided by their mean), then the calendar's.
     var inputs = ""
     if m.levelNormalized {
@@ -236,7 +251,18 @@ public enum LinearArtifacts: ArtifactFamily {
     } else {
       inputs += "  for (int t = 0; t < \(p)_LOOKBACK; t++) x[t] = (sales[t] - \(p)_scaler[0]) * \(p)_scaler[1];\n"
     }
+    if !m.holidays.isEmpty {
+      // The weekday (0 Monday; day 0, 1970-01-01, was a Thursday) and day of the year from the date.
+      inputs += """
+          const int forecast_day = \(p)_day_number(year, month, day);
+          const int weekday = ((forecast_day % 7) + 7 + 3) % 7;
+          const int day_of_year = forecast_day - \(p)_day_number(year, 1, 1) + 1;
+          (void)weekday; (void)day_of_year;
+
+        """
+    }
     if !calendar.isEmpty { inputs += "  \(p)_calendar(weekday, day_of_year, x + \(p)_LOOKBACK);\n" }
+    if !m.holidays.isEmpty { inputs += "  x[\(t - 1)] = \(p)_is_holiday(forecast_day);\n" }
     // Zero weights are skipped (a pruned model stores only the others), as Tinycast skips them.
     let loop =
       sparse

@@ -10,7 +10,8 @@
 // Two input options (the kilobyte forecasters' first ideas): `level` divides each window by its
 // own mean sales and multiplies the forecast back (a reversible per-window normalisation, as
 // RevIN does for networks, here multiplicative because sales are), and calendar features of the
-// forecast day (CalendarFeatures.swift) join the days as inputs. With `loss=mae` the fit
+// forecast day (CalendarFeatures.swift) join the days as inputs, and a holiday flag (1 when the
+// forecast day is one of the model's holidays) after them. With `loss=mae` the fit
 // minimises absolute errors by iteratively reweighted least squares (closer to what MAPE and
 // WAPE measure than squared errors).
 //
@@ -30,7 +31,7 @@ public struct LinearAutoregression: WindowForecaster, Equatable {
     case int8(scale: Float)
   }
   public enum Loss: String, Sendable, CaseIterable { case mse, mae }
-  /// One weight per input day, oldest first, then one per calendar input.
+  /// One weight per input day, oldest first, then one per calendar input, then the holiday flag's.
   public var weights: [Float]
   public var bias: Float
   public var storage: Storage
@@ -40,10 +41,12 @@ public struct LinearAutoregression: WindowForecaster, Equatable {
   /// Each window divided by its mean sales (and the forecast multiplied back).
   public var levelNormalized: Bool
   public var calendar: CalendarFeatures
+  /// Holidays as sorted day numbers: with any, the forecast day's flag (0 or 1) is a last input.
+  public var holidays: [Int]
 
   public init(
     weights: [Float], bias: Float, storage: Storage = .float32, ridge: Double = 0.0001, loss: Loss = .mse,
-    levelNormalized: Bool = false, calendar: CalendarFeatures = .none
+    levelNormalized: Bool = false, calendar: CalendarFeatures = .none, holidays: [Int] = []
   ) {
     self.weights = weights
     self.bias = bias
@@ -52,12 +55,17 @@ public struct LinearAutoregression: WindowForecaster, Equatable {
     self.loss = loss
     self.levelNormalized = levelNormalized
     self.calendar = calendar
+    self.holidays = holidays
   }
 
+  /// Inputs after the window's days: the calendar's, then the holiday flag when there are holidays.
+  public var extraInputs: Int { calendar.count + (holidays.isEmpty ? 0 : 1) }
   /// Days in the window (the weights before the calendar's).
-  public var lookback: Int { weights.count - calendar.count }
+  public var lookback: Int { weights.count - extraInputs }
   /// Whether it reads more than the window: the forecast day's calendar, or sales (not scaled).
-  public var hasExtendedInputs: Bool { levelNormalized || !calendar.isEmpty }
+  public var hasExtendedInputs: Bool { levelNormalized || !calendar.isEmpty || !holidays.isEmpty }
+  /// Whether it needs the forecast day (its calendar or whether it is a holiday).
+  public var isDated: Bool { !calendar.isEmpty || !holidays.isEmpty }
 
   public var family: String { "linear" }
   public var label: String { "linear AR(\(lookback))" + (hasExtendedInputs ? "+" : "") }
@@ -65,6 +73,7 @@ public struct LinearAutoregression: WindowForecaster, Equatable {
     var parts = ["linear autoregression on \(lookback) days"]
     if levelNormalized { parts.append("each window divided by its mean") }
     if !calendar.isEmpty { parts.append("calendar: \(calendar.description)") }
+    if !holidays.isEmpty { parts.append("holidays (\(holidays.count) dates)") }
     if loss == .mae { parts.append("fitted on absolute errors") }
     return parts.joined(separator: ", ") + " -> 1"
   }
@@ -82,7 +91,7 @@ public struct LinearAutoregression: WindowForecaster, Equatable {
 
   public func isIdentical(to other: any Forecaster) -> Bool {
     guard let o = other as? LinearAutoregression, o.storage == storage, o.ridge == ridge, o.loss == loss,
-      o.levelNormalized == levelNormalized, o.calendar == calendar
+      o.levelNormalized == levelNormalized, o.calendar == calendar, o.holidays == holidays
     else { return false }
     return o.bias.bitPattern == bias.bitPattern && o.weights.map(\.bitPattern) == weights.map(\.bitPattern)
   }
@@ -100,9 +109,22 @@ public struct LinearAutoregression: WindowForecaster, Equatable {
     return forecast(window, weekday: 0, dayOfYear: 1)
   }
 
+  /// 1 when day number `day` is one of the holidays, else 0 (a binary search, as the C does).
+  public func holidayFlag(_ day: Int) -> Float {
+    var lo = 0
+    var hi = holidays.count
+    while lo < hi {
+      let mid = (lo + hi) / 2
+      if holidays[mid] < day { lo = mid + 1 } else { hi = mid }
+    }
+    return lo < holidays.count && holidays[lo] == day ? 1 : 0
+  }
+
   /// The inputs of one window (scaled days, or sales for a level-normalised model) for a
   /// forecast day, and the window's divisor (its mean sales, 1 when not normalised or zero).
-  public func features(_ window: [Float], weekday: Int, dayOfYear: Int) -> (inputs: [Float], divisor: Float) {
+  public func features(_ window: [Float], weekday: Int, dayOfYear: Int, holiday: Float = 0) -> (
+    inputs: [Float], divisor: Float
+  ) {
     precondition(window.count == lookback, "window of \(window.count) days for \(lookback) weights")
     var inputs = window
     var divisor: Float = 1
@@ -114,13 +136,15 @@ public struct LinearAutoregression: WindowForecaster, Equatable {
       for t in 0..<inputs.count { inputs[t] = window[t] / divisor }
     }
     if !calendar.isEmpty { inputs += calendar.values(weekday: weekday, dayOfYear: dayOfYear) }
+    if !holidays.isEmpty { inputs.append(holiday) }
     return (inputs, divisor)
   }
 
   /// The forecast from one window in its own units (sales for a level-normalised model, scaled
-  /// otherwise) for a forecast day given by its weekday (0 = Monday) and day of the year.
-  public func forecast(_ window: [Float], weekday: Int, dayOfYear: Int) -> Float {
-    let (x, divisor) = features(window, weekday: weekday, dayOfYear: dayOfYear)
+  /// otherwise) for a forecast day given by its weekday (0 = Monday) and day of the year (and,
+  /// with holidays, its flag).
+  public func forecast(_ window: [Float], weekday: Int, dayOfYear: Int, holiday: Float = 0) -> Float {
+    let (x, divisor) = features(window, weekday: weekday, dayOfYear: dayOfYear, holiday: holiday)
     var y = bias
     for i in 0..<weights.count where weights[i] != 0 {
       let term = weights[i] * x[i]
@@ -130,8 +154,10 @@ public struct LinearAutoregression: WindowForecaster, Equatable {
   }
 
   /// The window of `w` as this model reads it (sales when level-normalised, else scaled), and
-  /// the forecast day's weekday and day of the year.
-  func input(_ w: WindowRef, data: WindowedData, into x: inout [Float]) -> (weekday: Int, dayOfYear: Int) {
+  /// the forecast day's weekday, day of the year and holiday flag.
+  func input(_ w: WindowRef, data: WindowedData, into x: inout [Float]) -> (
+    weekday: Int, dayOfYear: Int, holiday: Float
+  ) {
     if levelNormalized {
       let start = Int(w.start)
       let values = data.raw[Int(w.series)]
@@ -139,9 +165,9 @@ public struct LinearAutoregression: WindowForecaster, Equatable {
     } else {
       data.gatherInputs(w, row: 0, batch: 1, into: &x)
     }
-    guard !calendar.isEmpty else { return (0, 1) }
+    guard isDated else { return (0, 1, 0) }
     let day = data.targetDay(w)
-    return (CivilDate.weekday(day), CivilDate.dayOfYear(day))
+    return (CivilDate.weekday(day), CivilDate.dayOfYear(day), holidays.isEmpty ? 0 : holidayFlag(day))
   }
 
   /// The target of `w` in the units the fit works in: the window's divisor applied to sales,
@@ -196,8 +222,8 @@ public struct LinearAutoregression: WindowForecaster, Equatable {
   public func predictScaled(_ windows: [WindowRef], data: WindowedData, threads: Int) -> [Float] {
     var x = [Float](repeating: 0, count: lookback)
     return windows.map { w in
-      let (weekday, dayOfYear) = input(w, data: data, into: &x)
-      let y = forecast(x, weekday: weekday, dayOfYear: dayOfYear)
+      let (weekday, dayOfYear, holiday) = input(w, data: data, into: &x)
+      let y = forecast(x, weekday: weekday, dayOfYear: dayOfYear, holiday: holiday)
       return levelNormalized ? data.scaler.scale(y) : y
     }
   }
@@ -213,8 +239,8 @@ public struct LinearAutoregression: WindowForecaster, Equatable {
     var ys = [Double](repeating: 0, count: windows.count)
     var x = [Float](repeating: 0, count: lookback)
     for (k, w) in windows.enumerated() {
-      let (weekday, dayOfYear) = input(w, data: data, into: &x)
-      let (inputs, divisor) = features(x, weekday: weekday, dayOfYear: dayOfYear)
+      let (weekday, dayOfYear, holiday) = input(w, data: data, into: &x)
+      let (inputs, divisor) = features(x, weekday: weekday, dayOfYear: dayOfYear, holiday: holiday)
       for (j, i) in kept.enumerated() { rows[k * kept.count + j] = Double(inputs[i]) }
       ys[k] = fitTarget(w, data: data, divisor: divisor, scaledTarget: targets?[k] ?? data.target(w))
     }
@@ -251,11 +277,11 @@ public struct LinearAutoregression: WindowForecaster, Equatable {
   /// days alone or with the level and calendar inputs.
   public static func fit(
     _ windows: [WindowRef], data: WindowedData, ridge: Double, loss: Loss = .mse, levelNormalized: Bool = false,
-    calendar: CalendarFeatures = .none
+    calendar: CalendarFeatures = .none, holidays: [Int] = []
   ) -> LinearAutoregression {
     let shape = LinearAutoregression(
-      weights: [Float](repeating: 1, count: data.lookback + calendar.count), bias: 0, ridge: ridge, loss: loss,
-      levelNormalized: levelNormalized, calendar: calendar)
+      weights: [Float](repeating: 1, count: data.lookback + calendar.count + (holidays.isEmpty ? 0 : 1)), bias: 0,
+      ridge: ridge, loss: loss, levelNormalized: levelNormalized, calendar: calendar, holidays: holidays)
     return shape.fitted(windows, data: data, targets: nil, keeping: Array(shape.weights.indices))
   }
 

@@ -16,7 +16,7 @@ enum ModelCommands {
   static let familyOptions: [String: [String]] = [
     "lstm": networkOptions,
     "gru": networkOptions,
-    "linear": ["ridge", "loss", "norm", "weekday", "year"],
+    "linear": ["ridge", "loss", "norm", "weekday", "year", "holidays"],
     "average": ["k", "mode"],
     "croston": ["variant", "alpha", "beta"],
     "ets": ["model", "season"],
@@ -45,7 +45,8 @@ enum ModelCommands {
       fitted by ridge least squares on the training windows in closed form (deterministic, one
       run). The classical yardstick an LSTM must beat. Named linearLOOKBACK by default.
       norm=level divides each window by its mean sales and multiplies the forecast back;
-      weekday=on and year=K add the forecast day's weekday and K yearly harmonics as inputs;
+      weekday=on and year=K add the forecast day's weekday and K yearly harmonics as inputs,
+      holidays=FILE whether it is one of FILE's dates (the C then takes the date);
       loss=mae fits absolute errors (reweighted least squares).
       kind=average: the mean of the last k days (mode=days), or of the forecast day's weekday
       over the last k weeks (mode=weekday; k=2 is the seasonal-mean rule). Nothing to fit.
@@ -74,7 +75,7 @@ enum ModelCommands {
         "norm", "none", "linear, lstm, gru: divide each window by its mean sales", values: ["level", "none"]),
       .flag("weekday", "linear, lstm, gru: the weekday of the day forecast as inputs"),
       OptionSpec("year", "0", "linear, lstm, gru: harmonics of the year (sine, cosine) as inputs"),
-      OptionSpec("holidays", "", "lstm, gru: a CSV of holiday dates, a 0/1 input channel"),
+      OptionSpec("holidays", "", "linear, lstm, gru: a CSV of holiday dates, a 0/1 input"),
       OptionSpec("k", "7", "average: how many days (mode=days) or weeks (mode=weekday)"),
       OptionSpec("mode", "days", "average: the last k days, or the same weekday", values: ["days", "weekday"]),
       OptionSpec(
@@ -159,6 +160,10 @@ enum ModelCommands {
       spec.loss = LinearAutoregression.Loss(rawValue: try inv.choice("loss"))!
       spec.levelNormalized = try inv.choice("norm") == "level"
       spec.calendar = CalendarFeatures(weekday: try inv.flag("weekday"), yearHarmonics: try inv.int("year", in: 0...12))
+      if let file = inv.optionalString("holidays") {
+        spec.holidays = try Workspace.readHolidays(path: ctx.resolveInput(file), given: file)
+        spec.holidaysFile = file
+      }
       spec.name = inv.asName
       try inv.checkAllConsumed()
       let fitted = try ws.trainLinear(spec)

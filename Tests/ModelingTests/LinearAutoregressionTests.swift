@@ -107,4 +107,33 @@ import Testing
     // An all-zero window divides by 1, not by its zero mean.
     #expect(m.forecast([Float](repeating: 0, count: 7), weekday: 4, dayOfYear: 1) == 0.375)
   }
+
+  /// Holidays: the forecast day's flag is a last input, found by binary search; a fit on data
+  /// whose holidays sell triple learns it (and without the flag cannot).
+  @Test func aHolidayFlagIsALastInputTheFitLearns() throws {
+    let start = 16_436  // 2015-01-01
+    let holidays = stride(from: start + 30, to: start + 400, by: 37).map { $0 }
+    let values = (0..<400).map { d in holidays.contains(start + d) ? Float(60) : Float(20 + d % 3) }
+    let dataset = SalesDataset(source: "x", series: [DailySeries(store: 1, item: 1, startDay: start, values: values)])
+    var config = WindowConfig()
+    config.lookback = 7
+    let data = try WindowedData(dataset: dataset, config: config)
+    let with = LinearAutoregression.fit(data.fit, data: data, ridge: 0.0001, holidays: holidays)
+    let without = LinearAutoregression.fit(data.fit, data: data, ridge: 0.0001)
+    #expect(with.weights.count == 8 && with.lookback == 7 && with.extraInputs == 1 && with.isDated)
+    #expect(with.holidayFlag(holidays[3]) == 1 && with.holidayFlag(holidays[3] + 1) == 0)
+    #expect(with.holidayFlag(holidays[0] - 1) == 0 && with.holidayFlag(holidays.last! + 1) == 0)
+    #expect(with.architecture.contains("holidays (\(holidays.count) dates)"))
+    // On the test period's holidays, the flag's model forecasts the spike.
+    let y = with.predictScaled(data.test, data: data, threads: 1)
+    let yWithout = without.predictScaled(data.test, data: data, threads: 1)
+    var checked = 0
+    for (k, w) in data.test.enumerated() where holidays.contains(data.targetDay(w)) {
+      let actual = data.actual(w)
+      #expect(abs(data.scaler.unscale(y[k]) - actual) < 3, "holiday \(data.targetDay(w))")
+      #expect(abs(data.scaler.unscale(yWithout[k]) - actual) > 20)
+      checked += 1
+    }
+    #expect(checked >= 2)
+  }
 }

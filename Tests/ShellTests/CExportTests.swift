@@ -75,6 +75,12 @@ func compiler() -> String? {
       dir + "/holidays.csv", "date,name\n2014-07-04,Independence Day\n2014-12-25,Christmas\n2015-01-01,New Year\n")
     try engine.execute("train units=3 epochs=2 runs=1 seed=1 norm=level weekday=on holidays=holidays.csv as hol")
     try engine.execute("quantize hol int8 as holq8")
+    // The linear model with the holiday flag: its C takes the date, as the networks' does.
+    try engine.execute("train kind=linear norm=level weekday=on year=1 holidays=holidays.csv as linhol")
+    try engine.execute("quantize linhol int8 as linholq8")
+    // Holidays alone (no calendar): the C needs the date but never walks back through years.
+    try engine.execute("train kind=gru units=3 epochs=1 runs=1 seed=1 holidays=holidays.csv as honly")
+    try engine.execute("quantize honly int8 as honlyq8")
     try engine.execute("quantize gru int8 as gruq8")
     try engine.execute("factor grin rank=2 as grinr2")
     try engine.execute("quantize grin int8 as grinq8")
@@ -102,7 +108,7 @@ func compiler() -> String? {
       ("h16", false), ("u8", false),
       ("r3", false), ("gru", false), ("grin", false), ("rin", false), ("rinq8", true), ("rin50q8", true),
       ("yrq8", true), ("gruq8", true), ("grinq8", true), ("grin40q8", true), ("hol", false), ("holq8", true),
-      ("grinr2", false),
+      ("grinr2", false), ("linhol", true), ("linholq8", true), ("honlyq8", true),
     ] {
       let out = try engine.execute("export \(name) to=. format=c")
       #expect(out.contains("bytes of flash"), "\(out)")
@@ -116,8 +122,11 @@ func compiler() -> String? {
       #expect(compiled.status == 0, "\(name): \(compiled.output)")
       guard compiled.status == 0 else { continue }
       let calendar = ["cal", "cal50", "level"].contains(name)
-      let dated = ["grin", "rin", "rinq8", "rin50q8", "yrq8", "grinq8", "grin40q8", "hol", "holq8", "grinr2"]
-        .contains(name)
+      let dated = [
+        "grin", "rin", "rinq8", "rin50q8", "yrq8", "grinq8", "grin40q8", "hol", "holq8", "grinr2", "linhol", "linholq8",
+        "honlyq8",
+      ]
+      .contains(name)
       let forecasts = try run(binary, [], input: lines(calendar: calendar, dated: dated)).output.split(separator: "\n")
         .map {
           Float(Double(String($0))!)

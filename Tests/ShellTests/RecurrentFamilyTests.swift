@@ -109,6 +109,16 @@ import Workbench
       errorText(engine, "train kind=gru units=3 holidays=bad.csv")
         == "bad.csv:3: '2015-13-01' is not a date (one date per line, YYYY-MM-DD, in the first column)")
     #expect(errorText(engine, "train kind=gru units=3 holidays=none.csv")?.hasPrefix("none.csv: no such file") == true)
-    #expect(errorText(engine, "train kind=linear holidays=hol.csv")?.hasPrefix("holidays= is not an option") == true)
+    #expect(errorText(engine, "train kind=ets holidays=hol.csv")?.hasPrefix("holidays= is not an option") == true)
+    // The linear model reads the flag too, keeps the dates in its files, and records the file.
+    try engine.execute("train kind=linear weekday=on holidays=hol.csv as lh")
+    let lh = try #require(engine.workspace.models["lh"])
+    #expect(lh.architecture.contains("holidays (2 dates)") && lh.lineage.last!.contains(" holidays=hol.csv "))
+    for container in ["json", "compact"] {
+      try engine.execute("set container=\(container)")
+      try engine.execute("export lh to=lh-\(container).tcm")
+      try engine.execute("load model lh-\(container).tcm as lh-\(container)")
+      #expect(engine.workspace.models["lh-\(container)"]!.replicas[0].isIdentical(to: lh.replicas[0]))
+    }
   }
 }

@@ -15,6 +15,10 @@ public struct LinearSpec: Sendable {
   public var levelNormalized = false
   /// The forecast day's weekday and yearly harmonics as inputs.
   public var calendar = CalendarFeatures.none
+  /// Holidays (sorted day numbers): the forecast day's flag as a last input.
+  public var holidays: [Int] = []
+  /// The holiday file as the user gave it (recorded).
+  public var holidaysFile: String?
   /// The new model's name (default linearLOOKBACK).
   public var name: String?
   public init() {}
@@ -52,10 +56,11 @@ extension Workspace {
     if spec.levelNormalized { command.set("norm", "level") }
     if spec.calendar.weekday { command.set("weekday", on: true) }
     if spec.calendar.yearHarmonics > 0 { command.set("year", spec.calendar.yearHarmonics) }
+    if let file = spec.holidaysFile { command.set("holidays", file) }
     let started = ContinuousClock.now
     let model = LinearAutoregression.fit(
       data.windows.fit, data: data.windows, ridge: spec.ridge, loss: spec.loss, levelNormalized: spec.levelNormalized,
-      calendar: spec.calendar)
+      calendar: spec.calendar, holidays: spec.holidays)
     return addFitted(model, name: name, on: data, command: command, seconds: seconds(since: started))
   }
 
