@@ -55,8 +55,8 @@ public final class Engine {
       // This keeps load's implicit window line from doubling when a saved session replays.
       if added.first?.verb == "window", draft.recorded.last?.verb == "window" { draft.recorded.removeLast() }
       // The command's own numbers, then those of each model it made (a search's steps come
-      // with theirs).
-      if !added.isEmpty && added[0].results.isEmpty {
+      // with theirs, even when its first step, a `window`, has none).
+      if !added.isEmpty && added.allSatisfy({ $0.results.isEmpty }) {
         added[0].results = output.results + Self.newModelResults(before: workspace, after: draft)
       }
       draft.recorded += added

@@ -20,6 +20,7 @@ extension SearchCommands {
     OptionSpec(
       "networks", "on", "try LSTMs and GRUs of 2, 4, 8 units reading the level and calendar", values: ["off", "on"]),
     OptionSpec("beat", "", "a model every candidate must also score better than, e.g. beat=ets"),
+    OptionSpec("lookbacks", "", "other window lengths for the linear models and networks, e.g. lookbacks=28,56"),
   ]
 
   static let shrink = Command(
@@ -29,7 +30,9 @@ extension SearchCommands {
       Tries, smallest first: linear models of NAME's window (plain, and with each window's level,
       the forecast day's weekday and 3 yearly harmonics, fitted on absolute errors; float32 and
       int8; linear=off skips them); LSTMs and GRUs of 2, 4 and 8 units reading the same inputs,
-      trained directly on absolute errors (float32 and int8; networks=off skips them); students
+      trained directly on absolute errors (float32 and int8; networks=off skips them), on NAME's
+      window and on each length in lookbacks= (the windows cut again; a winner there records its
+      'window' command before its own and the reference's after); students
       distilled from NAME with fewer hidden units (16, 12, 8,
       6, 4 for a 64-unit reference; wider ones only if those miss the budget), each stored in
       uint8 per tensor and int8 per channel; then magnitude pruning at 50/70/30% with per-matrix
@@ -78,6 +81,15 @@ extension SearchCommands {
     spec.linear = try inv.flag("linear")
     spec.networks = try inv.flag("networks")
     spec.beat = inv.optionalString("beat")
+    if let text = inv.optionalString("lookbacks") {
+      let values = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+      guard !values.isEmpty, values.allSatisfy({ $0 != nil && (1...365).contains($0!) }) else {
+        throw CommandError(
+          "lookbacks=\(text): give window lengths of 1 to 365 days, separated by commas (e.g. lookbacks=28,56)",
+          column: inv.options["lookbacks"]?.column)
+      }
+      spec.lookbacks = values.map { $0! }
+    }
     spec.name = inv.asName
     try inv.checkAllConsumed()
     let outcome = try ws.shrink(spec, progress: ctx.progress(notePrefix: "shrink: "))

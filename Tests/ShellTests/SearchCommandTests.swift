@@ -128,6 +128,37 @@ import Workbench
     #expect(errorText(engine, "shrink ref beat=nobody")?.contains("no model named 'nobody'") == true)
   }
 
+  /// lookbacks=: stages 0 and 0b on other window lengths too. A winner there records the
+  /// `window` it needs before its commands and the reference's after them, so the session goes
+  /// on with the windows it had, and the replay verifies.
+  @Test func otherWindowLengthsAreSearchedAndTheirWindowIsRecorded() throws {
+    let (engine, dir, _) = makeEngine()
+    try engine.execute("load csv small.csv")
+    try engine.execute("train units=8 epochs=1 runs=1 seed=1 as ref")
+    let out = try engine.execute("shrink ref budget=+50 lookbacks=7,28 networks=off time=5m as small")
+    // Seven days make the smallest linear model: it wins.
+    #expect(out.contains("result: small = linear AR(7), int8"), "\(out)")
+    #expect(out.contains("recorded 4 commands that rebuild it without searching: window, train, quantize, window"))
+    let log = try engine.execute("explain shrink")
+    #expect(log.contains("windows of 28 days for stages 0 and 0b") && log.contains("ref-linx28: "), "\(log)")
+    #expect(engine.workspace.models["small"]!.window.lookback == 7)
+    #expect(engine.workspace.models["small"]!.lineage.contains { $0.hasPrefix("window horizon=1 lookback=7 ") })
+    // The session's windows are the reference's again.
+    #expect(engine.workspace.datasets["small"]!.windows.config.lookback == 14)
+    try engine.execute("save session s.tcs")
+    let saved = try String(contentsOfFile: dir + "/s.tcs", encoding: .utf8)
+    #expect(saved.contains("lookback=7 scale=minmax split=0.8 val=0.1\ntrain kind=linear ridge=0.0001 as ref-lin7\n"))
+    #expect(
+      saved.hasSuffix(
+        "as small\n#=> \(engine.workspace.models["small"]!.resultLine)\n"
+          + "window horizon=1 lookback=14 scale=minmax split=0.8 val=0.1\n"), "\(saved)")
+    var err: [String] = []
+    let status = Tinycast.execute(
+      ["run", dir + "/s.tcs", "--verify", "--allow-write", "ANYWHERE"], stdout: { _ in }, stderr: { err.append($0) })
+    #expect(status == 0, "\(err)")
+    #expect(errorText(engine, "shrink ref lookbacks=7,x")?.hasPrefix("lookbacks=7,x: give window lengths") == true)
+  }
+
   @Test func theTimeLimitStopsTheSearchAndSaysSo() throws {
     let (engine, _, _) = makeEngine()
     try engine.execute("load csv small.csv")

@@ -2,7 +2,8 @@
 // they can afford (budget=+0.5: half a point worse than the reference) and optionally the
 // device's byte limit; the search tries linear models of the reference's window (plain, and with
 // each window's level, the forecast day's calendar and an absolute-error fit), small LSTMs and
-// GRUs reading those same inputs, distilled students of decreasing width, quantization
+// GRUs reading those same inputs (on the reference's window length and any other it is given,
+// `lookbacks=28,56`), distilled students of decreasing width, quantization
 // granularities and sensitivity-guided pruning with fine-tuning, and keeps the smallest exported
 // artifact within budget. `beat=NAME` also asks every candidate to score better than another
 // model (the ETS row, say) on the same windows.
@@ -37,6 +38,8 @@ public struct ShrinkSpec: Sendable {
   public var linear = true
   /// Then small networks reading the window's level and the calendar, trained directly (stage 0b).
   public var networks = true
+  /// Window lengths stages 0 and 0b also try, besides the reference's (its other window options kept).
+  public var lookbacks: [Int] = []
   /// A model every candidate must also score better than (validation windows).
   public var beat: String?
   public var seed: UInt64?
@@ -66,11 +69,16 @@ public struct ShrinkSpec: Sendable {
 /// One model the search evaluated.
 public struct ShrinkCandidate: Sendable {
   public var name: String
-  public var chain: [String]  // model names from the first new one to this one
+  /// Model names from the first new one to this one; a window the candidate needs comes first,
+  /// as `ShrinkCandidate.windowKey(lookback)`.
+  public var chain: [String]
   public var recipe: String  // e.g. "distilled LSTM-12, float32"
   public var bytes: Int
   public var validationScore: Double
   public var passes: Bool
+
+  /// The chain's name for the `window` command a candidate on another window length needs.
+  static func windowKey(_ lookback: Int) -> String { "window lookback=\(lookback)" }
 }
 
 public struct ShrinkOutcome: Sendable {
@@ -217,14 +225,15 @@ extension Workspace {
     }
 
     /// Judges model `name` in float32, then its int8 form unless that is no smaller than the best.
-    func judgeWithItsInt8(_ name: String, recipe: String) {
-      _ = judge(name, chain: [name], recipe: recipe + ", float32")
+    /// `window` is the chain's window step when the model is on another window length.
+    func judgeWithItsInt8(_ name: String, recipe: String, window: [String] = []) {
+      _ = judge(name, chain: window + [name], recipe: recipe + ", float32")
       let small = "\(name)-i8"
       let q = quantizeSpec(name, perTensor: false, as: small)
       guard run("quantize \(name) as \(small)", { ws throws(CommandError) in try ws.quantize(q).command }),
         !beaten(bytes(small))
       else { return }
-      _ = judge(small, chain: [name, small], recipe: recipe + ", int8")
+      _ = judge(small, chain: window + [name, small], recipe: recipe + ", int8")
     }
     /// Stages 0 and 0b train on the current windows: only when they are the reference's.
     let onReferenceWindows: Bool = {
@@ -232,77 +241,122 @@ extension Workspace {
       return current.name == ref.datasetName && current.windows.config == ref.window
     }()
 
-    // Stage 0: linear models of the reference's window, fitted in closed form in a second each.
-    if spec.linear {
-      if onReferenceWindows {
-        note("stage 0: linear models of \(ref.name)'s \(ref.window.lookback) days (closed form)")
-        var plain = LinearSpec()
-        plain.name = "\(ref.name)-lin"
-        var rich = LinearSpec()
-        rich.levelNormalized = true
-        rich.calendar = CalendarFeatures(weekday: true, yearHarmonics: 3)
-        rich.loss = .mae
-        rich.name = "\(ref.name)-linx"
-        let lookback = ref.window.lookback
-        for (l, recipe) in [
-          (plain, "linear AR(\(lookback))"),
-          (rich, "linear AR(\(lookback)), level, weekday, 3 yearly harmonics, absolute errors"),
-        ] {
-          let name = l.name!
-          guard run("train kind=linear as \(name)", { ws throws(CommandError) in try ws.trainLinear(l).command })
-          else { continue }
-          judgeWithItsInt8(name, recipe: recipe)
+    // Stages 0 and 0b on the reference's window length, then on each other one asked for (the
+    // scratch windows cut again; a candidate there carries that `window` command in its chain).
+    var windowChanged = false
+    let lengths = [ref.window.lookback] + spec.lookbacks.filter { $0 != ref.window.lookback }
+    lengths: for lookback in lengths {
+      var window: [String] = []
+      var suffix = ""
+      if lookback != ref.window.lookback {
+        guard onReferenceWindows, spec.linear || spec.networks else { break lengths }
+        guard timeLeft(for: "the \(lookback)-day window") else { break lengths }
+        var config = ref.window
+        config.lookback = lookback
+        let key = ShrinkCandidate.windowKey(lookback)
+        var windowCommand: RecordedCommand?
+        guard
+          run(
+            key,
+            { ws throws(CommandError) in
+              let c = try ws.window(config).command
+              // Recorded in the scratch session, so the candidates' lineage names their window.
+              ws.recorded.append(c)
+              windowCommand = c
+              return c
+            })
+        else { continue }
+        commands[key] = windowCommand
+        windowChanged = true
+        window = [key]
+        suffix = "\(lookback)"
+        note("windows of \(lookback) days for stages 0 and 0b")
+      }
+      // Stage 0: linear models of the window, fitted in closed form in a second each.
+      if spec.linear {
+        if onReferenceWindows {
+          let whose = lookback == ref.window.lookback ? "\(ref.name)'s " : ""
+          note("stage 0: linear models of \(whose)\(lookback) days (closed form)")
+          var plain = LinearSpec()
+          plain.name = "\(ref.name)-lin\(suffix)"
+          var rich = LinearSpec()
+          rich.levelNormalized = true
+          rich.calendar = CalendarFeatures(weekday: true, yearHarmonics: 3)
+          rich.loss = .mae
+          rich.name = "\(ref.name)-linx\(suffix)"
+          for (l, recipe) in [
+            (plain, "linear AR(\(lookback))"),
+            (rich, "linear AR(\(lookback)), level, weekday, 3 yearly harmonics, absolute errors"),
+          ] {
+            let name = l.name!
+            guard run("train kind=linear as \(name)", { ws throws(CommandError) in try ws.trainLinear(l).command })
+            else { continue }
+            judgeWithItsInt8(name, recipe: recipe, window: window)
+          }
+        } else {
+          note("stage 0 skipped: the current windows are not \(ref.name)'s (run its 'window' command first)")
         }
-      } else {
-        note("stage 0 skipped: the current windows are not \(ref.name)'s (run its 'window' command first)")
+      }
+
+      // Stage 0b: small networks that read the window's level and the calendar (the inputs that
+      // let a kilobyte beat ETS), trained directly on the data, smallest first; each also on the
+      // integer path.
+      if spec.networks {
+        if onReferenceWindows {
+          note(
+            "stage 0b: LSTMs and GRUs reading the level, weekday and 3 yearly harmonics"
+              + (window.isEmpty ? "" : " of \(lookback) days") + ", trained on absolute errors, \(runs) runs each")
+          let inputs = RecurrentInputs(
+            levelNormalized: true, calendar: CalendarFeatures(weekday: true, yearHarmonics: 3))
+          networks: for units in [2, 4, 8] {
+            for cell in RecurrentCell.allCases {
+              let layout = ParameterLayout(inputSize: inputs.channels, units: units, cell: cell)
+              let floor = layout.totalCount  // a byte per parameter at the least
+              let label = "\(cell.layerName)-\(units)"
+              if beaten(floor) {
+                note("  \(label): at least \(floor) bytes, no smaller than the best so far; not trained")
+                continue
+              }
+              guard timeLeft(for: "training \(label)") else { break networks }
+              let name = "\(ref.name)-\(cell.rawValue)\(units)x\(suffix)"
+              var t = TrainSpec()
+              t.cell = cell
+              t.inputs = inputs
+              t.loss = .mae  // as the rich linear model: absolute errors, which MAPE rewards
+              t.units = units
+              t.training.epochs = spec.epochs
+              t.training.runs = runs
+              t.training.seed = nextSeed()
+              t.name = name
+              let t0 = Date()
+              guard
+                run(
+                  "train kind=\(cell.rawValue) as \(name)",
+                  { ws throws(CommandError) in
+                    try ws.train(t, progress: progress).command
+                  })
+              else { continue }
+              lastTraining = Date().timeIntervalSince(t0)
+              let recipe =
+                "\(label) over the level, weekday, 3 yearly harmonics\(window.isEmpty ? "" : " of \(lookback) days"), "
+                + "absolute errors"
+              judgeWithItsInt8(name, recipe: recipe, window: window)
+            }
+          }
+        } else {
+          note("stage 0b skipped: the current windows are not \(ref.name)'s (run its 'window' command first)")
+        }
       }
     }
-
-    // Stage 0b: small networks that read the window's level and the calendar (the inputs that
-    // let a kilobyte beat ETS), trained directly on the data, smallest first; each also on the
-    // integer path.
-    if spec.networks {
-      if onReferenceWindows {
-        note(
-          "stage 0b: LSTMs and GRUs reading the level, weekday and 3 yearly harmonics, trained on absolute "
-            + "errors, \(runs) runs each")
-        let inputs = RecurrentInputs(levelNormalized: true, calendar: CalendarFeatures(weekday: true, yearHarmonics: 3))
-        networks: for units in [2, 4, 8] {
-          for cell in RecurrentCell.allCases {
-            let layout = ParameterLayout(inputSize: inputs.channels, units: units, cell: cell)
-            let floor = layout.totalCount  // a byte per parameter at the least
-            let label = "\(cell.layerName)-\(units)"
-            if beaten(floor) {
-              note("  \(label): at least \(floor) bytes, no smaller than the best so far; not trained")
-              continue
-            }
-            guard timeLeft(for: "training \(label)") else { break networks }
-            let name = "\(ref.name)-\(cell.rawValue)\(units)x"
-            var t = TrainSpec()
-            t.cell = cell
-            t.inputs = inputs
-            t.loss = .mae  // as the rich linear model: absolute errors, which MAPE rewards
-            t.units = units
-            t.training.epochs = spec.epochs
-            t.training.runs = runs
-            t.training.seed = nextSeed()
-            t.name = name
-            let t0 = Date()
-            guard
-              run(
-                "train kind=\(cell.rawValue) as \(name)",
-                { ws throws(CommandError) in
-                  try ws.train(t, progress: progress).command
-                })
-            else { continue }
-            lastTraining = Date().timeIntervalSince(t0)
-            let recipe = "\(label) over the level, weekday, 3 yearly harmonics, absolute errors"
-            judgeWithItsInt8(name, recipe: recipe)
-          }
-        }
-      } else {
-        note("stage 0b skipped: the current windows are not \(ref.name)'s (run its 'window' command first)")
-      }
+    if windowChanged {
+      // Back to the reference's windows for the students and pruning below.
+      _ = run(
+        "window",
+        { ws throws(CommandError) in
+          let c = try ws.window(ref.window).command
+          ws.recorded.append(c)
+          return c
+        })
     }
 
     // Stage 1: students, downward while they pass; wider ones only if none does.
@@ -477,9 +531,13 @@ extension Workspace {
       return outcome
     }
 
-    // Adopt the winner's chain: its models and canonical commands (seeds included).
+    // Adopt the winner's chain: its models and canonical commands (seeds included); a window
+    // it needs is cut for its commands and back to the reference's after them, so the session
+    // goes on with the windows it had.
     var chainCommands = winner.chain.compactMap { name in commands[name] }
-    for name in winner.chain where models[name] == nil { models.add(scratch.models[name]!) }
+    for name in winner.chain where models[name] == nil {
+      if let m = scratch.models[name] { models.add(m) }
+    }
     var resultName = winner.name
     if let finalName = spec.name, finalName != winner.name, !chainCommands.isEmpty {
       models.rename(winner.name, to: finalName)
@@ -492,8 +550,10 @@ extension Workspace {
     // Each command's result line names the model it made (the name is in the file's header,
     // so the bytes change with a rename).
     for k in chainCommands.indices {
-      chainCommands[k].results = [models[chainCommands[k].asName!]!.resultLine]
+      guard let made = chainCommands[k].asName else { continue }
+      chainCommands[k].results = [models[made]!.resultLine]
     }
+    if chainCommands.first?.verb == "window" { chainCommands.append(Self.windowCommand(ref.window)) }
     models.makeCurrent(resultName)
     lastShrinkLog =
       log + [
