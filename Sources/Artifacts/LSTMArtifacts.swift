@@ -34,7 +34,9 @@ public enum LSTMArtifacts: ArtifactFamily {
   }
 
   public static func kerasWeights(_ model: any Forecaster, metadata: ModelMetadata) -> String? {
-    KerasWeights.encode(lstm(model).floatNetwork, metadata: metadata)
+    // Keras' weights would hold the network without the linear model it corrects.
+    guard lstm(model).skip == nil else { return nil }
+    return KerasWeights.encode(lstm(model).floatNetwork, metadata: metadata)
   }
 }
 

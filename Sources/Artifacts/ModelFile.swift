@@ -120,6 +120,14 @@ public enum ModelFile {
     let inputs = inputs(of: model)
     var tensorHeaders: [String] = []
     var payload: [UInt8] = []
+    // A linear skip's model, as its own model file after the tensors (its length in the header).
+    var baseFile: [UInt8] = []
+    if let skip = model.skip {
+      var m = metadata
+      m.name = ""
+      m.lineage = []
+      baseFile = LinearArtifacts.modelFile(skip, metadata: m)
+    }
     for t in tensors {
       let n = t.values.count
       let stored = (0..<n).filter { t.values.isStored($0) }
@@ -172,14 +180,14 @@ public enum ModelFile {
       + (inputs.levelNormalized ? "\"norm\":\"level\"," : "") + (inputs.calendar.weekday ? "\"weekday\":true," : "")
       + (inputs.calendar.yearHarmonics > 0 ? "\"year\":\(inputs.calendar.yearHarmonics)," : "")
       + (inputs.holidays.isEmpty ? "" : "\"holidays\":[\(inputs.holidays.map(String.init).joined(separator: ","))],")
-      + (rank.map { "\"rank\":\($0)," } ?? "")
+      + (rank.map { "\"rank\":\($0)," } ?? "") + (baseFile.isEmpty ? "" : "\"skip\":\(baseFile.count),")
       + "\"dropout\":\(dropout),\(metadata.compact ? "" : "\"name\":\(jsonString(metadata.name)),")"
       + "\"lookback\":\(metadata.lookback),"
       + "\"horizon\":\(metadata.horizon),\"scaler\":{\"kind\":\(jsonString(metadata.scalerKind)),"
       + "\"offset\":\(metadata.scalerOffset),"
       + "\"factor\":\(metadata.scalerFactor)},\"tensors\":[\(tensorHeaders.joined(separator: ","))],"
       + "\"lineage\":[\(metadata.lineage.map(jsonString).joined(separator: ","))]}"
-    return container(header: header, payload: payload, compact: metadata.compact)
+    return container(header: header, payload: payload + baseFile, compact: metadata.compact)
   }
 
   /// What a recurrent model's steps read (the header says it when it is not plain sales).
@@ -420,7 +428,12 @@ public enum ModelFile {
         "a \(kind) model has \(expected.count) tensors; the header lists \((header["tensors"] as? [Any])?.count ?? 0)")
     }
     var cursor = 12 + headerLength
-    let end = bytes.count - 4
+    // A linear skip's model file sits between the tensors and the checksum.
+    let skipLength = header["skip"] == nil ? 0 : try int("skip")
+    guard skipLength >= 0, skipLength <= bytes.count - 16 - headerLength else {
+      throw ModelFileError("header's skip length \(skipLength) does not fit in the file")
+    }
+    let end = bytes.count - 4 - skipLength
     func take(_ n: Int) throws(ModelFileError) -> ArraySlice<UInt8> {
       guard n >= 0, cursor + n <= end else { throw ModelFileError("tensor data runs past the end of the file") }
       defer { cursor += n }
@@ -505,6 +518,14 @@ public enum ModelFile {
       }
     }
     guard cursor == end else { throw ModelFileError("\(end - cursor) bytes left over after the last tensor") }
+    var skip: LinearAutoregression?
+    if skipLength > 0 {
+      let (base, baseMeta) = try LinearArtifacts.readModelFile(Array(bytes[end..<(end + skipLength)]))
+      guard let linear = base as? LinearAutoregression, baseMeta.lookback == lookback else {
+        throw ModelFileError("the linear skip's model does not read the network's \(lookback) days")
+      }
+      skip = linear
+    }
 
     func floats(_ s: StoredValues, cols: Int) -> [Float] {
       switch s {
@@ -536,6 +557,7 @@ public enum ModelFile {
         inputSize: input, units: units, cell: cell, kernel: k, kernelScales: ks, recurrent: r, recurrentScales: rs,
         bias: b, dense: dense.codes, denseScales: dense.scales, denseBiases: db)
       q.inputs = inputs
+      q.skip = skip
       model = .int8(q, dropout: dropout)
     case "lowrank":
       var w = ParameterVector(layout: layout)
@@ -547,14 +569,16 @@ public enum ModelFile {
         a: Matrix(rows: units, cols: rank!, storage: floats(decoded[1], cols: rank!)),
         b: Matrix(rows: rank!, cols: G, storage: floats(decoded[2], cols: G)))
       model = .lowRank(
-        f, network: LowRank.network(RecurrentForecaster(weights: w, dropout: dropout, inputs: inputs), factors: f))
+        f,
+        network: LowRank.network(
+          RecurrentForecaster(weights: w, dropout: dropout, inputs: inputs, skip: skip), factors: f))
     default:
       var w = ParameterVector(layout: layout)
       for (p, s) in zip(ParameterName.allCases, decoded) {
         w.values.replaceSubrange(layout.range(p), with: floats(s, cols: layout.shape(p).cols))
       }
       let storage = QuantizationScheme(rawValue: header["storage"] as? String ?? "")
-      let net = RecurrentForecaster(weights: w, dropout: dropout, inputs: inputs)
+      let net = RecurrentForecaster(weights: w, dropout: dropout, inputs: inputs, skip: skip)
       if storage == .uint8Tensor {
         let params: [Quantization.AffineUInt8] = decoded.compactMap {
           if case .u8a(_, let p) = $0 { return Quantization.AffineUInt8(scale: p.scale, zeroPoint: p.zeroPoint) }

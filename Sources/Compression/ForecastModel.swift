@@ -31,7 +31,15 @@ public enum ForecastModel: WindowForecaster, Equatable {
   public var architecture: String {
     let network = floatNetwork
     let reads = network.inputs.isPlain ? "" : "(\(network.inputs.description)) -> "
-    return "\(reads)\(label) -> Dropout(\(formatDropout(network.dropout))) -> Dense(\(outputs))"
+    let layers = "\(reads)\(label) -> Dropout(\(formatDropout(network.dropout))) -> Dense(\(outputs))"
+    guard let skip else { return layers }
+    return "\(skip.label) + a correction: \(layers)"
+  }
+
+  /// The linear model the network corrects (a linear skip), or nil.
+  public var skip: LinearAutoregression? {
+    if case .int8(let q, _) = self { return q.skip }
+    return floatNetwork.skip
   }
 
   /// Days forecast at once: the Dense head's width.
@@ -54,21 +62,25 @@ public enum ForecastModel: WindowForecaster, Equatable {
     }
   }
 
-  /// Numbers a device stores (for a low-rank model, the factors' entries instead of the product's).
+  /// Numbers a device stores (for a low-rank model, the factors' entries instead of the product's;
+  /// with a linear skip, the linear model's too).
   public var parameterCount: Int {
+    let base = skip?.parameterCount ?? 0
     switch self {
-    case .float(let n, _), .uint8(let n, _): n.parameterCount
-    case .int8(let q, _): q.parameterCount
-    case .lowRank(let f, let n): n.parameterCount - n.units * n.layout.gateWidth + f.a.count + f.b.count
+    case .float(let n, _), .uint8(let n, _): return base + n.parameterCount
+    case .int8(let q, _): return base + q.parameterCount
+    case .lowRank(let f, let n): return base + n.parameterCount - n.units * n.layout.gateWidth + f.a.count + f.b.count
     }
   }
 
   public var nonzeroCount: Int {
+    let base = skip?.nonzeroCount ?? 0
     switch self {
-    case .float(let n, _), .uint8(let n, _): n.weights.values.filter { $0 != 0 }.count
-    case .int8(let q, _): q.nonzeroCount
+    case .float(let n, _), .uint8(let n, _): return base + n.weights.values.filter { $0 != 0 }.count
+    case .int8(let q, _): return base + q.nonzeroCount
     case .lowRank(let f, let n):
-      n.weights.values.filter { $0 != 0 }.count - n.weights[.recurrentKernel].storage.filter { $0 != 0 }.count
+      return base + n.weights.values.filter { $0 != 0 }.count
+        - n.weights[.recurrentKernel].storage.filter { $0 != 0 }.count
         + f.a.storage.filter { $0 != 0 }.count + f.b.storage.filter { $0 != 0 }.count
     }
   }
@@ -94,6 +106,7 @@ public enum ForecastModel: WindowForecaster, Equatable {
   }
 
   public func forecastScaled(_ window: [Float]) -> Float {
+    precondition(skip == nil, "a network with a linear skip forecasts through predictScaled (its base reads the data)")
     switch self {
     case .float(let n, _), .uint8(let n, _), .lowRank(_, let n):
       var scratch = n.makeScratch(capacity: 1, steps: window.count)
@@ -140,6 +153,15 @@ public enum ForecastModel: WindowForecaster, Equatable {
           q.forward(x: scratch.0, steps: data.lookback, batch: chunk.count, scratch: &scratch.1)
           for k in 0..<(chunk.count * S) {
             out[k] = q.inputs.scaledForecast(scratch.1.y[k], level: levels[k / S], scaler: data.scaler)
+          }
+          if let skip = q.skip {
+            let base = skip.forecastSales(chunk, data: data)
+            for r in 0..<chunk.count {
+              out[r] = LinearAutoregression.corrected(
+                base: base[r], networkScaled: out[r],
+                anchor: q.inputs.skipAnchor(level: levels[r], scaler: data.scaler),
+                scaler: data.scaler)
+            }
           }
         })
     }

@@ -112,6 +112,6 @@ public enum Pruning {
     small[.bias] = sb
     small[.denseKernel] = sd
     small[.denseBias] = w[.denseBias]
-    return (RecurrentForecaster(weights: small, dropout: model.dropout, inputs: model.inputs), kept)
+    return (RecurrentForecaster(weights: small, dropout: model.dropout, inputs: model.inputs, skip: model.skip), kept)
   }
 }

@@ -144,6 +144,8 @@ public struct QuantizedRecurrent: Sendable, Equatable {
   public var outputs: Int { denseBiases.count }
   /// What each step reads (RecurrentInputs); the float model's, kept through quantization.
   public var inputs: RecurrentInputs = .plain
+  /// The linear model this network corrects (LinearSkip.swift), kept through quantization.
+  public var skip: LinearAutoregression?
   // The int8 weights as exact float32 integers, and s_Wh / 127, for the forward pass.
   // The Dense kernel's columns are stored transposed, [S, H], so each output is one `dot`.
   let kernelValues: [Float], recurrentValues: [Float], denseColumns: [Float], hiddenScales: [Float]
@@ -201,6 +203,7 @@ public struct QuantizedRecurrent: Sendable, Equatable {
       dense: Quantization.quantizeColumns(w[l.range(.denseKernel)], rows: H, cols: S, scales: denseScales),
       denseScales: denseScales, denseBiases: Array(w[l.range(.denseBias)]))
     inputs = model.inputs
+    skip = model.skip
   }
 
   /// The float forecaster with the dequantized weights (the starting point of fine-tuning).
@@ -215,7 +218,7 @@ public struct QuantizedRecurrent: Sendable, Equatable {
     for (k, b) in bias.enumerated() { v.values[l.offset(.bias) + k] = b }
     for (k, q) in dense.enumerated() { v.values[l.offset(.denseKernel) + k] = Float(q) * denseScales[k % outputs] }
     for (k, b) in denseBiases.enumerated() { v.values[l.offset(.denseBias) + k] = b }
-    return RecurrentForecaster(weights: v, dropout: dropout, inputs: inputs)
+    return RecurrentForecaster(weights: v, dropout: dropout, inputs: inputs, skip: skip)
   }
 
   public var parameterCount: Int { layout.totalCount }

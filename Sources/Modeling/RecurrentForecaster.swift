@@ -20,6 +20,10 @@ public struct RecurrentForecaster: Sendable, Equatable {
   public var dropout: Float
   /// What each step reads (scaled sales, or level-normalised sales and calendar channels).
   public var inputs: RecurrentInputs
+  /// A linear model this network corrects (a linear skip, `train skip=NAME`): the forecast is
+  /// the linear model's plus the network's, trained on the linear model's residual
+  /// (Modeling/LinearSkip.swift). Nil for a plain network.
+  public var skip: LinearAutoregression?
   public var layout: ParameterLayout { weights.layout }
   public var units: Int { layout.units }
   public var inputSize: Int { layout.inputSize }
@@ -29,10 +33,13 @@ public struct RecurrentForecaster: Sendable, Equatable {
 
   /// `inputs` says how windows become steps (`gather`); the forward pass itself reads any
   /// `layout.inputSize` channels it is given.
-  public init(weights: ParameterVector, dropout: Float, inputs: RecurrentInputs = .plain) {
+  public init(
+    weights: ParameterVector, dropout: Float, inputs: RecurrentInputs = .plain, skip: LinearAutoregression? = nil
+  ) {
     self.weights = weights
     self.dropout = dropout
     self.inputs = inputs
+    self.skip = skip
   }
 
   /// Keras' initialisation: Glorot-uniform input kernel, orthogonal recurrent kernel, zero bias

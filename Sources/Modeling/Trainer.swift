@@ -107,8 +107,19 @@ public enum Trainer {
     // level units.
     let S = model.outputs
     precondition(S == data.steps, "Trainer: a network of \(S) outputs on windows of \(data.steps) days")
-    let scaledTargets: [Float] =
+    var scaledTargets: [Float] =
       hooks.fitTargets ?? (S == 1 ? data.fit.map { data.target($0) } : data.targets(of: data.fit))
+    if let skip = model.skip {
+      // A network correcting a linear model learns its residual (LinearSkip.swift).
+      precondition(S == 1, "Trainer: a linear skip forecasts one day")
+      let base = skip.forecastSales(data.fit, data: data)
+      for (k, w) in data.fit.enumerated() {
+        let anchor = model.inputs.skipAnchor(
+          level: model.inputs.levelNormalized ? data.windowLevel(w) : 1, scaler: data.scaler)
+        scaledTargets[k] = LinearAutoregression.residualTarget(
+          scaled: scaledTargets[k], base: base[k], anchor: anchor, scaler: data.scaler)
+      }
+    }
     precondition(
       scaledTargets.count == fitCount * S, "Trainer: \(scaledTargets.count) targets for \(fitCount) windows")
     let targets =
@@ -363,6 +374,15 @@ public func predictScaled(_ model: RecurrentForecaster, windows: [WindowRef], da
       model.forward(batch: chunk.count, scratch: &scratch, keepStates: false)
       for k in 0..<(chunk.count * S) {
         out[k] = model.inputs.scaledForecast(scratch.y[k], level: levels[k / S], scaler: data.scaler)
+      }
+      if let skip = model.skip {
+        let base = skip.forecastSales(chunk, data: data)
+        for r in 0..<chunk.count {
+          out[r] = LinearAutoregression.corrected(
+            base: base[r], networkScaled: out[r],
+            anchor: model.inputs.skipAnchor(level: levels[r], scaler: data.scaler),
+            scaler: data.scaler)
+        }
       }
     })
 }

@@ -9,7 +9,7 @@ enum ModelCommands {
   /// The options of `kind=lstm` and `kind=gru`.
   static let networkOptions = [
     "units", "dropout", "epochs", "batch", "lr", "patience", "runs", "seed", "stop", "norm", "weekday", "year", "loss",
-    "holidays",
+    "holidays", "skip",
   ]
 
   /// The model families `train kind=` makes, and the options that belong to each.
@@ -40,7 +40,9 @@ enum ModelCommands {
       and K yearly harmonics of the day that step forecasts, as extra input channels;
       holidays=FILE adds a channel that is 1 on the dates in FILE (a CSV, one YYYY-MM-DD per
       line; the model keeps the dates); loss=mae trains on absolute errors (early stopping then
-      watches the validation MAE).
+      watches the validation MAE). skip=LINEAR trains the network on what the linear model
+      LINEAR (same windows) gets wrong: the forecast is LINEAR's plus the network's correction,
+      and every form of the model (pruned, int8, its files and C) carries both.
       kind=linear: tomorrow = b + w . (the last LOOKBACK days), one model for every series,
       fitted by ridge least squares on the training windows in closed form (deterministic, one
       run). The classical yardstick an LSTM must beat. Named linearLOOKBACK by default.
@@ -76,6 +78,7 @@ enum ModelCommands {
       .flag("weekday", "linear, lstm, gru: the weekday of the day forecast as inputs"),
       OptionSpec("year", "0", "linear, lstm, gru: harmonics of the year (sine, cosine) as inputs"),
       OptionSpec("holidays", "", "linear, lstm, gru: a CSV of holiday dates, a 0/1 input"),
+      OptionSpec("skip", "", "lstm, gru: a linear model on these windows to correct (the network learns its residual)"),
       OptionSpec("k", "7", "average: how many days (mode=days) or weeks (mode=weekday)"),
       OptionSpec("mode", "days", "average: the last k days, or the same weekday", values: ["days", "weekday"]),
       OptionSpec(
@@ -188,6 +191,7 @@ enum ModelCommands {
     spec.dropout = try inv.double("dropout", min: 0, max: 1, openMax: true)
     spec.training = try trainingOptions(&inv)
     if inv.options["stop"] != nil { spec.lastRunEpochs = try inv.int("stop", in: 1...100_000) }
+    spec.skip = inv.optionalString("skip")
     spec.name = inv.asName
     try inv.checkAllConsumed()
     let trained = try ws.train(spec, progress: ctx.progress())

@@ -78,6 +78,14 @@ func compiler() -> String? {
     // The linear model with the holiday flag: its C takes the date, as the networks' does.
     try engine.execute("train kind=linear norm=level weekday=on year=1 holidays=holidays.csv as linhol")
     try engine.execute("quantize linhol int8 as linholq8")
+    // Networks correcting a linear model (a linear skip): plain over plain, a dated GRU over a
+    // calendar model, and a plain network over a calendar model (the library takes the date for it).
+    try engine.execute("train units=4 epochs=2 runs=1 seed=1 skip=lin as skipplain")
+    try engine.execute("quantize skipplain int8 as skipplainq8")
+    try engine.execute("train kind=gru units=3 epochs=2 runs=1 seed=1 norm=level weekday=on year=1 skip=cal as skipcal")
+    try engine.execute("quantize skipcal int8 as skipcalq8")
+    try engine.execute("train units=3 epochs=2 runs=1 seed=1 skip=cal as skipmixed")
+    try engine.execute("quantize skipmixed int8 as skipmixedq8")
     // Holidays alone (no calendar): the C needs the date but never walks back through years.
     try engine.execute("train kind=gru units=3 epochs=1 runs=1 seed=1 holidays=holidays.csv as honly")
     try engine.execute("quantize honly int8 as honlyq8")
@@ -109,6 +117,7 @@ func compiler() -> String? {
       ("r3", false), ("gru", false), ("grin", false), ("rin", false), ("rinq8", true), ("rin50q8", true),
       ("yrq8", true), ("gruq8", true), ("grinq8", true), ("grin40q8", true), ("hol", false), ("holq8", true),
       ("grinr2", false), ("linhol", true), ("linholq8", true), ("honlyq8", true),
+      ("skipplain", false), ("skipplainq8", true), ("skipcal", false), ("skipcalq8", true), ("skipmixedq8", true),
     ] {
       let out = try engine.execute("export \(name) to=. format=c")
       #expect(out.contains("bytes of flash"), "\(out)")
@@ -124,7 +133,7 @@ func compiler() -> String? {
       let calendar = ["cal", "cal50", "level"].contains(name)
       let dated = [
         "grin", "rin", "rinq8", "rin50q8", "yrq8", "grinq8", "grin40q8", "hol", "holq8", "grinr2", "linhol", "linholq8",
-        "honlyq8",
+        "honlyq8", "skipcal", "skipcalq8", "skipmixedq8",
       ]
       .contains(name)
       let forecasts = try run(binary, [], input: lines(calendar: calendar, dated: dated)).output.split(separator: "\n")

@@ -304,6 +304,11 @@ extension Workspace {
     let replica = m.replicas[spec.run - 1]
     switch spec.format {
     case .keras:
+      if (replica as? ForecastModel)?.skip != nil {
+        throw CommandError(
+          "\(m.name) corrects a linear model; Keras' weights would hold the network alone",
+          hint: "export it as format=tcm or format=c, which keep both")
+      }
       guard let text = ArtifactFamilies.kerasWeights(replica, metadata: m.metadata()) else {
         throw CommandError("\(m.name) is a \(m.family) model; Keras has no such model to export to")
       }

@@ -64,6 +64,8 @@ public struct TrainSpec: Sendable {
   public var loss = TrainingLoss.mse
   /// The holiday file as the user gave it (recorded; its dates are in `inputs.holidays`).
   public var holidaysFile: String?
+  /// A linear model of the workspace the network corrects (a linear skip), by name.
+  public var skip: String?
   public var units = 64
   public var dropout = 0.2
   public var training = TrainingOptions()
@@ -76,6 +78,27 @@ public struct TrainSpec: Sendable {
 }
 
 extension Workspace {
+  /// The linear model named `name`, to be corrected by a network trained on `data`'s current
+  /// windows: a one-replica linear model of the same dataset and windows, forecasting one day.
+  func skipBase(_ name: String, for data: DatasetEntry) throws(CommandError) -> LinearAutoregression {
+    let m = try model(name)
+    guard m.replicas.count == 1, let linear = m.replicas[0] as? LinearAutoregression else {
+      throw CommandError(
+        "skip=\(name) is a \(m.family) model; a network corrects a linear one",
+        hint: "train kind=linear first, on these windows")
+    }
+    guard m.datasetName == data.name, m.window == data.windows.config else {
+      throw CommandError(
+        "skip=\(name) was fitted on other windows (\(m.datasetName), lookback \(m.window.lookback)); "
+          + "the network trains on \(data.name)'s current ones",
+        hint: "fit the linear model again after 'window', or window as it was")
+    }
+    guard data.windows.steps == 1 else {
+      throw CommandError("skip= corrects a one-day linear model; these windows ask for \(data.windows.steps) days")
+    }
+    return linear
+  }
+
   /// The holidays in the CSV at `path` (`given` as the user wrote it), as sorted day numbers.
   public static func readHolidays(path: String, given: String) throws(CommandError) -> [Int] {
     guard let data = FileManager.default.contents(atPath: path) else {
@@ -116,8 +139,10 @@ extension Workspace {
     if let stop = spec.lastRunEpochs, !(1...spec.training.epochs).contains(stop) {
       throw CommandError("stop=\(stop) must be between 1 and epochs=\(spec.training.epochs)")
     }
+    let base = try spec.skip.map { (skip: String) throws(CommandError) in try skipBase(skip, for: data) }
     var command = RecordedCommand("train", asName: name)
     command.set("kind", spec.cell.rawValue)
+    if let skip = spec.skip { command.set("skip", skip) }
     command.set("units", spec.units)
     command.set("dropout", spec.dropout)
     if spec.inputs.levelNormalized { command.set("norm", "level") }
@@ -139,6 +164,11 @@ extension Workspace {
       var model = RecurrentForecaster(
         units: spec.units, cell: spec.cell, inputs: spec.inputs, outputs: data.windows.steps,
         dropout: Float(spec.dropout), rng: &rng)
+      if let base {
+        // A correction starts at zero: the model starts as the linear model it corrects.
+        model.skip = base
+        for k in model.layout.range(.denseKernel) { model.weights.values[k] = 0 }
+      }
       var runConfig = config
       if run == spec.training.runs - 1, let stop = spec.lastRunEpochs { runConfig.epochs = stop }
       let hooks = progress.hooks(model: name, run: run, runs: spec.training.runs, epochs: runConfig.epochs)
