@@ -154,15 +154,7 @@ public enum ForecastModel: WindowForecaster, Equatable {
           for k in 0..<(chunk.count * S) {
             out[k] = q.inputs.scaledForecast(scratch.1.y[k], level: levels[k / S], scaler: data.scaler)
           }
-          if let skip = q.skip {
-            let base = skip.forecastSales(chunk, data: data)
-            for r in 0..<chunk.count {
-              out[r] = LinearAutoregression.corrected(
-                base: base[r], networkScaled: out[r],
-                anchor: q.inputs.skipAnchor(level: levels[r], scaler: data.scaler),
-                scaler: data.scaler)
-            }
-          }
+          q.skip?.correct(out, windows: chunk, levels: levels, inputs: q.inputs, data: data)
         })
     }
   }

@@ -110,15 +110,7 @@ public struct LinearAutoregression: WindowForecaster, Equatable {
   }
 
   /// 1 when day number `day` is one of the holidays, else 0 (a binary search, as the C does).
-  public func holidayFlag(_ day: Int) -> Float {
-    var lo = 0
-    var hi = holidays.count
-    while lo < hi {
-      let mid = (lo + hi) / 2
-      if holidays[mid] < day { lo = mid + 1 } else { hi = mid }
-    }
-    return lo < holidays.count && holidays[lo] == day ? 1 : 0
-  }
+  public func holidayFlag(_ day: Int) -> Float { Holidays.flag(day, in: holidays) }
 
   /// The inputs of one window (scaled days, or sales for a level-normalised model) for a
   /// forecast day, and the window's divisor (its mean sales, 1 when not normalised or zero).

@@ -45,6 +45,23 @@ extension LinearAutoregression {
   }
 }
 
+extension LinearAutoregression {
+  /// Corrects a chunk's network forecasts in place: `out[r]`, the network's scaled forecast for
+  /// `windows[r]` (whose level `gather` returned as `levels[r]`), becomes this model's forecast
+  /// plus the network's correction. The float and integer paths share it.
+  public func correct(
+    _ out: UnsafeMutablePointer<Float>, windows: ArraySlice<WindowRef>, levels: [Float], inputs: RecurrentInputs,
+    data: WindowedData
+  ) {
+    let base = forecastSales(windows, data: data)
+    for r in 0..<windows.count {
+      out[r] = Self.corrected(
+        base: base[r], networkScaled: out[r], anchor: inputs.skipAnchor(level: levels[r], scaler: data.scaler),
+        scaler: data.scaler)
+    }
+  }
+}
+
 extension RecurrentInputs {
   /// What a correcting network's output of 0 means in sales, for window level `level`: the
   /// level for a level-normalised network, the scaler's offset otherwise.

@@ -37,15 +37,7 @@ public struct RecurrentInputs: Equatable, Sendable {
   public var isDated: Bool { !calendar.isEmpty || !holidays.isEmpty }
 
   /// 1 when `day` is a holiday, else 0 (binary search of the sorted list).
-  @inline(__always) public func holidayFlag(_ day: Int) -> Float {
-    var lo = 0
-    var hi = holidays.count
-    while lo < hi {
-      let mid = (lo + hi) / 2
-      if holidays[mid] < day { lo = mid + 1 } else { hi = mid }
-    }
-    return lo < holidays.count && holidays[lo] == day ? 1 : 0
-  }
+  @inline(__always) public func holidayFlag(_ day: Int) -> Float { Holidays.flag(day, in: holidays) }
 
   /// "each window divided by its level + weekday + 3 yearly harmonics", or "scaled sales".
   public var description: String {

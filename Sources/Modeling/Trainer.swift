@@ -375,15 +375,7 @@ public func predictScaled(_ model: RecurrentForecaster, windows: [WindowRef], da
       for k in 0..<(chunk.count * S) {
         out[k] = model.inputs.scaledForecast(scratch.y[k], level: levels[k / S], scaler: data.scaler)
       }
-      if let skip = model.skip {
-        let base = skip.forecastSales(chunk, data: data)
-        for r in 0..<chunk.count {
-          out[r] = LinearAutoregression.corrected(
-            base: base[r], networkScaled: out[r],
-            anchor: model.inputs.skipAnchor(level: levels[r], scaler: data.scaler),
-            scaler: data.scaler)
-        }
-      }
+      model.skip?.correct(out, windows: chunk, levels: levels, inputs: model.inputs, data: data)
     })
 }
 

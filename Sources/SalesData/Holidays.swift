@@ -3,6 +3,18 @@
 // optional header line are ignored; blank lines are skipped. Duplicates collapse.
 
 public enum Holidays {
+  /// 1 when `day` is in `sorted` (day numbers in increasing order), else 0: a binary search, as
+  /// the exported C's `NAME_is_holiday` does.
+  @inline(__always) public static func flag(_ day: Int, in sorted: [Int]) -> Float {
+    var lo = 0
+    var hi = sorted.count
+    while lo < hi {
+      let mid = (lo + hi) / 2
+      if sorted[mid] < day { lo = mid + 1 } else { hi = mid }
+    }
+    return lo < sorted.count && sorted[lo] == day ? 1 : 0
+  }
+
   /// The sorted, distinct day numbers of the dates in `bytes` (the text of `path`).
   public static func parse(bytes: [UInt8], path: String) throws(DataError) -> [Int] {
     let text = String(decoding: bytes, as: UTF8.self)

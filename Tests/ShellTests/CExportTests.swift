@@ -32,6 +32,43 @@ func compiler() -> String? {
   ["/usr/bin/cc", "/usr/bin/gcc", "/usr/bin/clang"].first { FileManager.default.isExecutableFile(atPath: $0) }
 }
 
+/// Exports model `name` as C into `dir`, compiles it with its test harness as an embedded
+/// engineer would (-std=c99 -Wall -Wextra -Werror), feeds it `input` (one window per line) and
+/// returns what it prints, one forecast per line; nil, with the failure recorded, when it does
+/// not compile.
+func harnessForecasts(_ engine: Engine, _ name: String, dir: String, cc: String, input: String) throws -> [Float]? {
+  let out = try engine.execute("export \(name) to=. format=c")
+  #expect(out.contains("bytes of flash"), "\(out)")
+  let binary = "\(dir)/\(name)-harness"
+  let compiled = try run(
+    cc,
+    ["-std=c99", "-O2", "-Wall", "-Wextra", "-Werror", "-D\(name.uppercased())_MAIN", "-o", binary, "\(dir)/\(name).c"])
+  #expect(compiled.status == 0, "\(name): \(compiled.output)")
+  guard compiled.status == 0 else { return nil }
+  return try run(binary, [], input: input).output.split(separator: "\n").map { Float(Double(String($0))!) }
+}
+
+/// `predict`'s test-set forecasts of model `name` (the last column of its CSV), in CSV order.
+func predictedForecasts(_ engine: Engine, _ name: String, dir: String) throws -> [Float] {
+  try engine.execute("predict \(name) to=\(name).csv")
+  return try String(contentsOfFile: "\(dir)/\(name).csv", encoding: .utf8).split(separator: "\n").dropFirst()
+    .map { Float(String($0.split(separator: ",").last!))! }
+}
+
+/// The C forecasts agree with Swift's: bit for bit when `exact` (the integer path and the
+/// linear models), within 1e-5 relative always.
+func expectAgreement(_ c: [Float], _ swift: [Float], name: String, exact: Bool) {
+  #expect(c.count == swift.count, "\(name): \(c.count) C forecasts, \(swift.count) from predict")
+  var worst: Float = 0
+  var identical = 0
+  for (a, b) in zip(c, swift) {
+    if a.bitPattern == b.bitPattern { identical += 1 }
+    worst = max(worst, abs(a - b) / max(abs(b), 1e-3))
+  }
+  if exact { #expect(identical == swift.count, "\(name): \(identical) of \(swift.count) bit-identical") }
+  #expect(worst <= 1e-5, "\(name): worst relative difference \(worst)")
+}
+
 @Suite struct CExportTests {
   @Test func exportedCForecastsLikeTheSwiftModel() throws {
     let cc = try #require(compiler(), "a C compiler is part of the build machine (gcc)")
@@ -119,37 +156,15 @@ func compiler() -> String? {
       ("grinr2", false), ("linhol", true), ("linholq8", true), ("honlyq8", true),
       ("skipplain", false), ("skipplainq8", true), ("skipcal", false), ("skipcalq8", true), ("skipmixedq8", true),
     ] {
-      let out = try engine.execute("export \(name) to=. format=c")
-      #expect(out.contains("bytes of flash"), "\(out)")
-      let binary = "\(dir)/\(name)-harness"
-      let compiled = try run(
-        cc,
-        [
-          "-std=c99", "-O2", "-Wall", "-Wextra", "-Werror", "-D\(name.uppercased())_MAIN", "-o", binary,
-          "\(dir)/\(name).c",
-        ])
-      #expect(compiled.status == 0, "\(name): \(compiled.output)")
-      guard compiled.status == 0 else { continue }
       let calendar = ["cal", "cal50", "level"].contains(name)
       let dated = [
         "grin", "rin", "rinq8", "rin50q8", "yrq8", "grinq8", "grin40q8", "hol", "holq8", "grinr2", "linhol", "linholq8",
         "honlyq8", "skipcal", "skipcalq8", "skipmixedq8",
       ]
       .contains(name)
-      let forecasts = try run(binary, [], input: lines(calendar: calendar, dated: dated)).output.split(separator: "\n")
-        .map {
-          Float(Double(String($0))!)
-        }
-      try engine.execute("predict \(name) to=\(name).csv")
-      let swift = try String(contentsOfFile: "\(dir)/\(name).csv", encoding: .utf8).split(separator: "\n").dropFirst()
-        .map { Float(String($0.split(separator: ",")[4]))! }
-      #expect(forecasts.count == swift.count, "\(name)")
-      var worst: Float = 0
-      for (c, s) in zip(forecasts, swift) {
-        if exact { #expect(c.bitPattern == s.bitPattern, "\(name): C \(c) vs Swift \(s)") }
-        worst = max(worst, abs(c - s) / max(abs(s), 1e-3))
-      }
-      #expect(worst <= 1e-5, "\(name): worst relative difference \(worst)")
+      let input = lines(calendar: calendar, dated: dated)
+      guard let c = try harnessForecasts(engine, name, dir: dir, cc: cc, input: input) else { continue }
+      expectAgreement(c, try predictedForecasts(engine, name, dir: dir), name: name, exact: exact)
     }
   }
 }
@@ -176,38 +191,18 @@ extension CExportTests {
       ("base", false, false), ("q8", true, false), ("grin", false, true), ("grinq8", true, true),
       ("grin50q8", true, true), ("r2", false, false),
     ] {
-      let out = try engine.execute("export \(name) to=. format=c")
-      #expect(out.contains("bytes of flash"), "\(out)")
-      let header = try String(contentsOfFile: "\(dir)/\(name).h", encoding: .utf8)
-      #expect(header.contains("#define \(name)_STEPS 4") && header.contains("float forecast[\(name)_STEPS]"))
-      let binary = "\(dir)/\(name)-harness"
-      let compiled = try run(
-        cc,
-        [
-          "-std=c99", "-O2", "-Wall", "-Wextra", "-Werror", "-D\(name.uppercased())_MAIN", "-o", binary,
-          "\(dir)/\(name).c",
-        ])
-      #expect(compiled.status == 0, "\(name): \(compiled.output)")
-      guard compiled.status == 0 else { continue }
       let input =
         data.test.map { w in
           let days = (0..<data.lookback).map { t in String(data.raw[Int(w.series)][Int(w.start) + t]) }
           let (y, m, d) = CivilDate.components(data.targetDay(w))
           return (days + (dated ? ["\(y)", "\(m)", "\(d)"] : [])).joined(separator: " ")
         }.joined(separator: "\n") + "\n"
-      let forecasts = try run(binary, [], input: input).output.split(separator: "\n").map { Float(Double(String($0))!) }
-      try engine.execute("predict \(name) to=\(name).csv")
-      let swift = try String(contentsOfFile: "\(dir)/\(name).csv", encoding: .utf8).split(separator: "\n").dropFirst()
-        .map { Float(String($0.split(separator: ",")[6]))! }
-      #expect(forecasts.count == swift.count && swift.count == data.test.count * 4, "\(name)")
-      var worst: Float = 0
-      var identical = 0
-      for (c, s) in zip(forecasts, swift) {
-        if c.bitPattern == s.bitPattern { identical += 1 }
-        worst = max(worst, abs(c - s) / max(abs(s), 1e-3))
-      }
-      if exact { #expect(identical == swift.count, "\(name): \(identical) of \(swift.count) bit-identical") }
-      #expect(worst <= 1e-5, "\(name): worst relative difference \(worst)")
+      guard let c = try harnessForecasts(engine, name, dir: dir, cc: cc, input: input) else { continue }
+      let header = try String(contentsOfFile: "\(dir)/\(name).h", encoding: .utf8)
+      #expect(header.contains("#define \(name)_STEPS 4") && header.contains("float forecast[\(name)_STEPS]"))
+      let swift = try predictedForecasts(engine, name, dir: dir)
+      #expect(swift.count == data.test.count * 4, "\(name)")
+      expectAgreement(c, swift, name: name, exact: exact)
     }
   }
 
