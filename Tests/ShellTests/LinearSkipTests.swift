@@ -97,7 +97,8 @@ import Workbench
     try engine.execute("train kind=ets as ets")
     try engine.execute("train units=3 epochs=1 runs=1 seed=1 skip=lin as s")
     #expect(
-      errorText(engine, "train units=3 skip=ets")?.hasPrefix("skip=ets is a ets model; a network corrects a linear one")
+      errorText(engine, "train units=3 skip=ets")?.hasPrefix(
+        "skip=ets is an ets model; a network corrects a linear one")
         == true)
     #expect(errorText(engine, "train units=3 skip=nobody")?.contains("no model named 'nobody'") == true)
     #expect(

@@ -83,8 +83,9 @@ extension Workspace {
   func skipBase(_ name: String, for data: DatasetEntry) throws(CommandError) -> LinearAutoregression {
     let m = try model(name)
     guard m.replicas.count == 1, let linear = m.replicas[0] as? LinearAutoregression else {
+      let article = "aeiou".contains(m.family.first ?? "x") ? "an" : "a"
       throw CommandError(
-        "skip=\(name) is a \(m.family) model; a network corrects a linear one",
+        "skip=\(name) is \(article) \(m.family) model; a network corrects a linear one",
         hint: "train kind=linear first, on these windows")
     }
     guard m.datasetName == data.name, m.window == data.windows.config else {
