@@ -938,7 +938,8 @@ struct Writer {
     line(
       """
       \(signature) {
-      \(state)\(inputPrelude)  for (int t = 0; t < \(p)_LOOKBACK; t++) {
+      \(state)
+      \(inputPrelude)  for (int t = 0; t < \(p)_LOOKBACK; t++) {
       \(stepInputs("    "))
           float m = 0.0f;
           for (int d = 0; d < D; d++) {
