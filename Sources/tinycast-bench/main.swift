@@ -216,6 +216,26 @@ if !quick && !latencyOnly {
       let log = Trainer.fit(&model, data: windowed, config: training, rng: &rng)
       print("  \(label): epoch \(f(log.epochs[0].seconds)) s (\(model.parameterCount) parameters)")
     }
+    // A GRU-4 correcting the linear model (a linear skip: the base's forecasts are computed once
+    // per epoch for the targets and once per validation pass), and a GRU-8 with a 7-day head.
+    let linear = LinearAutoregression.fit(
+      windowed.fit, data: windowed, ridge: 0.0001, loss: .mae, levelNormalized: true,
+      calendar: CalendarFeatures(weekday: true, yearHarmonics: 3))
+    var rng = SeededGenerator(seed: 6)
+    var skip = RecurrentForecaster(units: 4, cell: .gru, inputs: rich, dropout: 0.2, rng: &rng)
+    skip.skip = linear
+    var training = TrainingConfig()
+    training.epochs = 1
+    training.threads = 2
+    let skipLog = Trainer.fit(&skip, data: windowed, config: training, rng: &rng)
+    print("  GRU-4 correcting the linear model: epoch \(f(skipLog.epochs[0].seconds)) s")
+    var week = config
+    week.steps = 7
+    if let weekly = try? WindowedData(dataset: dataset, config: week) {
+      var head = RecurrentForecaster(units: 8, cell: .gru, inputs: rich, outputs: 7, dropout: 0.2, rng: &rng)
+      let weekLog = Trainer.fit(&head, data: weekly, config: training, rng: &rng)
+      print("  GRU-8 with a 7-day head: epoch \(f(weekLog.epochs[0].seconds)) s (\(head.parameterCount) parameters)")
+    }
   }
 }
 
