@@ -1,5 +1,6 @@
 // KerasWeights: a model's float weights as JSON that Keras' `model.set_weights` accepts, for
-// LSTM(units) or GRU(units) -> Dropout -> Dense(1) built over (lookback, D) inputs; and the
+// LSTM(units) or GRU(units) -> Dropout -> Dense(S) (S = 1, or the days of a multi-day head)
+// built over (lookback, D) inputs; and the
 // reverse, so models trained in Keras can be compressed here. Integer models export their
 // dequantized weights.
 //   {"format": "tinycast-keras-weights", "version": 1, "layer": "lstm"|"gru", "units": H,

@@ -1,5 +1,6 @@
-// ForecastModel: the LSTM family's forecaster, LSTM(units) -> Dropout -> Dense(1), in each of
-// the forms compression gives it: float, pruned, quantized, integer and low-rank models alike.
+// ForecastModel: the recurrent family's forecaster, LSTM(units) or GRU(units) -> Dropout ->
+// Dense(S) (a one-day or a multi-day head, with or without a linear model it corrects), in each
+// of the forms compression gives it: float, pruned, quantized, integer and low-rank models alike.
 
 import Modeling
 import NumericCore

@@ -28,7 +28,8 @@ enum ModelCommands {
     usage: "train [kind=lstm|gru|linear|average|croston|ets|theta] [family options] [as NAME]",
     summary: "train a new model on the current dataset: a network, or a classical forecaster to measure it by",
     details: """
-      kind=lstm (the default): LSTM(units) -> Dropout -> Dense(1). MSE loss, Adam (Keras
+      kind=lstm (the default): LSTM(units) -> Dropout -> Dense(1) (Dense(S) on windows of S
+      days: window steps=S). MSE loss, Adam (Keras
       defaults, eps 1e-7), batches reshuffled every epoch from the seed, early stopping on
       validation loss with the best weights restored. runs=N trains N replicas from seeds SEED,
       SEED+1, ...; eval reports their mean and spread. Without seed=, the workspace's seed source

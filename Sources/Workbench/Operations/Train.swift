@@ -126,7 +126,8 @@ public struct DistillSpec: Sendable {
 }
 
 extension Workspace {
-  /// `train`: LSTM(units) or GRU(units) -> Dropout -> Dense(1) on the current dataset. An
+  /// `train`: LSTM(units) or GRU(units) -> Dropout -> Dense(S) on the current dataset (S the
+  /// windows' days, 1 by default), correcting a linear model when `spec.skip` names one. An
   /// interrupted run keeps what it has (the best weights so far), and the runs after it are not
   /// started.
   public mutating func train(_ spec: TrainSpec, progress: Progress) throws(CommandError) -> TrainedModel {
