@@ -56,8 +56,5 @@ public enum Baseline: String, CaseIterable, Sendable {
 
 extension WindowedData {
   /// Actual sales of every test target in test-window order (a multi-day window's days in turn).
-  public var testActuals: [Float] {
-    guard steps > 1 else { return test.map { actual($0) } }
-    return test.flatMap { w in (0..<steps).map { actual(w, step: $0) } }
-  }
+  public var testActuals: [Float] { actuals(of: test) }
 }

@@ -15,7 +15,7 @@ public enum TestEvaluation {
   /// The scale-free metrics' scales for `data`'s test targets (each series' training days).
   public static func testScales(_ data: WindowedData) -> SeriesScales {
     SeriesScales(
-      series: data.test.flatMap { w in repeatElement(Int(w.series), count: data.steps) },
+      series: data.targetSeries(of: data.test),
       training: data.raw.indices.map { data.raw[$0][0..<data.seriesInfo[$0].trainDays] })
   }
 
@@ -39,13 +39,12 @@ public enum TestEvaluation {
   public static func validationScore(
     _ replicas: [any Forecaster], scaler: Scaler, data: WindowedData, threads: Int, metric: HeadlineMetric
   ) -> Double {
-    let steps = data.steps
-    let actual = data.validation.flatMap { w in (0..<steps).map { data.actual(w, step: $0) } }
+    let actual = data.actuals(of: data.validation)
     let days = data.lookback + data.config.horizon - 1
     var firstTarget = data.seriesInfo.map(\.trainDays)
     for w in data.validation.reversed() { firstTarget[Int(w.series)] = Int(w.start) + days }
     let scales = SeriesScales(
-      series: data.validation.flatMap { w in repeatElement(Int(w.series), count: steps) },
+      series: data.targetSeries(of: data.validation),
       training: data.raw.indices.map { data.raw[$0][0..<firstTarget[$0]] })
     let runs = replicas.map { r in
       metric.of(

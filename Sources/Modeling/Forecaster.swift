@@ -45,14 +45,6 @@ extension Forecaster {
   public var outputs: Int { 1 }
   public var followsDataHorizon: Bool { false }
 
-  /// Why this model cannot forecast `data`'s windows of `data.steps` days, or nil when it can.
-  public func stepsIncompatibility(with data: WindowedData) -> String? {
-    if outputs == data.steps || (outputs == 1 && followsDataHorizon) { return nil }
-    return outputs == 1
-      ? "it forecasts one day ahead and these windows ask for \(data.steps) days (window steps=\(data.steps))"
-      : "it forecasts \(outputs) days at once and these windows ask for \(data.steps) (window steps=\(data.steps))"
-  }
-
   /// Forecasts in scaled units for `windows` of `data`: each window's `data.steps` days in turn.
   /// A model with that many outputs gives them at once; a one-day model that follows the data's
   /// horizon forecasts day k from the same windows seen k days further ahead.

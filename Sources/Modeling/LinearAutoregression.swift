@@ -271,9 +271,10 @@ public struct LinearAutoregression: WindowForecaster, Equatable {
     _ windows: [WindowRef], data: WindowedData, ridge: Double, loss: Loss = .mse, levelNormalized: Bool = false,
     calendar: CalendarFeatures = .none, holidays: [Int] = []
   ) -> LinearAutoregression {
-    let shape = LinearAutoregression(
-      weights: [Float](repeating: 1, count: data.lookback + calendar.count + (holidays.isEmpty ? 0 : 1)), bias: 0,
-      ridge: ridge, loss: loss, levelNormalized: levelNormalized, calendar: calendar, holidays: holidays)
+    var shape = LinearAutoregression(
+      weights: [], bias: 0, ridge: ridge, loss: loss, levelNormalized: levelNormalized, calendar: calendar,
+      holidays: holidays)
+    shape.weights = [Float](repeating: 1, count: data.lookback + shape.extraInputs)
     return shape.fitted(windows, data: data, targets: nil, keeping: Array(shape.weights.indices))
   }
 

@@ -44,17 +44,9 @@ public struct RecurrentForecaster: Sendable, Equatable {
 
   /// Keras' initialisation: Glorot-uniform input kernel, orthogonal recurrent kernel, zero bias
   /// (the LSTM's forget-gate slice set to 1, `unit_forget_bias`), Glorot-uniform Dense kernel.
-  /// Draws in that order from `rng`.
+  /// Draws in that order from `rng`. `outputs` > 1 makes a multi-day head.
   public init(
-    units: Int, cell: RecurrentCell = .lstm, inputs: RecurrentInputs = .plain, dropout: Float,
-    rng: inout SeededGenerator
-  ) {
-    self.init(inputSize: inputs.channels, units: units, cell: cell, inputs: inputs, dropout: dropout, rng: &rng)
-  }
-
-  /// A network of `outputs` days at once (a multi-day head), initialised as above.
-  public init(
-    units: Int, cell: RecurrentCell = .lstm, inputs: RecurrentInputs = .plain, outputs: Int, dropout: Float,
+    units: Int, cell: RecurrentCell = .lstm, inputs: RecurrentInputs = .plain, outputs: Int = 1, dropout: Float,
     rng: inout SeededGenerator
   ) {
     self.init(

@@ -107,15 +107,15 @@ public enum Trainer {
     // level units.
     let S = model.outputs
     precondition(S == data.steps, "Trainer: a network of \(S) outputs on windows of \(data.steps) days")
-    var scaledTargets: [Float] =
-      hooks.fitTargets ?? (S == 1 ? data.fit.map { data.target($0) } : data.targets(of: data.fit))
+    var scaledTargets: [Float] = hooks.fitTargets ?? data.targets(of: data.fit)
+    // Each fit window's level, once (a level-normalised network's unit and a skip's anchor).
+    let levels = model.inputs.levelNormalized ? data.fit.map { data.windowLevel($0) } : nil
     if let skip = model.skip {
       // A network correcting a linear model learns its residual (LinearSkip.swift).
       precondition(S == 1, "Trainer: a linear skip forecasts one day")
       let base = skip.forecastSales(data.fit, data: data)
-      for (k, w) in data.fit.enumerated() {
-        let anchor = model.inputs.skipAnchor(
-          level: model.inputs.levelNormalized ? data.windowLevel(w) : 1, scaler: data.scaler)
+      for k in data.fit.indices {
+        let anchor = model.inputs.skipAnchor(level: levels?[k] ?? 1, scaler: data.scaler)
         scaledTargets[k] = LinearAutoregression.residualTarget(
           scaled: scaledTargets[k], base: base[k], anchor: anchor, scaler: data.scaler)
       }
@@ -123,11 +123,11 @@ public enum Trainer {
     precondition(
       scaledTargets.count == fitCount * S, "Trainer: \(scaledTargets.count) targets for \(fitCount) windows")
     let targets =
-      model.inputs.levelNormalized
-      ? scaledTargets.indices.map { k in
-        model.inputs.networkTarget(
-          scaled: scaledTargets[k], level: data.windowLevel(data.fit[k / S]), scaler: data.scaler)
-      } : scaledTargets
+      levels.map { levels in
+        scaledTargets.indices.map { k in
+          model.inputs.networkTarget(scaled: scaledTargets[k], level: levels[k / S], scaler: data.scaler)
+        }
+      } ?? scaledTargets
 
     var log = TrainingLog()
     var best = parameters
@@ -195,9 +195,7 @@ public enum Trainer {
       let validationLoss =
         data.validation.isEmpty
         ? sse / targetCount
-        : config.loss == .mae
-          ? meanAbsoluteError(model, windows: data.validation, data: data, threads: config.threads)
-          : meanSquaredError(model, windows: data.validation, data: data, threads: config.threads)
+        : meanError(config.loss, model, windows: data.validation, data: data, threads: config.threads)
       let record = EpochRecord(
         epoch: epoch, loss: sse / targetCount, validationLoss: validationLoss,
         seconds: seconds(clock.now - started))
@@ -298,11 +296,6 @@ public enum Trainer {
 // MARK: - Inference over many windows
 
 extension WindowedData {
-  /// Scaled targets of `windows`, each window's `steps` days in turn.
-  public func targets(of windows: [WindowRef]) -> [Float] {
-    windows.flatMap { w in (0..<steps).map { target(w, step: $0) } }
-  }
-
   /// The level a level-normalised network divides window `w` by (`RecurrentInputs.level`).
   public func windowLevel(_ w: WindowRef) -> Float {
     raw[Int(w.series)].withUnsafeBufferPointer { s in
@@ -379,14 +372,19 @@ public func predictScaled(_ model: RecurrentForecaster, windows: [WindowRef], da
     })
 }
 
-/// Mean absolute error in scaled units over `windows`.
-public func meanAbsoluteError(_ model: RecurrentForecaster, windows: [WindowRef], data: WindowedData, threads: Int)
-  -> Double
-{
+/// Mean squared (or, for `.mae`, absolute) error in scaled units over every target of `windows`.
+public func meanError(
+  _ loss: TrainingLoss, _ model: RecurrentForecaster, windows: [WindowRef], data: WindowedData, threads: Int
+) -> Double {
   let y = predictScaled(model, windows: windows, data: data, threads: threads)
   let S = model.outputs
   var sum = 0.0
-  for (k, w) in windows.enumerated() { for o in 0..<S { sum += Double(abs(y[k * S + o] - data.target(w, step: o))) } }
+  for (k, w) in windows.enumerated() {
+    for o in 0..<S {
+      let e = Double(y[k * S + o] - data.target(w, step: o))
+      sum += loss == .mae ? abs(e) : e * e
+    }
+  }
   return sum / Double(max(windows.count * S, 1))
 }
 
@@ -394,14 +392,5 @@ public func meanAbsoluteError(_ model: RecurrentForecaster, windows: [WindowRef]
 public func meanSquaredError(_ model: RecurrentForecaster, windows: [WindowRef], data: WindowedData, threads: Int)
   -> Double
 {
-  let y = predictScaled(model, windows: windows, data: data, threads: threads)
-  let S = model.outputs
-  var sse = 0.0
-  for (k, w) in windows.enumerated() {
-    for o in 0..<S {
-      let e = Double(y[k * S + o] - data.target(w, step: o))
-      sse += e * e
-    }
-  }
-  return sse / Double(max(windows.count * S, 1))
+  meanError(.mse, model, windows: windows, data: data, threads: threads)
 }

@@ -203,6 +203,21 @@ public struct WindowedData: Sendable {
   /// Targets per window: `config.steps`.
   public var steps: Int { config.steps }
 
+  /// Scaled targets of `windows`, each window's `steps` days in turn.
+  public func targets(of windows: [WindowRef]) -> [Float] {
+    windows.flatMap { w in (0..<steps).map { target(w, step: $0) } }
+  }
+
+  /// Actual sales of the targets of `windows`, each window's `steps` days in turn.
+  public func actuals(of windows: [WindowRef]) -> [Float] {
+    windows.flatMap { w in (0..<steps).map { actual(w, step: $0) } }
+  }
+
+  /// The series of each target of `windows`, in the same order.
+  public func targetSeries(of windows: [WindowRef]) -> [Int] {
+    windows.flatMap { w in repeatElement(Int(w.series), count: steps) }
+  }
+
   /// The same windows seen as forecasting `step` days later, one day each (horizon + step): how
   /// a one-day model whose forecast follows the data's horizon (ETS, Theta) forecasts step
   /// `step` of a multi-day window. The window lists are unchanged.
