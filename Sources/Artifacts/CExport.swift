@@ -307,7 +307,12 @@ public enum CExport {
     if S > 1 { w.line("#define S \(S)") }
     w.line("")
     w.floats("scaler", [metadata.scalerOffset, metadata.scalerFactor], comment: "(sales - offset) * factor")
-    if dated { w.line(dateFunctions(symbol: p, yearLengths: !inputs.calendar.isEmpty)) }
+    // The day number: for the network's own dated inputs, or for a calendar base's weekday and
+    // day of the year (a base with holidays finds them from the date itself).
+    let baseNeedsCalendar = skip.map { !$0.calendar.isEmpty && $0.holidays.isEmpty } ?? false
+    if inputs.isDated || baseNeedsCalendar {
+      w.line(dateFunctions(symbol: p, yearLengths: !inputs.calendar.isEmpty))
+    }
     if !inputs.calendar.isEmpty { w.line(LinearArtifacts.calendarFunctions(p, inputs.calendar)) }
     if !inputs.holidays.isEmpty { w.holidays(inputs.holidays) }
     var needsHalf = false

@@ -123,6 +123,9 @@ func expectAgreement(_ c: [Float], _ swift: [Float], name: String, exact: Bool) 
     try engine.execute("quantize skipcal int8 as skipcalq8")
     try engine.execute("train units=3 epochs=2 runs=1 seed=1 skip=cal as skipmixed")
     try engine.execute("quantize skipmixed int8 as skipmixedq8")
+    // A plain network over a linear model with holidays: only the base reads the date.
+    try engine.execute("train units=3 epochs=2 runs=1 seed=1 skip=linhol as skiphol")
+    try engine.execute("quantize skiphol int8 as skipholq8")
     // Holidays alone (no calendar): the C needs the date but never walks back through years.
     try engine.execute("train kind=gru units=3 epochs=1 runs=1 seed=1 holidays=holidays.csv as honly")
     try engine.execute("quantize honly int8 as honlyq8")
@@ -155,11 +158,12 @@ func expectAgreement(_ c: [Float], _ swift: [Float], name: String, exact: Bool) 
       ("yrq8", true), ("gruq8", true), ("grinq8", true), ("grin40q8", true), ("hol", false), ("holq8", true),
       ("grinr2", false), ("linhol", true), ("linholq8", true), ("honlyq8", true),
       ("skipplain", false), ("skipplainq8", true), ("skipcal", false), ("skipcalq8", true), ("skipmixedq8", true),
+      ("skipholq8", true),
     ] {
       let calendar = ["cal", "cal50", "level"].contains(name)
       let dated = [
         "grin", "rin", "rinq8", "rin50q8", "yrq8", "grinq8", "grin40q8", "hol", "holq8", "grinr2", "linhol", "linholq8",
-        "honlyq8", "skipcal", "skipcalq8", "skipmixedq8",
+        "honlyq8", "skipcal", "skipcalq8", "skipmixedq8", "skipholq8",
       ]
       .contains(name)
       let input = lines(calendar: calendar, dated: dated)
