@@ -48,6 +48,21 @@ func harnessForecasts(_ engine: Engine, _ name: String, dir: String, cc: String,
   return try run(binary, [], input: input).output.split(separator: "\n").map { Float(Double(String($0))!) }
 }
 
+/// The test windows' raw sales, oldest first, one window per line, as a C harness reads them; a
+/// model with calendar inputs also reads the (first) forecast day: its weekday and day of the
+/// year (`calendar`, the linear model's C) or its date (`dated`).
+func harnessInput(_ data: WindowedData, calendar: Bool = false, dated: Bool = false) -> String {
+  data.test.map { w in
+    let days = (0..<data.lookback).map { t in String(data.raw[Int(w.series)][Int(w.start) + t]) }
+    let day = data.targetDay(w)
+    let (y, m, d) = CivilDate.components(day)
+    let extra =
+      dated
+      ? ["\(y)", "\(m)", "\(d)"] : calendar ? ["\(CivilDate.weekday(day))", "\(CivilDate.dayOfYear(day))"] : []
+    return (days + extra).joined(separator: " ")
+  }.joined(separator: "\n") + "\n"
+}
+
 /// `predict`'s test-set forecasts of model `name` (the last column of its CSV), in CSV order.
 func predictedForecasts(_ engine: Engine, _ name: String, dir: String) throws -> [Float] {
   try engine.execute("predict \(name) to=\(name).csv")
@@ -134,20 +149,7 @@ func expectAgreement(_ c: [Float], _ swift: [Float], name: String, exact: Bool) 
     try engine.execute("quantize grin int8 as grinq8")
     try engine.execute("prune grin 0.4 as grin40")
     try engine.execute("quantize grin40 int8 as grin40q8")
-    // The test windows' raw sales, oldest first, one window per line; a model with calendar
-    // inputs also reads the forecast day: its weekday and day of the year (linear) or its date.
     let data = engine.workspace.datasets["small"]!.windows
-    func lines(calendar: Bool, dated: Bool = false) -> String {
-      data.test.map { w in
-        let days = (0..<data.lookback).map { t in String(data.raw[Int(w.series)][Int(w.start) + t]) }
-        let day = data.targetDay(w)
-        let (y, m, d) = CivilDate.components(day)
-        let extra =
-          dated
-          ? ["\(y)", "\(m)", "\(d)"] : calendar ? ["\(CivilDate.weekday(day))", "\(CivilDate.dayOfYear(day))"] : []
-        return (days + extra).joined(separator: " ")
-      }.joined(separator: "\n") + "\n"
-    }
     for (name, exact) in [
       ("q8", true), ("p70q8", true), ("lin", true), ("lin60", true), ("lin60ft", true), ("lin60q8", true),
       ("linq8", true), ("lin16", true), ("cal", true), ("cal50", true), ("level", false), ("wk", true), ("m5", true),
@@ -166,7 +168,7 @@ func expectAgreement(_ c: [Float], _ swift: [Float], name: String, exact: Bool) 
         "honlyq8", "skipcal", "skipcalq8", "skipmixedq8", "skipholq8",
       ]
       .contains(name)
-      let input = lines(calendar: calendar, dated: dated)
+      let input = harnessInput(data, calendar: calendar, dated: dated)
       guard let c = try harnessForecasts(engine, name, dir: dir, cc: cc, input: input) else { continue }
       expectAgreement(c, try predictedForecasts(engine, name, dir: dir), name: name, exact: exact)
     }
@@ -195,12 +197,7 @@ extension CExportTests {
       ("base", false, false), ("q8", true, false), ("grin", false, true), ("grinq8", true, true),
       ("grin50q8", true, true), ("r2", false, false),
     ] {
-      let input =
-        data.test.map { w in
-          let days = (0..<data.lookback).map { t in String(data.raw[Int(w.series)][Int(w.start) + t]) }
-          let (y, m, d) = CivilDate.components(data.targetDay(w))
-          return (days + (dated ? ["\(y)", "\(m)", "\(d)"] : [])).joined(separator: " ")
-        }.joined(separator: "\n") + "\n"
+      let input = harnessInput(data, dated: dated)
       guard let c = try harnessForecasts(engine, name, dir: dir, cc: cc, input: input) else { continue }
       let header = try String(contentsOfFile: "\(dir)/\(name).h", encoding: .utf8)
       #expect(header.contains("#define \(name)_STEPS 4") && header.contains("float forecast[\(name)_STEPS]"))
