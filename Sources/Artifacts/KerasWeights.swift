@@ -5,7 +5,8 @@
 // dequantized weights.
 //   {"format": "tinycast-keras-weights", "version": 1, "layer": "lstm"|"gru", "units": H,
 //    "lookback": T, "scaler": {"kind": "minmax", "offset": o, "factor": f},
-//    "inputs": {"norm": "level", "weekday": true, "year": K}    (only when not plain sales)
+//    "inputs": {"norm": "level", "weekday": true, "year": K, ...}    (only when not plain sales;
+//                                              holidays and covariates as in InputFields.swift)
 //    "weights": [kernel [D][G], recurrent_kernel [H][G], bias, dense_kernel [H][1], dense_bias [1]]}
 // LSTM: G = 4H, bias [4H], gates i, f, c (g), o. GRU (reset_after=True): G = 3H, bias [2][3H]
 // (input, recurrent), gates z, r, h. Both are Keras' own orders, so nothing is reordered.
@@ -26,12 +27,18 @@ public enum KerasWeights {
         + "]"
     }
     let inputs = network.inputs
+    // The calendar always spelled out (as this file has always had it); holidays and covariates
+    // as the model file writes them.
+    var rest = inputs
+    rest.levelNormalized = false
+    rest.calendar = .none
+    let extra = InputFields.json(rest)
     let inputsField =
       inputs.isPlain
       ? ""
       : """
        "inputs": {"norm": "\(inputs.levelNormalized ? "level" : "none")", "weekday": \(inputs.calendar.weekday), \
-      "year": \(inputs.calendar.yearHarmonics)},
+      "year": \(inputs.calendar.yearHarmonics)\(extra.isEmpty ? "" : ", " + extra.dropLast())},
 
       """
     let bias = network.cell == .lstm ? row(w.values[w.layout.range(.bias)]) : matrix(.bias)
@@ -87,17 +94,7 @@ public enum KerasWeights {
       ?? (h > 0 && recurrent[0].count == 3 * h && bias.count == 2 ? .gru : .lstm)
     let G = cell.gates * h
     var inputs = RecurrentInputs.plain
-    if let i = doc["inputs"] as? [String: Any] {
-      let year = i["year"] as? Int ?? 0
-      guard (0...12).contains(year) else { throw ModelFileError("inputs.year must be 0 to 12") }
-      let holidays = i["holidays"] as? [Int] ?? []
-      guard zip(holidays, holidays.dropFirst()).allSatisfy({ $0 < $1 }) else {
-        throw ModelFileError("inputs.holidays must be distinct day numbers in order")
-      }
-      inputs = RecurrentInputs(
-        levelNormalized: i["norm"] as? String == "level",
-        calendar: CalendarFeatures(weekday: i["weekday"] as? Bool ?? false, yearHarmonics: year), holidays: holidays)
-    }
+    if let i = doc["inputs"] as? [String: Any] { inputs = try InputFields.decode(i, what: "inputs") }
     let D = inputs.channels
     // Dense(S): S days at once (the dense bias' length), up to a year.
     let S = denseBias.first?.count ?? 0

@@ -117,7 +117,7 @@ public enum ModelFile {
 
   public static func encode(_ model: ForecastModel, metadata: ModelMetadata) -> [UInt8] {
     let (kind, storage, rank, dropout, layout, tensors) = records(model)
-    let inputs = inputs(of: model)
+    let inputs = model.inputs
     var tensorHeaders: [String] = []
     var payload: [UInt8] = []
     // A linear skip's model, as its own model file after the tensors (its length in the header).
@@ -177,10 +177,8 @@ public enum ModelFile {
       "{\"architecture\":\"\(layout.cell.rawValue)-dense\",\"kind\":\"\(kind)\",\"storage\":\"\(storage)\","
       + "\"input\":\(layout.inputSize),\"units\":\(layout.units),"
       + (layout.outputs > 1 ? "\"outputs\":\(layout.outputs)," : "")
-      + (inputs.levelNormalized ? "\"norm\":\"level\"," : "") + (inputs.calendar.weekday ? "\"weekday\":true," : "")
-      + (inputs.calendar.yearHarmonics > 0 ? "\"year\":\(inputs.calendar.yearHarmonics)," : "")
-      + (inputs.holidays.isEmpty ? "" : "\"holidays\":[\(inputs.holidays.map(String.init).joined(separator: ","))],")
-      + (rank.map { "\"rank\":\($0)," } ?? "") + (baseFile.isEmpty ? "" : "\"skip\":\(baseFile.count),")
+      + InputFields.json(inputs) + (rank.map { "\"rank\":\($0)," } ?? "")
+      + (baseFile.isEmpty ? "" : "\"skip\":\(baseFile.count),")
       + "\"dropout\":\(dropout),\(metadata.compact ? "" : "\"name\":\(jsonString(metadata.name)),")"
       + "\"lookback\":\(metadata.lookback),"
       + "\"horizon\":\(metadata.horizon),\"scaler\":{\"kind\":\(jsonString(metadata.scalerKind)),"
@@ -188,12 +186,6 @@ public enum ModelFile {
       + "\"factor\":\(metadata.scalerFactor)},\"tensors\":[\(tensorHeaders.joined(separator: ","))],"
       + "\"lineage\":[\(metadata.lineage.map(jsonString).joined(separator: ","))]}"
     return container(header: header, payload: payload + baseFile, compact: metadata.compact)
-  }
-
-  /// What a recurrent model's steps read (the header says it when it is not plain sales).
-  static func inputs(of model: ForecastModel) -> RecurrentInputs {
-    if case .int8(let q, _) = model { return q.inputs }
-    return model.floatNetwork.inputs
   }
 
   /// The tensors of a model as stored, in file order.
@@ -377,18 +369,7 @@ public enum ModelFile {
     else { throw ModelFileError("header has no valid scaler") }
     let dropout = (header["dropout"] as? NSNumber)?.floatValue ?? 0
     let kind = header["kind"] as? String ?? ""
-    let year = header["year"] as? Int ?? 0
-    guard (0...12).contains(year), [nil, "level"].contains(header["norm"] as? String) else {
-      throw ModelFileError("header has unknown inputs (norm \(header["norm"] ?? "none"), year \(year))")
-    }
-    let holidays = header["holidays"] as? [Int] ?? []
-    guard holidays.count <= 100_000, zip(holidays, holidays.dropFirst()).allSatisfy({ $0 < $1 }) else {
-      throw ModelFileError("header's holidays are not distinct day numbers in order")
-    }
-    let inputs = RecurrentInputs(
-      levelNormalized: header["norm"] as? String == "level",
-      calendar: CalendarFeatures(weekday: header["weekday"] as? Bool ?? false, yearHarmonics: year),
-      holidays: holidays)
+    let inputs = try InputFields.decode(header, what: "header")
     guard inputs.channels == input else {
       throw ModelFileError(
         "header has \(input) input channels, but its inputs (\(inputs.description)) make \(inputs.channels)")

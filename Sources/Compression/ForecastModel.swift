@@ -55,6 +55,15 @@ public enum ForecastModel: WindowForecaster, Equatable {
     (other as? ForecastModel) == self
   }
 
+  /// What each step reads (the integer path keeps its own copy).
+  public var inputs: RecurrentInputs {
+    if case .int8(let q, _) = self { return q.inputs }
+    return floatNetwork.inputs
+  }
+
+  /// A network reading covariates needs a dataset that has them.
+  public func incompatibility(with data: WindowedData) -> String? { inputs.incompatibility(with: data) }
+
   public var units: Int {
     switch self {
     case .float(let n, _), .uint8(let n, _): n.units

@@ -1,5 +1,11 @@
 // SalesCSV: reads the long `date,store,item,sales` format (Kaggle's Store Item Demand file) fast,
 // one pass over the bytes, and reports every malformed row as `path:line:column: what`.
+//
+// Other files name their columns otherwise (`day,shop,sku,units`): `CSVColumns` says which
+// header column plays each part, and a file of one store (or one item) has no such column at
+// all. Further columns may be read as covariates (a promotion flag, a price): numbers, or
+// true/false and yes/no for flags; an empty field is a missing value, filled when the series is
+// assembled (SalesDataset).
 
 import Foundation
 
@@ -10,6 +16,10 @@ public struct SalesTable: Sendable {
   public var item: [Int32] = []
   public var sales: [Float] = []
   public var line: [Int32] = []  // 1-based line in the source, for error messages
+  /// The covariate columns read, as the header names them (lowercased).
+  public var covariateNames: [String] = []
+  /// `covariates[c][r]`: covariate c of row r; NaN where the field was empty.
+  public var covariates: [[Float]] = []
   public var path: String
   public var count: Int { day.count }
   public init(path: String) { self.path = path }
@@ -23,11 +33,33 @@ public struct SalesTable: Sendable {
   }
 }
 
-public enum SalesCSV {
-  public static let requiredColumns = ["date", "store", "item", "sales"]
+/// Which header column plays each part. `store` or `item` nil: the file has no such column and
+/// every row belongs to store (item) 1.
+public struct CSVColumns: Sendable, Equatable {
+  public var date = "date"
+  public var store: String? = "store"
+  public var item: String? = "item"
+  public var sales = "sales"
+  /// Further columns to read as covariates, in this order.
+  public var covariates: [String] = []
+  public init() {}
 
+  /// Kaggle's layout: date,store,item,sales.
+  public static let standard = CSVColumns()
+  public var isStandard: Bool { self == .standard }
+
+  /// Each part's column, named as its option is (`date=`, `store=`, ...), for messages.
+  var roles: [(role: String, column: String)] {
+    [("date", date)] + (store.map { [("store", $0)] } ?? []) + (item.map { [("item", $0)] } ?? [])
+      + [("sales", sales)]
+  }
+}
+
+public enum SalesCSV {
   /// Reads a file from disk. `displayPath` is what error messages call it.
-  public static func read(path: String, displayPath: String? = nil) throws(DataError) -> SalesTable {
+  public static func read(
+    path: String, displayPath: String? = nil, columns: CSVColumns = .standard
+  ) throws(DataError) -> SalesTable {
     let shown = displayPath ?? path
     var isDir: ObjCBool = false
     guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
@@ -39,16 +71,18 @@ public enum SalesCSV {
     guard let data = FileManager.default.contents(atPath: path) else {
       throw DataError("\(shown): cannot be read", hint: "check its permissions")
     }
-    return try parse(bytes: [UInt8](data), path: shown)
+    return try parse(bytes: [UInt8](data), path: shown, columns: columns)
   }
 
   /// Parses CSV text. The header names the columns (any order, extra columns ignored); every
   /// data row must have the header's number of fields.
-  public static func parse(bytes: [UInt8], path: String) throws(DataError) -> SalesTable {
+  public static func parse(bytes: [UInt8], path: String, columns: CSVColumns = .standard) throws(DataError)
+    -> SalesTable
+  {
     var table = SalesTable(path: path)
     let result: Result<Void, DataError> = bytes.withUnsafeBufferPointer { buf in
       do throws(DataError) {
-        try parse(buf, into: &table)
+        try parse(buf, columns: columns, into: &table)
         return .success(())
       } catch { return .failure(error) }
     }
@@ -56,7 +90,9 @@ public enum SalesCSV {
     return table
   }
 
-  private static func parse(_ buf: UnsafeBufferPointer<UInt8>, into table: inout SalesTable) throws(DataError) {
+  private static func parse(
+    _ buf: UnsafeBufferPointer<UInt8>, columns: CSVColumns, into table: inout SalesTable
+  ) throws(DataError) {
     let path = table.path
     let n = buf.count
     let comma = UInt8(ascii: ",")
@@ -78,18 +114,40 @@ public enum SalesCSV {
       .map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
     var columnOf: [String: Int] = [:]
     for (i, name) in names.enumerated() where columnOf[name] == nil { columnOf[name] = i }
-    let missing = requiredColumns.filter { columnOf[$0] == nil }
+    let roles = columns.roles.map { (role: $0.role, column: $0.column.lowercased()) }
+    let covariateNames = columns.covariates.map { $0.lowercased() }
+    let missing = roles.filter { columnOf[$0.column] == nil }
     guard missing.isEmpty else {
+      let expected = roles.map(\.column).joined(separator: ",")
+      let renamed =
+        columns.isStandard
+        ? "; a file that names them otherwise loads with date=, store=, item=, sales= naming its columns "
+          + "(store=none for a file of one store)"
+        : ""
       throw DataError(
-        "header has no column \(missing.map { "'\($0)'" }.joined(separator: ", "))",
+        "header has no column \(missing.map { "'\($0.column)'" }.joined(separator: ", "))",
         at: .init(path: path, line: 1, column: 1),
-        hint: "expected a header like date,store,item,sales; found '\(headerText)'")
+        hint: "expected a header like \(expected); found '\(headerText)'\(renamed)")
+    }
+    if let absent = covariateNames.first(where: { columnOf[$0] == nil }) {
+      throw DataError(
+        "header has no column '\(absent)' for the covariates", at: .init(path: path, line: 1, column: 1),
+        hint: "the header has \(names.joined(separator: ","))")
+    }
+    let used = roles.map(\.column) + covariateNames
+    if let twice = used.first(where: { name in used.filter { $0 == name }.count > 1 }) {
+      throw DataError(
+        "column '\(twice)' is asked to play two parts", at: .init(path: path, line: 1, column: 1),
+        hint: "date, store, item, sales and each covariate need a column of their own")
     }
     let fieldCount = names.count
-    let cDate = columnOf["date"]!
-    let cStore = columnOf["store"]!
-    let cItem = columnOf["item"]!
-    let cSales = columnOf["sales"]!
+    let cDate = columnOf[columns.date.lowercased()]!
+    let cStore = columns.store.map { columnOf[$0.lowercased()]! }
+    let cItem = columns.item.map { columnOf[$0.lowercased()]! }
+    let cSales = columnOf[columns.sales.lowercased()]!
+    let cCovariates = covariateNames.map { columnOf[$0]! }
+    table.covariateNames = covariateNames
+    table.covariates = covariateNames.map { _ in [] }
     pos = headerEnd + 1
     var line = 1
     let estimatedRows = n / 20
@@ -157,13 +215,21 @@ public enum SalesCSV {
         problem(DataError("date '\(text(cDate))' is not a valid YYYY-MM-DD date", at: where_(cDate)))
         continue rows
       }
-      guard let store = parseID(buf, starts[cStore], ends[cStore]) else {
-        problem(DataError("store '\(text(cStore))' is not a whole number", at: where_(cStore)))
-        continue rows
+      var store = 1
+      if let cStore {
+        guard let id = parseID(buf, starts[cStore], ends[cStore]) else {
+          problem(DataError("store '\(text(cStore))' is not a whole number", at: where_(cStore)))
+          continue rows
+        }
+        store = id
       }
-      guard let item = parseID(buf, starts[cItem], ends[cItem]) else {
-        problem(DataError("item '\(text(cItem))' is not a whole number", at: where_(cItem)))
-        continue rows
+      var item = 1
+      if let cItem {
+        guard let id = parseID(buf, starts[cItem], ends[cItem]) else {
+          problem(DataError("item '\(text(cItem))' is not a whole number", at: where_(cItem)))
+          continue rows
+        }
+        item = id
       }
       let salesValue: Double
       if let v = parseDecimal(buf, starts[cSales], ends[cSales]) {
@@ -184,6 +250,21 @@ public enum SalesCSV {
         problem(DataError("sales \(text(cSales)) is negative", at: where_(cSales), hint: "sales are unit counts"))
         continue rows
       }
+      // Covariates: all of a row's, or none (a bad one rejects the row).
+      var values: [Float] = []
+      for (k, c) in cCovariates.enumerated() {
+        guard let v = covariate(buf, starts[c], ends[c]) else {
+          let raw = text(c).trimmingCharacters(in: .whitespaces)
+          problem(
+            DataError(
+              "\(covariateNames[k]) '\(raw)' is not a \(Double(raw) == nil ? "number" : "finite number")",
+              at: where_(c),
+              hint: "a covariate is a number, true/false or yes/no, or empty when unknown"))
+          continue rows
+        }
+        values.append(v)
+      }
+      for k in values.indices { table.covariates[k].append(values[k]) }
       table.append(day: day, store: store, item: item, sales: Float(salesValue), line: line)
     }
     if var first = problems.first {
@@ -198,6 +279,22 @@ public enum SalesCSV {
       throw first
     }
     if table.count == 0 { throw DataError("no data rows after the header", at: .init(path: path, line: 1)) }
+  }
+
+  /// A covariate's field: a finite number, true/false or yes/no (1/0), or NaN when empty; nil
+  /// when it is none of these.
+  static func covariate(_ b: UnsafeBufferPointer<UInt8>, _ s: Int, _ e: Int) -> Float? {
+    if let v = parseDecimal(b, s, e) { return Float(v) }
+    let raw = String(decoding: UnsafeBufferPointer(rebasing: b[s..<e]), as: UTF8.self)
+      .trimmingCharacters(in: .whitespaces)
+    switch raw.lowercased() {
+    case "": return .nan
+    case "true", "yes": return 1
+    case "false", "no": return 0
+    default:
+      guard let v = Double(raw), v.isFinite, Float(v).isFinite else { return nil }
+      return Float(v)
+    }
   }
 
   @inline(__always)

@@ -8,12 +8,21 @@ public struct DailySeries: Sendable, Equatable {
   public var values: [Float]
   /// Days that were missing in the source and filled with zero (`gaps=zero`).
   public var filledDays: Int = 0
-  public init(store: Int, item: Int, startDay: Int, values: [Float], filledDays: Int = 0) {
+  /// `covariates[c][d]`: covariate c (the dataset's `covariateNames[c]`) on day `startDay + d`.
+  public var covariates: [[Float]] = []
+  /// Covariate values that were missing (an empty field, or a missing day) and filled.
+  public var filledCovariates: Int = 0
+  public init(
+    store: Int, item: Int, startDay: Int, values: [Float], filledDays: Int = 0, covariates: [[Float]] = [],
+    filledCovariates: Int = 0
+  ) {
     self.store = store
     self.item = item
     self.startDay = startDay
     self.values = values
     self.filledDays = filledDays
+    self.covariates = covariates
+    self.filledCovariates = filledCovariates
   }
   public var label: String { "store \(store) item \(item)" }
 }
@@ -24,9 +33,12 @@ public enum GapPolicy: String, Sendable, CaseIterable { case error, zero }
 public struct SalesDataset: Sendable {
   public var source: String
   public var series: [DailySeries]
-  public init(source: String, series: [DailySeries]) {
+  /// The covariate columns each series carries, in order (empty: sales only).
+  public var covariateNames: [String] = []
+  public init(source: String, series: [DailySeries], covariateNames: [String] = []) {
     self.source = source
     self.series = series
+    self.covariateNames = covariateNames
   }
 
   public var rowCount: Int { series.reduce(0) { $0 + $1.values.count } }
@@ -35,6 +47,9 @@ public struct SalesDataset: Sendable {
 
   /// Builds series from rows: keeps the selected stores and items, orders each series by date,
   /// and checks that it is daily with no duplicates and (unless `gaps: .zero`) no missing day.
+  /// A covariate that is missing (an empty field, or a day filled by `gaps: .zero`) takes the
+  /// series' previous value (a price stays until it changes); before its first known value, that
+  /// value; 0 when the series never has one.
   public static func assemble(
     _ table: SalesTable, stores: IDSelection, items: IDSelection,
     gaps: GapPolicy
@@ -71,6 +86,7 @@ public struct SalesDataset: Sendable {
       let end = Int(table.day[rows[rows.count - 1]])
       var values = [Float](repeating: 0, count: end - start + 1)
       var filled = 0
+      var covariates = table.covariates.map { _ in [Float](repeating: .nan, count: end - start + 1) }
       var previous = start - 1
       for (k, r) in rows.enumerated() {
         let d = Int(table.day[r])
@@ -91,10 +107,32 @@ public struct SalesDataset: Sendable {
           filled += d - previous - 1
         }
         values[d - start] = table.sales[r]
+        for c in covariates.indices { covariates[c][d - start] = table.covariates[c][r] }
         previous = d
       }
-      series.append(DailySeries(store: store, item: item, startDay: start, values: values, filledDays: filled))
+      var filledCovariates = 0
+      for c in covariates.indices { filledCovariates += fillMissing(&covariates[c]) }
+      series.append(
+        DailySeries(
+          store: store, item: item, startDay: start, values: values, filledDays: filled, covariates: covariates,
+          filledCovariates: filledCovariates))
     }
-    return SalesDataset(source: table.path, series: series)
+    return SalesDataset(source: table.path, series: series, covariateNames: table.covariateNames)
+  }
+
+  /// Replaces each NaN by the value before it (leading NaNs by the first value, all by 0) and
+  /// returns how many it replaced.
+  static func fillMissing(_ values: inout [Float]) -> Int {
+    var filled = 0
+    var last = values.first { !$0.isNaN } ?? 0
+    for d in values.indices {
+      if values[d].isNaN {
+        values[d] = last
+        filled += 1
+      } else {
+        last = values[d]
+      }
+    }
+    return filled
   }
 }

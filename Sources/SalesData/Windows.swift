@@ -108,6 +108,13 @@ public struct WindowedData: Sendable {
   public var test: [WindowRef] = []
   /// Per series: identity, first day and number of days touched by training windows.
   public var seriesInfo: [(store: Int, item: Int, startDay: Int, trainDays: Int)] = []
+  /// The dataset's covariate columns (SalesDataset.covariateNames).
+  public var covariateNames: [String] = []
+  /// `covariates[s][c][d]`: covariate c of series s on its day d, as in the file.
+  public var covariates: [[[Float]]] = []
+  /// Per covariate, a min-max scaler fitted on the training days, as the sales' is (a 0/1 flag
+  /// stays 0/1); a network trained on these keeps its own copy.
+  public var covariateScalers: [Scaler] = []
 
   public var lookback: Int { config.lookback }
   public var trainCount: Int { fit.count + validation.count }
@@ -149,6 +156,11 @@ public struct WindowedData: Sendable {
     }
     let scaler = Scaler.fit(config.scale, on: trainSlices)
     self.scaler = scaler
+    covariateNames = dataset.covariateNames
+    covariates = dataset.series.map(\.covariates)
+    covariateScalers = covariateNames.indices.map { c in
+      Scaler.fit(.minmax, on: zip(dataset.series, trainSlices).map { $0.covariates[c][0..<$1.count] })
+    }
     raw = dataset.series.map(\.values)
     scaled = raw.map { values in values.map { scaler.scale($0) } }
     for (k, p) in plan.enumerated() {
@@ -165,6 +177,9 @@ public struct WindowedData: Sendable {
     let windows = max(days - referenceLookback, 0)
     return Int((Double(windows) * split).rounded(.down)) + referenceLookback
   }
+
+  /// The column of covariate `name`, or nil when the dataset has none of that name.
+  public func covariateColumn(_ name: String) -> Int? { covariateNames.firstIndex(of: name) }
 
   /// The same windows seen through another scaler (a model loaded from a file keeps its own).
   public func rescaled(with other: Scaler) -> WindowedData {

@@ -19,12 +19,18 @@ enum DataCommands {
   static let load = Command(
     "load", group: .data,
     usage:
-      "load demo | load csv PATH | load PATH.csv  [stores=1-5] [items=1-10] [gaps=error|zero] [as NAME] | load model "
+      "load demo | load csv PATH | load PATH.csv  [stores=1-5] [items=1-10] [gaps=error|zero] [date=COLUMN] "
+      + "[store=COLUMN|none] [item=COLUMN|none] [sales=COLUMN] [covariates=COLUMN,...] [as NAME] | load model "
       + "PATH [as NAME] | load keras PATH.json [as NAME]",
     summary: "load the built-in demo data or a date,store,item,sales CSV file",
     details: """
       The data are one daily series per (store, item). Every series must be complete: a missing
       day is an error naming the series and date, unless gaps=zero fills it with zero sales.
+      A file whose columns are named otherwise says which is which: date=day store=shop
+      item=sku sales=units (store=none or item=none: the file has no such column, all one store
+      or item; both: a file of one series). covariates=promo,price reads further columns for networks to use (train ...
+      covariates=): numbers, true/false or yes/no; an empty field, or a day gaps=zero fills,
+      takes the series' previous value (before the first known value, that value).
       Loading also windows the data with the defaults of 'window' (shown, and recorded).
       'load demo' is a deterministic stand-in with the Kaggle file's shape (see README).
       'load model PATH' reads a model written by 'export ... format=tcm' and evaluates it on the
@@ -36,6 +42,11 @@ enum DataCommands {
       OptionSpec("stores", "1-5", "stores to keep: ids and ranges like 1-5 or 1,3,7-9, or all"),
       OptionSpec("items", "1-10", "items to keep, written like stores"),
       OptionSpec("gaps", "error", "what to do with a missing day", values: GapPolicy.allCases.map(\.rawValue)),
+      OptionSpec("date", "date", "csv: the column of dates (YYYY-MM-DD)"),
+      OptionSpec("store", "store", "csv: the column of store ids, or none (one store)"),
+      OptionSpec("item", "item", "csv: the column of item ids, or none (one item)"),
+      OptionSpec("sales", "sales", "csv: the column of sales"),
+      OptionSpec("covariates", "", "csv: further columns to read for networks (a promotion flag, a price)"),
     ],
     example: "load csv ../shared/data/store-item-demand/train.csv stores=1-5 items=1-10",
     recording: .always
@@ -81,19 +92,53 @@ enum DataCommands {
     spec.stores = try inv.selection("stores")
     spec.items = try inv.selection("items")
     spec.gaps = GapPolicy(rawValue: try inv.choice("gaps"))!
+    spec.columns = try columns(&inv)
     spec.name = inv.asName
     try inv.checkAllConsumed()
     let loaded = try ws.load(spec)
     let d = loaded.dataset
     let filled = d.dataset.series.reduce(0) { $0 + $1.filledDays }
+    let filledCovariates = d.dataset.series.reduce(0) { $0 + $1.filledCovariates }
+    let names = d.dataset.covariateNames
+    let covariates =
+      names.isEmpty
+      ? ""
+      : "; covariate\(names.count == 1 ? "" : "s") \(names.joined(separator: ", "))"
+        + (filledCovariates > 0 ? " (\(filledCovariates) missing values filled)" : "")
     let text = """
       loaded \(d.name): \(d.dataset.series.count) series (\(d.selection)), \(d.dataset.rowCount) rows, \
       days \(CivilDate.format(d.dataset.firstDay)) to \(CivilDate.format(d.dataset.lastDay))\
-      \(filled > 0 ? ", \(filled) missing days filled with 0" : "")
+      \(filled > 0 ? ", \(filled) missing days filled with 0" : "")\(covariates)
       \(describe(d.windows))
       \(describe(loaded.profile))
       """
     return CommandOutput(text, recorded: loaded.commands)
+  }
+
+  /// `date= store= item= sales= covariates=`: which CSV column plays which part.
+  static func columns(_ inv: inout Invocation) throws(CommandError) -> CSVColumns {
+    var columns = CSVColumns.standard
+    func name(_ key: String) throws(CommandError) -> String? {
+      guard let text = inv.optionalString(key) else { return nil }
+      let trimmed = text.trimmingCharacters(in: .whitespaces)
+      guard !trimmed.isEmpty, !trimmed.contains(",") else {
+        throw CommandError("\(key)= names one column of the file's header", column: inv.options[key]?.column)
+      }
+      return trimmed
+    }
+    if let date = try name("date") { columns.date = date }
+    if let sales = try name("sales") { columns.sales = sales }
+    if let store = try name("store") { columns.store = store.lowercased() == "none" ? nil : store }
+    if let item = try name("item") { columns.item = item.lowercased() == "none" ? nil : item }
+    if let list = inv.optionalString("covariates") {
+      columns.covariates = list.split(separator: ",", omittingEmptySubsequences: false).map {
+        $0.trimmingCharacters(in: .whitespaces)
+      }
+      if columns.covariates.contains("") {
+        throw CommandError("covariates=\(list) has an empty name", column: inv.options["covariates"]?.column)
+      }
+    }
+    return columns
   }
 
   static let window = Command(

@@ -9,7 +9,7 @@ enum ModelCommands {
   /// The options of `kind=lstm` and `kind=gru`.
   static let networkOptions = [
     "units", "dropout", "epochs", "batch", "lr", "patience", "runs", "seed", "stop", "norm", "weekday", "year", "loss",
-    "holidays", "skip",
+    "holidays", "skip", "covariates", "ahead",
   ]
 
   /// The model families `train kind=` makes, and the options that belong to each.
@@ -40,7 +40,11 @@ enum ModelCommands {
       and multiplies the forecast back; weekday=on and year=K add, at every step, the weekday
       and K yearly harmonics of the day that step forecasts, as extra input channels;
       holidays=FILE adds a channel that is 1 on the dates in FILE (a CSV, one YYYY-MM-DD per
-      line; the model keeps the dates); loss=mae trains on absolute errors (early stopping then
+      line; the model keeps the dates); covariates=promo,price reads those columns of the data
+      file (load csv ... covariates=...) as channels, min-max scaled on the training days, each
+      step reading the value of the day it forecasts (so the last step has the forecast day's
+      planned promotion or price; ahead=off: its own day's, for a value known only afterwards;
+      the C then takes them for every step); loss=mae trains on absolute errors (early stopping then
       watches the validation MAE). skip=LINEAR trains the network on what the linear model
       LINEAR (same windows) gets wrong: the forecast is LINEAR's plus the network's correction,
       and every form of the model (pruned, int8, its files and C) carries both.
@@ -79,6 +83,10 @@ enum ModelCommands {
       .flag("weekday", "linear, lstm, gru: the weekday of the day forecast as inputs"),
       OptionSpec("year", "0", "linear, lstm, gru: harmonics of the year (sine, cosine) as inputs"),
       OptionSpec("holidays", "", "linear, lstm, gru: a CSV of holiday dates, a 0/1 input"),
+      OptionSpec("covariates", "", "lstm, gru: columns of the data file read as inputs (a promotion flag, a price)"),
+      OptionSpec(
+        "ahead", "on", "lstm, gru: covariates of the day each step forecasts (on) or of its own day",
+        values: ["off", "on"]),
       OptionSpec("skip", "", "lstm, gru: a linear model on these windows to correct (the network learns its residual)"),
       OptionSpec("k", "7", "average: how many days (mode=days) or weeks (mode=weekday)"),
       OptionSpec("mode", "days", "average: the last k days, or the same weekday", values: ["days", "weekday"]),
@@ -187,6 +195,21 @@ enum ModelCommands {
       levelNormalized: try inv.choice("norm") == "level",
       calendar: CalendarFeatures(weekday: try inv.flag("weekday"), yearHarmonics: try inv.int("year", in: 0...12)),
       holidays: holidays)
+    if let names = inv.optionalString("covariates") {
+      spec.covariates = names.split(separator: ",", omittingEmptySubsequences: false).map {
+        $0.trimmingCharacters(in: .whitespaces).lowercased()
+      }
+      if spec.covariates.contains("") {
+        throw CommandError("covariates=\(names) has an empty name", column: inv.options["covariates"]?.column)
+      }
+    }
+    if inv.options["ahead"] != nil {
+      guard !spec.covariates.isEmpty else {
+        throw CommandError(
+          "ahead= says when covariates are known; give covariates= too", column: inv.options["ahead"]?.column)
+      }
+    }
+    spec.covariatesAhead = try inv.choice("ahead") == "on"
     spec.loss = TrainingLoss(rawValue: try inv.choice("loss"))!
     spec.units = try inv.int("units", in: 1...1024)
     spec.dropout = try inv.double("dropout", min: 0, max: 1, openMax: true)

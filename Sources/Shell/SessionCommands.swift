@@ -308,6 +308,26 @@ enum Explain {
       quantization, the model file and the C library all keep the linear model.
       """
     },
+    "covariates": { ws in
+      var s = """
+        Covariates are what a retailer knows besides past sales: a promotion flag, a price. Load
+        them with the data (load csv FILE covariates=promo,price; date=, store=, item=, sales=
+        name the other columns when the file calls them otherwise) and give them to a network:
+        train kind=gru ... covariates=promo. Each becomes an input channel, min-max scaled on the
+        training days. Step t reads the value of the day it forecasts, so the last step knows
+        the forecast day's promotion: planned in advance, it is the one thing past sales cannot
+        foretell. ahead=off reads each step's own day instead, for a value known only afterwards
+        (it still explains the spikes in the window, but not tomorrow's). With window steps=S the
+        last step reads all S forecast days' values. The C library takes the values day by day.
+        On a file whose promotions double sales on random days a GRU-6 goes from 14.9 MAPE to
+        5.0 with the flag, and to 12.0 with ahead=off.
+        """
+      if let d = try? ws.dataset() {
+        let names = d.windows.covariateNames
+        s += "\n\(d.name) here: " + (names.isEmpty ? "no covariates." : "covariates \(names.joined(separator: ", ")).")
+      }
+      return s
+    },
     "steps": { _ in
       """
       A replenishment order is placed a week ahead, so what matters is the error on each day of

@@ -79,6 +79,33 @@ public func smallSalesCSV(
   return lines.joined(separator: "\n") + "\n"
 }
 
+/// A file laid out as another retailer's might be, `day,shop,sku,units,promo,price`: on a
+/// promotion day (one in five, drawn at random, so no window of sales foretells it) sales are
+/// twice as high and the price a fifth lower; promotions are written true/false, and every 37th
+/// price is left empty (unknown).
+public func promotionSalesCSV(
+  stores: Int = 2, items: Int = 2, days: Int = 300, seed: UInt64 = 11, firstDay start: Int = 16_436
+) -> String {
+  var rng = SeededGenerator(seed: seed)
+  var lines = ["day,shop,sku,units,promo,price"]
+  var row = 0
+  for item in 1...items {
+    for store in 1...stores {
+      let level = 20.0 + 7.0 * Double(store) + 5.0 * Double(item)
+      let price = 2.5 + Double(item)
+      for d in 0..<days {
+        let promo = rng.nextUnitDouble() < 0.2
+        let weekly = [0.8, 0.9, 0.95, 1.0, 1.1, 1.2, 1.25][(d + 3) % 7]
+        let v = max(0, (level * weekly * (promo ? 2 : 1) + 3 * (rng.nextUnitDouble() - 0.5)).rounded())
+        row += 1
+        let priceText = row % 37 == 0 ? "" : String(format: "%.2f", promo ? price * 0.8 : price)
+        lines.append("\(isoDate(start + d)),\(store),\(item),\(Int(v)),\(promo),\(priceText)")
+      }
+    }
+  }
+  return lines.joined(separator: "\n") + "\n"
+}
+
 func isoDate(_ day: Int) -> String {
   // Civil-from-days (Hinnant), duplicated here so TestSupport needs no SalesData.
   let z = day + 719_468

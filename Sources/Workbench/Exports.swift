@@ -14,6 +14,7 @@ public typealias WindowConfig = SalesData.WindowConfig
 public typealias WindowedData = SalesData.WindowedData
 public typealias ScalerKind = SalesData.ScalerKind
 public typealias GapPolicy = SalesData.GapPolicy
+public typealias CSVColumns = SalesData.CSVColumns
 public typealias IDSelection = SalesData.IDSelection
 public typealias CivilDate = SalesData.CivilDate
 public typealias DemandProfile = SalesData.DemandProfile

@@ -9,9 +9,17 @@ import Modeling
 import SalesData
 
 public enum FormatFuzzTargets {
-  /// The CSV reader, then series assembly and windowing of whatever it accepted.
+  /// The CSV reader (Kaggle's layout, and with two covariate columns), then series assembly and
+  /// windowing of whatever it accepted.
   public static func csv(_ bytes: [UInt8]) {
-    guard let table = try? SalesCSV.parse(bytes: bytes, path: "fuzz.csv") else { return }
+    var withCovariates = CSVColumns()
+    withCovariates.covariates = ["promo", "price"]
+    for columns in [CSVColumns.standard, withCovariates] {
+      if let table = try? SalesCSV.parse(bytes: bytes, path: "fuzz.csv", columns: columns) { assemble(table) }
+    }
+  }
+
+  static func assemble(_ table: SalesTable) {
     for gaps in GapPolicy.allCases {
       guard let dataset = try? SalesDataset.assemble(table, stores: .all, items: .all, gaps: gaps),
         dataset.rowCount < 200_000
@@ -30,7 +38,12 @@ public enum FormatFuzzTargets {
       preconditionFailure("a decoded model did not decode after encoding")
     }
     let values = (0..<40).map { Float($0 % 7) }
-    let d = SalesDataset(source: "fuzz", series: [DailySeries(store: 1, item: 1, startDay: 0, values: values)])
+    // The covariates the model reads, so that it can forecast.
+    let names = model.inputs.covariates.map(\.name)
+    let covariates = names.map { _ in (0..<40).map { Float($0 % 5) } }
+    let d = SalesDataset(
+      source: "fuzz", series: [DailySeries(store: 1, item: 1, startDay: 0, values: values, covariates: covariates)],
+      covariateNames: names)
     var config = WindowConfig()
     config.lookback = meta.lookback
     if let data = try? WindowedData(dataset: d, config: config) {

@@ -41,13 +41,62 @@ func error(_ text: String) -> DataError? {
     ("date,store,item,sales\n2013-01-01,1,1,nan\n", "t.csv:2:16: sales 'nan' is not a finite number"),
     (
       "date,store,item\n2013-01-01,1,1\n",
-      "t.csv:1:1: header has no column 'sales' (expected a header like date,store,item,sales; found 'date,store,item')"
+      "t.csv:1:1: header has no column 'sales' (expected a header like date,store,item,sales; found 'date,store,item'; "
+        + "a file that names them otherwise loads with date=, store=, item=, sales= naming its columns (store=none "
+        + "for a file of one store))"
     ),
     ("", "t.csv:1: empty file, expected a header line date,store,item,sales"),
     ("date,store,item,sales\n", "t.csv:1: no data rows after the header"),
   ])
   func malformedInputNamesThePlace(text: String, expected: String) {
     #expect(error(text)?.description == expected)
+  }
+
+  /// Another retailer's layout: columns named otherwise (any case), no store column, covariates
+  /// as numbers, flags and empty fields.
+  @Test func otherColumnNamesAndCovariates() throws {
+    var columns = CSVColumns()
+    columns.date = "Day"
+    columns.store = nil
+    columns.item = "sku"
+    columns.sales = "units"
+    columns.covariates = ["onpromotion", "price"]
+    let text = """
+      sku,Day,units,OnPromotion,price,note
+      7,2016-03-01,2.5,False,1.99,x
+      7,2016-03-02,0,TRUE,,y
+      7,2016-03-03,4,yes,-0.5,z
+
+      """
+    let t = try SalesCSV.parse(bytes: Array(text.utf8), path: "r.csv", columns: columns)
+    #expect(t.count == 3 && t.store == [1, 1, 1] && t.item == [7, 7, 7] && t.sales == [2.5, 0, 4])
+    #expect(t.covariateNames == ["onpromotion", "price"])
+    #expect(t.covariates[0] == [0, 1, 1])
+    #expect(t.covariates[1][0] == 1.99 && t.covariates[1][1].isNaN && t.covariates[1][2] == -0.5)
+
+    func failure(_ text: String, _ columns: CSVColumns) -> String? {
+      do {
+        _ = try SalesCSV.parse(bytes: Array(text.utf8), path: "r.csv", columns: columns)
+        return nil
+      } catch { return error.description }
+    }
+    #expect(
+      failure("sku,Day,units,onpromotion,price\n7,2016-03-01,2,maybe,1\n", columns)
+        == "r.csv:2:16: onpromotion 'maybe' is not a number (a covariate is a number, true/false or yes/no, "
+        + "or empty when unknown)")
+    #expect(
+      failure("sku,Day,units,onpromotion,price\n7,2016-03-01,2,1,inf\n", columns)
+        == "r.csv:2:18: price 'inf' is not a finite number (a covariate is a number, true/false or yes/no, "
+        + "or empty when unknown)")
+    var twice = columns
+    twice.covariates = ["units"]
+    #expect(
+      failure("sku,Day,units\n7,2016-03-01,2\n", twice)
+        == "r.csv:1:1: column 'units' is asked to play two parts (date, store, item, sales and each covariate need "
+        + "a column of their own)")
+    #expect(
+      failure("sku,date,units\n7,2016-03-01,2\n", columns)
+        == "r.csv:1:1: header has no column 'day' (expected a header like day,sku,units; found 'sku,date,units')")
   }
 
   @Test func missingFileIsAClearError() {
@@ -82,6 +131,45 @@ func error(_ text: String) -> DataError? {
     let filled = try SalesDataset.assemble(try parse(text), stores: .all, items: .all, gaps: .zero)
     #expect(filled.series[0].values == [5, 0, 0, 6, 7])
     #expect(filled.series[0].filledDays == 2)
+  }
+
+  /// A missing covariate (an empty field, or a day gaps=zero fills) takes the series' value
+  /// before it; leading ones take the first known value; a series that never has one, 0.
+  @Test func missingCovariatesAreCarriedForward() throws {
+    var columns = CSVColumns()
+    columns.covariates = ["price", "promo"]
+    let text = """
+      date,store,item,sales,price,promo
+      2013-01-01,1,1,5,,0
+      2013-01-02,1,1,6,2.5,1
+      2013-01-05,1,1,7,,0
+      2013-01-06,1,1,8,3,
+      2013-01-01,2,1,5,,
+      2013-01-02,2,1,5,,
+
+      """
+    let d = try SalesDataset.assemble(
+      try SalesCSV.parse(bytes: Array(text.utf8), path: "t.csv", columns: columns), stores: .all, items: .all,
+      gaps: .zero)
+    #expect(d.covariateNames == ["price", "promo"])
+    #expect(d.series[0].values == [5, 6, 0, 0, 7, 8])
+    #expect(d.series[0].covariates[0] == [2.5, 2.5, 2.5, 2.5, 2.5, 3])
+    #expect(d.series[0].covariates[1] == [0, 1, 1, 1, 0, 0])
+    #expect(d.series[0].filledCovariates == 1 + 2 + 1 + 2 + 1)
+    #expect(d.series[1].covariates == [[0, 0], [0, 0]] && d.series[1].filledCovariates == 4)
+    // The windows keep them per series, and fit each one's min-max scaler on training days only.
+    let windows = try WindowedData(
+      dataset: SalesDataset(
+        source: "t",
+        series: [
+          DailySeries(
+            store: 1, item: 1, startDay: 0, values: Array(repeating: 1, count: 100),
+            covariates: [(0..<100).map { Float($0) }])
+        ], covariateNames: ["trend"]),
+      config: WindowConfig())
+    #expect(windows.covariateColumn("trend") == 0 && windows.covariateColumn("price") == nil)
+    let trainDays = windows.seriesInfo[0].trainDays
+    #expect(windows.covariateScalers[0].offset == 0 && windows.covariateScalers[0].factor == 1 / Float(trainDays - 1))
   }
 
   @Test func unsortedRowsAreOrderedAndSelectionFilters() throws {

@@ -28,7 +28,10 @@ import Workbench
     #expect(Completion.candidates("quantize base in", workspace: ws) == ["int8"])
     #expect(Completion.candidates("distill teacher=base-", workspace: ws) == ["teacher=base-p50"])
     #expect(
-      Completion.candidates("load ", workspace: ws) == ["csv", "demo", "gaps=", "items=", "keras", "model", "stores="])
+      Completion.candidates("load ", workspace: ws) == [
+        "covariates=", "csv", "date=", "demo", "gaps=", "item=", "items=", "keras", "model", "sales=", "store=",
+        "stores=",
+      ])
     #expect(Completion.candidates("load csv ", workspace: ws) == nil)  // a file path
     #expect(Completion.candidates("export base to=", workspace: ws) == nil)  // a file path
     #expect(Completion.candidates("explain qu", workspace: ws) == ["quantization"])

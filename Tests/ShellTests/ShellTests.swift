@@ -133,8 +133,8 @@ func errorText(_ engine: Engine, _ line: String) -> String? {
     let (engine, _, _) = makeEngine()
     let text = try engine.execute("help train")
     #expect(text.hasPrefix("usage: train [kind=lstm|gru|linear|average|croston|ets|theta]"))
-    #expect(text.contains("  units     lstm, gru: hidden units of the recurrent layer; default 64"))
-    #expect(text.contains("  kind      the model family (average|croston|ets|gru|linear|lstm|theta); default lstm"))
+    #expect(text.contains("  units       lstm, gru: hidden units of the recurrent layer; default 64"))
+    #expect(text.contains("  kind        the model family (average|croston|ets|gru|linear|lstm|theta); default lstm"))
     #expect(text.contains("example:\n  train units=32"))
     #expect(try engine.execute("help tr") == text)  // unique prefix
   }

@@ -17,6 +17,8 @@ public struct LoadSpec: Sendable {
   public var stores = IDSelection.all
   public var items = IDSelection.all
   public var gaps = GapPolicy.error
+  /// Which columns of a CSV file play which part, and the covariates to read.
+  public var columns = CSVColumns.standard
   public var name: String?
   public init() {}
 }
@@ -51,13 +53,27 @@ extension Workspace {
     var command = RecordedCommand("load")
     switch spec.source {
     case .demo:
+      guard spec.columns.isStandard else {
+        throw CommandError(
+          "the demo data has only date, store, item and sales",
+          hint: "column options and covariates= are for 'load csv PATH'")
+      }
       command.words = [RecordedValue("demo")]
       table = DemoData.table()
       defaultName = "demo"
     case .csv(let path, let given):
       command.words = [RecordedValue("csv"), RecordedValue(path, isPath: true)]
-      do { table = try SalesCSV.read(path: path, displayPath: given) } catch { throw CommandError.from(error) }
+      do { table = try SalesCSV.read(path: path, displayPath: given, columns: spec.columns) } catch {
+        throw CommandError.from(error)
+      }
       defaultName = sanitizedName(((given as NSString).lastPathComponent as NSString).deletingPathExtension)
+      // Only what differs from Kaggle's layout is recorded (older sessions stay as they were).
+      let standard = CSVColumns.standard
+      if spec.columns.date != standard.date { command.set("date", spec.columns.date) }
+      if spec.columns.store != standard.store { command.set("store", spec.columns.store ?? "none") }
+      if spec.columns.item != standard.item { command.set("item", spec.columns.item ?? "none") }
+      if spec.columns.sales != standard.sales { command.set("sales", spec.columns.sales) }
+      if !spec.columns.covariates.isEmpty { command.set("covariates", spec.columns.covariates.joined(separator: ",")) }
     }
     let name = spec.name ?? defaultName
     command.set("stores", spec.stores.description)
@@ -178,6 +194,9 @@ extension Workspace {
     if let s = imported.scaler {
       guard let kind = ScalerKind(rawValue: s.kind) else { throw CommandError("\(given): unknown scaler '\(s.kind)'") }
       scaler = Scaler(kind: kind, offset: s.offset, factor: s.factor)
+    }
+    if let problem = imported.network.inputs.incompatibility(with: d.windows) {
+      throw CommandError("\(given) cannot forecast \(d.name): \(problem)")
     }
     let name = name ?? sanitizedName(((given as NSString).lastPathComponent as NSString).deletingPathExtension)
     try requireFreeModelName(name)

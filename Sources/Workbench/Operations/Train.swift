@@ -64,6 +64,11 @@ public struct TrainSpec: Sendable {
   public var loss = TrainingLoss.mse
   /// The holiday file as the user gave it (recorded; its dates are in `inputs.holidays`).
   public var holidaysFile: String?
+  /// Columns of the data file read as input channels (`inputs.covariates` gets them, with the
+  /// dataset's scalers, when training starts).
+  public var covariates: [String] = []
+  /// Each step reads the covariates of the day it forecasts (known in advance), else its own.
+  public var covariatesAhead = true
   /// A linear model of the workspace the network corrects (a linear skip), by name.
   public var skip: String?
   public var units = 64
@@ -96,6 +101,24 @@ extension Workspace {
         hint: "fit the linear model again after 'window', or window as it was")
     }
     return linear
+  }
+
+  /// The dataset's covariates `names`, each with the scaler fitted on its training days.
+  func covariates(_ names: [String], of data: DatasetEntry) throws(CommandError) -> [Covariate] {
+    var out: [Covariate] = []
+    for name in names {
+      guard let column = data.windows.covariateColumn(name) else {
+        let has = data.windows.covariateNames
+        throw CommandError(
+          "\(data.name) has no covariate '\(name)'",
+          hint: has.isEmpty
+            ? "load the file with covariates=\(names.joined(separator: ",")) to read those columns"
+            : "it has \(has.joined(separator: ", "))")
+      }
+      guard !out.contains(where: { $0.name == name }) else { throw CommandError("covariates= names '\(name)' twice") }
+      out.append(Covariate(name: name, scaler: data.windows.covariateScalers[column]))
+    }
+    return out
   }
 
   /// The holidays in the CSV at `path` (`given` as the user wrote it), as sorted day numbers.
@@ -140,6 +163,11 @@ extension Workspace {
       throw CommandError("stop=\(stop) must be between 1 and epochs=\(spec.training.epochs)")
     }
     let base = try spec.skip.map { (skip: String) throws(CommandError) in try skipBase(skip, for: data) }
+    var inputs = spec.inputs
+    inputs.covariates = try covariates(spec.covariates, of: data)
+    inputs.covariatesAhead = spec.covariatesAhead
+    // A multi-day head with covariates known in advance reads every forecast day's.
+    inputs.covariateDays = spec.covariatesAhead && !spec.covariates.isEmpty ? data.windows.steps : 1
     var command = RecordedCommand("train", asName: name)
     command.set("kind", spec.cell.rawValue)
     if let skip = spec.skip { command.set("skip", skip) }
@@ -150,6 +178,10 @@ extension Workspace {
     if spec.inputs.calendar.yearHarmonics > 0 { command.set("year", spec.inputs.calendar.yearHarmonics) }
     if spec.loss != .mse { command.set("loss", spec.loss.rawValue) }
     if let file = spec.holidaysFile { command.set("holidays", file) }
+    if !spec.covariates.isEmpty {
+      command.set("covariates", spec.covariates.joined(separator: ","))
+      if !spec.covariatesAhead { command.set("ahead", on: false) }
+    }
     spec.training.record(into: &command, seed: firstSeed)
     if let stop = spec.lastRunEpochs { command.set("stop", stop) }
 
@@ -162,7 +194,7 @@ extension Workspace {
       let seed = firstSeed + UInt64(run)
       var rng = SeededGenerator(seed: seed)
       var model = RecurrentForecaster(
-        units: spec.units, cell: spec.cell, inputs: spec.inputs, outputs: data.windows.steps,
+        units: spec.units, cell: spec.cell, inputs: inputs, outputs: data.windows.steps,
         dropout: Float(spec.dropout), rng: &rng)
       if let base {
         // A correction starts at zero: the model starts as the linear model it corrects.
