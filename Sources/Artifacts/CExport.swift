@@ -97,7 +97,7 @@ public enum CExport {
   /// A C library's header: its include guard, `NAME_LOOKBACK` (and `NAME_STEPS`), the comment
   /// `about` (its lines after the first indented by three spaces) and the function's declaration.
   static func header(
-    symbol p: String, model name: String, lookback: Int, steps: Int? = nil, covariates: (count: Int, rows: Int)? = nil,
+    symbol p: String, model name: String, lookback: Int, steps: Int? = nil, covariates: (count: Int, rows: Int?)? = nil,
     about: String,
     declaration: String
   ) -> String {
@@ -116,9 +116,11 @@ public enum CExport {
     """
   }
 
-  /// `#define NAME_COVARIATES C` and `NAME_COVARIATE_ROWS` (days) when the function takes covariates.
-  static func covariateCount(symbol p: String, _ covariates: (count: Int, rows: Int)?) -> String {
-    covariates.map { "#define \(p)_COVARIATES \($0.count)\n#define \(p)_COVARIATE_ROWS \($0.rows)\n" } ?? ""
+  /// `#define NAME_COVARIATES C` and (a network's, a row per day) `NAME_COVARIATE_ROWS` when the
+  /// function takes covariates.
+  static func covariateCount(symbol p: String, _ covariates: (count: Int, rows: Int?)?) -> String {
+    guard let c = covariates else { return "" }
+    return "#define \(p)_COVARIATES \(c.count)\n" + (c.rows.map { "#define \(p)_COVARIATE_ROWS \($0)\n" } ?? "")
   }
 
   /// The covariates' parameter of a network's function: a row of values per day.
@@ -465,9 +467,7 @@ public enum CExport {
     networkLevel: Bool, networkCovariates: Bool, measuring: Bool
   ) -> (code: String, artifact: CExportArtifact) {
     let b = "\(p)_base"
-    guard let base = LinearArtifacts.cLibrary(skip, name: b, metadata: metadata, measuring: measuring) else {
-      preconditionFailure("the linear family always has a C library")
-    }
+    let base = LinearArtifacts.library(skip, name: b, metadata: metadata, measuring: measuring, asSkipBase: true)
     guard !measuring else { return ("", base) }
     var code = base.source.replacingOccurrences(
       of: "#include \"\(b).h\"\n", with: "#define \(b)_LOOKBACK \(skip.lookback)\n")

@@ -54,6 +54,7 @@ public enum LinearArtifacts: ArtifactFamily {
       + "\"norm\":\"\(m.levelNormalized ? "level" : "none")\","
       + "\"weekday\":\(m.calendar.weekday),\"year\":\(m.calendar.yearHarmonics),"
       + (m.holidays.isEmpty ? "" : "\"holidays\":[\(m.holidays.map(String.init).joined(separator: ","))],")
+      + InputFields.json(RecurrentInputs(covariates: m.covariates))
       + "\"tensors\":[{\"name\":\"linear/kernel\",\"shape\":[\(p),1],\"encoding\":\"\(encoding(m.storage))\","
       + "\"sparse\":\"\(sparse ? "bitmask" : "none")\",\"stored\":\(stored.count)},{\"name\":\"linear/bias\","
       + "\"shape\":[1,1],\"encoding\":\"f32\",\"sparse\":\"none\",\"stored\":1}],"
@@ -85,7 +86,9 @@ public enum LinearArtifacts: ArtifactFamily {
     guard holidays.count <= 100_000, zip(holidays, holidays.dropFirst()).allSatisfy({ $0 < $1 }) else {
       throw ModelFileError("header's holidays are not distinct day numbers in order")
     }
-    let p = metadata.lookback + calendar.count + (holidays.isEmpty ? 0 : 1)
+    // The covariates as a network's header writes them (the rest of the inputs are the linear model's own).
+    let covariates = try InputFields.decode(header.filter { $0.key == "covariates" }, what: "header").covariates
+    let p = metadata.lookback + calendar.count + (holidays.isEmpty ? 0 : 1) + covariates.count
     guard let tensors = header["tensors"] as? [[String: Any]], tensors.count == 2,
       let encoding = tensors[0]["encoding"] as? String, let sparse = tensors[0]["sparse"] as? String,
       let stored = tensors[0]["stored"] as? Int, (0...p).contains(stored), sparse == "none" || sparse == "bitmask"
@@ -139,14 +142,24 @@ public enum LinearArtifacts: ArtifactFamily {
     let bias = Float(bitPattern: ModelFile.readLE(bytes, at, UInt32.self))
     let model = LinearAutoregression(
       weights: weights, bias: bias, storage: storage, ridge: ridge, loss: loss, levelNormalized: level,
-      calendar: calendar, holidays: holidays)
+      calendar: calendar, holidays: holidays, covariates: covariates)
     return (model, metadata)
   }
 
   public static func cLibrary(
     _ model: any Forecaster, name: String, metadata: ModelMetadata, measuring: Bool
   ) -> CExportArtifact? {
-    let m = linear(model)
+    library(linear(model), name: name, metadata: metadata, measuring: measuring, asSkipBase: false)
+  }
+
+  /// The C library of `m`. A level-normalised model forecasts sales directly (y times the
+  /// window's level); its library, like Tinycast's scores, takes that forecast through the scaler
+  /// and back, so the bits agree. As a network's skip base (`asSkipBase`) it returns the sales
+  /// forecast itself, which the correction is added to.
+  static func library(
+    _ m: LinearAutoregression, name: String, metadata: ModelMetadata, measuring: Bool, asSkipBase: Bool
+  ) -> CExportArtifact {
+    let roundTrip = m.levelNormalized && !asSkipBase
     let p = CExport.symbol(name)
     let t = m.weights.count
     let sparse = isSparse(m)
@@ -156,7 +169,7 @@ public enum LinearArtifacts: ArtifactFamily {
     // The weights (and the mask when sparse, the scale when int8), the bias, the scaler's floats.
     let weightBytes =
       stored.count * size + (sparse ? (t + 7) / 8 : 0) + (m.storage == .float32 || m.storage == .float16 ? 0 : 4)
-      + 4 + (m.levelNormalized ? 0 : 8) + 4 * m.holidays.count
+      + 4 + (m.levelNormalized && !roundTrip ? 0 : 8) + 4 * m.holidays.count + 8 * m.covariates.count
     let macs = sparse ? nonzero.count : t
     guard !measuring else {
       return CExportArtifact(
@@ -164,45 +177,67 @@ public enum LinearArtifacts: ArtifactFamily {
     }
     let lookback = m.lookback
     let calendar = m.calendar
-    let header: String
-    let signature: String
-    let harness: String
-    if !m.holidays.isEmpty {
-      // Whether the forecast day is a holiday needs its date: the networks' dated function.
-      header = CExport.headerFile(symbol: p, model: name, lookback: lookback, dated: true)
-      signature = "float \(p)_predict(const float sales[\(p)_LOOKBACK], int year, int month, int day)"
-      harness = CExport.datedHarness(symbol: p, lookback: lookback)
-    } else if calendar.isEmpty {
-      header = CExport.headerFile(symbol: p, model: name, lookback: lookback)
-      signature = "float \(p)_predict(const float sales[\(p)_LOOKBACK])"
-      harness = CExport.harness(symbol: p, lookback: lookback)
-    } else {
-      signature = "float \(p)_predict(const float sales[\(p)_LOOKBACK], int weekday, int day_of_year)"
-      header = CExport.header(
-        symbol: p, model: name, lookback: lookback,
-        about: """
-          The forecast for the day after the last of `sales` (the last \(lookback) days of raw sales,
-             oldest first), in sales units. `weekday` is the forecast day's (0 Monday ... 6 Sunday),
-             `day_of_year` its day of the year (1 ... 366). \(CExport.reentrant)
-          """,
-        declaration: signature + ";")
-      harness = """
-        #ifdef \(p.uppercased())_MAIN
-        /* Test harness: each line of stdin holds \(lookback) sales, then the forecast day's weekday and
-           day of the year; prints each forecast as an exact hex float. */
-        #include <stdio.h>
-        int main(void) {
-          float sales[\(p)_LOOKBACK];
-          int weekday, day_of_year;
-          for (;;) {
-            for (int t = 0; t < \(p)_LOOKBACK; t++) if (scanf("%f", &sales[t]) != 1) return 0;
-            if (scanf("%d %d", &weekday, &day_of_year) != 2) return 0;
-            printf("%a\\n", (double)\(p)_predict(sales, weekday, day_of_year));
-          }
-        }
-        #endif
-        """
+    // What the function takes besides the window: the forecast day's date (holidays need it),
+    // or its weekday and day of the year (a calendar), and its covariates.
+    let dated = !m.holidays.isEmpty
+    let dayParameters =
+      dated ? ", int year, int month, int day" : calendar.isEmpty ? "" : ", int weekday, int day_of_year"
+    let covariateNames = m.covariates.map(\.name).joined(separator: ", ")
+    let signature =
+      "float \(p)_predict(const float sales[\(p)_LOOKBACK]\(dayParameters)"
+      + (m.covariates.isEmpty ? "" : ", const float covariates[\(p)_COVARIATES]") + ")"
+    var about = """
+      The forecast for the day after the last of `sales` (the last \(lookback) days of raw sales,
+         oldest first), in sales units.
+      """
+    if dated {
+      about += " year, month (1-12) and day (1-31) are the forecast day's date."
+    } else if !calendar.isEmpty {
+      about +=
+        " `weekday` is the forecast day's (0 Monday ... 6 Sunday),\n   `day_of_year` its day of the year (1 ... 366)."
     }
+    if !m.covariates.isEmpty {
+      about += "\n   covariates holds the forecast day's \(covariateNames), in the file's units, known in advance."
+    }
+    let header = CExport.header(
+      symbol: p, model: name, lookback: lookback, covariates: m.covariates.isEmpty ? nil : (m.covariates.count, nil),
+      about: about + "\n   " + CExport.reentrant, declaration: signature + ";")
+    // The harness reads each argument in the order the function takes it.
+    var reads = ["for (int t = 0; t < \(p)_LOOKBACK; t++) if (scanf(\"%f\", &sales[t]) != 1) return 0;"]
+    var declarations = ["float sales[\(p)_LOOKBACK];"]
+    var arguments = "sales"
+    var described = "\(lookback) sales"
+    if dated {
+      declarations.append("int year, month, day;")
+      reads.append("if (scanf(\"%d %d %d\", &year, &month, &day) != 3) return 0;")
+      arguments += ", year, month, day"
+      described += ", then the forecast day's year, month and day"
+    } else if !calendar.isEmpty {
+      declarations.append("int weekday, day_of_year;")
+      reads.append("if (scanf(\"%d %d\", &weekday, &day_of_year) != 2) return 0;")
+      arguments += ", weekday, day_of_year"
+      described += ", then the forecast day's weekday and\n   day of the year"
+    }
+    if !m.covariates.isEmpty {
+      declarations.append("float covariates[\(p)_COVARIATES];")
+      reads.append("for (int k = 0; k < \(p)_COVARIATES; k++) if (scanf(\"%f\", &covariates[k]) != 1) return 0;")
+      arguments += ", covariates"
+      described += ", then its \(covariateNames)"
+    }
+    let harness = """
+      #ifdef \(p.uppercased())_MAIN
+      /* Test harness: each line of stdin holds \(described);
+         prints each forecast as an exact hex float. */
+      #include <stdio.h>
+      int main(void) {
+      \(declarations.map { "  " + $0 }.joined(separator: "\n"))
+        for (;;) {
+      \(reads.map { "    " + $0 }.joined(separator: "\n"))
+          printf("%a\\n", (double)\(p)_predict(\(arguments)));
+        }
+      }
+      #endif
+      """
     var constants: [String] = []
     let count = max(stored.count, 1)
     let weightExpression: String
@@ -249,7 +284,18 @@ public enum LinearArtifacts: ArtifactFamily {
       inputs += CExport.forecastCalendar(symbol: p) + "  (void)weekday; (void)day_of_year;\n"
     }
     if !calendar.isEmpty { inputs += "  \(p)_calendar(weekday, day_of_year, x + \(p)_LOOKBACK);\n" }
-    if !m.holidays.isEmpty { inputs += "  x[\(t - 1)] = \(p)_is_holiday(forecast_day);\n" }
+    let firstCovariate = t - m.covariates.count
+    if !m.holidays.isEmpty { inputs += "  x[\(firstCovariate - 1)] = \(p)_is_holiday(forecast_day);\n" }
+    if !m.covariates.isEmpty {
+      let c = "\(p)_covariate_scaler"
+      inputs +=
+        "  for (int k = 0; k < \(p)_COVARIATES; k++) x[\(firstCovariate) + k] = (covariates[k] - \(c)[2 * k]) * "
+        + "\(c)[2 * k + 1];\n"
+      constants.append(
+        "static const float \(c)[\(2 * m.covariates.count)] = {"
+          + m.covariates.flatMap { [$0.scaler.offset, $0.scaler.factor] }.map(Writer.hex).joined(separator: ", ")
+          + "}; /* per covariate: (value - offset) * factor */")
+    }
     // Zero weights are skipped (a pruned model stores only the others), as Tinycast skips them.
     let loop =
       sparse
@@ -271,10 +317,13 @@ public enum LinearArtifacts: ArtifactFamily {
           y = y + term;
         }
       """
-    let output = m.levelNormalized ? "y * d" : "y / \(p)_scaler[1] + \(p)_scaler[0]"
-    // A level-normalised model reads sales as they are: no scaler.
-    let scaler =
+    let output =
       m.levelNormalized
+      ? roundTrip ? "((y * d - \(p)_scaler[0]) * \(p)_scaler[1]) / \(p)_scaler[1] + \(p)_scaler[0]" : "y * d"
+      : "y / \(p)_scaler[1] + \(p)_scaler[0]"
+    // A level-normalised model reads sales as they are: the scaler only for the way back.
+    let scaler =
+      m.levelNormalized && !roundTrip
       ? ""
       : "static const float \(p)_scaler[2] = {\(Writer.hex(metadata.scalerOffset)), "
         + "\(Writer.hex(metadata.scalerFactor))};\n"

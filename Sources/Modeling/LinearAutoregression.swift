@@ -11,7 +11,9 @@
 // own mean sales and multiplies the forecast back (a reversible per-window normalisation, as
 // RevIN does for networks, here multiplicative because sales are), and calendar features of the
 // forecast day (CalendarFeatures.swift) join the days as inputs, and a holiday flag (1 when the
-// forecast day is one of the model's holidays) after them. With `loss=mae` the fit
+// forecast day is one of the model's holidays) after them, and the forecast day's covariates
+// from the data file (a planned promotion, a price; min-max scaled as a network's) last. With
+// `loss=mae` the fit
 // minimises absolute errors by iteratively reweighted least squares (closer to what MAPE and
 // WAPE measure than squared errors).
 //
@@ -41,12 +43,15 @@ public struct LinearAutoregression: WindowForecaster, Equatable {
   /// Each window divided by its mean sales (and the forecast multiplied back).
   public var levelNormalized: Bool
   public var calendar: CalendarFeatures
-  /// Holidays as sorted day numbers: with any, the forecast day's flag (0 or 1) is a last input.
+  /// Holidays as sorted day numbers: with any, the forecast day's flag (0 or 1) is an input.
   public var holidays: [Int]
+  /// Columns of the data file whose forecast-day values are the last inputs.
+  public var covariates: [Covariate]
 
   public init(
     weights: [Float], bias: Float, storage: Storage = .float32, ridge: Double = 0.0001, loss: Loss = .mse,
-    levelNormalized: Bool = false, calendar: CalendarFeatures = .none, holidays: [Int] = []
+    levelNormalized: Bool = false, calendar: CalendarFeatures = .none, holidays: [Int] = [],
+    covariates: [Covariate] = []
   ) {
     self.weights = weights
     self.bias = bias
@@ -56,14 +61,33 @@ public struct LinearAutoregression: WindowForecaster, Equatable {
     self.levelNormalized = levelNormalized
     self.calendar = calendar
     self.holidays = holidays
+    self.covariates = covariates
   }
 
-  /// Inputs after the window's days: the calendar's, then the holiday flag when there are holidays.
-  public var extraInputs: Int { calendar.count + (holidays.isEmpty ? 0 : 1) }
+  /// What a forecast reads besides the window: the forecast day's weekday (0 Monday), day of the
+  /// year, holiday flag and covariates (in the file's units).
+  public struct ForecastDay: Sendable {
+    public var weekday = 0
+    public var dayOfYear = 1
+    public var holiday: Float = 0
+    public var covariates: [Float] = []
+    public init(weekday: Int = 0, dayOfYear: Int = 1, holiday: Float = 0, covariates: [Float] = []) {
+      self.weekday = weekday
+      self.dayOfYear = dayOfYear
+      self.holiday = holiday
+      self.covariates = covariates
+    }
+  }
+
+  /// Inputs after the window's days: the calendar's, the holiday flag when there are holidays,
+  /// the covariates.
+  public var extraInputs: Int { calendar.count + (holidays.isEmpty ? 0 : 1) + covariates.count }
   /// Days in the window (the weights before the calendar's).
   public var lookback: Int { weights.count - extraInputs }
   /// Whether it reads more than the window: the forecast day's calendar, or sales (not scaled).
-  public var hasExtendedInputs: Bool { levelNormalized || !calendar.isEmpty || !holidays.isEmpty }
+  public var hasExtendedInputs: Bool {
+    levelNormalized || !calendar.isEmpty || !holidays.isEmpty || !covariates.isEmpty
+  }
   /// Whether it needs the forecast day (its calendar or whether it is a holiday).
   public var isDated: Bool { !calendar.isEmpty || !holidays.isEmpty }
 
@@ -74,6 +98,7 @@ public struct LinearAutoregression: WindowForecaster, Equatable {
     if levelNormalized { parts.append("each window divided by its mean") }
     if !calendar.isEmpty { parts.append("calendar: \(calendar.description)") }
     if !holidays.isEmpty { parts.append("holidays (\(holidays.count) dates)") }
+    if !covariates.isEmpty { parts.append("the forecast day's \(covariates.map(\.name).joined(separator: ", "))") }
     if loss == .mae { parts.append("fitted on absolute errors") }
     return parts.joined(separator: ", ") + " -> 1"
   }
@@ -91,7 +116,7 @@ public struct LinearAutoregression: WindowForecaster, Equatable {
 
   public func isIdentical(to other: any Forecaster) -> Bool {
     guard let o = other as? LinearAutoregression, o.storage == storage, o.ridge == ridge, o.loss == loss,
-      o.levelNormalized == levelNormalized, o.calendar == calendar, o.holidays == holidays
+      o.levelNormalized == levelNormalized, o.calendar == calendar, o.holidays == holidays, o.covariates == covariates
     else { return false }
     return o.bias.bitPattern == bias.bitPattern && o.weights.map(\.bitPattern) == weights.map(\.bitPattern)
   }
@@ -106,7 +131,12 @@ public struct LinearAutoregression: WindowForecaster, Equatable {
   /// (as the exported C computes it, which stores a pruned model's nonzero weights only).
   public func forecastScaled(_ window: [Float]) -> Float {
     precondition(!hasExtendedInputs, "a model with calendar or level inputs needs the forecast day")
-    return forecast(window, weekday: 0, dayOfYear: 1)
+    return forecast(window, day: ForecastDay())
+  }
+
+  /// A model reading covariates needs a dataset that has them.
+  public func incompatibility(with data: WindowedData) -> String? {
+    RecurrentInputs(covariates: covariates).incompatibility(with: data)
   }
 
   /// 1 when day number `day` is one of the holidays, else 0 (a binary search, as the C does).
@@ -114,9 +144,7 @@ public struct LinearAutoregression: WindowForecaster, Equatable {
 
   /// The inputs of one window (scaled days, or sales for a level-normalised model) for a
   /// forecast day, and the window's divisor (its mean sales, 1 when not normalised or zero).
-  public func features(_ window: [Float], weekday: Int, dayOfYear: Int, holiday: Float = 0) -> (
-    inputs: [Float], divisor: Float
-  ) {
+  public func features(_ window: [Float], day: ForecastDay) -> (inputs: [Float], divisor: Float) {
     precondition(window.count == lookback, "window of \(window.count) days for \(lookback) weights")
     var inputs = window
     var divisor: Float = 1
@@ -127,16 +155,16 @@ public struct LinearAutoregression: WindowForecaster, Equatable {
       divisor = mean > 0 ? mean : 1
       for t in 0..<inputs.count { inputs[t] = window[t] / divisor }
     }
-    if !calendar.isEmpty { inputs += calendar.values(weekday: weekday, dayOfYear: dayOfYear) }
-    if !holidays.isEmpty { inputs.append(holiday) }
+    if !calendar.isEmpty { inputs += calendar.values(weekday: day.weekday, dayOfYear: day.dayOfYear) }
+    if !holidays.isEmpty { inputs.append(day.holiday) }
+    for (k, c) in covariates.enumerated() { inputs.append(c.scaler.scale(day.covariates[k])) }
     return (inputs, divisor)
   }
 
   /// The forecast from one window in its own units (sales for a level-normalised model, scaled
-  /// otherwise) for a forecast day given by its weekday (0 = Monday) and day of the year (and,
-  /// with holidays, its flag).
-  public func forecast(_ window: [Float], weekday: Int, dayOfYear: Int, holiday: Float = 0) -> Float {
-    let (x, divisor) = features(window, weekday: weekday, dayOfYear: dayOfYear, holiday: holiday)
+  /// otherwise) for a forecast day (its weekday, day of the year, holiday flag, covariates).
+  public func forecast(_ window: [Float], day: ForecastDay) -> Float {
+    let (x, divisor) = features(window, day: day)
     var y = bias
     for i in 0..<weights.count where weights[i] != 0 {
       let term = weights[i] * x[i]
@@ -146,10 +174,8 @@ public struct LinearAutoregression: WindowForecaster, Equatable {
   }
 
   /// The window of `w` as this model reads it (sales when level-normalised, else scaled), and
-  /// the forecast day's weekday, day of the year and holiday flag.
-  func input(_ w: WindowRef, data: WindowedData, into x: inout [Float]) -> (
-    weekday: Int, dayOfYear: Int, holiday: Float
-  ) {
+  /// what it reads of the forecast day.
+  func input(_ w: WindowRef, data: WindowedData, into x: inout [Float]) -> ForecastDay {
     if levelNormalized {
       let start = Int(w.start)
       let values = data.raw[Int(w.series)]
@@ -157,9 +183,24 @@ public struct LinearAutoregression: WindowForecaster, Equatable {
     } else {
       data.gatherInputs(w, row: 0, batch: 1, into: &x)
     }
-    guard isDated else { return (0, 1, 0) }
-    let day = data.targetDay(w)
-    return (CivilDate.weekday(day), CivilDate.dayOfYear(day), holidays.isEmpty ? 0 : holidayFlag(day))
+    var day = ForecastDay()
+    if isDated {
+      let d = data.targetDay(w)
+      day = ForecastDay(
+        weekday: CivilDate.weekday(d), dayOfYear: CivilDate.dayOfYear(d), holiday: holidays.isEmpty ? 0 : holidayFlag(d)
+      )
+    }
+    if !covariates.isEmpty {
+      let series = data.covariates[Int(w.series)]
+      let target = Int(w.start) + data.targetOffset(0)
+      day.covariates = covariates.map { c in
+        guard let column = data.covariateColumn(c.name) else {
+          preconditionFailure("covariate \(c.name) is checked by incompatibility(with:) first")
+        }
+        return series[column][target]
+      }
+    }
+    return day
   }
 
   /// The target of `w` in the units the fit works in: the window's divisor applied to sales,
@@ -214,8 +255,8 @@ public struct LinearAutoregression: WindowForecaster, Equatable {
   public func predictScaled(_ windows: [WindowRef], data: WindowedData, threads: Int) -> [Float] {
     var x = [Float](repeating: 0, count: lookback)
     return windows.map { w in
-      let (weekday, dayOfYear, holiday) = input(w, data: data, into: &x)
-      let y = forecast(x, weekday: weekday, dayOfYear: dayOfYear, holiday: holiday)
+      let day = input(w, data: data, into: &x)  // fills x first
+      let y = forecast(x, day: day)
       return levelNormalized ? data.scaler.scale(y) : y
     }
   }
@@ -231,8 +272,8 @@ public struct LinearAutoregression: WindowForecaster, Equatable {
     var ys = [Double](repeating: 0, count: windows.count)
     var x = [Float](repeating: 0, count: lookback)
     for (k, w) in windows.enumerated() {
-      let (weekday, dayOfYear, holiday) = input(w, data: data, into: &x)
-      let (inputs, divisor) = features(x, weekday: weekday, dayOfYear: dayOfYear, holiday: holiday)
+      let day = input(w, data: data, into: &x)  // fills x first
+      let (inputs, divisor) = features(x, day: day)
       for (j, i) in kept.enumerated() { rows[k * kept.count + j] = Double(inputs[i]) }
       ys[k] = fitTarget(w, data: data, divisor: divisor, scaledTarget: targets?[k] ?? data.target(w))
     }
@@ -269,11 +310,11 @@ public struct LinearAutoregression: WindowForecaster, Equatable {
   /// days alone or with the level and calendar inputs.
   public static func fit(
     _ windows: [WindowRef], data: WindowedData, ridge: Double, loss: Loss = .mse, levelNormalized: Bool = false,
-    calendar: CalendarFeatures = .none, holidays: [Int] = []
+    calendar: CalendarFeatures = .none, holidays: [Int] = [], covariates: [Covariate] = []
   ) -> LinearAutoregression {
     var shape = LinearAutoregression(
       weights: [], bias: 0, ridge: ridge, loss: loss, levelNormalized: levelNormalized, calendar: calendar,
-      holidays: holidays)
+      holidays: holidays, covariates: covariates)
     shape.weights = [Float](repeating: 1, count: data.lookback + shape.extraInputs)
     return shape.fitted(windows, data: data, targets: nil, keeping: Array(shape.weights.indices))
   }

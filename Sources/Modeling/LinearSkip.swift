@@ -23,8 +23,8 @@ extension LinearAutoregression {
   public func forecastSales(_ windows: some Collection<WindowRef>, data: WindowedData) -> [Float] {
     var x = [Float](repeating: 0, count: lookback)
     return windows.map { w in
-      let (weekday, dayOfYear, holiday) = input(w, data: data, into: &x)
-      let y = forecast(x, weekday: weekday, dayOfYear: dayOfYear, holiday: holiday)
+      let day = input(w, data: data, into: &x)  // fills x first
+      let y = forecast(x, day: day)
       return levelNormalized ? y : data.scaler.unscale(y)
     }
   }

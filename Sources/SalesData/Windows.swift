@@ -190,7 +190,7 @@ public struct WindowedData: Sendable {
   }
 
   /// Days from a window's start to its target of step `step` (0: the first).
-  @inline(__always) func targetOffset(_ step: Int) -> Int { config.lookback + config.horizon - 1 + step }
+  @inline(__always) public func targetOffset(_ step: Int) -> Int { config.lookback + config.horizon - 1 + step }
 
   /// Scaled target of a window (of step `step` of a multi-day window).
   @inline(__always) public func target(_ w: WindowRef, step: Int = 0) -> Float {

@@ -16,12 +16,24 @@ enum ModelCommands {
   static let familyOptions: [String: [String]] = [
     "lstm": networkOptions,
     "gru": networkOptions,
-    "linear": ["ridge", "loss", "norm", "weekday", "year", "holidays"],
+    "linear": ["ridge", "loss", "norm", "weekday", "year", "holidays", "covariates"],
     "average": ["k", "mode"],
     "croston": ["variant", "alpha", "beta"],
     "ets": ["model", "season"],
     "theta": ["season"],
   ]
+
+  /// `covariates=promo,price`: the columns' names as the dataset keeps them (lowercased).
+  static func covariateNames(_ inv: inout Invocation) throws(CommandError) -> [String] {
+    guard let names = inv.optionalString("covariates") else { return [] }
+    let list = names.split(separator: ",", omittingEmptySubsequences: false).map {
+      $0.trimmingCharacters(in: .whitespaces).lowercased()
+    }
+    if list.contains("") {
+      throw CommandError("covariates=\(names) has an empty name", column: inv.options["covariates"]?.column)
+    }
+    return list
+  }
 
   static let train = Command(
     "train", group: .model,
@@ -54,6 +66,7 @@ enum ModelCommands {
       norm=level divides each window by its mean sales and multiplies the forecast back;
       weekday=on and year=K add the forecast day's weekday and K yearly harmonics as inputs,
       holidays=FILE whether it is one of FILE's dates (the C then takes the date);
+      covariates=promo,price the forecast day's values of those columns (the C takes them);
       loss=mae fits absolute errors (reweighted least squares).
       kind=average: the mean of the last k days (mode=days), or of the forecast day's weekday
       over the last k weeks (mode=weekday; k=2 is the seasonal-mean rule). Nothing to fit.
@@ -83,7 +96,8 @@ enum ModelCommands {
       .flag("weekday", "linear, lstm, gru: the weekday of the day forecast as inputs"),
       OptionSpec("year", "0", "linear, lstm, gru: harmonics of the year (sine, cosine) as inputs"),
       OptionSpec("holidays", "", "linear, lstm, gru: a CSV of holiday dates, a 0/1 input"),
-      OptionSpec("covariates", "", "lstm, gru: columns of the data file read as inputs (a promotion flag, a price)"),
+      OptionSpec(
+        "covariates", "", "linear, lstm, gru: columns of the data file read as inputs (a promotion flag, a price)"),
       OptionSpec(
         "ahead", "on", "lstm, gru: covariates of the day each step forecasts (on) or of its own day",
         values: ["off", "on"]),
@@ -176,6 +190,7 @@ enum ModelCommands {
         spec.holidays = try Workspace.readHolidays(path: ctx.resolveInput(file), given: file)
         spec.holidaysFile = file
       }
+      spec.covariates = try covariateNames(&inv)
       spec.name = inv.asName
       try inv.checkAllConsumed()
       let fitted = try ws.trainLinear(spec)
@@ -195,14 +210,7 @@ enum ModelCommands {
       levelNormalized: try inv.choice("norm") == "level",
       calendar: CalendarFeatures(weekday: try inv.flag("weekday"), yearHarmonics: try inv.int("year", in: 0...12)),
       holidays: holidays)
-    if let names = inv.optionalString("covariates") {
-      spec.covariates = names.split(separator: ",", omittingEmptySubsequences: false).map {
-        $0.trimmingCharacters(in: .whitespaces).lowercased()
-      }
-      if spec.covariates.contains("") {
-        throw CommandError("covariates=\(names) has an empty name", column: inv.options["covariates"]?.column)
-      }
-    }
+    spec.covariates = try covariateNames(&inv)
     if inv.options["ahead"] != nil {
       guard !spec.covariates.isEmpty else {
         throw CommandError(

@@ -319,8 +319,10 @@ enum Explain {
         foretell. ahead=off reads each step's own day instead, for a value known only afterwards
         (it still explains the spikes in the window, but not tomorrow's). With window steps=S the
         last step reads all S forecast days' values. The C library takes the values day by day.
+        The linear yardstick reads them too (train kind=linear ... covariates=promo: the
+        forecast day's values), so a network is never measured against a model denied them.
         On a file whose promotions double sales on random days a GRU-6 goes from 14.9 MAPE to
-        5.0 with the flag, and to 12.0 with ahead=off.
+        5.0 with the flag (12.0 with ahead=off), the linear model from 15.1 to 9.4.
         """
       if let d = try? ws.dataset() {
         let names = d.windows.covariateNames

@@ -102,10 +102,10 @@ import Testing
       weights: weights, bias: 0.125, levelNormalized: true, calendar: CalendarFeatures(weekday: true))
     let window: [Float] = [10, 10, 10, 10, 10, 10, 24]  // mean 12
     #expect(m.lookback == 7 && m.label == "linear AR(7)+")
-    #expect(m.forecast(window, weekday: 4, dayOfYear: 1) == (0.125 + 0.5 * 2 + 0.25) * 12)
-    #expect(m.forecast(window, weekday: 0, dayOfYear: 1) == (0.125 + 0.5 * 2) * 12)
+    #expect(m.forecast(window, day: .init(weekday: 4, dayOfYear: 1)) == (0.125 + 0.5 * 2 + 0.25) * 12)
+    #expect(m.forecast(window, day: .init(weekday: 0, dayOfYear: 1)) == (0.125 + 0.5 * 2) * 12)
     // An all-zero window divides by 1, not by its zero mean.
-    #expect(m.forecast([Float](repeating: 0, count: 7), weekday: 4, dayOfYear: 1) == 0.375)
+    #expect(m.forecast([Float](repeating: 0, count: 7), day: .init(weekday: 4, dayOfYear: 1)) == 0.375)
   }
 
   /// Holidays: the forecast day's flag is a last input, found by binary search; a fit on data

@@ -61,6 +61,22 @@ func covariateHarnessInput(_ data: WindowedData, names: [String], ahead: Bool, d
     #expect(m.parameterCount == 9 * 18 + 6 * 18 + 2 * 18 + 6 + 1)
     #expect(m.lineage.last!.contains(" covariates=promo "), "\(m.lineage)")
 
+    // The linear yardstick reads the forecast day's covariates too, so the comparison stays fair.
+    try engine.execute("train kind=linear norm=level weekday=on loss=mae as lin")
+    try engine.execute("train kind=linear norm=level weekday=on loss=mae covariates=promo,price as linpromo")
+    ws = engine.workspace
+    let lin = try ws.metrics(of: "lin").mape
+    let linPromo = try ws.metrics(of: "linpromo").mape
+    #expect(linPromo < 0.7 * lin, "the linear model with the flag \(linPromo), without \(lin)")
+    let linModel = try #require(engine.workspace.models["linpromo"])
+    #expect(
+      linModel.parameterCount == 14 + 7 + 2 + 1 && linModel.architecture.contains("the forecast day's promo, price"))
+    #expect(
+      errorText(engine, "train kind=gru units=2 skip=linpromo")
+        == "skip=linpromo reads covariates; a network corrects a linear model of sales and calendar (fit the linear "
+        + "model without covariates= and give them to the network)")
+    try engine.execute("quantize linpromo int8 as linq8")
+
     // Every form keeps the covariate and its scaler; files give back the same model.
     try engine.execute("train kind=lstm units=4 epochs=3 runs=1 seed=2 covariates=price,promo as two")
     try engine.execute("quantize promo int8 as q8")
@@ -68,7 +84,7 @@ func covariateHarnessInput(_ data: WindowedData, names: [String], ahead: Bool, d
     try engine.execute("prune promo 0.5 as p50")
     for container in ["json", "compact"] {
       try engine.execute("set container=\(container)")
-      for name in ["promo", "q8", "two", "late"] {
+      for name in ["promo", "q8", "two", "late", "linpromo", "linq8"] {
         try engine.execute("export \(name) to=\(name)-\(container).tcm")
         try engine.execute("load model \(name)-\(container).tcm as \(name)-\(container)")
         let back = try #require(engine.workspace.models["\(name)-\(container)"])
@@ -92,6 +108,21 @@ func covariateHarnessInput(_ data: WindowedData, names: [String], ahead: Bool, d
         let input = covariateHarnessInput(data, names: names, ahead: ahead, dated: name != "twoq8")
         let c = try #require(try harnessForecasts(engine, name, dir: dir, cc: cc, input: input))
         expectAgreement(c, try predictedForecasts(engine, name, dir: dir), name: name, exact: exact)
+      }
+      // The linear model's C takes the forecast day's weekday and day of the year, then its covariates.
+      let linearInput =
+        data.test.map { w in
+          let s = Int(w.series)
+          let sales = (0..<data.lookback).map { String(data.raw[s][Int(w.start) + $0]) }
+          let day = data.targetDay(w)
+          let target = Int(w.start) + data.lookback
+          let covariates = ["promo", "price"].map { String(data.covariates[s][data.covariateColumn($0)!][target]) }
+          return (sales + ["\(CivilDate.weekday(day))", "\(CivilDate.dayOfYear(day))"] + covariates).joined(
+            separator: " ")
+        }.joined(separator: "\n") + "\n"
+      for name in ["linpromo", "linq8"] {
+        let c = try #require(try harnessForecasts(engine, name, dir: dir, cc: cc, input: linearInput))
+        expectAgreement(c, try predictedForecasts(engine, name, dir: dir), name: name, exact: true)
       }
       let header = try String(contentsOfFile: dir + "/twoq8.h", encoding: .utf8)
       #expect(header.contains("#define twoq8_COVARIATES 2"), "\(header)")
@@ -135,6 +166,24 @@ func covariateHarnessInput(_ data: WindowedData, names: [String], ahead: Bool, d
       "\(session)")
   }
 
+  /// shrink gives its rich candidates the dataset's covariates: only they can beat a linear
+  /// model of sales and calendar here, and the winner's commands read them. (Two years of days:
+  /// the rich candidates' yearly harmonics need more than one to learn from.)
+  @Test func theSearchReadsTheCovariates() throws {
+    let (engine, dir, _) = makeEngine()
+    writeFile(dir + "/promo.csv", promotionSalesCSV(days: 800))
+    try engine.execute("load csv promo.csv date=day store=shop item=sku sales=units covariates=promo,price as promo")
+    try engine.execute("train kind=gru units=8 epochs=2 runs=1 seed=1 as ref")
+    try engine.execute("train kind=linear norm=level weekday=on loss=mae as rival")
+    let out = try engine.execute("shrink ref budget=+50 beat=rival networks=off time=5m as small")
+    #expect(out.contains("result: small = linear AR(14), level, weekday, 3 yearly harmonics, promo, price"), "\(out)")
+    let small = try #require(engine.workspace.models["small"])
+    #expect(small.lineage.contains { $0.contains("covariates=promo,price") }, "\(small.lineage)")
+    var ws = engine.workspace
+    let (smallMAPE, rivalMAPE) = (try ws.metrics(of: "small").mape, try ws.metrics(of: "rival").mape)
+    #expect(smallMAPE < 0.7 * rivalMAPE, "\(smallMAPE) vs \(rivalMAPE)")
+  }
+
   @Test func covariatesThatCannotBeHadAreRefusedInOneLine() throws {
     let (engine, dir, _) = makeEngine()
     writeFile(dir + "/promo.csv", promotionSalesCSV(days: 200))
@@ -145,7 +194,9 @@ func covariateHarnessInput(_ data: WindowedData, names: [String], ahead: Bool, d
     #expect(
       errorText(engine, "train kind=gru units=2 ahead=off")?.hasPrefix("ahead= says when covariates are known")
         == true)
-    #expect(errorText(engine, "train kind=linear covariates=promo")?.contains("not an option of kind=linear") == true)
+    #expect(
+      errorText(engine, "train kind=linear covariates=promo")?.hasPrefix("small has no covariate 'promo'") == true)
+    #expect(errorText(engine, "train kind=linear ahead=off")?.contains("not an option of kind=linear") == true)
     #expect(
       errorText(engine, "load demo covariates=promo")
         == "the demo data has only date, store, item and sales (column options and covariates= are for "

@@ -19,6 +19,8 @@ public struct LinearSpec: Sendable {
   public var holidays: [Int] = []
   /// The holiday file as the user gave it (recorded).
   public var holidaysFile: String?
+  /// Columns of the data file whose forecast-day values are inputs.
+  public var covariates: [String] = []
   /// The new model's name (default linearLOOKBACK).
   public var name: String?
   public init() {}
@@ -57,10 +59,12 @@ extension Workspace {
     if spec.calendar.weekday { command.set("weekday", on: true) }
     if spec.calendar.yearHarmonics > 0 { command.set("year", spec.calendar.yearHarmonics) }
     if let file = spec.holidaysFile { command.set("holidays", file) }
+    let covariates = try covariates(spec.covariates, of: data)
+    if !covariates.isEmpty { command.set("covariates", spec.covariates.joined(separator: ",")) }
     let started = ContinuousClock.now
     let model = LinearAutoregression.fit(
       data.windows.fit, data: data.windows, ridge: spec.ridge, loss: spec.loss, levelNormalized: spec.levelNormalized,
-      calendar: spec.calendar, holidays: spec.holidays)
+      calendar: spec.calendar, holidays: spec.holidays, covariates: covariates)
     return addFitted(model, name: name, on: data, command: command, seconds: seconds(since: started))
   }
 

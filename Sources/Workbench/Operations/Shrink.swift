@@ -241,6 +241,10 @@ extension Workspace {
       return current.name == ref.datasetName && current.windows.config == ref.window
     }()
 
+    // The dataset's covariates (a promotion flag, a price) are features the rich candidates read.
+    let covariateNames = onReferenceWindows ? ((try? dataset())?.windows.covariateNames ?? []) : []
+    let covariateRecipe = covariateNames.isEmpty ? "" : ", " + covariateNames.joined(separator: ", ")
+
     // Stages 0 and 0b on the reference's window length, then on each other one asked for (the
     // scratch windows cut again; a candidate there carries that `window` command in its chain).
     var windowChanged = false
@@ -283,10 +287,11 @@ extension Workspace {
           rich.levelNormalized = true
           rich.calendar = CalendarFeatures(weekday: true, yearHarmonics: 3)
           rich.loss = .mae
+          rich.covariates = covariateNames
           rich.name = "\(ref.name)-linx\(suffix)"
           for (l, recipe) in [
             (plain, "linear AR(\(lookback))"),
-            (rich, "linear AR(\(lookback)), level, weekday, 3 yearly harmonics, absolute errors"),
+            (rich, "linear AR(\(lookback)), level, weekday, 3 yearly harmonics\(covariateRecipe), absolute errors"),
           ] {
             let name = l.name!
             guard run("train kind=linear as \(name)", { ws throws(CommandError) in try ws.trainLinear(l).command })
@@ -304,10 +309,12 @@ extension Workspace {
       if spec.networks {
         if onReferenceWindows {
           note(
-            "stage 0b: LSTMs and GRUs reading the level, weekday and 3 yearly harmonics"
+            "stage 0b: LSTMs and GRUs reading the level, weekday and 3 yearly harmonics\(covariateRecipe)"
               + (window.isEmpty ? "" : " of \(lookback) days") + ", trained on absolute errors, \(runs) runs each")
+          // The covariates' scalers are fitted when training starts; only their count matters here.
           let inputs = RecurrentInputs(
-            levelNormalized: true, calendar: CalendarFeatures(weekday: true, yearHarmonics: 3))
+            levelNormalized: true, calendar: CalendarFeatures(weekday: true, yearHarmonics: 3),
+            covariates: covariateNames.map { Covariate(name: $0, scaler: Scaler(kind: .minmax, offset: 0, factor: 1)) })
           networks: for units in [2, 4, 8] {
             for cell in RecurrentCell.allCases {
               let layout = ParameterLayout(inputSize: inputs.channels, units: units, cell: cell)
@@ -322,6 +329,7 @@ extension Workspace {
               var t = TrainSpec()
               t.cell = cell
               t.inputs = inputs
+              t.covariates = covariateNames
               t.loss = .mae  // as the rich linear model: absolute errors, which MAPE rewards
               t.units = units
               t.training.epochs = spec.epochs
@@ -338,8 +346,8 @@ extension Workspace {
               else { continue }
               lastTraining = Date().timeIntervalSince(t0)
               let recipe =
-                "\(label) over the level, weekday, 3 yearly harmonics\(window.isEmpty ? "" : " of \(lookback) days"), "
-                + "absolute errors"
+                "\(label) over the level, weekday, 3 yearly harmonics\(covariateRecipe)"
+                + "\(window.isEmpty ? "" : " of \(lookback) days"), absolute errors"
               judgeWithItsInt8(name, recipe: recipe, window: window)
             }
           }

@@ -94,6 +94,11 @@ extension Workspace {
         "skip=\(name) is \(article) \(m.family) model; a network corrects a linear one",
         hint: "train kind=linear first, on these windows")
     }
+    guard linear.covariates.isEmpty else {
+      throw CommandError(
+        "skip=\(name) reads covariates; a network corrects a linear model of sales and calendar",
+        hint: "fit the linear model without covariates= and give them to the network")
+    }
     guard m.datasetName == data.name, m.window == data.windows.config else {
       throw CommandError(
         "skip=\(name) was fitted on other windows (\(m.datasetName), lookback \(m.window.lookback)); "
