@@ -20,6 +20,14 @@ public struct SalesTable: Sendable {
   public var covariateNames: [String] = []
   /// `covariates[c][r]`: covariate c of row r; NaN where the field was empty.
   public var covariates: [[Float]] = []
+  /// The stores' (items') names when the file names them rather than numbers them: store k is
+  /// `storeLabels[k - 1]`.
+  public var storeLabels: [String]?
+  public var itemLabels: [String]?
+  /// Which columns were found under other names ("units as sales", "no store column: one store").
+  public var columnNotes: [String] = []
+  /// The columns that played each part, after looking for them under other names.
+  public var columns = CSVColumns.standard
   public var path: String
   public var count: Int { day.count }
   public init(path: String) { self.path = path }
@@ -47,6 +55,23 @@ public struct CSVColumns: Sendable, Equatable {
   /// Kaggle's layout: date,store,item,sales.
   public static let standard = CSVColumns()
   public var isStandard: Bool { self == .standard }
+
+  /// What other files call each part, tried in this order when the header lacks the part's
+  /// default name and the user named no column for it.
+  public static let aliases: [String: [String]] = [
+    "date": ["day", "ds", "datetime", "timestamp", "time", "order_date", "sale_date", "sales_date"],
+    "store": [
+      "store_id", "store_nbr", "store_no", "storeid", "shop", "shop_id", "location", "location_id", "loc", "site",
+      "branch", "outlet",
+    ],
+    "item": [
+      "item_id", "item_nbr", "item_no", "itemid", "sku", "sku_id", "product", "product_id", "productid", "article",
+      "upc",
+    ],
+    "sales": [
+      "units", "unit_sales", "units_sold", "sales_qty", "quantity", "qty", "demand", "sold", "volume", "y", "target",
+    ],
+  ]
 
   /// Each part's column, named as its option is (`date=`, `store=`, ...), for messages.
   var roles: [(role: String, column: String)] {
@@ -114,8 +139,9 @@ public enum SalesCSV {
       .map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
     var columnOf: [String: Int] = [:]
     for (i, name) in names.enumerated() where columnOf[name] == nil { columnOf[name] = i }
-    let roles = columns.roles.map { (role: $0.role, column: $0.column.lowercased()) }
     let covariateNames = columns.covariates.map { $0.lowercased() }
+    let columns = try resolve(columns, header: names, headerText: headerText, path: path, notes: &table.columnNotes)
+    let roles = columns.roles.map { (role: $0.role, column: $0.column.lowercased()) }
     let missing = roles.filter { columnOf[$0.column] == nil }
     guard missing.isEmpty else {
       let expected = roles.map(\.column).joined(separator: ",")
@@ -146,6 +172,8 @@ public enum SalesCSV {
     let cItem = columns.item.map { columnOf[$0.lowercased()]! }
     let cSales = columnOf[columns.sales.lowercased()]!
     let cCovariates = covariateNames.map { columnOf[$0]! }
+    table.columns = columns
+    table.columns.covariates = covariateNames
     table.covariateNames = covariateNames
     table.covariates = covariateNames.map { _ in [] }
     pos = headerEnd + 1
@@ -161,6 +189,8 @@ public enum SalesCSV {
     var starts = [Int](repeating: 0, count: fieldCount)
     var ends = [Int](repeating: 0, count: fieldCount)
 
+    var storeIDs = IDColumn()
+    var itemIDs = IDColumn()
     // Every bad row is reported at once (the first 20 in full), not one per attempt.
     var problems: [DataError] = []
     var problemCount = 0
@@ -217,16 +247,16 @@ public enum SalesCSV {
       }
       var store = 1
       if let cStore {
-        guard let id = parseID(buf, starts[cStore], ends[cStore]) else {
-          problem(DataError("store '\(text(cStore))' is not a whole number", at: where_(cStore)))
+        guard let id = storeIDs.id(buf, starts[cStore], ends[cStore]) else {
+          problem(DataError("store '\(text(cStore))' is not a whole number", at: where_(cStore), hint: IDColumn.hint))
           continue rows
         }
         store = id
       }
       var item = 1
       if let cItem {
-        guard let id = parseID(buf, starts[cItem], ends[cItem]) else {
-          problem(DataError("item '\(text(cItem))' is not a whole number", at: where_(cItem)))
+        guard let id = itemIDs.id(buf, starts[cItem], ends[cItem]) else {
+          problem(DataError("item '\(text(cItem))' is not a whole number", at: where_(cItem), hint: IDColumn.hint))
           continue rows
         }
         item = id
@@ -279,6 +309,95 @@ public enum SalesCSV {
       throw first
     }
     if table.count == 0 { throw DataError("no data rows after the header", at: .init(path: path, line: 1)) }
+    // Named stores and items become numbers in the order of their names.
+    table.storeLabels = storeIDs.renumber(&table.store)
+    table.itemLabels = itemIDs.renumber(&table.item)
+  }
+
+  /// A store or item column: whole numbers, or (when its first row is not one) names, such as
+  /// M5's `CA_1` or `FOODS_3_090`, numbered 1, 2, ... in the order of the names once read.
+  struct IDColumn {
+    /// nil until the first row; then whether the column holds names.
+    var named: Bool?
+    var provisional: [String: Int] = [:]
+    var names: [String] = []
+
+    static let hint = "the column's first row has a whole number, so every row needs one"
+
+    mutating func id(_ b: UnsafeBufferPointer<UInt8>, _ s: Int, _ e: Int) -> Int? {
+      if named == nil { named = SalesCSV.parseID(b, s, e) == nil }
+      guard named == true else { return SalesCSV.parseID(b, s, e) }
+      let name = String(decoding: UnsafeBufferPointer(rebasing: b[s..<e]), as: UTF8.self)
+        .trimmingCharacters(in: .whitespaces)
+      if let id = provisional[name] { return id }
+      names.append(name)
+      provisional[name] = names.count
+      return names.count
+    }
+
+    /// For a column of names: rewrites `ids` from the order first seen to the order of the names
+    /// (numbers within them compared as numbers: CA_2 before CA_10) and returns the names, the
+    /// name of id k at k - 1. nil for a column of numbers.
+    func renumber(_ ids: inout [Int32]) -> [String]? {
+      guard named == true else { return nil }
+      let sorted = names.sorted { $0.compare($1, options: .numeric) == .orderedAscending }
+      var final = [Int32](repeating: 0, count: names.count + 1)
+      for (k, name) in sorted.enumerated() { final[provisional[name]!] = Int32(k + 1) }
+      for r in ids.indices { ids[r] = final[Int(ids[r])] }
+      return sorted
+    }
+  }
+
+  /// `columns` with each part the header lacks under its default name found among its aliases
+  /// (one of them, or an error naming the candidates), and a store or item column that the file
+  /// has under no name left out (one store, one item). What was found is said in `notes`.
+  static func resolve(
+    _ columns: CSVColumns, header names: [String], headerText: String, path: String, notes: inout [String]
+  ) throws(DataError) -> CSVColumns {
+    var out = columns
+    let standard = CSVColumns.standard
+    var taken = Set(columns.roles.map { $0.column.lowercased() } + columns.covariates.map { $0.lowercased() })
+    for role in ["date", "store", "item", "sales"] {
+      let current: String?
+      switch role {
+      case "date": current = out.date
+      case "store": current = out.store
+      case "item": current = out.item
+      default: current = out.sales
+      }
+      let defaultName: String? =
+        switch role {
+        case "date": standard.date
+        case "store": standard.store
+        case "item": standard.item
+        default: standard.sales
+        }
+      // Only a part left at its default name is looked for under other names.
+      guard let name = current, name.lowercased() == defaultName, !names.contains(name.lowercased()) else { continue }
+      let found = (CSVColumns.aliases[role] ?? []).filter { names.contains($0) && !taken.contains($0) }
+      if found.count > 1 {
+        throw DataError(
+          "header has no column '\(role)', and \(found.map { "'\($0)'" }.joined(separator: " and ")) could each be it",
+          at: .init(path: path, line: 1, column: 1), hint: "say which with \(role)=COLUMN")
+      }
+      guard let column = found.first else {
+        if role == "store" || role == "item" {
+          // A file of one store (or one item) need not say so.
+          if role == "store" { out.store = nil } else { out.item = nil }
+          notes.append("no \(role) column: one \(role)")
+        }
+        continue
+      }
+      taken.insert(column)
+      switch role {
+      case "date": out.date = column
+      case "store": out.store = column
+      case "item": out.item = column
+      default: out.sales = column
+      }
+      notes.append("\(column) as \(role)")
+    }
+    return out
   }
 
   /// A covariate's field: a finite number, true/false or yes/no (1/0), or NaN when empty; nil

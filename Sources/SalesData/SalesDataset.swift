@@ -12,6 +12,9 @@ public struct DailySeries: Sendable, Equatable {
   public var covariates: [[Float]] = []
   /// Covariate values that were missing (an empty field, or a missing day) and filled.
   public var filledCovariates: Int = 0
+  /// The store's and item's names when the file names them (M5's CA_1), else nil.
+  public var storeName: String?
+  public var itemName: String?
   public init(
     store: Int, item: Int, startDay: Int, values: [Float], filledDays: Int = 0, covariates: [[Float]] = [],
     filledCovariates: Int = 0
@@ -24,7 +27,7 @@ public struct DailySeries: Sendable, Equatable {
     self.covariates = covariates
     self.filledCovariates = filledCovariates
   }
-  public var label: String { "store \(store) item \(item)" }
+  public var label: String { "store \(storeName ?? String(store)) item \(itemName ?? String(item))" }
 }
 
 public enum GapPolicy: String, Sendable, CaseIterable { case error, zero }
@@ -42,6 +45,15 @@ public struct SalesDataset: Sendable {
   }
 
   public var rowCount: Int { series.reduce(0) { $0 + $1.values.count } }
+  /// The loaded stores' (items') numbers and names, when the file names them; else empty.
+  public var storeNames: [(id: Int, name: String)] {
+    Dictionary(series.compactMap { s in s.storeName.map { (s.store, $0) } }, uniquingKeysWith: { a, _ in a })
+      .sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+  }
+  public var itemNames: [(id: Int, name: String)] {
+    Dictionary(series.compactMap { s in s.itemName.map { (s.item, $0) } }, uniquingKeysWith: { a, _ in a })
+      .sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+  }
   public var firstDay: Int { series.map(\.startDay).min() ?? 0 }
   public var lastDay: Int { series.map { $0.startDay + $0.values.count - 1 }.max() ?? 0 }
 
@@ -75,6 +87,8 @@ public struct SalesDataset: Sendable {
       var rows = groups[key]!
       let store = Int(key >> 32)
       let item = Int(key & 0xFFFF_FFFF)
+      let named =
+        "store \(table.storeLabels?[store - 1] ?? String(store)) item \(table.itemLabels?[item - 1] ?? String(item))"
       // Kaggle's file is already in date order; sort only when it is not (stable by line).
       var sorted = true
       for k in 1..<max(rows.count, 1) where table.day[rows[k]] <= table.day[rows[k - 1]] {
@@ -92,14 +106,14 @@ public struct SalesDataset: Sendable {
         let d = Int(table.day[r])
         if d == previous {
           throw DataError(
-            "duplicate row for store \(store) item \(item) on \(CivilDate.format(d)) (also on line "
+            "duplicate row for \(named) on \(CivilDate.format(d)) (also on line "
               + "\(table.line[rows[k - 1]]))",
             at: .init(path: table.path, line: Int(table.line[r])))
         }
         if d != previous + 1 {
           if gaps == .error {
             throw DataError(
-              "store \(store) item \(item) has no row for "
+              "\(named) has no row for "
                 + "\(CivilDate.format(previous + 1))\(d - previous > 2 ? " to \(CivilDate.format(d - 1))" : "")",
               at: .init(path: table.path, line: Int(table.line[r])),
               hint: "add the missing days, or load with gaps=zero to count them as zero sales")
@@ -112,10 +126,12 @@ public struct SalesDataset: Sendable {
       }
       var filledCovariates = 0
       for c in covariates.indices { filledCovariates += fillMissing(&covariates[c]) }
-      series.append(
-        DailySeries(
-          store: store, item: item, startDay: start, values: values, filledDays: filled, covariates: covariates,
-          filledCovariates: filledCovariates))
+      var one = DailySeries(
+        store: store, item: item, startDay: start, values: values, filledDays: filled, covariates: covariates,
+        filledCovariates: filledCovariates)
+      one.storeName = table.storeLabels?[store - 1]
+      one.itemName = table.itemLabels?[item - 1]
+      series.append(one)
     }
     return SalesDataset(source: table.path, series: series, covariateNames: table.covariateNames)
   }

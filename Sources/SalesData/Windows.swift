@@ -108,6 +108,8 @@ public struct WindowedData: Sendable {
   public var test: [WindowRef] = []
   /// Per series: identity, first day and number of days touched by training windows.
   public var seriesInfo: [(store: Int, item: Int, startDay: Int, trainDays: Int)] = []
+  /// Per series, its store and item as the file names them (numbers, or names such as CA_1).
+  public var seriesNames: [(store: String, item: String)] = []
   /// The dataset's covariate columns (SalesDataset.covariateNames).
   public var covariateNames: [String] = []
   /// `covariates[s][c][d]`: covariate c of series s on its day d, as in the file.
@@ -156,6 +158,7 @@ public struct WindowedData: Sendable {
     }
     let scaler = Scaler.fit(config.scale, on: trainSlices)
     self.scaler = scaler
+    seriesNames = dataset.series.map { ($0.storeName ?? String($0.store), $0.itemName ?? String($0.item)) }
     covariateNames = dataset.covariateNames
     covariates = dataset.series.map(\.covariates)
     covariateScalers = covariateNames.indices.map { c in

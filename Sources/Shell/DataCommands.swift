@@ -26,9 +26,13 @@ enum DataCommands {
     details: """
       The data are one daily series per (store, item). Every series must be complete: a missing
       day is an error naming the series and date, unless gaps=zero fills it with zero sales.
-      A file whose columns are named otherwise says which is which: date=day store=shop
-      item=sku sales=units (store=none or item=none: the file has no such column, all one store
-      or item; both: a file of one series). covariates=promo,price reads further columns for networks to use (train ...
+      A file whose columns are named otherwise is read as it is when each part has a usual
+      name (day or ds, store_id or shop, sku or item_id, units or quantity or y, ...: the load
+      line says what it found, and the record names them), or says which is which: date=day
+      store=shop item=sku sales=units (store=none or item=none: the file has no such column,
+      all one store or item; a file with neither is one series). Stores and items may be named
+      rather than numbered (CA_1, FOODS_3_090): they are numbered in the order of their names,
+      shown when loading, stores= and items= select by those numbers, and predict writes names. covariates=promo,price reads further columns for networks to use (train ...
       covariates=): numbers, true/false or yes/no; an empty field, or a day gaps=zero fills,
       takes the series' previous value (before the first known value, that value).
       Loading also windows the data with the defaults of 'window' (shown, and recorded).
@@ -99,6 +103,13 @@ enum DataCommands {
     let d = loaded.dataset
     let filled = d.dataset.series.reduce(0) { $0 + $1.filledDays }
     let filledCovariates = d.dataset.series.reduce(0) { $0 + $1.filledCovariates }
+    // Named stores and items: which number stands for which name (stores= and items= select by it).
+    var named: [String] = []
+    for (kind, names) in [("stores", d.dataset.storeNames), ("items", d.dataset.itemNames)] where !names.isEmpty {
+      let shown = names.prefix(12).map { "\($0.id)=\($0.name)" }.joined(separator: ", ")
+      named.append("\(kind) \(shown)\(names.count > 12 ? ", ..." : "")")
+    }
+    let namedText = named.isEmpty ? "" : "; named " + named.joined(separator: "; ")
     let names = d.dataset.covariateNames
     let covariates =
       names.isEmpty
@@ -108,11 +119,17 @@ enum DataCommands {
     let text = """
       loaded \(d.name): \(d.dataset.series.count) series (\(d.selection)), \(d.dataset.rowCount) rows, \
       days \(CivilDate.format(d.dataset.firstDay)) to \(CivilDate.format(d.dataset.lastDay))\
-      \(filled > 0 ? ", \(filled) missing days filled with 0" : "")\(covariates)
+      \(filled > 0 ? ", \(filled) missing days filled with 0" : "")\(covariates)\(columnNotes(loaded))\(namedText)
       \(describe(d.windows))
       \(describe(loaded.profile))
       """
     return CommandOutput(text, recorded: loaded.commands)
+  }
+
+  /// "; columns: units as sales, no store column: one store" when the file's columns were found
+  /// under other names.
+  static func columnNotes(_ loaded: Loaded) -> String {
+    loaded.columnNotes.isEmpty ? "" : "; columns: " + loaded.columnNotes.joined(separator: ", ")
   }
 
   /// `date= store= item= sales= covariates=`: which CSV column plays which part.

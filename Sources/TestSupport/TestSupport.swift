@@ -106,7 +106,7 @@ public func promotionSalesCSV(
   return lines.joined(separator: "\n") + "\n"
 }
 
-func isoDate(_ day: Int) -> String {
+public func isoDate(_ day: Int) -> String {
   // Civil-from-days (Hinnant), duplicated here so TestSupport needs no SalesData.
   let z = day + 719_468
   let era = (z >= 0 ? z : z - 146_096) / 146_097

@@ -34,8 +34,14 @@ func error(_ text: String) -> DataError? {
     ),
     ("date,store,item,sales\n2013-02-30,1,1,5\n", "t.csv:2:1: date '2013-02-30' is not a valid YYYY-MM-DD date"),
     ("date,store,item,sales\n01/02/2013,1,1,5\n", "t.csv:2:1: date '01/02/2013' is not a valid YYYY-MM-DD date"),
-    ("date,store,item,sales\n2013-01-01,x,1,5\n", "t.csv:2:12: store 'x' is not a whole number"),
-    ("date,store,item,sales\n2013-01-01,1,1.5,5\n", "t.csv:2:14: item '1.5' is not a whole number"),
+    (
+      "date,store,item,sales\n2013-01-01,1,1,5\n2013-01-02,x,1,5\n",
+      "t.csv:3:12: store 'x' is not a whole number (the column's first row has a whole number, so every row needs one)"
+    ),
+    (
+      "date,store,item,sales\n2013-01-01,1,1,5\n2013-01-02,1,1.5,5\n",
+      "t.csv:3:14: item '1.5' is not a whole number (the column's first row has a whole number, so every row needs one)"
+    ),
     ("date,store,item,sales\n2013-01-01,1,1,abc\n", "t.csv:2:16: sales 'abc' is not a number"),
     ("date,store,item,sales\n2013-01-01,1,1,-3\n", "t.csv:2:16: sales -3 is negative (sales are unit counts)"),
     ("date,store,item,sales\n2013-01-01,1,1,nan\n", "t.csv:2:16: sales 'nan' is not a finite number"),

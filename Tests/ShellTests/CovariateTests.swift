@@ -201,10 +201,13 @@ func covariateHarnessInput(_ data: WindowedData, names: [String], ahead: Bool, d
       errorText(engine, "load demo covariates=promo")
         == "the demo data has only date, store, item and sales (column options and covariates= are for "
         + "'load csv PATH')")
-    // A column the header lacks: the header is named, and how to rename.
+    // A part the header has under no usual name: the header is shown, and how to name it.
+    writeFile(dir + "/when.csv", "when,store,item,sales\n2015-01-01,1,1,3\n")
     #expect(
-      errorText(engine, "load csv promo.csv")?.hasPrefix(
-        "promo.csv:1:1: header has no column 'date', 'store', 'item', 'sales'") == true)
+      errorText(engine, "load csv when.csv")
+        == "when.csv:1:1: header has no column 'date' (expected a header like date,store,item,sales; found "
+        + "'when,store,item,sales'; a file that names them otherwise loads with date=, store=, item=, sales= naming "
+        + "its columns (store=none for a file of one store))")
     #expect(
       errorText(engine, "load csv promo.csv date=day store=shop item=sku sales=units covariates=discount")
         == "promo.csv:1:1: header has no column 'discount' for the covariates (the header has "

@@ -30,6 +30,8 @@ public struct Loaded: Sendable {
   /// The load line, then the window line with every default (so a later change of a default
   /// cannot change a replay).
   public var commands: [RecordedCommand]
+  /// Columns found under other names ("units as sales", "no store column: one store").
+  public var columnNotes: [String] = []
 }
 
 public struct Windowed: Sendable {
@@ -67,13 +69,16 @@ extension Workspace {
         throw CommandError.from(error)
       }
       defaultName = sanitizedName(((given as NSString).lastPathComponent as NSString).deletingPathExtension)
-      // Only what differs from Kaggle's layout is recorded (older sessions stay as they were).
+      // The columns as found (the names given, or found under other names): only what differs
+      // from Kaggle's layout is recorded (older sessions stay as they were), and a replay names
+      // them rather than looking again.
       let standard = CSVColumns.standard
-      if spec.columns.date != standard.date { command.set("date", spec.columns.date) }
-      if spec.columns.store != standard.store { command.set("store", spec.columns.store ?? "none") }
-      if spec.columns.item != standard.item { command.set("item", spec.columns.item ?? "none") }
-      if spec.columns.sales != standard.sales { command.set("sales", spec.columns.sales) }
-      if !spec.columns.covariates.isEmpty { command.set("covariates", spec.columns.covariates.joined(separator: ",")) }
+      let columns = table.columns
+      if columns.date != standard.date { command.set("date", columns.date) }
+      if columns.store != standard.store { command.set("store", columns.store ?? "none") }
+      if columns.item != standard.item { command.set("item", columns.item ?? "none") }
+      if columns.sales != standard.sales { command.set("sales", columns.sales) }
+      if !columns.covariates.isEmpty { command.set("covariates", columns.covariates.joined(separator: ",")) }
     }
     let name = spec.name ?? defaultName
     command.set("stores", spec.stores.description)
@@ -101,7 +106,8 @@ extension Workspace {
     datasetOrder.append(name)
     currentDataset = name
     return Loaded(
-      dataset: entry, profile: DemandProfile(windows), commands: [command, Self.windowCommand(WindowConfig())])
+      dataset: entry, profile: DemandProfile(windows), commands: [command, Self.windowCommand(WindowConfig())],
+      columnNotes: table.columnNotes)
   }
 
   /// `window`: the current dataset cut again.

@@ -232,7 +232,7 @@ extension Workspace {
     var text = S > 1 ? "store,item,origin,step,date,actual,predicted\n" : "store,item,date,actual,predicted\n"
     text.reserveCapacity(data.test.count * S * 40)
     for (k, w) in data.test.enumerated() {
-      let info = data.seriesInfo[Int(w.series)]
+      let info = data.seriesNames[Int(w.series)]  // the file's numbers, or its names
       for step in 0..<S {
         let day = CivilDate.format(data.targetDay(w, step: step))
         let actual = formatNumber(Double(data.actual(w, step: step)))

@@ -42,7 +42,7 @@ extension Workspace {
     ).map(Double.init)
     let actual = shown.map { Double(data.actual($0)) }
     let days = shown.map { Double(data.targetDay($0)) }
-    let info = data.seriesInfo[series]
+    let info = data.seriesNames[series]
     let shownMetrics = ForecastMetrics(actual: actual.map(Float.init), predicted: predicted.map(Float.init))
     var chart = Chart(
       title:

@@ -1,0 +1,78 @@
+// Files laid out otherwise than Kaggle's, as a user's arrive: columns under other names found
+// without being told (and named in the record), a file of one series, stores and items named
+// rather than numbered (M5's CA_1, FOODS_3_090) kept as names in what Tinycast writes.
+
+import Foundation
+import Shell
+import TestSupport
+import Testing
+import TinycastCLI
+import Workbench
+
+@Suite struct OtherLayoutTests {
+  /// `days` days from 2015-01-01 of `series` (store, item) pairs written as given, under `header`.
+  func file(header: String, series: [(String, String)?], days: Int = 120) -> String {
+    var lines = [header]
+    for (k, s) in series.enumerated() {
+      for d in 0..<days {
+        let date = isoDate(16_436 + d)  // from 2015-01-01
+        let sales = 5 + (d * 7 + 3 * k) % 11
+        lines.append(([date] + (s.map { [$0.0, $0.1] } ?? []) + ["\(sales)"]).joined(separator: ","))
+      }
+    }
+    return lines.joined(separator: "\n") + "\n"
+  }
+
+  @Test func columnsUnderOtherNamesAreFoundAndRecorded() throws {
+    let (engine, dir, _) = makeEngine()
+    writeFile(dir + "/shop.csv", file(header: "Day,Store_Nbr,SKU,Units", series: [("1", "3"), ("2", "3")]))
+    let out = try engine.execute("load csv shop.csv")
+    #expect(
+      out.contains("2 series") && out.contains("columns: day as date, store_nbr as store, sku as item, units as sales"),
+      "\(out)")
+    // One series: no store, no item column at all.
+    writeFile(dir + "/one.csv", file(header: "ds,y", series: [nil]))
+    let one = try engine.execute("load csv one.csv")
+    #expect(one.contains("1 series") && one.contains("no store column: one store, no item column: one item"), "\(one)")
+    try engine.execute("train kind=linear as lin")
+    // Two columns that could each be the sales: the user says which.
+    writeFile(dir + "/two.csv", "date,store,item,units,qty\n2015-01-01,1,1,3,4\n")
+    #expect(
+      errorText(engine, "load csv two.csv")
+        == "two.csv:1:1: header has no column 'sales', and 'units' and 'qty' could each be it (say which with "
+        + "sales=COLUMN)")
+    // The record names the columns found, so a replay does not look again.
+    try engine.execute("save session s.tcs")
+    let saved = try String(contentsOfFile: dir + "/s.tcs", encoding: .utf8)
+    #expect(saved.contains("load csv shop.csv date=day gaps=error item=sku items=1-10 sales=units store=store_nbr "))
+    #expect(saved.contains("load csv one.csv date=ds gaps=error item=none items=1-10 sales=y store=none "))
+    var err: [String] = []
+    #expect(
+      Tinycast.execute(["run", dir + "/s.tcs", "--verify"], stdout: { _ in }, stderr: { err.append($0) }) == 0,
+      "\(err)")
+  }
+
+  @Test func namedStoresAndItemsKeepTheirNames() throws {
+    let (engine, dir, _) = makeEngine()
+    let series = [
+      ("CA_10", "FOODS_3_090"), ("CA_2", "FOODS_3_090"), ("CA_1", "HOBBIES_1_001"), ("CA_2", "HOBBIES_1_001"),
+    ]
+    writeFile(dir + "/m5.csv", file(header: "date,store_id,item_id,sales", series: series))
+    let out = try engine.execute("load csv m5.csv stores=all items=all")
+    // Numbered in the order of the names, numbers within them as numbers: CA_2 before CA_10.
+    #expect(
+      out.contains("named stores 1=CA_1, 2=CA_2, 3=CA_10; items 1=FOODS_3_090, 2=HOBBIES_1_001"), "\(out)")
+    try engine.execute("train kind=linear as lin")
+    try engine.execute("predict lin to=p.csv")
+    let rows = try String(contentsOfFile: dir + "/p.csv", encoding: .utf8).split(separator: "\n")
+    let stores = Set(rows.dropFirst().map { $0.split(separator: ",")[0] })
+    #expect(stores == ["CA_1", "CA_2", "CA_10"], "\(stores)")
+    #expect(rows[1].hasPrefix("CA_1,HOBBIES_1_001,"), "\(rows[1])")
+    // stores= selects by those numbers.
+    let two = try engine.execute("load csv m5.csv stores=2 items=1 as two")
+    #expect(two.contains("1 series") && two.contains("named stores 2=CA_2; items 1=FOODS_3_090"), "\(two)")
+    // A duplicate row names the series by its names.
+    writeFile(dir + "/dup.csv", "date,store_id,item_id,sales\n2015-01-01,CA_1,X,1\n2015-01-01,CA_1,X,2\n")
+    #expect(errorText(engine, "load csv dup.csv")?.hasPrefix("dup.csv:3: duplicate row for store CA_1 item X") == true)
+  }
+}
