@@ -32,9 +32,10 @@ enum DataCommands {
       store=shop item=sku sales=units (store=none or item=none: the file has no such column,
       all one store or item; a file with neither is one series). Stores and items may be named
       rather than numbered (CA_1, FOODS_3_090): they are numbered in the order of their names,
-      shown when loading, stores= and items= select by those numbers, and predict writes names. covariates=promo,price reads further columns for networks to use (train ...
-      covariates=): numbers, true/false or yes/no; an empty field, or a day gaps=zero fills,
-      takes the series' previous value (before the first known value, that value).
+      shown when loading, stores= and items= select by those numbers, and predict writes names.
+      covariates=promo,price reads further columns for models to use (train ... covariates=):
+      numbers, true/false or yes/no; an empty field, or a day gaps=zero fills, takes the
+      series' previous value (before the first known value, that value).
       Loading also windows the data with the defaults of 'window' (shown, and recorded).
       'load demo' is a deterministic stand-in with the Kaggle file's shape (see README).
       'load model PATH' reads a model written by 'export ... format=tcm' and evaluates it on the

@@ -154,12 +154,7 @@ func covariateHarnessInput(_ data: WindowedData, names: [String], ahead: Bool, d
       #expect(header.contains("#define weekq8_COVARIATE_ROWS 16"), "\(header)")
     }
 
-    try engine.execute("save session s.tcs")
-    var err: [String] = []
-    #expect(
-      Tinycast.execute(["run", dir + "/s.tcs", "--verify"], stdout: { _ in }, stderr: { err.append($0) }) == 0,
-      "\(err)")
-    let session = try String(contentsOfFile: dir + "/s.tcs", encoding: .utf8)
+    let session = try expectSavedSessionReplays(engine, dir: dir)
     #expect(
       session.contains(
         "load csv promo.csv covariates=promo,price date=day gaps=error item=sku items=1-10 sales=units store=shop "),

@@ -83,11 +83,7 @@ import Workbench
         #expect(back.isIdentical(to: engine.workspace.models[name]!.replicas[0]), "\(name) via \(container)")
       }
     }
-    try engine.execute("save session s.tcs")
-    var err: [String] = []
-    #expect(
-      Tinycast.execute(["run", dir + "/s.tcs", "--verify"], stdout: { _ in }, stderr: { err.append($0) }) == 0,
-      "\(err)")
+    try expectSavedSessionReplays(engine, dir: dir)
   }
 
   @Test func whatCannotBeCorrectedIsRefusedInOneLine() throws {

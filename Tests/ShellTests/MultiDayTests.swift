@@ -81,13 +81,8 @@ import Workbench
     ws = engine.workspace
     #expect(try ws.metrics(of: "pft").mapeByStep.count == 7)
 
-    try engine.execute("save session s.tcs")
-    let session = try String(contentsOfFile: dir + "/s.tcs", encoding: .utf8)
+    let session = try expectSavedSessionReplays(engine, dir: dir)
     #expect(session.contains("steps=7") && session.contains("mape_by_step="), "\(session)")
-    var err: [String] = []
-    #expect(
-      Tinycast.execute(["run", dir + "/s.tcs", "--verify"], stdout: { _ in }, stderr: { err.append($0) }) == 0,
-      "\(err)")
   }
 
   @Test func whatForecastsOneDayRefusesMultiDayWindowsInOneLine() throws {

@@ -55,12 +55,7 @@ import Workbench
     let compared = try engine.execute("compare gru6 p50ft s50")
     #expect(compared.contains("gru6") && compared.contains("p50ft") && compared.contains("s50"), "\(compared)")
     // Saved and replayed: the same numbers.
-    try engine.execute("save session s.tcs")
-    var err: [String] = []
-    #expect(
-      Tinycast.execute(["run", dir + "/s.tcs", "--verify"], stdout: { _ in }, stderr: { err.append($0) }) == 0,
-      "\(err)")
-    let session = try String(contentsOfFile: dir + "/s.tcs", encoding: .utf8)
+    let session = try expectSavedSessionReplays(engine, dir: dir)
     #expect(
       session.contains(
         "dropout=0.2 epochs=2 kind=gru lr=0.001 norm=level patience=5 runs=2 seed=3 units=6 weekday=on year=1"),
@@ -99,11 +94,7 @@ import Workbench
       try engine.execute("load model g-\(container).tcm as g-\(container)")
       #expect(engine.workspace.models["g-\(container)"]!.replicas[0].isIdentical(to: m.replicas[0]))
     }
-    try engine.execute("save session s.tcs")
-    var err: [String] = []
-    #expect(
-      Tinycast.execute(["run", dir + "/s.tcs", "--verify"], stdout: { _ in }, stderr: { err.append($0) }) == 0,
-      "\(err)")
+    try expectSavedSessionReplays(engine, dir: dir)
     writeFile(dir + "/bad.csv", "date\n2015-05-01\n2015-13-01\n")
     #expect(
       errorText(engine, "train kind=gru units=3 holidays=bad.csv")

@@ -16,6 +16,18 @@ func makeEngine() -> (Engine, String, () -> [String]) {
 }
 final class Box: @unchecked Sendable { var lines: [String] = [] }
 
+/// Saves the session as `s.tcs` in `dir`, expects `tinycast run s.tcs --verify` to succeed (every
+/// recorded result reproduced) and returns the saved session's text.
+@discardableResult
+func expectSavedSessionReplays(_ engine: Engine, dir: String) throws -> String {
+  try engine.execute("save session s.tcs")
+  var err: [String] = []
+  #expect(
+    Tinycast.execute(["run", dir + "/s.tcs", "--verify"], stdout: { _ in }, stderr: { err.append($0) }) == 0,
+    "\(err)")
+  return try String(contentsOfFile: dir + "/s.tcs", encoding: .utf8)
+}
+
 func errorText(_ engine: Engine, _ line: String) -> String? {
   do {
     try engine.execute(line)
