@@ -1,6 +1,8 @@
 // SalesCSV: reads the long `date,store,item,sales` format (Kaggle's Store Item Demand file) fast,
 // one pass over the bytes, and reports every malformed row as `path:line:column: what`.
 //
+// Files exported elsewhere are read as they come: semicolon- or tab-separated (with decimal
+// commas then), fields in double quotes (without commas inside), dates with a time after them.
 // Other files name their columns otherwise (`day,shop,sku,units`): `CSVColumns` says which
 // header column plays each part, and a file of one store (or one item) has no such column at
 // all. Further columns may be read as covariates (a promotion flag, a price): numbers, or
@@ -120,9 +122,9 @@ public enum SalesCSV {
   ) throws(DataError) {
     let path = table.path
     let n = buf.count
-    let comma = UInt8(ascii: ",")
     let newline = UInt8(ascii: "\n")
     let cr = UInt8(ascii: "\r")
+    let quote = UInt8(ascii: "\"")
     var pos = 0
     // Skip a UTF-8 byte order mark.
     if n >= 3 && buf[0] == 0xEF && buf[1] == 0xBB && buf[2] == 0xBF { pos = 3 }
@@ -135,8 +137,15 @@ public enum SalesCSV {
     guard !headerText.isEmpty || headerEnd < n else {
       throw DataError("empty file, expected a header line date,store,item,sales", at: .init(path: path, line: 1))
     }
-    let names = headerText.split(separator: ",", omittingEmptySubsequences: false)
-      .map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+    // The delimiter is the header's: commas, or semicolons or tabs (spreadsheets' exports in
+    // much of Europe, where a decimal comma then goes with them).
+    let delimiterCharacter: Character = [",", ";", "\t"].max { a, b in
+      headerText.filter { $0 == a }.count < headerText.filter { $0 == b }.count
+    }!
+    let delimiter = delimiterCharacter.asciiValue!
+    let decimalComma = delimiterCharacter != ","
+    let names = headerText.split(separator: delimiterCharacter, omittingEmptySubsequences: false)
+      .map { unquoted($0.trimmingCharacters(in: .whitespaces)).lowercased() }
     var columnOf: [String: Int] = [:]
     for (i, name) in names.enumerated() where columnOf[name] == nil { columnOf[name] = i }
     let covariateNames = columns.covariates.map { $0.lowercased() }
@@ -213,7 +222,7 @@ public enum SalesCSV {
       var i = pos
       var tooMany = false
       while i < rowEnd {
-        if buf[i] == comma {
+        if buf[i] == delimiter {
           if field + 1 >= fieldCount {
             tooMany = true
             break
@@ -226,14 +235,19 @@ public enum SalesCSV {
       }
       if tooMany || field + 1 != fieldCount {
         var found = 1
-        for j in pos..<rowEnd where buf[j] == comma { found += 1 }
+        for j in pos..<rowEnd where buf[j] == delimiter { found += 1 }
         problem(
           DataError(
             "expected \(fieldCount) fields, found \(found)", at: .init(path: path, line: line, column: 1),
-            hint: "the header has \(fieldCount) columns: \(names.joined(separator: ","))"))
+            hint: "the header has \(fieldCount) columns: \(names.joined(separator: String(delimiterCharacter)))"))
         continue rows
       }
       ends[field] = rowEnd
+      // A field in double quotes (as some exports write every field) is read without them.
+      for f in 0..<fieldCount where ends[f] - starts[f] >= 2 && buf[starts[f]] == quote && buf[ends[f] - 1] == quote {
+        starts[f] += 1
+        ends[f] -= 1
+      }
 
       func text(_ c: Int) -> String {
         String(decoding: UnsafeBufferPointer(rebasing: buf[starts[c]..<ends[c]]), as: UTF8.self)
@@ -262,11 +276,11 @@ public enum SalesCSV {
         item = id
       }
       let salesValue: Double
-      if let v = parseDecimal(buf, starts[cSales], ends[cSales]) {
+      if let v = parseDecimal(buf, starts[cSales], ends[cSales], decimalComma: decimalComma) {
         salesValue = v
       } else {
         let raw = text(cSales).trimmingCharacters(in: .whitespaces)
-        guard let v = Double(raw) else {
+        guard let v = Double(decimalComma ? raw.replacingOccurrences(of: ",", with: ".") : raw) else {
           problem(DataError("sales '\(raw)' is not a number", at: where_(cSales)))
           continue rows
         }
@@ -283,7 +297,7 @@ public enum SalesCSV {
       // Covariates: all of a row's, or none (a bad one rejects the row).
       var values: [Float] = []
       for (k, c) in cCovariates.enumerated() {
-        guard let v = covariate(buf, starts[c], ends[c]) else {
+        guard let v = covariate(buf, starts[c], ends[c], decimalComma: decimalComma) else {
           let raw = text(c).trimmingCharacters(in: .whitespaces)
           problem(
             DataError(
@@ -312,6 +326,11 @@ public enum SalesCSV {
     // Named stores and items become numbers in the order of their names.
     table.storeLabels = storeIDs.renumber(&table.store)
     table.itemLabels = itemIDs.renumber(&table.item)
+  }
+
+  /// `text` without a surrounding pair of double quotes.
+  static func unquoted(_ text: String) -> String {
+    text.count >= 2 && text.hasPrefix("\"") && text.hasSuffix("\"") ? String(text.dropFirst().dropLast()) : text
   }
 
   /// A store or item column: whole numbers, or (when its first row is not one) names, such as
@@ -402,10 +421,11 @@ public enum SalesCSV {
 
   /// A covariate's field: a finite number, true/false or yes/no (1/0), or NaN when empty; nil
   /// when it is none of these.
-  static func covariate(_ b: UnsafeBufferPointer<UInt8>, _ s: Int, _ e: Int) -> Float? {
-    if let v = parseDecimal(b, s, e) { return Float(v) }
-    let raw = String(decoding: UnsafeBufferPointer(rebasing: b[s..<e]), as: UTF8.self)
+  static func covariate(_ b: UnsafeBufferPointer<UInt8>, _ s: Int, _ e: Int, decimalComma: Bool = false) -> Float? {
+    if let v = parseDecimal(b, s, e, decimalComma: decimalComma) { return Float(v) }
+    var raw = String(decoding: UnsafeBufferPointer(rebasing: b[s..<e]), as: UTF8.self)
       .trimmingCharacters(in: .whitespaces)
+    if decimalComma { raw = raw.replacingOccurrences(of: ",", with: ".") }
     switch raw.lowercased() {
     case "": return .nan
     case "true", "yes": return 1
@@ -416,9 +436,12 @@ public enum SalesCSV {
     }
   }
 
+  /// `YYYY-MM-DD` (or `YYYY/MM/DD`), optionally followed by a time after a space or a `T`
+  /// (`2013-01-01 00:00:00`, as exports of timestamps write a day), which is not read.
   @inline(__always)
   static func parseDate(_ b: UnsafeBufferPointer<UInt8>, _ s: Int, _ e: Int) -> Int? {
-    guard e - s == 10, b[s + 4] == 45, b[s + 7] == 45 else { return nil }
+    guard e - s >= 10, b[s + 4] == 45 || b[s + 4] == 47, b[s + 7] == b[s + 4] else { return nil }
+    guard e - s == 10 || b[s + 10] == 32 || b[s + 10] == 84 else { return nil }
     func digits(_ from: Int, _ to: Int) -> Int? {
       var v = 0
       for i in from..<to {
@@ -447,7 +470,7 @@ public enum SalesCSV {
   /// Plain decimals `123` or `12.5`; anything else (exponents, signs, spaces) falls back to
   /// `Double(String)` in the caller.
   @inline(__always)
-  static func parseDecimal(_ b: UnsafeBufferPointer<UInt8>, _ s: Int, _ e: Int) -> Double? {
+  static func parseDecimal(_ b: UnsafeBufferPointer<UInt8>, _ s: Int, _ e: Int, decimalComma: Bool = false) -> Double? {
     guard e > s, e - s <= 15 else { return nil }
     var intPart = 0
     var frac = 0
@@ -455,7 +478,7 @@ public enum SalesCSV {
     var seenDot = false
     for i in s..<e {
       let c = b[i]
-      if c == 46 {
+      if c == 46 || (decimalComma && c == 44) {
         if seenDot { return nil }
         seenDot = true
         continue

@@ -105,6 +105,24 @@ func error(_ text: String) -> DataError? {
         == "r.csv:1:1: header has no column 'day' (expected a header like day,sku,units; found 'sku,date,units')")
   }
 
+  /// Exports from elsewhere: semicolons with decimal commas, tabs, every field quoted, dates
+  /// with a time after them, slashes in dates.
+  @Test func filesExportedElsewhere() throws {
+    let semicolons = try parse("date;store;item;sales\n2013-01-01;1;2;12,5\n2013/01/02;1;2;3\n")
+    #expect(semicolons.count == 2 && semicolons.sales == [12.5, 3] && semicolons.item == [2, 2])
+    #expect(semicolons.day[1] - semicolons.day[0] == 1)
+    let tabs = try parse("date\tstore\titem\tsales\n2013-01-01T00:00:00\t1\t1\t4\n")
+    #expect(tabs.count == 1 && tabs.sales == [4])
+    let quoted = try parse("\"date\",\"store\",\"item\",\"sales\"\n\"2013-01-01 00:00:00\",\"3\",\"4\",\"7.25\"\n")
+    #expect(quoted.count == 1 && quoted.store == [3] && quoted.item == [4] && quoted.sales == [7.25])
+    // What stays an error: a date that could be read two ways, a time glued to the day.
+    #expect(
+      error("date,store,item,sales\n01/02/2013,1,1,5\n")?.message == "date '01/02/2013' is not a valid YYYY-MM-DD date")
+    #expect(error("date,store,item,sales\n2013-01-0112:00,1,1,5\n") != nil)
+    #expect(
+      error("date;store;item;sales\n2013-01-01;1;1;5;6\n")?.description.contains("expected 4 fields, found 5") == true)
+  }
+
   @Test func missingFileIsAClearError() {
     #expect(throws: DataError.self) { try SalesCSV.read(path: "/nonexistent/x.csv", displayPath: "x.csv") }
     do { _ = try SalesCSV.read(path: "/nonexistent/x.csv", displayPath: "x.csv") } catch {
