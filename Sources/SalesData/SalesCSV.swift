@@ -26,6 +26,8 @@ public struct SalesTable: Sendable {
   /// `storeLabels[k - 1]`.
   public var storeLabels: [String]?
   public var itemLabels: [String]?
+  /// Negative sales read as zero (`negatives=zero`).
+  public var zeroedNegatives = 0
   /// Which columns were found under other names ("units as sales", "no store column: one store").
   public var columnNotes: [String] = []
   /// The columns that played each part, after looking for them under other names.
@@ -42,6 +44,9 @@ public struct SalesTable: Sendable {
     self.line.append(Int32(line))
   }
 }
+
+/// A negative sale (a return): an error, or counted as no sale.
+public enum NegativePolicy: String, Sendable, CaseIterable { case error, zero }
 
 /// Which header column plays each part. `store` or `item` nil: the file has no such column and
 /// every row belongs to store (item) 1.
@@ -85,7 +90,7 @@ public struct CSVColumns: Sendable, Equatable {
 public enum SalesCSV {
   /// Reads a file from disk. `displayPath` is what error messages call it.
   public static func read(
-    path: String, displayPath: String? = nil, columns: CSVColumns = .standard
+    path: String, displayPath: String? = nil, columns: CSVColumns = .standard, negatives: NegativePolicy = .error
   ) throws(DataError) -> SalesTable {
     let shown = displayPath ?? path
     var isDir: ObjCBool = false
@@ -98,18 +103,18 @@ public enum SalesCSV {
     guard let data = FileManager.default.contents(atPath: path) else {
       throw DataError("\(shown): cannot be read", hint: "check its permissions")
     }
-    return try parse(bytes: [UInt8](data), path: shown, columns: columns)
+    return try parse(bytes: [UInt8](data), path: shown, columns: columns, negatives: negatives)
   }
 
   /// Parses CSV text. The header names the columns (any order, extra columns ignored); every
   /// data row must have the header's number of fields.
-  public static func parse(bytes: [UInt8], path: String, columns: CSVColumns = .standard) throws(DataError)
-    -> SalesTable
-  {
+  public static func parse(
+    bytes: [UInt8], path: String, columns: CSVColumns = .standard, negatives: NegativePolicy = .error
+  ) throws(DataError) -> SalesTable {
     var table = SalesTable(path: path)
     let result: Result<Void, DataError> = bytes.withUnsafeBufferPointer { buf in
       do throws(DataError) {
-        try parse(buf, columns: columns, into: &table)
+        try parse(buf, columns: columns, negatives: negatives, into: &table)
         return .success(())
       } catch { return .failure(error) }
     }
@@ -118,7 +123,7 @@ public enum SalesCSV {
   }
 
   private static func parse(
-    _ buf: UnsafeBufferPointer<UInt8>, columns: CSVColumns, into table: inout SalesTable
+    _ buf: UnsafeBufferPointer<UInt8>, columns: CSVColumns, negatives: NegativePolicy, into table: inout SalesTable
   ) throws(DataError) {
     let path = table.path
     let n = buf.count
@@ -290,9 +295,17 @@ public enum SalesCSV {
         problem(DataError("sales '\(text(cSales))' is not a finite number", at: where_(cSales)))
         continue rows
       }
-      guard salesValue >= 0 else {
-        problem(DataError("sales \(text(cSales)) is negative", at: where_(cSales), hint: "sales are unit counts"))
-        continue rows
+      var sold = salesValue
+      if sold < 0 {
+        guard negatives == .zero else {
+          problem(
+            DataError(
+              "sales \(text(cSales)) is negative", at: where_(cSales),
+              hint: "sales are unit counts; a file with returns loads with negatives=zero"))
+          continue rows
+        }
+        sold = 0
+        table.zeroedNegatives += 1
       }
       // Covariates: all of a row's, or none (a bad one rejects the row).
       var values: [Float] = []
@@ -309,7 +322,7 @@ public enum SalesCSV {
         values.append(v)
       }
       for k in values.indices { table.covariates[k].append(values[k]) }
-      table.append(day: day, store: store, item: item, sales: Float(salesValue), line: line)
+      table.append(day: day, store: store, item: item, sales: Float(sold), line: line)
     }
     if var first = problems.first {
       // One line: the first problem in full, then where the others are.

@@ -12,6 +12,8 @@ public struct DailySeries: Sendable, Equatable {
   public var covariates: [[Float]] = []
   /// Covariate values that were missing (an empty field, or a missing day) and filled.
   public var filledCovariates: Int = 0
+  /// Rows added to a day already seen (`duplicates=sum`).
+  public var summedRows: Int = 0
   /// The store's and item's names when the file names them (M5's CA_1), else nil.
   public var storeName: String?
   public var itemName: String?
@@ -31,6 +33,9 @@ public struct DailySeries: Sendable, Equatable {
 }
 
 public enum GapPolicy: String, Sendable, CaseIterable { case error, zero }
+
+/// Two rows for one store, item and day: an error, or (transaction-level files) summed.
+public enum DuplicatePolicy: String, Sendable, CaseIterable { case error, sum }
 
 /// A loaded dataset: where it came from and its series, ordered by (store, item).
 public struct SalesDataset: Sendable {
@@ -64,7 +69,7 @@ public struct SalesDataset: Sendable {
   /// value; 0 when the series never has one.
   public static func assemble(
     _ table: SalesTable, stores: IDSelection, items: IDSelection,
-    gaps: GapPolicy
+    gaps: GapPolicy, duplicates: DuplicatePolicy = .error
   ) throws(DataError) -> SalesDataset {
     // Group row indices by (store, item), keeping only the selection.
     var groups: [Int64: [Int]] = [:]
@@ -102,13 +107,25 @@ public struct SalesDataset: Sendable {
       var filled = 0
       var covariates = table.covariates.map { _ in [Float](repeating: .nan, count: end - start + 1) }
       var previous = start - 1
+      var summed = 0
       for (k, r) in rows.enumerated() {
         let d = Int(table.day[r])
+        if d == previous && duplicates == .sum {
+          // Another sale of the day (a file of transactions): added; a covariate the row has
+          // replaces the day's.
+          values[d - start] += table.sales[r]
+          for c in covariates.indices where !table.covariates[c][r].isNaN {
+            covariates[c][d - start] = table.covariates[c][r]
+          }
+          summed += 1
+          continue
+        }
         if d == previous {
           throw DataError(
             "duplicate row for \(named) on \(CivilDate.format(d)) (also on line "
               + "\(table.line[rows[k - 1]]))",
-            at: .init(path: table.path, line: Int(table.line[r])))
+            at: .init(path: table.path, line: Int(table.line[r])),
+            hint: "a file of transactions loads with duplicates=sum, which adds a day's rows")
         }
         if d != previous + 1 {
           if gaps == .error {
@@ -129,6 +146,7 @@ public struct SalesDataset: Sendable {
       var one = DailySeries(
         store: store, item: item, startDay: start, values: values, filledDays: filled, covariates: covariates,
         filledCovariates: filledCovariates)
+      one.summedRows = summed
       one.storeName = table.storeLabels?[store - 1]
       one.itemName = table.itemLabels?[item - 1]
       series.append(one)

@@ -19,13 +19,16 @@ enum DataCommands {
   static let load = Command(
     "load", group: .data,
     usage:
-      "load demo | load csv PATH | load PATH.csv  [stores=1-5] [items=1-10] [gaps=error|zero] [date=COLUMN] "
+      "load demo | load csv PATH | load PATH.csv  [stores=1-5] [items=1-10] [gaps=error|zero] "
+      + "[duplicates=error|sum] [negatives=error|zero] [date=COLUMN] "
       + "[store=COLUMN|none] [item=COLUMN|none] [sales=COLUMN] [covariates=COLUMN,...] [as NAME] | load model "
       + "PATH [as NAME] | load keras PATH.json [as NAME]",
     summary: "load the built-in demo data or a date,store,item,sales CSV file",
     details: """
       The data are one daily series per (store, item). Every series must be complete: a missing
-      day is an error naming the series and date, unless gaps=zero fills it with zero sales.
+      day is an error naming the series and date, unless gaps=zero fills it with zero sales; two
+      rows for a day are an error unless duplicates=sum adds them (a file of transactions); a
+      negative sale (a return) is an error unless negatives=zero counts it as no sale.
       A file whose columns are named otherwise is read as it is when each part has a usual
       name (day or ds, store_id or shop, sku or item_id, units or quantity or y, ...: the load
       line says what it found, and the record names them), or says which is which: date=day
@@ -47,6 +50,13 @@ enum DataCommands {
       OptionSpec("stores", "1-5", "stores to keep: ids and ranges like 1-5 or 1,3,7-9, or all"),
       OptionSpec("items", "1-10", "items to keep, written like stores"),
       OptionSpec("gaps", "error", "what to do with a missing day", values: GapPolicy.allCases.map(\.rawValue)),
+      OptionSpec(
+        "duplicates", "error", "csv: two rows for one day (sum: a file of transactions)",
+        values: DuplicatePolicy.allCases.map(\.rawValue)),
+      OptionSpec(
+        "negatives", "error", "csv: a negative sale, a return (zero: no sale)",
+        values: NegativePolicy.allCases.map(\.rawValue)
+      ),
       OptionSpec("date", "date", "csv: the column of dates (YYYY-MM-DD)"),
       OptionSpec("store", "store", "csv: the column of store ids, or none (one store)"),
       OptionSpec("item", "item", "csv: the column of item ids, or none (one item)"),
@@ -97,6 +107,8 @@ enum DataCommands {
     spec.stores = try inv.selection("stores")
     spec.items = try inv.selection("items")
     spec.gaps = GapPolicy(rawValue: try inv.choice("gaps"))!
+    spec.duplicates = DuplicatePolicy(rawValue: try inv.choice("duplicates"))!
+    spec.negatives = NegativePolicy(rawValue: try inv.choice("negatives"))!
     spec.columns = try columns(&inv)
     spec.name = inv.asName
     try inv.checkAllConsumed()
@@ -104,6 +116,10 @@ enum DataCommands {
     let d = loaded.dataset
     let filled = d.dataset.series.reduce(0) { $0 + $1.filledDays }
     let filledCovariates = d.dataset.series.reduce(0) { $0 + $1.filledCovariates }
+    let summed = d.dataset.series.reduce(0) { $0 + $1.summedRows }
+    var adjusted = filled > 0 ? ", \(filled) missing days filled with 0" : ""
+    if summed > 0 { adjusted += ", \(summed) rows added to their day's" }
+    if loaded.zeroedNegatives > 0 { adjusted += ", \(loaded.zeroedNegatives) negative sales read as 0" }
     // Named stores and items: which number stands for which name (stores= and items= select by it).
     var named: [String] = []
     for (kind, names) in [("stores", d.dataset.storeNames), ("items", d.dataset.itemNames)] where !names.isEmpty {
@@ -120,7 +136,7 @@ enum DataCommands {
     let text = """
       loaded \(d.name): \(d.dataset.series.count) series (\(d.selection)), \(d.dataset.rowCount) rows, \
       days \(CivilDate.format(d.dataset.firstDay)) to \(CivilDate.format(d.dataset.lastDay))\
-      \(filled > 0 ? ", \(filled) missing days filled with 0" : "")\(covariates)\(columnNotes(loaded))\(namedText)
+      \(adjusted)\(covariates)\(columnNotes(loaded))\(namedText)
       \(describe(d.windows))
       \(describe(loaded.profile))
       """

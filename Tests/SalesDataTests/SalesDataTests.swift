@@ -43,7 +43,10 @@ func error(_ text: String) -> DataError? {
       "t.csv:3:14: item '1.5' is not a whole number (the column's first row has a whole number, so every row needs one)"
     ),
     ("date,store,item,sales\n2013-01-01,1,1,abc\n", "t.csv:2:16: sales 'abc' is not a number"),
-    ("date,store,item,sales\n2013-01-01,1,1,-3\n", "t.csv:2:16: sales -3 is negative (sales are unit counts)"),
+    (
+      "date,store,item,sales\n2013-01-01,1,1,-3\n",
+      "t.csv:2:16: sales -3 is negative (sales are unit counts; a file with returns loads with negatives=zero)"
+    ),
     ("date,store,item,sales\n2013-01-01,1,1,nan\n", "t.csv:2:16: sales 'nan' is not a finite number"),
     (
       "date,store,item\n2013-01-01,1,1\n",
@@ -140,8 +143,26 @@ func error(_ text: String) -> DataError? {
       try SalesDataset.assemble(try parse(text), stores: .all, items: .all, gaps: .error)
     }
     do { _ = try SalesDataset.assemble(try parse(text), stores: .all, items: .all, gaps: .error) } catch {
-      #expect(error.description == "t.csv:4: duplicate row for store 1 item 1 on 2013-01-02 (also on line 3)")
+      #expect(
+        error.description
+          == "t.csv:4: duplicate row for store 1 item 1 on 2013-01-02 (also on line 3) (a file of transactions loads "
+          + "with duplicates=sum, which adds a day's rows)")
     }
+  }
+
+  /// A file of transactions: a day's rows summed, the last covariate kept; returns as no sale.
+  @Test func transactionsAreSummedAndReturnsZeroed() throws {
+    var columns = CSVColumns()
+    columns.covariates = ["promo"]
+    let text =
+      header.dropLast() + ",promo\n2013-01-01,1,1,5,0\n2013-01-01,1,1,-2,\n2013-01-02,1,1,6,1\n"
+      + "2013-01-02,1,1,1.5,0\n2013-01-02,1,1,2,\n"
+    #expect(throws: DataError.self) { try SalesCSV.parse(bytes: Array(text.utf8), path: "t.csv", columns: columns) }
+    let table = try SalesCSV.parse(bytes: Array(text.utf8), path: "t.csv", columns: columns, negatives: .zero)
+    #expect(table.zeroedNegatives == 1 && table.sales == [5, 0, 6, 1.5, 2])
+    let d = try SalesDataset.assemble(table, stores: .all, items: .all, gaps: .error, duplicates: .sum)
+    #expect(d.series[0].values == [5, 9.5] && d.series[0].summedRows == 3)
+    #expect(d.series[0].covariates[0] == [0, 0])
   }
 
   @Test func gapsAreErrorsUnlessFilledWithZero() throws {
@@ -390,7 +411,10 @@ func error(_ text: String) -> DataError? {
       Issue.record("a bad file was accepted")
     } catch {
       #expect(error.hint?.hasSuffix("; and 5 more") == true, "\(error)")
-      #expect(error.hint?.hasPrefix("sales are unit counts; 24 more: line 3: sales -1 is negative") == true, "\(error)")
+      #expect(
+        error.hint?.hasPrefix(
+          "sales are unit counts; a file with returns loads with negatives=zero; 24 more: line 3: sales -1 is negative")
+          == true, "\(error)")
     }
   }
 }

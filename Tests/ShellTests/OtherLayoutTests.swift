@@ -47,6 +47,25 @@ import Workbench
     #expect(saved.contains("load csv one.csv date=ds gaps=error item=none items=1-10 sales=y store=none "))
   }
 
+  /// A point-of-sale export: a row per sale, returns as negative rows. Refused as it is (one
+  /// line saying how), read with duplicates=sum negatives=zero, and replayed.
+  @Test func aFileOfTransactions() throws {
+    let (engine, dir, _) = makeEngine()
+    var lines = ["date,store,item,sales"]
+    for d in 0..<120 {
+      for sale in 0..<(2 + d % 3) { lines.append("\(isoDate(16_436 + d)),1,1,\(1 + (d + sale) % 4)") }
+      if d % 10 == 0 { lines.append("\(isoDate(16_436 + d)),1,1,-1") }
+    }
+    writeFile(dir + "/pos.csv", lines.joined(separator: "\n") + "\n")
+    #expect(errorText(engine, "load csv pos.csv")?.contains("a file with returns loads with negatives=zero") == true)
+    #expect(errorText(engine, "load csv pos.csv negatives=zero")?.contains("loads with duplicates=sum") == true)
+    let out = try engine.execute("load csv pos.csv negatives=zero duplicates=sum")
+    #expect(
+      out.contains("120 rows") && out.contains("252 rows added to their day's, 12 negative sales read as 0"), "\(out)")
+    let saved = try expectSavedSessionReplays(engine, dir: dir)
+    #expect(saved.contains("load csv pos.csv duplicates=sum gaps=error items=1-10 negatives=zero "), "\(saved)")
+  }
+
   @Test func namedStoresAndItemsKeepTheirNames() throws {
     let (engine, dir, _) = makeEngine()
     let series = [

@@ -17,6 +17,10 @@ public struct LoadSpec: Sendable {
   public var stores = IDSelection.all
   public var items = IDSelection.all
   public var gaps = GapPolicy.error
+  /// Two rows for a day: an error, or summed (a file of transactions).
+  public var duplicates = DuplicatePolicy.error
+  /// A negative sale (a return): an error, or no sale.
+  public var negatives = NegativePolicy.error
   /// Which columns of a CSV file play which part, and the covariates to read.
   public var columns = CSVColumns.standard
   public var name: String?
@@ -32,6 +36,8 @@ public struct Loaded: Sendable {
   public var commands: [RecordedCommand]
   /// Columns found under other names ("units as sales", "no store column: one store").
   public var columnNotes: [String] = []
+  /// Negative sales read as zero (`negatives=zero`), in the whole file.
+  public var zeroedNegatives = 0
 }
 
 public struct Windowed: Sendable {
@@ -65,7 +71,9 @@ extension Workspace {
       defaultName = "demo"
     case .csv(let path, let given):
       command.words = [RecordedValue("csv"), RecordedValue(path, isPath: true)]
-      do { table = try SalesCSV.read(path: path, displayPath: given, columns: spec.columns) } catch {
+      do {
+        table = try SalesCSV.read(path: path, displayPath: given, columns: spec.columns, negatives: spec.negatives)
+      } catch {
         throw CommandError.from(error)
       }
       defaultName = sanitizedName(((given as NSString).lastPathComponent as NSString).deletingPathExtension)
@@ -84,6 +92,9 @@ extension Workspace {
     command.set("stores", spec.stores.description)
     command.set("items", spec.items.description)
     command.set("gaps", spec.gaps.rawValue)
+    // Written only when asked, so older sessions read the same.
+    if spec.duplicates != .error { command.set("duplicates", spec.duplicates.rawValue) }
+    if spec.negatives != .error { command.set("negatives", spec.negatives.rawValue) }
     command.asName = name
     if datasets[name] != nil {
       throw CommandError("a dataset named '\(name)' is loaded", hint: "load it under another name with 'as NAME'")
@@ -91,7 +102,8 @@ extension Workspace {
     let dataset: SalesDataset
     let windows: WindowedData
     do {
-      dataset = try SalesDataset.assemble(table, stores: spec.stores, items: spec.items, gaps: spec.gaps)
+      dataset = try SalesDataset.assemble(
+        table, stores: spec.stores, items: spec.items, gaps: spec.gaps, duplicates: spec.duplicates)
       windows = try WindowedData(dataset: dataset, config: WindowConfig())
     } catch { throw CommandError.from(error) }
     // The selection found in the file, and what was asked when the file held less.
@@ -107,7 +119,7 @@ extension Workspace {
     currentDataset = name
     return Loaded(
       dataset: entry, profile: DemandProfile(windows), commands: [command, Self.windowCommand(WindowConfig())],
-      columnNotes: table.columnNotes)
+      columnNotes: table.columnNotes, zeroedNegatives: table.zeroedNegatives)
   }
 
   /// `window`: the current dataset cut again.
