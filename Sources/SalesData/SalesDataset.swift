@@ -34,6 +34,9 @@ public struct DailySeries: Sendable, Equatable {
 
 public enum GapPolicy: String, Sendable, CaseIterable { case error, zero }
 
+/// A series too short for the windows: an error, or left out (with a note).
+public enum ShortPolicy: String, Sendable, CaseIterable { case error, skip }
+
 /// Two rows for one store, item and day: an error, or (transaction-level files) summed.
 public enum DuplicatePolicy: String, Sendable, CaseIterable { case error, sum }
 

@@ -140,12 +140,7 @@ public struct WindowedData: Sendable {
       // its windows (the article's cut: 18,150 targets on its data). So models with any
       // lookback or horizon are scored on the same days, and the scaler sees the same days.
       let testStart = Self.testStart(days: s.values.count, split: config.split)
-      let windows = s.values.count - config.span + 1
-      // Training windows end before `testStart`; test windows start their targets there.
-      let train = testStart - config.span + 1
-      let firstTest = testStart - config.lookback - config.horizon + 1
-      let fit = Int((Double(train) * (1 - config.validation)).rounded(.down))
-      guard windows >= 2, train >= 1, firstTest < windows, fit >= 1 else {
+      guard let p = Self.plan(days: s.values.count, config: config) else {
         let needs = config.steps > 1 ? ", \(config.steps) steps" : ""
         throw DataError(
           "\(s.label) has \(s.values.count) days, too short for lookback \(config.lookback), horizon "
@@ -153,7 +148,7 @@ public struct WindowedData: Sendable {
           hint: "it needs at least \(config.span + 4) days before its test period")
       }
       trainSlices.append(s.values[0..<testStart])
-      plan.append((train, fit, firstTest, windows))
+      plan.append(p)
       seriesInfo.append((s.store, s.item, s.startDay, testStart))
     }
     let scaler = Scaler.fit(config.scale, on: trainSlices)
@@ -172,6 +167,22 @@ public struct WindowedData: Sendable {
       for w in p.firstTest..<p.windows { test.append(WindowRef(series: k, start: w)) }
     }
   }
+
+  /// How a series of `days` days is cut: its training windows (of which the first `fit`
+  /// fit), its first test window and its number of windows; nil when it is too short for `config`.
+  static func plan(days: Int, config: WindowConfig) -> (train: Int, fit: Int, firstTest: Int, windows: Int)? {
+    let testStart = Self.testStart(days: days, split: config.split)
+    let windows = days - config.span + 1
+    // Training windows end before `testStart`; test windows start their targets there.
+    let train = testStart - config.span + 1
+    let firstTest = testStart - config.lookback - config.horizon + 1
+    let fit = Int((Double(train) * (1 - config.validation)).rounded(.down))
+    guard windows >= 2, train >= 1, firstTest < windows, fit >= 1 else { return nil }
+    return (train, fit, firstTest, windows)
+  }
+
+  /// Whether a series of `days` days has training, validation and test windows under `config`.
+  public static func isLongEnough(days: Int, config: WindowConfig) -> Bool { plan(days: days, config: config) != nil }
 
   /// The first test target of a series of `days` days: where a 14-day window forecasting the
   /// next day starts its test windows after the first `split` of them (rounded down).

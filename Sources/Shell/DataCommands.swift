@@ -28,7 +28,8 @@ enum DataCommands {
       The data are one daily series per (store, item). Every series must be complete: a missing
       day is an error naming the series and date, unless gaps=zero fills it with zero sales; two
       rows for a day are an error unless duplicates=sum adds them (a file of transactions); a
-      negative sale (a return) is an error unless negatives=zero counts it as no sale.
+      negative sale (a return) is an error unless negatives=zero counts it as no sale; a series
+      too short for the windows (a new product) is an error unless short=skip leaves it out.
       A file whose columns are named otherwise is read as it is when each part has a usual
       name (day or ds, store_id or shop, sku or item_id, units or quantity or y, ...: the load
       line says what it found, and the record names them), or says which is which: date=day
@@ -57,6 +58,9 @@ enum DataCommands {
         "negatives", "error", "csv: a negative sale, a return (zero: no sale)",
         values: NegativePolicy.allCases.map(\.rawValue)
       ),
+      OptionSpec(
+        "short", "error", "a series too short for the windows (skip: left out, named)",
+        values: ShortPolicy.allCases.map(\.rawValue)),
       OptionSpec("date", "date", "csv: the column of dates (YYYY-MM-DD)"),
       OptionSpec("store", "store", "csv: the column of store ids, or none (one store)"),
       OptionSpec("item", "item", "csv: the column of item ids, or none (one item)"),
@@ -109,6 +113,7 @@ enum DataCommands {
     spec.gaps = GapPolicy(rawValue: try inv.choice("gaps"))!
     spec.duplicates = DuplicatePolicy(rawValue: try inv.choice("duplicates"))!
     spec.negatives = NegativePolicy(rawValue: try inv.choice("negatives"))!
+    spec.short = ShortPolicy(rawValue: try inv.choice("short"))!
     spec.columns = try columns(&inv)
     spec.name = inv.asName
     try inv.checkAllConsumed()
@@ -120,6 +125,12 @@ enum DataCommands {
     var adjusted = filled > 0 ? ", \(filled) missing days filled with 0" : ""
     if summed > 0 { adjusted += ", \(summed) rows added to their day's" }
     if loaded.zeroedNegatives > 0 { adjusted += ", \(loaded.zeroedNegatives) negative sales read as 0" }
+    if !loaded.leftOut.isEmpty {
+      let named = loaded.leftOut.prefix(5).map { "\($0.label) (\($0.days) days)" }.joined(separator: ", ")
+      adjusted +=
+        "; \(loaded.leftOut.count) series too short for the windows left out: \(named)"
+        + (loaded.leftOut.count > 5 ? ", ..." : "")
+    }
     // Named stores and items: which number stands for which name (stores= and items= select by it).
     var named: [String] = []
     for (kind, names) in [("stores", d.dataset.storeNames), ("items", d.dataset.itemNames)] where !names.isEmpty {

@@ -30,7 +30,7 @@ import Workbench
     #expect(
       Completion.candidates("load ", workspace: ws) == [
         "covariates=", "csv", "date=", "demo", "duplicates=", "gaps=", "item=", "items=", "keras", "model",
-        "negatives=", "sales=", "store=", "stores=",
+        "negatives=", "sales=", "short=", "store=", "stores=",
       ])
     #expect(Completion.candidates("load csv ", workspace: ws) == nil)  // a file path
     #expect(Completion.candidates("export base to=", workspace: ws) == nil)  // a file path

@@ -66,6 +66,26 @@ import Workbench
     #expect(saved.contains("load csv pos.csv duplicates=sum gaps=error items=1-10 negatives=zero "), "\(saved)")
   }
 
+  /// A product launched late: its series is too short for the windows. Refused (the error says
+  /// how to go on), or left out and named with short=skip; the rest loads, and the replay too.
+  @Test func aSeriesTooShortIsLeftOutWhenAsked() throws {
+    let (engine, dir, _) = makeEngine()
+    var text = file(header: "date,store,item,sales", series: [("1", "1"), ("1", "2")])
+    for d in 110..<120 { text += "\(isoDate(16_436 + d)),1,3,\(4 + d % 3)\n" }
+    writeFile(dir + "/launch.csv", text)
+    let refused = errorText(engine, "load csv launch.csv")
+    #expect(
+      refused?.hasPrefix("store 1 item 3 has 10 days, too short for lookback 14") == true
+        && refused?.contains("load with short=skip to leave such series out") == true, "\(refused ?? "")")
+    let out = try engine.execute("load csv launch.csv short=skip")
+    #expect(
+      out.contains("2 series") && out.contains("1 series too short for the windows left out: store 1 item 3 (10 days)"),
+      "\(out)")
+    try engine.execute("train kind=linear as lin")
+    let saved = try expectSavedSessionReplays(engine, dir: dir)
+    #expect(saved.contains(" short=skip "), "\(saved)")
+  }
+
   @Test func namedStoresAndItemsKeepTheirNames() throws {
     let (engine, dir, _) = makeEngine()
     let series = [

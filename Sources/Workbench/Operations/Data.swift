@@ -21,6 +21,8 @@ public struct LoadSpec: Sendable {
   public var duplicates = DuplicatePolicy.error
   /// A negative sale (a return): an error, or no sale.
   public var negatives = NegativePolicy.error
+  /// A series too short for the default windows: an error, or left out.
+  public var short = ShortPolicy.error
   /// Which columns of a CSV file play which part, and the covariates to read.
   public var columns = CSVColumns.standard
   public var name: String?
@@ -38,6 +40,8 @@ public struct Loaded: Sendable {
   public var columnNotes: [String] = []
   /// Negative sales read as zero (`negatives=zero`), in the whole file.
   public var zeroedNegatives = 0
+  /// Series left out as too short (`short=skip`): their label and days.
+  public var leftOut: [(label: String, days: Int)] = []
 }
 
 public struct Windowed: Sendable {
@@ -95,17 +99,33 @@ extension Workspace {
     // Written only when asked, so older sessions read the same.
     if spec.duplicates != .error { command.set("duplicates", spec.duplicates.rawValue) }
     if spec.negatives != .error { command.set("negatives", spec.negatives.rawValue) }
+    if spec.short != .error { command.set("short", spec.short.rawValue) }
     command.asName = name
     if datasets[name] != nil {
       throw CommandError("a dataset named '\(name)' is loaded", hint: "load it under another name with 'as NAME'")
     }
-    let dataset: SalesDataset
+    var dataset: SalesDataset
     let windows: WindowedData
-    do {
+    var leftOut: [DailySeries] = []
+    do throws(DataError) {
       dataset = try SalesDataset.assemble(
         table, stores: spec.stores, items: spec.items, gaps: spec.gaps, duplicates: spec.duplicates)
+      if spec.short == .skip {
+        // New products and closed stores: series too short for the default windows left out.
+        leftOut = dataset.series.filter { !WindowedData.isLongEnough(days: $0.values.count, config: WindowConfig()) }
+        dataset.series.removeAll { !WindowedData.isLongEnough(days: $0.values.count, config: WindowConfig()) }
+        guard !dataset.series.isEmpty else {
+          throw DataError("every series of \(table.path) is too short for \(WindowConfig().lookback)-day windows")
+        }
+      }
       windows = try WindowedData(dataset: dataset, config: WindowConfig())
-    } catch { throw CommandError.from(error) }
+    } catch {
+      var e = error
+      if spec.short == .error, e.message.contains("too short") {
+        e.hint = (e.hint.map { $0 + "; " } ?? "") + "load with short=skip to leave such series out"
+      }
+      throw CommandError.from(e)
+    }
     // The selection found in the file, and what was asked when the file held less.
     let stores = IDSelection(ids: dataset.series.map(\.store))
     let items = IDSelection(ids: dataset.series.map(\.item))
@@ -119,7 +139,8 @@ extension Workspace {
     currentDataset = name
     return Loaded(
       dataset: entry, profile: DemandProfile(windows), commands: [command, Self.windowCommand(WindowConfig())],
-      columnNotes: table.columnNotes, zeroedNegatives: table.zeroedNegatives)
+      columnNotes: table.columnNotes, zeroedNegatives: table.zeroedNegatives,
+      leftOut: leftOut.map { ($0.label, $0.values.count) })
   }
 
   /// `window`: the current dataset cut again.
