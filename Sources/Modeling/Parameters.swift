@@ -30,6 +30,8 @@ public enum ParameterName: Int, CaseIterable, Sendable, CustomStringConvertible 
     case .denseBias: "dense/bias"
     }
   }
+  /// The Dense head's tensors (one per network, whatever its layers).
+  public var isDense: Bool { self == .denseKernel || self == .denseBias }
   /// Kernels are the weight matrices that magnitude pruning may touch; biases never are.
   public var isKernel: Bool { self == .kernel || self == .recurrentKernel || self == .denseKernel }
 }
@@ -41,43 +43,97 @@ public enum ParameterName: Int, CaseIterable, Sendable, CustomStringConvertible 
 ///   bias              1 x G   (LSTM) or 2 x G (GRU: input bias, then recurrent bias)
 ///   dense kernel      H x S
 ///   dense bias        1 x S
+///
+/// Stacked layers (`layers` L > 1, Keras' LSTM(H, return_sequences=True) -> ... -> LSTM(H)):
+/// each layer's three tensors in turn, layer 0 reading the D inputs and every later layer the
+/// H-wide hidden states of the one below, then the Dense head, as Keras' `get_weights()` lists
+/// them. The layer-less accessors name layer 0 (and trap for a recurrent tensor of a stacked
+/// layout, so code written for one layer cannot silently see only the first).
 public struct ParameterLayout: Sendable, Equatable {
   public let inputSize: Int
   public let units: Int
   public let cell: RecurrentCell
   /// The Dense head's outputs: one per day forecast.
   public let outputs: Int
+  /// Recurrent layers stacked (1: the article's network).
+  public let layers: Int
   public var gateWidth: Int { cell.gates * units }
 
-  public init(inputSize: Int, units: Int, cell: RecurrentCell = .lstm, outputs: Int = 1) {
+  public init(inputSize: Int, units: Int, cell: RecurrentCell = .lstm, outputs: Int = 1, layers: Int = 1) {
     precondition(
-      inputSize >= 1 && units >= 1 && outputs >= 1,
-      "ParameterLayout: \(inputSize) inputs, \(units) units, \(outputs) outputs")
+      inputSize >= 1 && units >= 1 && outputs >= 1 && layers >= 1,
+      "ParameterLayout: \(inputSize) inputs, \(units) units, \(outputs) outputs, \(layers) layers")
     self.inputSize = inputSize
     self.units = units
     self.cell = cell
     self.outputs = outputs
+    self.layers = layers
   }
 
-  public func shape(_ p: ParameterName) -> (rows: Int, cols: Int) {
+  /// The inputs layer `layer` reads: the data's channels, or the layer below's units.
+  public func layerInputs(_ layer: Int) -> Int { layer == 0 ? inputSize : units }
+
+  public func shape(_ p: ParameterName, layer: Int) -> (rows: Int, cols: Int) {
     switch p {
-    case .kernel: (inputSize, gateWidth)
+    case .kernel: (layerInputs(layer), gateWidth)
     case .recurrentKernel: (units, gateWidth)
     case .bias: (cell.biasRows, gateWidth)
     case .denseKernel: (units, outputs)
     case .denseBias: (1, outputs)
     }
   }
-  public func name(_ p: ParameterName) -> String { p.name(cell: cell) }
-  public func count(_ p: ParameterName) -> Int {
-    let s = shape(p)
+  public func shape(_ p: ParameterName) -> (rows: Int, cols: Int) { shape(p, layer: oneLayer(p)) }
+
+  /// Keras' names: lstm/kernel for the first layer, lstm_1/kernel for the second, ...
+  public func name(_ p: ParameterName, layer: Int) -> String {
+    let base = p.name(cell: cell)
+    guard layer > 0, !p.isDense else { return base }
+    return base.replacingOccurrences(of: "\(cell.rawValue)/", with: "\(cell.rawValue)_\(layer)/")
+  }
+  public func name(_ p: ParameterName) -> String { name(p, layer: oneLayer(p)) }
+
+  public func count(_ p: ParameterName, layer: Int) -> Int {
+    let s = shape(p, layer: layer)
     return s.rows * s.cols
   }
-  public func offset(_ p: ParameterName) -> Int {
-    ParameterName.allCases.prefix(while: { $0 != p }).reduce(0) { $0 + count($1) }
+  public func count(_ p: ParameterName) -> Int { count(p, layer: oneLayer(p)) }
+
+  /// Numbers in one recurrent layer's three tensors.
+  func layerCount(_ layer: Int) -> Int {
+    [ParameterName.kernel, .recurrentKernel, .bias].reduce(0) { $0 + count($1, layer: layer) }
   }
-  public func range(_ p: ParameterName) -> Range<Int> { offset(p)..<(offset(p) + count(p)) }
-  public var totalCount: Int { ParameterName.allCases.reduce(0) { $0 + count($1) } }
+
+  public func offset(_ p: ParameterName, layer: Int) -> Int {
+    if p.isDense {
+      let recurrent = (0..<layers).reduce(0) { $0 + layerCount($1) }
+      return p == .denseKernel ? recurrent : recurrent + count(.denseKernel)
+    }
+    let before = (0..<layer).reduce(0) { $0 + layerCount($1) }
+    return before
+      + [ParameterName.kernel, .recurrentKernel, .bias].prefix(while: { $0 != p }).reduce(0) {
+        $0 + count($1, layer: layer)
+      }
+  }
+  public func offset(_ p: ParameterName) -> Int { offset(p, layer: oneLayer(p)) }
+
+  public func range(_ p: ParameterName, layer: Int) -> Range<Int> {
+    offset(p, layer: layer)..<(offset(p, layer: layer) + count(p, layer: layer))
+  }
+  public func range(_ p: ParameterName) -> Range<Int> { range(p, layer: oneLayer(p)) }
+
+  public var totalCount: Int { offset(.denseBias) + count(.denseBias) }
+
+  /// Every tensor in file order: each layer's three, then the Dense head's two.
+  public var tensors: [(name: ParameterName, layer: Int)] {
+    (0..<layers).flatMap { l in [ParameterName.kernel, .recurrentKernel, .bias].map { ($0, l) } }
+      + [(.denseKernel, 0), (.denseBias, 0)]
+  }
+
+  /// Layer 0 for a tensor named without its layer; a recurrent one in a stacked layout is a bug.
+  private func oneLayer(_ p: ParameterName) -> Int {
+    precondition(layers == 1 || p.isDense, "\(p) of a \(layers)-layer network needs its layer")
+    return 0
+  }
 }
 
 /// All parameters (or gradients, or optimizer moments) of one forecaster, flat.
@@ -91,16 +147,22 @@ public struct ParameterVector: Sendable, Equatable {
   }
 
   public subscript(_ p: ParameterName) -> Matrix {
+    get { self[p, layer: 0] }
+    set { self[p, layer: 0] = newValue }
+  }
+
+  /// Tensor `p` of recurrent layer `layer` (the Dense head's whatever the layer).
+  public subscript(_ p: ParameterName, layer l: Int) -> Matrix {
     get {
-      let s = layout.shape(p)
-      return Matrix(rows: s.rows, cols: s.cols, storage: Array(values[layout.range(p)]))
+      let s = layout.shape(p, layer: l)
+      return Matrix(rows: s.rows, cols: s.cols, storage: Array(values[layout.range(p, layer: l)]))
     }
     set {
-      let s = layout.shape(p)
+      let s = layout.shape(p, layer: l)
       precondition(
         newValue.rows == s.rows && newValue.cols == s.cols,
         "\(p): expected \(s.rows)x\(s.cols), got \(newValue.rows)x\(newValue.cols)")
-      values.replaceSubrange(layout.range(p), with: newValue.storage)
+      values.replaceSubrange(layout.range(p, layer: l), with: newValue.storage)
     }
   }
 

@@ -55,17 +55,20 @@ public struct RecurrentForecaster: Sendable, Equatable {
   }
 
   /// A network over `inputSize` channels fed directly (the kernels' tests); `inputs` as above.
+  /// `layers` > 1 stacks that many recurrent layers, each initialised as the first, in turn.
   public init(
     inputSize: Int, units: Int, cell: RecurrentCell = .lstm, inputs: RecurrentInputs = .plain, outputs: Int = 1,
-    dropout: Float, rng: inout SeededGenerator
+    layers: Int = 1, dropout: Float, rng: inout SeededGenerator
   ) {
-    let layout = ParameterLayout(inputSize: inputSize, units: units, cell: cell, outputs: outputs)
+    let layout = ParameterLayout(inputSize: inputSize, units: units, cell: cell, outputs: outputs, layers: layers)
     var w = ParameterVector(layout: layout)
-    w[.kernel] = glorotUniform(rows: inputSize, cols: layout.gateWidth, rng: &rng)
-    w[.recurrentKernel] = orthogonal(rows: units, cols: layout.gateWidth, rng: &rng)
-    var bias = Matrix(rows: cell.biasRows, cols: layout.gateWidth)
-    if cell == .lstm { for j in units..<(2 * units) { bias.storage[j] = 1 } }
-    w[.bias] = bias
+    for l in 0..<layers {
+      w[.kernel, layer: l] = glorotUniform(rows: layout.layerInputs(l), cols: layout.gateWidth, rng: &rng)
+      w[.recurrentKernel, layer: l] = orthogonal(rows: units, cols: layout.gateWidth, rng: &rng)
+      var bias = Matrix(rows: cell.biasRows, cols: layout.gateWidth)
+      if cell == .lstm { for j in units..<(2 * units) { bias.storage[j] = 1 } }
+      w[.bias, layer: l] = bias
+    }
     w[.denseKernel] = glorotUniform(rows: units, cols: outputs, rng: &rng)
     self.init(weights: w, dropout: dropout, inputs: inputs)
   }
@@ -75,7 +78,8 @@ public struct RecurrentForecaster: Sendable, Equatable {
   /// Scratch for up to `capacity` windows of `steps` days, sized for this model's cell and shapes.
   public func makeScratch(capacity: Int, steps: Int) -> RecurrentScratch {
     RecurrentScratch(
-      capacity: capacity, steps: steps, inputSize: inputSize, units: units, cell: cell, outputs: outputs)
+      capacity: capacity, steps: steps, inputSize: inputSize, units: units, cell: cell, outputs: outputs,
+      layers: layout.layers)
   }
 }
 
@@ -103,9 +107,14 @@ public struct RecurrentScratch: Sendable {
   public var dh: [Float]  // [B, H]
   public var dc: [Float]  // [B, H]
   public var whT: [Float]  // [G, H]     the recurrent kernel transposed (AVX-512 backward)
+  /// A stacked network's layers above the first, each with buffers of its own (its `x` holds
+  /// the hidden states of the layer below, its `dInput` the gradient sent back down to them).
+  public var upper: [RecurrentScratch] = []
+  public var dInput: [Float] = [0]  // [T*B, D]   upper layers: dLoss/dx, the layer below's dh
 
   public init(
-    capacity: Int, steps: Int, inputSize: Int, units: Int, cell: RecurrentCell = .lstm, outputs: Int = 1
+    capacity: Int, steps: Int, inputSize: Int, units: Int, cell: RecurrentCell = .lstm, outputs: Int = 1,
+    layers: Int = 1
   ) {
     self.capacity = capacity
     self.outputs = outputs
@@ -132,6 +141,12 @@ public struct RecurrentScratch: Sendable {
     dh = .init(repeating: 0, count: capacity * units)
     dc = .init(repeating: 0, count: capacity * units)  // the GRU's dL/dh_{t-1} through z * h_{t-1}
     whT = .init(repeating: 0, count: g * units)
+    upper = (1..<max(layers, 1)).map { _ in
+      var layer = RecurrentScratch(
+        capacity: capacity, steps: steps, inputSize: units, units: units, cell: cell, outputs: outputs)
+      layer.dInput = .init(repeating: 0, count: steps * capacity * units)
+      return layer
+    }
   }
 }
 
@@ -146,6 +161,7 @@ extension RecurrentForecaster {
     precondition(
       B <= s.capacity && s.units == units && s.inputSize == inputSize && s.cell == cell && s.outputs == outputs,
       "forward: batch \(B) exceeds scratch capacity \(s.capacity) or shapes differ")
+    if layout.layers > 1 { return stackedForward(batch: B, scratch: &s) }
     if cell == .gru { return gruForward(batch: B, scratch: &s) }
     let T = s.steps
     let D = inputSize
@@ -199,6 +215,7 @@ extension RecurrentForecaster {
 
   /// `backward` into `parameterCount` gradients at `g` (laid out as the weights).
   public func backward(batch B: Int, scratch s: inout RecurrentScratch, into g: MutableFloatPointer) {
+    if layout.layers > 1 { return stackedBackward(batch: B, scratch: &s, into: g) }
     if cell == .gru { return gruBackward(batch: B, scratch: &s, into: g) }
     let T = s.steps
     let D = inputSize
