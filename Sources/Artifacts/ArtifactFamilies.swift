@@ -61,7 +61,9 @@ public enum ArtifactFamilies {
 
   /// The C library's figures without its source: the cheap size `compare` reports.
   public static func cFootprint(_ model: any Forecaster, metadata: ModelMetadata) -> CExportArtifact? {
-    family(of: model).cLibrary(model, name: "m", metadata: metadata, measuring: true)
+    // Stacked networks have no C library yet.
+    if let m = model as? ForecastModel, m.layers > 1 { return nil }
+    return family(of: model).cLibrary(model, name: "m", metadata: metadata, measuring: true)
   }
 
   public static func energyNanojoules(_ model: any Forecaster, artifact: CExportArtifact, lookback: Int) -> Double {

@@ -25,7 +25,7 @@ public enum CompactHeader {
     "architecture", "kind", "storage", "input", "units", "rank", "dropout", "name", "lookback", "horizon", "scaler",
     "offset", "factor", "tensors", "lineage", "shape", "encoding", "sparse", "stored", "ridge", "loss", "norm",
     "weekday", "year", "k", "mode", "variant", "alpha", "beta", "season", "selection", "series", "models",
-    "seasonality", "holidays", "outputs", "skip", "covariates", "ahead", "covariate_days",
+    "seasonality", "holidays", "outputs", "skip", "covariates", "ahead", "covariate_days", "layers",
   ]
   static let strings = [
     "lstm-dense", "linear-ar", "window-average", "croston", "ets", "theta", "float", "int8", "lowrank", "quantized",

@@ -176,6 +176,7 @@ public enum ModelFile {
     let header =
       "{\"architecture\":\"\(layout.cell.rawValue)-dense\",\"kind\":\"\(kind)\",\"storage\":\"\(storage)\","
       + "\"input\":\(layout.inputSize),\"units\":\(layout.units),"
+      + (layout.layers > 1 ? "\"layers\":\(layout.layers)," : "")
       + (layout.outputs > 1 ? "\"outputs\":\(layout.outputs)," : "")
       + InputFields.json(inputs) + (rank.map { "\"rank\":\($0)," } ?? "")
       + (baseFile.isEmpty ? "" : "\"skip\":\(baseFile.count),")
@@ -194,9 +195,9 @@ public enum ModelFile {
     case .float(let n, let storage):
       let l = n.layout
       var out: [TensorRecord] = []
-      for p in ParameterName.allCases {
-        let (r, c) = l.shape(p)
-        let v = Array(n.weights.values[l.range(p)])
+      for (p, layer) in l.tensors {
+        let (r, c) = l.shape(p, layer: layer)
+        let v = Array(n.weights.values[l.range(p, layer: layer)])
         let stored: StoredValues
         switch (p.isKernel, storage) {
         case (true, .float16?): stored = .f16(v)
@@ -207,7 +208,7 @@ public enum ModelFile {
           stored = c == 1 ? .i8t(codes, scale: scales[0]) : .i8c(codes, scales: scales)
         default: stored = .f32(v)
         }
-        out.append(TensorRecord(name: l.name(p), rows: r, cols: c, values: stored))
+        out.append(TensorRecord(name: l.name(p, layer: layer), rows: r, cols: c, values: stored))
       }
       return ("float", storage?.rawValue ?? "float32", nil, n.dropout, l, out)
     case .uint8(let n, let params):
@@ -374,16 +375,20 @@ public enum ModelFile {
       throw ModelFileError(
         "header has \(input) input channels, but its inputs (\(inputs.description)) make \(inputs.channels)")
     }
-    let layout = ParameterLayout(inputSize: input, units: units, cell: cell, outputs: outputs)
+    let layers = header["layers"] == nil ? 1 : try int("layers")
+    guard (1...16).contains(layers), layers == 1 || header["kind"] as? String == "float" else {
+      throw ModelFileError("header has \(layers) layers; a stacked network is stored as a float model of 1 to 16")
+    }
+    let layout = ParameterLayout(inputSize: input, units: units, cell: cell, outputs: outputs, layers: layers)
     let G = layout.gateWidth
     let rank = header["rank"] as? Int
     // The tensors each kind must have, in order.
     var expected: [(String, Int, Int, [String])]
     switch kind {
     case "float":
-      expected = ParameterName.allCases.map { p in
+      expected = layout.tensors.map { (p, layer) in
         (
-          layout.name(p), layout.shape(p).rows, layout.shape(p).cols,
+          layout.name(p, layer: layer), layout.shape(p, layer: layer).rows, layout.shape(p, layer: layer).cols,
           p.isKernel ? ["f32", "f16", "u8a", "i8c", "i8t"] : ["f32"]
         )
       }
@@ -555,8 +560,9 @@ public enum ModelFile {
           RecurrentForecaster(weights: w, dropout: dropout, inputs: inputs, skip: skip), factors: f))
     default:
       var w = ParameterVector(layout: layout)
-      for (p, s) in zip(ParameterName.allCases, decoded) {
-        w.values.replaceSubrange(layout.range(p), with: floats(s, cols: layout.shape(p).cols))
+      for ((p, layer), s) in zip(layout.tensors, decoded) {
+        w.values.replaceSubrange(
+          layout.range(p, layer: layer), with: floats(s, cols: layout.shape(p, layer: layer).cols))
       }
       let storage = QuantizationScheme(rawValue: header["storage"] as? String ?? "")
       let net = RecurrentForecaster(weights: w, dropout: dropout, inputs: inputs, skip: skip)

@@ -23,7 +23,13 @@ public enum ForecastModel: WindowForecaster, Equatable {
 
   /// "lstm" or "gru": the cell names the family.
   public var family: String { cell.rawValue }
-  public var label: String { "\(cell.layerName)-\(units)" }
+  /// "LSTM-64", or "LSTM-8x2" for two stacked layers of 8.
+  public var label: String { "\(cell.layerName)-\(units)" + (layers > 1 ? "x\(layers)" : "") }
+  /// Recurrent layers stacked (the integer path has one).
+  public var layers: Int {
+    if case .int8 = self { return 1 }
+    return floatNetwork.layout.layers
+  }
   public var cell: RecurrentCell {
     if case .int8(let q, _) = self { return q.cell }
     return floatNetwork.cell

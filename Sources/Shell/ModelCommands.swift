@@ -9,7 +9,7 @@ enum ModelCommands {
   /// The options of `kind=lstm` and `kind=gru`.
   static let networkOptions = [
     "units", "dropout", "epochs", "batch", "lr", "patience", "runs", "seed", "stop", "norm", "weekday", "year", "loss",
-    "holidays", "skip", "covariates", "ahead",
+    "holidays", "skip", "covariates", "ahead", "layers",
   ]
 
   /// The model families `train kind=` makes, and the options that belong to each.
@@ -86,6 +86,7 @@ enum ModelCommands {
       OptionSpec("kind", "lstm", "the model family", values: familyOptions.keys.sorted()),
       OptionSpec("units", "64", "lstm, gru: hidden units of the recurrent layer"),
       OptionSpec("dropout", "0.2", "lstm, gru: dropout rate on the last hidden state while training"),
+      OptionSpec("layers", "1", "lstm, gru: recurrent layers stacked, each of UNITS (float and .tcm only so far)"),
     ] + trainingOptions + [
       OptionSpec(
         "stop", "", "lstm, gru: the last run stops after this many epochs (how a session records a Ctrl-C)"),
@@ -220,6 +221,7 @@ enum ModelCommands {
     spec.covariatesAhead = try inv.choice("ahead") == "on"
     spec.loss = TrainingLoss(rawValue: try inv.choice("loss"))!
     spec.units = try inv.int("units", in: 1...1024)
+    spec.layers = try inv.int("layers", in: 1...16)
     spec.dropout = try inv.double("dropout", min: 0, max: 1, openMax: true)
     spec.training = try trainingOptions(&inv)
     if inv.options["stop"] != nil { spec.lastRunEpochs = try inv.int("stop", in: 1...100_000) }

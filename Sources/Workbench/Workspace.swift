@@ -133,6 +133,11 @@ public struct ModelEntry: Sendable {
         "\(name) is a \(family) model; \(command) works on LSTM and GRU models",
         hint: "it has no weights to \(command)")
     }
+    if let stacked = nets.first(where: { $0.layers > 1 }) {
+      throw CommandError(
+        "\(name) stacks \(stacked.layers) recurrent layers; \(command) works on one-layer networks so far",
+        hint: "train it with layers=1 to compress it")
+    }
     return nets
   }
 

@@ -72,6 +72,8 @@ public struct TrainSpec: Sendable {
   /// A linear model of the workspace the network corrects (a linear skip), by name.
   public var skip: String?
   public var units = 64
+  /// Recurrent layers stacked, each of `units` (Keras' return_sequences=True between them).
+  public var layers = 1
   public var dropout = 0.2
   public var training = TrainingOptions()
   /// The last run stops after this many epochs: how a session records a training that Ctrl-C
@@ -177,6 +179,7 @@ extension Workspace {
     command.set("kind", spec.cell.rawValue)
     if let skip = spec.skip { command.set("skip", skip) }
     command.set("units", spec.units)
+    if spec.layers > 1 { command.set("layers", spec.layers) }
     command.set("dropout", spec.dropout)
     if spec.inputs.levelNormalized { command.set("norm", "level") }
     if spec.inputs.calendar.weekday { command.set("weekday", on: true) }
@@ -199,8 +202,8 @@ extension Workspace {
       let seed = firstSeed + UInt64(run)
       var rng = SeededGenerator(seed: seed)
       var model = RecurrentForecaster(
-        units: spec.units, cell: spec.cell, inputs: inputs, outputs: data.windows.steps,
-        dropout: Float(spec.dropout), rng: &rng)
+        inputSize: inputs.channels, units: spec.units, cell: spec.cell, inputs: inputs, outputs: data.windows.steps,
+        layers: spec.layers, dropout: Float(spec.dropout), rng: &rng)
       if let base {
         // A correction starts at zero: the model starts as the linear model it corrects.
         model.skip = base
