@@ -48,6 +48,9 @@ enum ModelCommands {
       picks one and the recorded session writes it down. Named lstmUNITS by default.
       kind=gru: the same with Keras' GRU (reset_after=True) in place of the LSTM: three gates
       instead of four, so a quarter fewer weights at the same width. Named gruUNITS.
+      layers=N stacks N recurrent layers of UNITS, each reading the hidden states of the one
+      below (Keras' return_sequences=True); stacked networks train, score and save as .tcm, and
+      compression and the C and Keras exports refuse them so far.
       For both, norm=level feeds each window divided by its mean sales (a multiplicative RevIN)
       and multiplies the forecast back; weekday=on and year=K add, at every step, the weekday
       and K yearly harmonics of the day that step forecasts, as extra input channels;
