@@ -207,19 +207,7 @@ public enum CExport {
   /// The test harness every family's C library ends with (compiled with -DNAME_MAIN): each line
   /// of stdin holds a window of sales; each forecast is printed as an exact hex float.
   static func harness(symbol p: String, lookback: Int) -> String {
-    """
-    #ifdef \(p.uppercased())_MAIN
-    /* Test harness: each line of stdin holds \(lookback) sales; prints each forecast as an exact hex float. */
-    #include <stdio.h>
-    int main(void) {
-      float sales[\(p)_LOOKBACK];
-      for (;;) {
-        for (int t = 0; t < \(p)_LOOKBACK; t++) if (scanf("%f", &sales[t]) != 1) return 0;
-        printf("%a\\n", (double)\(p)_predict(sales));
-      }
-    }
-    #endif
-    """
+    networkHarness(symbol: p, lookback: lookback, dated: false, covariates: false, steps: 1)
   }
 
   /// C statements that set the forecast day's number, weekday (0 Monday; day 0, 1970-01-01, was
@@ -245,9 +233,9 @@ public enum CExport {
     """
   }
 
-  /// The harness of a network with a multi-day head or covariates: each line holds the window's
-  /// sales, then (dated) the first forecast day's year, month and day, then (with covariates)
-  /// each step's covariates in turn; prints each day's forecast on a line of its own.
+  /// The harness of a window function: each line holds the window's sales, then (dated) the
+  /// (first) forecast day's year, month and day, then (with covariates) each day's covariates in
+  /// turn; prints each forecast (each day's, for a multi-day head) on a line of its own.
   static func networkHarness(symbol p: String, lookback: Int, dated: Bool, covariates: Bool, steps: Int) -> String {
     let date = dated ? ", then the \(steps > 1 ? "first " : "")forecast day's year, month and day" : ""
     let covariateText =
@@ -287,22 +275,7 @@ public enum CExport {
   /// The harness of a dated model: each line holds the window's sales, then the forecast day's
   /// year, month and day.
   static func datedHarness(symbol p: String, lookback: Int) -> String {
-    """
-    #ifdef \(p.uppercased())_MAIN
-    /* Test harness: each line of stdin holds \(lookback) sales, then the forecast day's year, month and day;
-       prints each forecast as an exact hex float. */
-    #include <stdio.h>
-    int main(void) {
-      float sales[\(p)_LOOKBACK];
-      for (;;) {
-        int year, month, day;
-        for (int t = 0; t < \(p)_LOOKBACK; t++) if (scanf("%f", &sales[t]) != 1) return 0;
-        if (scanf("%d %d %d", &year, &month, &day) != 3) return 0;
-        printf("%a\\n", (double)\(p)_predict(sales, year, month, day));
-      }
-    }
-    #endif
-    """
+    networkHarness(symbol: p, lookback: lookback, dated: true, covariates: false, steps: 1)
   }
 
   /// The date helpers a dated model needs: a date's day number (days since 1970-01-01, Howard

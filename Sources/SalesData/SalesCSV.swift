@@ -80,6 +80,26 @@ public struct CSVColumns: Sendable, Equatable {
     ],
   ]
 
+  /// The column playing part `role` ("date", "store", "item" or "sales"); nil: the file has none.
+  subscript(role role: String) -> String? {
+    get {
+      switch role {
+      case "date": date
+      case "store": store
+      case "item": item
+      default: sales
+      }
+    }
+    set {
+      switch role {
+      case "date": date = newValue ?? date
+      case "store": store = newValue
+      case "item": item = newValue
+      default: sales = newValue ?? sales
+      }
+    }
+  }
+
   /// Each part's column, named as its option is (`date=`, `store=`, ...), for messages.
   var roles: [(role: String, column: String)] {
     [("date", date)] + (store.map { [("store", $0)] } ?? []) + (item.map { [("item", $0)] } ?? [])
@@ -390,20 +410,8 @@ public enum SalesCSV {
     let standard = CSVColumns.standard
     var taken = Set(columns.roles.map { $0.column.lowercased() } + columns.covariates.map { $0.lowercased() })
     for role in ["date", "store", "item", "sales"] {
-      let current: String?
-      switch role {
-      case "date": current = out.date
-      case "store": current = out.store
-      case "item": current = out.item
-      default: current = out.sales
-      }
-      let defaultName: String? =
-        switch role {
-        case "date": standard.date
-        case "store": standard.store
-        case "item": standard.item
-        default: standard.sales
-        }
+      let current = out[role: role]
+      let defaultName = standard[role: role]
       // Only a part left at its default name is looked for under other names.
       guard let name = current, name.lowercased() == defaultName, !names.contains(name.lowercased()) else { continue }
       let found = (CSVColumns.aliases[role] ?? []).filter { names.contains($0) && !taken.contains($0) }
@@ -415,18 +423,13 @@ public enum SalesCSV {
       guard let column = found.first else {
         if role == "store" || role == "item" {
           // A file of one store (or one item) need not say so.
-          if role == "store" { out.store = nil } else { out.item = nil }
+          out[role: role] = nil
           notes.append("no \(role) column: one \(role)")
         }
         continue
       }
       taken.insert(column)
-      switch role {
-      case "date": out.date = column
-      case "store": out.store = column
-      case "item": out.item = column
-      default: out.sales = column
-      }
+      out[role: role] = column
       notes.append("\(column) as \(role)")
     }
     return out

@@ -175,14 +175,7 @@ enum DataCommands {
     if let sales = try name("sales") { columns.sales = sales }
     if let store = try name("store") { columns.store = store.lowercased() == "none" ? nil : store }
     if let item = try name("item") { columns.item = item.lowercased() == "none" ? nil : item }
-    if let list = inv.optionalString("covariates") {
-      columns.covariates = list.split(separator: ",", omittingEmptySubsequences: false).map {
-        $0.trimmingCharacters(in: .whitespaces)
-      }
-      if columns.covariates.contains("") {
-        throw CommandError("covariates=\(list) has an empty name", column: inv.options["covariates"]?.column)
-      }
-    }
+    columns.covariates = try inv.names("covariates")
     return columns
   }
 

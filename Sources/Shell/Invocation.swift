@@ -150,6 +150,16 @@ public struct Invocation: Sendable {
   }
 
   /// An optional option with no default: nil when absent (nothing recorded).
+  /// `key=a,b,c` as names (trimmed, lowercased, as a file's header is read); none when absent.
+  public mutating func names(_ key: String) throws(CommandError) -> [String] {
+    guard let text = optionalString(key) else { return [] }
+    let list = text.split(separator: ",", omittingEmptySubsequences: false).map {
+      $0.trimmingCharacters(in: .whitespaces).lowercased()
+    }
+    if list.contains("") { throw CommandError("\(key)=\(text) has an empty name", column: options[key]?.column) }
+    return list
+  }
+
   public mutating func optionalString(_ key: String) -> String? {
     consumed.insert(key)
     guard let t = options[key] else { return nil }

@@ -23,18 +23,6 @@ enum ModelCommands {
     "theta": ["season"],
   ]
 
-  /// `covariates=promo,price`: the columns' names as the dataset keeps them (lowercased).
-  static func covariateNames(_ inv: inout Invocation) throws(CommandError) -> [String] {
-    guard let names = inv.optionalString("covariates") else { return [] }
-    let list = names.split(separator: ",", omittingEmptySubsequences: false).map {
-      $0.trimmingCharacters(in: .whitespaces).lowercased()
-    }
-    if list.contains("") {
-      throw CommandError("covariates=\(names) has an empty name", column: inv.options["covariates"]?.column)
-    }
-    return list
-  }
-
   static let train = Command(
     "train", group: .model,
     usage: "train [kind=lstm|gru|linear|average|croston|ets|theta] [family options] [as NAME]",
@@ -194,7 +182,7 @@ enum ModelCommands {
         spec.holidays = try Workspace.readHolidays(path: ctx.resolveInput(file), given: file)
         spec.holidaysFile = file
       }
-      spec.covariates = try covariateNames(&inv)
+      spec.covariates = try inv.names("covariates")
       spec.name = inv.asName
       try inv.checkAllConsumed()
       let fitted = try ws.trainLinear(spec)
@@ -214,7 +202,7 @@ enum ModelCommands {
       levelNormalized: try inv.choice("norm") == "level",
       calendar: CalendarFeatures(weekday: try inv.flag("weekday"), yearHarmonics: try inv.int("year", in: 0...12)),
       holidays: holidays)
-    spec.covariates = try covariateNames(&inv)
+    spec.covariates = try inv.names("covariates")
     if inv.options["ahead"] != nil {
       guard !spec.covariates.isEmpty else {
         throw CommandError(

@@ -112,8 +112,9 @@ extension Workspace {
         table, stores: spec.stores, items: spec.items, gaps: spec.gaps, duplicates: spec.duplicates)
       if spec.short == .skip {
         // New products and closed stores: series too short for the default windows left out.
-        leftOut = dataset.series.filter { !WindowedData.isLongEnough(days: $0.values.count, config: WindowConfig()) }
-        dataset.series.removeAll { !WindowedData.isLongEnough(days: $0.values.count, config: WindowConfig()) }
+        let long = dataset.series.map { WindowedData.isLongEnough(days: $0.values.count, config: WindowConfig()) }
+        leftOut = zip(dataset.series, long).filter { !$1 }.map(\.0)
+        dataset.series = zip(dataset.series, long).filter { $1 }.map(\.0)
         guard !dataset.series.isEmpty else {
           throw DataError("every series of \(table.path) is too short for \(WindowConfig().lookback)-day windows")
         }

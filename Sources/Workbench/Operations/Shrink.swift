@@ -311,13 +311,12 @@ extension Workspace {
           note(
             "stage 0b: LSTMs and GRUs reading the level, weekday and 3 yearly harmonics\(covariateRecipe)"
               + (window.isEmpty ? "" : " of \(lookback) days") + ", trained on absolute errors, \(runs) runs each")
-          // The covariates' scalers are fitted when training starts; only their count matters here.
+          // The covariates join these when training starts (with the scalers fitted on the data).
           let inputs = RecurrentInputs(
-            levelNormalized: true, calendar: CalendarFeatures(weekday: true, yearHarmonics: 3),
-            covariates: covariateNames.map { Covariate(name: $0, scaler: Scaler(kind: .minmax, offset: 0, factor: 1)) })
+            levelNormalized: true, calendar: CalendarFeatures(weekday: true, yearHarmonics: 3))
           networks: for units in [2, 4, 8] {
             for cell in RecurrentCell.allCases {
-              let layout = ParameterLayout(inputSize: inputs.channels, units: units, cell: cell)
+              let layout = ParameterLayout(inputSize: inputs.channels + covariateNames.count, units: units, cell: cell)
               let floor = layout.totalCount  // a byte per parameter at the least
               let label = "\(cell.layerName)-\(units)"
               if beaten(floor) {
