@@ -195,11 +195,11 @@ public enum ModelFile {
     case .float(let n, let storage):
       let l = n.layout
       var out: [TensorRecord] = []
-      for (p, layer) in l.tensors {
-        let (r, c) = l.shape(p, layer: layer)
-        let v = Array(n.weights.values[l.range(p, layer: layer)])
+      for t in l.tensors {
+        let (r, c) = l.shape(t)
+        let v = Array(n.weights.values[l.range(t)])
         let stored: StoredValues
-        switch (p.isKernel, storage) {
+        switch (t.name.isKernel, storage) {
         case (true, .float16?): stored = .f16(v)
         case (true, .int8Channel?):
           // A one-column Dense kernel keeps its one scale as a per-tensor record.
@@ -208,43 +208,48 @@ public enum ModelFile {
           stored = c == 1 ? .i8t(codes, scale: scales[0]) : .i8c(codes, scales: scales)
         default: stored = .f32(v)
         }
-        out.append(TensorRecord(name: l.name(p, layer: layer), rows: r, cols: c, values: stored))
+        out.append(TensorRecord(name: l.name(t), rows: r, cols: c, values: stored))
       }
       return ("float", storage?.rawValue ?? "float32", nil, n.dropout, l, out)
     case .uint8(let n, let params):
       let l = n.layout
       var out: [TensorRecord] = []
       var kernel = 0
-      for p in ParameterName.allCases {
-        let (r, c) = l.shape(p)
-        let v = Array(n.weights.values[l.range(p)])
-        if p.isKernel {
+      for t in l.tensors {
+        let (r, c) = l.shape(t)
+        let v = Array(n.weights.values[l.range(t)])
+        if t.name.isKernel {
           let a = params[kernel]
           kernel += 1
           out.append(
             TensorRecord(
-              name: l.name(p), rows: r, cols: c,
+              name: l.name(t), rows: r, cols: c,
               values: .u8a(v.map { a.quantize($0) }, .init(scale: a.scale, zeroPoint: a.zeroPoint))))
         } else {
-          out.append(TensorRecord(name: l.name(p), rows: r, cols: c, values: .f32(v)))
+          out.append(TensorRecord(name: l.name(t), rows: r, cols: c, values: .f32(v)))
         }
       }
       return ("float", "uint8Tensor", nil, n.dropout, l, out)
     case .int8(let q, let dropout):
-      let l = ParameterLayout(inputSize: q.inputSize, units: q.units, cell: q.cell, outputs: q.outputs)
+      let l = q.layout
       let G = l.gateWidth
       // A one-day head's Dense kernel has one scale (a per-tensor record); a multi-day head's one per day.
       let dense: StoredValues =
         q.outputs == 1 ? .i8t(q.dense, scale: q.denseScales[0]) : .i8c(q.dense, scales: q.denseScales)
-      return (
-        "int8", "int8Channel", nil, dropout, l,
+      let recurrent = q.allLayers.enumerated().flatMap { layer, r in
         [
           TensorRecord(
-            name: l.name(.kernel), rows: q.inputSize, cols: G, values: .i8c(q.kernel, scales: q.kernelScales)),
+            name: l.name(.kernel, layer: layer), rows: r.inputSize, cols: G,
+            values: .i8c(r.kernel, scales: r.kernelScales)),
           TensorRecord(
-            name: l.name(.recurrentKernel), rows: q.units, cols: G, values: .i8c(q.recurrent, scales: q.recurrentScales)
-          ),
-          TensorRecord(name: l.name(.bias), rows: q.cell.biasRows, cols: G, values: .f32(q.bias)),
+            name: l.name(.recurrentKernel, layer: layer), rows: q.units, cols: G,
+            values: .i8c(r.recurrent, scales: r.recurrentScales)),
+          TensorRecord(name: l.name(.bias, layer: layer), rows: q.cell.biasRows, cols: G, values: .f32(r.bias)),
+        ]
+      }
+      return (
+        "int8", "int8Channel", nil, dropout, l,
+        recurrent + [
           TensorRecord(name: l.name(.denseKernel), rows: q.units, cols: q.outputs, values: dense),
           TensorRecord(name: l.name(.denseBias), rows: 1, cols: q.outputs, values: .f32(q.denseBiases)),
         ]
@@ -376,8 +381,8 @@ public enum ModelFile {
         "header has \(input) input channels, but its inputs (\(inputs.description)) make \(inputs.channels)")
     }
     let layers = header["layers"] == nil ? 1 : try int("layers")
-    guard (1...16).contains(layers), layers == 1 || header["kind"] as? String == "float" else {
-      throw ModelFileError("header has \(layers) layers; a stacked network is stored as a float model of 1 to 16")
+    guard (1...16).contains(layers) else {
+      throw ModelFileError("header has \(layers) layers; a network stacks 1 to 16")
     }
     let layout = ParameterLayout(inputSize: input, units: units, cell: cell, outputs: outputs, layers: layers)
     let G = layout.gateWidth
@@ -386,19 +391,18 @@ public enum ModelFile {
     var expected: [(String, Int, Int, [String])]
     switch kind {
     case "float":
-      expected = layout.tensors.map { (p, layer) in
+      expected = layout.tensors.map { t in
         (
-          layout.name(p, layer: layer), layout.shape(p, layer: layer).rows, layout.shape(p, layer: layer).cols,
-          p.isKernel ? ["f32", "f16", "u8a", "i8c", "i8t"] : ["f32"]
+          layout.name(t), layout.shape(t).rows, layout.shape(t).cols,
+          t.name.isKernel ? ["f32", "f16", "u8a", "i8c", "i8t"] : ["f32"]
         )
       }
     case "int8":
-      expected = [
-        (layout.name(.kernel), input, G, ["i8c"]), (layout.name(.recurrentKernel), units, G, ["i8c"]),
-        (layout.name(.bias), cell.biasRows, G, ["f32"]),
-        (layout.name(.denseKernel), units, outputs, [outputs == 1 ? "i8t" : "i8c"]),
-        (layout.name(.denseBias), 1, outputs, ["f32"]),
-      ]
+      expected = layout.tensors.map { t in
+        let encoding =
+          t.name == .denseKernel ? (outputs == 1 ? "i8t" : "i8c") : t.name.isKernel ? "i8c" : "f32"
+        return (layout.name(t), layout.shape(t).rows, layout.shape(t).cols, [encoding])
+      }
     case "lowrank":
       guard let r = rank, (1...units).contains(r) else { throw ModelFileError("low-rank model without a valid rank") }
       expected = [
@@ -530,18 +534,31 @@ public enum ModelFile {
     let model: ForecastModel
     switch kind {
     case "int8":
-      guard case .i8c(let k, let ks) = decoded[0], case .i8c(let r, let rs) = decoded[1], case .f32(let b) = decoded[2],
-        case .f32(let db) = decoded[4]
-      else { throw ModelFileError("int8 model tensors have the wrong encodings") }
+      // Each layer's kernel, recurrent kernel and bias, then the Dense head's two.
+      var stack: [QuantizedRecurrent.Layer] = []
+      for layer in 0..<layers {
+        guard case .i8c(let k, let ks) = decoded[3 * layer], case .i8c(let r, let rs) = decoded[3 * layer + 1],
+          case .f32(let b) = decoded[3 * layer + 2]
+        else { throw ModelFileError("int8 model tensors have the wrong encodings") }
+        stack.append(
+          QuantizedRecurrent.Layer(
+            inputSize: layout.layerInputs(layer), units: units, cell: cell, kernel: k, kernelScales: ks,
+            recurrent: r, recurrentScales: rs, bias: b))
+      }
+      guard case .f32(let db) = decoded[3 * layers + 1] else {
+        throw ModelFileError("int8 model tensors have the wrong encodings")
+      }
       let dense: (codes: [Int8], scales: [Float])
-      switch decoded[3] {
+      switch decoded[3 * layers] {
       case .i8t(let codes, let scale): dense = (codes, [scale])
       case .i8c(let codes, let scales): dense = (codes, scales)
       default: throw ModelFileError("int8 model tensors have the wrong encodings")
       }
+      let bottom = stack[0]
       var q = QuantizedRecurrent(
-        inputSize: input, units: units, cell: cell, kernel: k, kernelScales: ks, recurrent: r, recurrentScales: rs,
-        bias: b, dense: dense.codes, denseScales: dense.scales, denseBiases: db)
+        inputSize: input, units: units, cell: cell, kernel: bottom.kernel, kernelScales: bottom.kernelScales,
+        recurrent: bottom.recurrent, recurrentScales: bottom.recurrentScales, bias: bottom.bias,
+        dense: dense.codes, denseScales: dense.scales, denseBiases: db, upper: Array(stack.dropFirst()))
       q.inputs = inputs
       q.skip = skip
       model = .int8(q, dropout: dropout)
@@ -560,9 +577,8 @@ public enum ModelFile {
           RecurrentForecaster(weights: w, dropout: dropout, inputs: inputs, skip: skip), factors: f))
     default:
       var w = ParameterVector(layout: layout)
-      for ((p, layer), s) in zip(layout.tensors, decoded) {
-        w.values.replaceSubrange(
-          layout.range(p, layer: layer), with: floats(s, cols: layout.shape(p, layer: layer).cols))
+      for (t, s) in zip(layout.tensors, decoded) {
+        w.values.replaceSubrange(layout.range(t), with: floats(s, cols: layout.shape(t).cols))
       }
       let storage = QuantizationScheme(rawValue: header["storage"] as? String ?? "")
       let net = RecurrentForecaster(weights: w, dropout: dropout, inputs: inputs, skip: skip)
@@ -571,7 +587,7 @@ public enum ModelFile {
           if case .u8a(_, let p) = $0 { return Quantization.AffineUInt8(scale: p.scale, zeroPoint: p.zeroPoint) }
           return nil
         }
-        guard params.count == Pruning.prunable.count else {
+        guard params.count == layout.kernels.count else {
           throw ModelFileError("a uint8 model stores every kernel as u8a")
         }
         model = .uint8(net, params: params)

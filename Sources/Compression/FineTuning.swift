@@ -14,7 +14,7 @@ public enum FineTuning {
   /// 1 where a kernel weight is nonzero and for every bias; 0 on the kernels' zeros.
   public static func zeroMask(_ n: RecurrentForecaster) -> [Float] {
     var mask = [Float](repeating: 1, count: n.parameterCount)
-    for p in Pruning.prunable { for k in n.layout.range(p) where n.weights.values[k] == 0 { mask[k] = 0 } }
+    for t in n.layout.kernels { for k in n.layout.range(t) where n.weights.values[k] == 0 { mask[k] = 0 } }
     return mask
   }
 

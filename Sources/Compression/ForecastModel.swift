@@ -11,7 +11,7 @@ public enum ForecastModel: WindowForecaster, Equatable {
   /// the weights held are exactly the stored values (already rounded).
   case float(RecurrentForecaster, storage: QuantizationScheme?)
   /// The article's INT8: kernels stored as uint8 codes with a scale and zero point each
-  /// (`params`, in `Pruning.prunable` order), computed in float32 on the dequantized weights.
+  /// (`params`, in `layout.kernels` order), computed in float32 on the dequantized weights.
   case uint8(RecurrentForecaster, params: [Quantization.AffineUInt8])
   /// Per-channel int8 kernels run by the integer path. Boxed (`indirect`): with this large
   /// payload inline, Swift 6.3's optimised copy of the enum crashed in a specialised Array ==
@@ -25,9 +25,9 @@ public enum ForecastModel: WindowForecaster, Equatable {
   public var family: String { cell.rawValue }
   /// "LSTM-64", or "LSTM-8x2" for two stacked layers of 8.
   public var label: String { "\(cell.layerName)-\(units)" + (layers > 1 ? "x\(layers)" : "") }
-  /// Recurrent layers stacked (the integer path has one).
+  /// Recurrent layers stacked.
   public var layers: Int {
-    if case .int8 = self { return 1 }
+    if case .int8(let q, _) = self { return q.layers }
     return floatNetwork.layout.layers
   }
   public var cell: RecurrentCell {
@@ -139,7 +139,7 @@ public enum ForecastModel: WindowForecaster, Equatable {
   /// Float32 kernels can be pruned and quantized; a stored form (float16, uint8, int8, low rank)
   /// is compressed already.
   public var compressibleTensors: [String] {
-    if case .float(let n, nil) = self { return Pruning.prunable.map { n.layout.name($0) } }
+    if case .float(let n, nil) = self { return n.layout.kernels.map { n.layout.name($0) } }
     return []
   }
 

@@ -7,7 +7,8 @@ import NumericCore
 public enum PruningScope: String, Sendable, CaseIterable { case layer, global }
 
 public enum Pruning {
-  /// The tensors magnitude pruning may touch.
+  /// The matrices magnitude pruning may touch in a one-layer network, by name (per-matrix options
+  /// such as `recurrent=0.7` name them; in a stacked network each applies to every layer's).
   public static let prunable: [ParameterName] = ParameterName.allCases.filter(\.isKernel)
 
   /// A 0/1 mask over all parameters zeroing the `sparsity` fraction of smallest-magnitude kernel
@@ -16,39 +17,46 @@ public enum Pruning {
   /// the mask is deterministic. Weights already zero count among the smallest.
   public static func magnitudeMask(_ weights: ParameterVector, sparsity: Double, scope: PruningScope) -> [Float] {
     let layout = weights.layout
-    var mask = [Float](repeating: 1, count: layout.totalCount)
-    func zeroSmallest(_ indices: [Int]) {
-      let k = Int((sparsity * Double(indices.count)).rounded())
-      let ordered = indices.sorted { (abs(weights.values[$0]), $0) < (abs(weights.values[$1]), $1) }
-      for i in ordered.prefix(k) { mask[i] = 0 }
-    }
     switch scope {
     case .layer:
-      return magnitudeMask(weights, levels: Dictionary(uniqueKeysWithValues: prunable.map { ($0, sparsity) }))
-    case .global: zeroSmallest(prunable.flatMap { Array(layout.range($0)) })
+      return magnitudeMask(weights, levels: Dictionary(uniqueKeysWithValues: layout.kernels.map { ($0, sparsity) }))
+    case .global:
+      var mask = [Float](repeating: 1, count: layout.totalCount)
+      zeroSmallest(layout.kernels.flatMap { Array(layout.range($0)) }, sparsity: sparsity, of: weights, in: &mask)
+      return mask
     }
-    return mask
   }
 
   /// A 0/1 mask zeroing, in each tensor named in `levels`, its own fraction of smallest-magnitude
   /// weights (the others untouched): per-matrix levels, as a sensitivity analysis suggests.
-  public static func magnitudeMask(_ weights: ParameterVector, levels: [ParameterName: Double]) -> [Float] {
+  public static func magnitudeMask(_ weights: ParameterVector, levels: [TensorID: Double]) -> [Float] {
     var mask = [Float](repeating: 1, count: weights.layout.totalCount)
-    for p in prunable {
-      guard let sparsity = levels[p] else { continue }
-      let indices = Array(weights.layout.range(p))
-      let k = Int((sparsity * Double(indices.count)).rounded())
-      let ordered = indices.sorted { (abs(weights.values[$0]), $0) < (abs(weights.values[$1]), $1) }
-      for i in ordered.prefix(k) { mask[i] = 0 }
+    for t in weights.layout.kernels {
+      guard let sparsity = levels[t] else { continue }
+      zeroSmallest(Array(weights.layout.range(t)), sparsity: sparsity, of: weights, in: &mask)
     }
     return mask
   }
 
-  /// Sparsity of each prunable tensor (fraction of exact zeros).
-  public static func sparsities(_ weights: ParameterVector) -> [(ParameterName, Double)] {
-    prunable.map { p in
-      let r = weights.layout.range(p)
-      return (p, Double(weights.values[r].filter { $0 == 0 }.count) / Double(r.count))
+  /// Per-matrix levels given by name, for every layer's matrix of that name.
+  public static func levels(_ byName: [ParameterName: Double], layout: ParameterLayout) -> [TensorID: Double] {
+    var out: [TensorID: Double] = [:]
+    for t in layout.kernels { out[t] = byName[t.name] }
+    return out
+  }
+
+  /// Zeroes (in `mask`) the round(s * n) smallest-magnitude weights among `indices`.
+  static func zeroSmallest(_ indices: [Int], sparsity: Double, of weights: ParameterVector, in mask: inout [Float]) {
+    let k = Int((sparsity * Double(indices.count)).rounded())
+    let ordered = indices.sorted { (abs(weights.values[$0]), $0) < (abs(weights.values[$1]), $1) }
+    for i in ordered.prefix(k) { mask[i] = 0 }
+  }
+
+  /// Sparsity of each prunable tensor (fraction of exact zeros), in file order.
+  public static func sparsities(_ weights: ParameterVector) -> [(TensorID, Double)] {
+    weights.layout.kernels.map { t in
+      let r = weights.layout.range(t)
+      return (t, Double(weights.values[r].filter { $0 == 0 }.count) / Double(r.count))
     }
   }
 
@@ -62,56 +70,67 @@ public enum Pruning {
 
   /// Structured pruning: removes the `sparsity` fraction of hidden units with the smallest L2
   /// norm of all their weights (their gate columns in the input and recurrent kernels, their
-  /// row of the recurrent kernel, their Dense weight). Returns a genuinely smaller dense network
-  /// of the same cell (its bias columns follow their units) and the kept units (in their order).
+  /// row of the recurrent kernel, and what reads them: the Dense head's row, or in a stacked
+  /// network the layer above's input row). Each layer loses the same number of its own units, so
+  /// the layers stay one width. Returns a genuinely smaller dense network of the same cell (bias
+  /// columns follow their units) and the top layer's kept units (in their order).
   public static func removeUnits(_ model: RecurrentForecaster, sparsity: Double) -> (RecurrentForecaster, [Int]) {
-    let H = model.units
-    let D = model.inputSize
-    let gates = model.cell.gates
-    let G = gates * H
+    let l = model.layout
+    let H = l.units
+    let gates = l.cell.gates
     let w = model.weights
-    let wx = w[.kernel]
-    let wh = w[.recurrentKernel]
-    let wd = w[.denseKernel]
-    var score = [Double](repeating: 0, count: H)
-    for u in 0..<H {
-      var s = 0.0
-      for gate in 0..<gates {
-        let col = gate * H + u
-        for d in 0..<D { s += Double(wx[d, col] * wx[d, col]) }
-        for k in 0..<H { s += Double(wh[k, col] * wh[k, col]) }
-      }
-      for j in 0..<G { s += Double(wh[u, j] * wh[u, j]) }
-      s += Double(wd[u, 0] * wd[u, 0])
-      score[u] = s
-    }
     let removeCount = min(H - 1, Int((sparsity * Double(H)).rounded()))
-    let removed = Set((0..<H).sorted { (score[$0], $0) < (score[$1], $1) }.prefix(removeCount))
-    let kept = (0..<H).filter { !removed.contains($0) }
-    let h = kept.count
-    let g = gates * h
-    let layout = ParameterLayout(inputSize: D, units: h, cell: model.cell)
-    var small = ParameterVector(layout: layout)
-    var sx = Matrix(rows: D, cols: g)
-    var sh = Matrix(rows: h, cols: g)
-    var sb = Matrix(rows: model.cell.biasRows, cols: g)
-    var sd = Matrix(rows: h, cols: 1)
-    let b = w[.bias]
-    for gate in 0..<gates {
-      for (newU, oldU) in kept.enumerated() {
-        let newCol = gate * h + newU
-        let oldCol = gate * H + oldU
-        for d in 0..<D { sx[d, newCol] = wx[d, oldCol] }
-        for (newK, oldK) in kept.enumerated() { sh[newK, newCol] = wh[oldK, oldCol] }
-        for r in 0..<model.cell.biasRows { sb[r, newCol] = b[r, oldCol] }
+    // Each layer's kept units, chosen by its own scores.
+    let keptByLayer = (0..<l.layers).map { layer -> [Int] in
+      let wx = w[.kernel, layer: layer]
+      let wh = w[.recurrentKernel, layer: layer]
+      let reader = layer + 1 < l.layers ? w[.kernel, layer: layer + 1] : w[.denseKernel]
+      var score = [Double](repeating: 0, count: H)
+      for u in 0..<H {
+        var s = 0.0
+        for gate in 0..<gates {
+          let col = gate * H + u
+          for d in 0..<wx.rows { s += Double(wx[d, col] * wx[d, col]) }
+          for k in 0..<H { s += Double(wh[k, col] * wh[k, col]) }
+        }
+        for j in 0..<wh.cols { s += Double(wh[u, j] * wh[u, j]) }
+        for j in 0..<reader.cols { s += Double(reader[u, j] * reader[u, j]) }
+        score[u] = s
       }
+      let removed = Set((0..<H).sorted { (score[$0], $0) < (score[$1], $1) }.prefix(removeCount))
+      return (0..<H).filter { !removed.contains($0) }
     }
-    for (newU, oldU) in kept.enumerated() { sd[newU, 0] = wd[oldU, 0] }
-    small[.kernel] = sx
-    small[.recurrentKernel] = sh
-    small[.bias] = sb
-    small[.denseKernel] = sd
-    small[.denseBias] = w[.denseBias]
-    return (RecurrentForecaster(weights: small, dropout: model.dropout, inputs: model.inputs, skip: model.skip), kept)
+    let h = H - removeCount
+    let g = gates * h
+    let small = ParameterLayout(inputSize: l.inputSize, units: h, cell: l.cell, outputs: l.outputs, layers: l.layers)
+    var out = ParameterVector(layout: small)
+    for layer in 0..<l.layers {
+      let kept = keptByLayer[layer]
+      // The rows of the input kernel: the data's channels, or the kept units of the layer below.
+      let inputRows = layer == 0 ? Array(0..<l.inputSize) : keptByLayer[layer - 1]
+      let (wx, wh, b) = (w[.kernel, layer: layer], w[.recurrentKernel, layer: layer], w[.bias, layer: layer])
+      var sx = Matrix(rows: inputRows.count, cols: g)
+      var sh = Matrix(rows: h, cols: g)
+      var sb = Matrix(rows: l.cell.biasRows, cols: g)
+      for gate in 0..<gates {
+        for (newU, oldU) in kept.enumerated() {
+          let newCol = gate * h + newU
+          let oldCol = gate * H + oldU
+          for (newD, oldD) in inputRows.enumerated() { sx[newD, newCol] = wx[oldD, oldCol] }
+          for (newK, oldK) in kept.enumerated() { sh[newK, newCol] = wh[oldK, oldCol] }
+          for r in 0..<l.cell.biasRows { sb[r, newCol] = b[r, oldCol] }
+        }
+      }
+      out[.kernel, layer: layer] = sx
+      out[.recurrentKernel, layer: layer] = sh
+      out[.bias, layer: layer] = sb
+    }
+    let top = keptByLayer[l.layers - 1]
+    let wd = w[.denseKernel]
+    var sd = Matrix(rows: h, cols: l.outputs)
+    for (newU, oldU) in top.enumerated() { for o in 0..<l.outputs { sd[newU, o] = wd[oldU, o] } }
+    out[.denseKernel] = sd
+    out[.denseBias] = w[.denseBias]
+    return (RecurrentForecaster(weights: out, dropout: model.dropout, inputs: model.inputs, skip: model.skip), top)
   }
 }

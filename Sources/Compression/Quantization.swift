@@ -65,13 +65,13 @@ public enum Quantization {
 
   /// The article's simulation of a whole forecaster: each kernel through uint8 with its own
   /// scale and zero point. Returns the weights and the parameters that produced them (in
-  /// `Pruning.prunable` order), so a model file stores exactly these and never re-fits them.
+  /// `layout.kernels` order), so a model file stores exactly these and never re-fits them.
   public static func uint8Simulation(_ values: [Float], layout: ParameterLayout) -> ([Float], [AffineUInt8]) {
     var out = values
     var params: [AffineUInt8] = []
-    for p in ParameterName.allCases where p.isKernel {
-      let affine = AffineUInt8(fitting: values[layout.range(p)])
-      for k in layout.range(p) { out[k] = affine.dequantize(affine.quantize(values[k])) }
+    for t in layout.kernels {
+      let affine = AffineUInt8(fitting: values[layout.range(t)])
+      for k in layout.range(t) { out[k] = affine.dequantize(affine.quantize(values[k])) }
       params.append(affine)
     }
     return (out, params)
@@ -84,14 +84,14 @@ public enum Quantization {
     var out = values
     switch scheme {
     case .float16:
-      for p in ParameterName.allCases where p.isKernel { for k in layout.range(p) { out[k] = roundToHalf(values[k]) } }
+      for t in layout.kernels { for k in layout.range(t) { out[k] = roundToHalf(values[k]) } }
     case .uint8Tensor:
       out = uint8Simulation(values, layout: layout).0
     case .int8Channel:
       // One scale per output column (the Dense kernel of a one-day head has one column).
-      for p in ParameterName.allCases where p.isKernel {
-        let (rows, cols) = layout.shape(p)
-        let r = layout.range(p)
+      for t in layout.kernels {
+        let (rows, cols) = layout.shape(t)
+        let r = layout.range(t)
         let scales = columnScales(values[r], rows: rows, cols: cols)
         for (i, k) in r.enumerated() {
           let s = scales[i % cols]
@@ -130,6 +130,11 @@ public enum QuantizationScheme: String, Sendable, CaseIterable {
 /// order and equal int32 accumulation bit for bit. The forward pass uses the fast float kernels
 /// on the int8 values held as floats (`*Values`); `int8GemmNN` stays as the int32 reference, and
 /// the exported C code accumulates in int32, with identical results (tested).
+///
+/// Stacked layers: the fields above `upper` are layer 0's, which reads the data's D inputs; each
+/// layer in `upper` reads the hidden states of the one below, quantized like any input (by their
+/// largest magnitude at that step), and the Dense head reads the top layer's. The layers advance
+/// together step by step, so a device keeps one state per layer and no sequence.
 public struct QuantizedRecurrent: Sendable, Equatable {
   public let inputSize: Int, units: Int
   public let cell: RecurrentCell
@@ -146,6 +151,9 @@ public struct QuantizedRecurrent: Sendable, Equatable {
   public var inputs: RecurrentInputs = .plain
   /// The linear model this network corrects (LinearSkip.swift), kept through quantization.
   public var skip: LinearAutoregression?
+  /// Layers 1 ..< L of a stacked network (empty for one layer), bottom first.
+  public let upper: [Layer]
+  public var layers: Int { 1 + upper.count }
   // The int8 weights as exact float32 integers, and s_Wh / 127, for the forward pass.
   // The Dense kernel's columns are stored transposed, [S, H], so each output is one `dot`.
   let kernelValues: [Float], recurrentValues: [Float], denseColumns: [Float], hiddenScales: [Float]
@@ -155,7 +163,7 @@ public struct QuantizedRecurrent: Sendable, Equatable {
   public init(
     inputSize: Int, units: Int, cell: RecurrentCell = .lstm, kernel: [Int8], kernelScales: [Float],
     recurrent: [Int8], recurrentScales: [Float], bias: [Float], dense: [Int8], denseScales: [Float],
-    denseBiases: [Float]
+    denseBiases: [Float], upper: [Layer] = []
   ) {
     precondition(
       units <= 1040 && inputSize <= 1040, "QuantizedRecurrent: sums must stay below 2^24 to be exact in float32")
@@ -173,6 +181,9 @@ public struct QuantizedRecurrent: Sendable, Equatable {
     self.dense = dense
     self.denseScales = denseScales
     self.denseBiases = denseBiases
+    precondition(
+      upper.allSatisfy { $0.units == units && $0.cell == cell }, "QuantizedRecurrent: stacked layers of one width")
+    self.upper = upper
     kernelValues = kernel.map { Float($0) }
     recurrentValues = recurrent.map { Float($0) }
     let S = denseBiases.count
@@ -181,27 +192,97 @@ public struct QuantizedRecurrent: Sendable, Equatable {
     recurrentPacked = PackedInt8Matrix(rows: units, cols: cell.gates * units, values: recurrent)
   }
 
-  var layout: ParameterLayout { ParameterLayout(inputSize: inputSize, units: units, cell: cell, outputs: outputs) }
+  public var layout: ParameterLayout {
+    ParameterLayout(inputSize: inputSize, units: units, cell: cell, outputs: outputs, layers: layers)
+  }
+
+  /// Every layer, bottom first: layer 0 (this value's own fields), then `upper`.
+  public var allLayers: [Layer] {
+    [
+      Layer(
+        inputSize: inputSize, units: units, cell: cell, kernel: kernel, kernelScales: kernelScales,
+        recurrent: recurrent, recurrentScales: recurrentScales, bias: bias)
+    ] + upper
+  }
+
+  /// One recurrent layer's int8 kernels with their per-column scales and its float biases.
+  public struct Layer: Sendable, Equatable {
+    public let inputSize: Int, units: Int
+    public let cell: RecurrentCell
+    public let kernel: [Int8], kernelScales: [Float]  // [inputs, G], [G]
+    public let recurrent: [Int8], recurrentScales: [Float]  // [H, G], [G]
+    public let bias: [Float]  // [G], or [2, G] for the GRU
+    // As exact float integers, and s_Wh / 127, for the forward pass.
+    let kernelValues: [Float], recurrentValues: [Float], hiddenScales: [Float]
+
+    public init(
+      inputSize: Int, units: Int, cell: RecurrentCell, kernel: [Int8], kernelScales: [Float], recurrent: [Int8],
+      recurrentScales: [Float], bias: [Float]
+    ) {
+      let G = cell.gates * units
+      precondition(
+        kernel.count == inputSize * G && recurrent.count == units * G && kernelScales.count == G
+          && recurrentScales.count == G && bias.count == cell.biasRows * G,
+        "QuantizedRecurrent.Layer: tensors do not fit \(inputSize) inputs and \(units) units")
+      self.inputSize = inputSize
+      self.units = units
+      self.cell = cell
+      self.kernel = kernel
+      self.kernelScales = kernelScales
+      self.recurrent = recurrent
+      self.recurrentScales = recurrentScales
+      self.bias = bias
+      kernelValues = kernel.map { Float($0) }
+      recurrentValues = recurrent.map { Float($0) }
+      hiddenScales = recurrentScales.map { $0 / 127 }
+    }
+
+    /// Layer `layer` of a float network, quantized per output column.
+    init(_ w: ParameterVector, layer: Int) {
+      let l = w.layout
+      let (D, H, G) = (l.layerInputs(layer), l.units, l.gateWidth)
+      let wx = w.values[l.range(.kernel, layer: layer)]
+      let wh = w.values[l.range(.recurrentKernel, layer: layer)]
+      let kernelScales = Quantization.columnScales(wx, rows: D, cols: G)
+      let recurrentScales = Quantization.columnScales(wh, rows: H, cols: G)
+      self.init(
+        inputSize: D, units: H, cell: l.cell,
+        kernel: Quantization.quantizeColumns(wx, rows: D, cols: G, scales: kernelScales), kernelScales: kernelScales,
+        recurrent: Quantization.quantizeColumns(wh, rows: H, cols: G, scales: recurrentScales),
+        recurrentScales: recurrentScales, bias: Array(w.values[l.range(.bias, layer: layer)]))
+    }
+
+    /// Writes the dequantized tensors into layer `layer` of `v`.
+    func dequantize(into v: inout ParameterVector, layer: Int) {
+      let l = v.layout
+      let G = l.gateWidth
+      let (kx, kh, kb) = (
+        l.offset(.kernel, layer: layer), l.offset(.recurrentKernel, layer: layer), l.offset(.bias, layer: layer)
+      )
+      for (k, q) in kernel.enumerated() { v.values[kx + k] = Float(q) * kernelScales[k % G] }
+      for (k, q) in recurrent.enumerated() { v.values[kh + k] = Float(q) * recurrentScales[k % G] }
+      for (k, b) in bias.enumerated() { v.values[kb + k] = b }
+    }
+
+    var nonzeroCount: Int {
+      kernel.filter { $0 != 0 }.count + recurrent.filter { $0 != 0 }.count + bias.filter { $0 != 0 }.count
+    }
+  }
 
   /// Quantizes a float network's kernels per output channel.
   public init(_ model: RecurrentForecaster) {
     let l = model.layout
     let w = model.weights.values
-    let D = l.inputSize
     let H = l.units
-    let G = l.gateWidth
-    let kernelScales = Quantization.columnScales(w[l.range(.kernel)], rows: D, cols: G)
-    let recurrentScales = Quantization.columnScales(w[l.range(.recurrentKernel)], rows: H, cols: G)
     let S = l.outputs
+    let bottom = Layer(model.weights, layer: 0)
     let denseScales = Quantization.columnScales(w[l.range(.denseKernel)], rows: H, cols: S)
     self.init(
-      inputSize: D, units: H, cell: l.cell,
-      kernel: Quantization.quantizeColumns(w[l.range(.kernel)], rows: D, cols: G, scales: kernelScales),
-      kernelScales: kernelScales,
-      recurrent: Quantization.quantizeColumns(w[l.range(.recurrentKernel)], rows: H, cols: G, scales: recurrentScales),
-      recurrentScales: recurrentScales, bias: Array(w[l.range(.bias)]),
+      inputSize: l.inputSize, units: H, cell: l.cell, kernel: bottom.kernel, kernelScales: bottom.kernelScales,
+      recurrent: bottom.recurrent, recurrentScales: bottom.recurrentScales, bias: bottom.bias,
       dense: Quantization.quantizeColumns(w[l.range(.denseKernel)], rows: H, cols: S, scales: denseScales),
-      denseScales: denseScales, denseBiases: Array(w[l.range(.denseBias)]))
+      denseScales: denseScales, denseBiases: Array(w[l.range(.denseBias)]),
+      upper: (1..<l.layers).map { Layer(model.weights, layer: $0) })
     inputs = model.inputs
     skip = model.skip
   }
@@ -210,12 +291,7 @@ public struct QuantizedRecurrent: Sendable, Equatable {
   public func dequantized(dropout: Float) -> RecurrentForecaster {
     let l = layout
     var v = ParameterVector(layout: l)
-    let G = l.gateWidth
-    for (k, q) in kernel.enumerated() { v.values[l.offset(.kernel) + k] = Float(q) * kernelScales[k % G] }
-    for (k, q) in recurrent.enumerated() {
-      v.values[l.offset(.recurrentKernel) + k] = Float(q) * recurrentScales[k % G]
-    }
-    for (k, b) in bias.enumerated() { v.values[l.offset(.bias) + k] = b }
+    for (layer, q) in allLayers.enumerated() { q.dequantize(into: &v, layer: layer) }
     for (k, q) in dense.enumerated() { v.values[l.offset(.denseKernel) + k] = Float(q) * denseScales[k % outputs] }
     for (k, b) in denseBiases.enumerated() { v.values[l.offset(.denseBias) + k] = b }
     return RecurrentForecaster(weights: v, dropout: dropout, inputs: inputs, skip: skip)
@@ -223,13 +299,13 @@ public struct QuantizedRecurrent: Sendable, Equatable {
 
   public var parameterCount: Int { layout.totalCount }
   public var nonzeroCount: Int {
-    kernel.filter { $0 != 0 }.count + recurrent.filter { $0 != 0 }.count + bias.filter { $0 != 0 }.count
-      + dense.filter { $0 != 0 }.count + denseBiases.filter { $0 != 0 }.count
+    allLayers.reduce(0) { $0 + $1.nonzeroCount } + dense.filter { $0 != 0 }.count
+      + denseBiases.filter { $0 != 0 }.count
   }
 
   /// Scratch for up to `capacity` windows of this network.
   public func makeScratch(capacity: Int) -> Scratch {
-    Scratch(capacity: capacity, inputSize: inputSize, units: units, cell: cell, outputs: outputs)
+    Scratch(capacity: capacity, inputSize: inputSize, units: units, cell: cell, outputs: outputs, layers: layers)
   }
 
   /// Buffers for the integer forward pass over up to `capacity` windows, reused across calls
@@ -238,17 +314,20 @@ public struct QuantizedRecurrent: Sendable, Equatable {
     public let capacity: Int
     var qx: [Float], xScale: [Float], qh: [Float], accX: [Float], accH: [Float], z: [Float], c: [Float], h: [Float]
     public var y: [Float]
-    public init(capacity: Int, inputSize D: Int, units H: Int, cell: RecurrentCell = .lstm, outputs: Int = 1) {
+    public init(
+      capacity: Int, inputSize D: Int, units H: Int, cell: RecurrentCell = .lstm, outputs: Int = 1, layers: Int = 1
+    ) {
       self.capacity = capacity
       let G = cell.gates * H
-      qx = .init(repeating: 0, count: capacity * D)
+      // A stacked network keeps each layer's c and h (layer-major) and quantizes H-wide inputs too.
+      qx = .init(repeating: 0, count: capacity * (layers > 1 ? max(D, H) : D))
       xScale = .init(repeating: 0, count: capacity)
       qh = .init(repeating: 0, count: capacity * H)
       accX = .init(repeating: 0, count: capacity * G)
       accH = .init(repeating: 0, count: capacity * G)
       z = .init(repeating: 0, count: capacity * G)
-      c = .init(repeating: 0, count: capacity * H)
-      h = .init(repeating: 0, count: capacity * H)
+      c = .init(repeating: 0, count: layers * capacity * H)
+      h = .init(repeating: 0, count: layers * capacity * H)
       y = .init(repeating: 0, count: capacity * outputs)  // [B, S]
     }
   }
@@ -282,6 +361,7 @@ public struct QuantizedRecurrent: Sendable, Equatable {
   /// results are the same bits (the tests check it).
   public func forward(x: [Float], steps T: Int, batch B: Int, scratch s: inout Scratch, portable: Bool = false) {
     precondition(B <= s.capacity, "QuantizedRecurrent: batch \(B) exceeds scratch capacity \(s.capacity)")
+    if layers > 1 { return stackedForward(x: x, steps: T, batch: B, scratch: &s) }
     if cell == .gru { return gruForward(x: x, steps: T, batch: B, scratch: &s) }
     let D = inputSize
     let H = units
@@ -472,5 +552,98 @@ func quantizeHidden(_ h: UnsafePointer<Float>, into q: UnsafeMutablePointer<Floa
   while k < n {
     q[k] = Float(quantizeSymmetric(h[k], inverseScale: 127))
     k += 1
+  }
+}
+
+extension QuantizedRecurrent {
+  /// A stacked network's integer forward pass: at each step every layer in turn, bottom first,
+  /// each quantizing its inputs (the data's, or the layer below's new hidden state) by their
+  /// largest magnitude and its own h by 127, with the same products and cells as one layer.
+  func stackedForward(x: [Float], steps T: Int, batch B: Int, scratch s: inout Scratch) {
+    let H = units
+    let G = cell.gates * H
+    let layers = allLayers
+    let stride = s.capacity * H  // one layer's states in `s.c` and `s.h`
+    for k in 0..<(layers.count * stride) {
+      s.c[k] = 0
+      s.h[k] = 0
+    }
+    for t in 0..<T {
+      for (l, layer) in layers.enumerated() {
+        let D = layer.inputSize
+        // This layer's inputs, quantized per window.
+        for b in 0..<B {
+          let row = l == 0 ? (t * B + b) * D : (l - 1) * stride + b * H
+          var m: Float = 0
+          for d in 0..<D { m = max(m, abs(l == 0 ? x[row + d] : s.h[row + d])) }
+          let scale: Float = m > 0 ? m / 127 : 1
+          s.xScale[b] = scale
+          for d in 0..<D {
+            s.qx[b * D + d] = Float(
+              quantizeSymmetric(l == 0 ? x[row + d] : s.h[row + d], inverseScale: 1 / scale))
+          }
+        }
+        s.h.withUnsafeBufferPointer { h in
+          s.qh.withUnsafeMutableBufferPointer {
+            quantizeHidden(h.baseAddress! + l * stride, into: $0.baseAddress!, count: B * H)
+          }
+        }
+        // The int8 x int8 products, exact in float (see the type's comment).
+        func product(_ codes: [Float], _ k: Int, _ weights: [Float], into acc: inout [Float]) {
+          codes.withUnsafeBufferPointer { a in
+            weights.withUnsafeBufferPointer { w in
+              acc.withUnsafeMutableBufferPointer { c in
+                gemmNN(
+                  m: B, n: G, k: k, a: a.baseAddress!, lda: k, b: w.baseAddress!, ldb: G, c: c.baseAddress!, ldc: G,
+                  accumulate: false)
+              }
+            }
+          }
+        }
+        product(s.qx, D, layer.kernelValues, into: &s.accX)
+        product(s.qh, H, layer.recurrentValues, into: &s.accH)
+        let (bias, ks, hs) = (layer.bias, layer.kernelScales, layer.hiddenScales)
+        switch cell {
+        case .lstm:
+          for b in 0..<B {
+            let row = b * G
+            for j in 0..<G {
+              s.z[row + j] = bias[j] + (s.xScale[b] * ks[j]) * s.accX[row + j] + hs[j] * s.accH[row + j]
+            }
+          }
+          s.z.withUnsafeBufferPointer { z in
+            s.c.withUnsafeMutableBufferPointer { c in
+              s.h.withUnsafeMutableBufferPointer { h in
+                integerCellForward(
+                  batch: B, units: H, z: z.baseAddress!, c: c.baseAddress! + l * stride, h: h.baseAddress! + l * stride)
+              }
+            }
+          }
+        case .gru:
+          for b in 0..<B {
+            let row = b * G
+            for j in 0..<G {
+              s.accX[row + j] = bias[j] + (s.xScale[b] * ks[j]) * s.accX[row + j]
+              s.accH[row + j] = bias[G + j] + hs[j] * s.accH[row + j]
+            }
+            let state = l * stride + b * H
+            for u in 0..<H {
+              let z = sigmoidTable(s.accX[row + u] + s.accH[row + u])
+              let r = sigmoidTable(s.accX[row + H + u] + s.accH[row + H + u])
+              let n = tanhTable(s.accX[row + 2 * H + u] + r * s.accH[row + 2 * H + u])
+              s.h[state + u] = z * s.h[state + u] + (1 - z) * n
+            }
+          }
+        }
+      }
+    }
+    s.h.withUnsafeBufferPointer { h in
+      s.qh.withUnsafeMutableBufferPointer {
+        quantizeHidden(h.baseAddress! + (layers.count - 1) * stride, into: $0.baseAddress!, count: B * H)
+      }
+    }
+    s.qh.withUnsafeBufferPointer { qh in
+      s.y.withUnsafeMutableBufferPointer { denseOutputs(batch: B, qh: qh.baseAddress!, into: $0.baseAddress!) }
+    }
   }
 }

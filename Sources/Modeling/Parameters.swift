@@ -124,16 +124,36 @@ public struct ParameterLayout: Sendable, Equatable {
   public var totalCount: Int { offset(.denseBias) + count(.denseBias) }
 
   /// Every tensor in file order: each layer's three, then the Dense head's two.
-  public var tensors: [(name: ParameterName, layer: Int)] {
-    (0..<layers).flatMap { l in [ParameterName.kernel, .recurrentKernel, .bias].map { ($0, l) } }
-      + [(.denseKernel, 0), (.denseBias, 0)]
+  public var tensors: [TensorID] {
+    (0..<layers).flatMap { l in [ParameterName.kernel, .recurrentKernel, .bias].map { TensorID($0, layer: l) } }
+      + [TensorID(.denseKernel), TensorID(.denseBias)]
   }
+
+  /// The weight matrices in file order (every layer's kernel and recurrent kernel, then the
+  /// Dense kernel): what pruning and quantization work on, one scale or threshold each.
+  public var kernels: [TensorID] { tensors.filter(\.name.isKernel) }
+
+  public func shape(_ t: TensorID) -> (rows: Int, cols: Int) { shape(t.name, layer: t.layer) }
+  public func range(_ t: TensorID) -> Range<Int> { range(t.name, layer: t.layer) }
+  public func name(_ t: TensorID) -> String { name(t.name, layer: t.layer) }
 
   /// Layer 0 for a tensor named without its layer; a recurrent one in a stacked layout is a bug.
   private func oneLayer(_ p: ParameterName) -> Int {
     precondition(layers == 1 || p.isDense, "\(p) of a \(layers)-layer network needs its layer")
     return 0
   }
+}
+
+/// One tensor of a layout: its name and, for a recurrent one, the layer it belongs to (0 for the
+/// Dense head's, which is one per network).
+public struct TensorID: Hashable, Sendable, CustomStringConvertible {
+  public let name: ParameterName
+  public let layer: Int
+  public init(_ name: ParameterName, layer: Int = 0) {
+    self.name = name
+    self.layer = name.isDense ? 0 : layer
+  }
+  public var description: String { layer == 0 ? "\(name)" : "\(name)@\(layer)" }
 }
 
 /// All parameters (or gradients, or optimizer moments) of one forecaster, flat.

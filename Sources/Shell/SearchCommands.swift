@@ -74,14 +74,16 @@ public enum SearchCommands {
       series: zip(table.matrices, table.rows).map { matrix, row in
         Chart.Series(name: matrix.name, xs: [0] + levels, ys: [base] + row, style: .line)
       })
-    // Letters on the lines, so they read apart without color.
+    // Letters on the lines, so they read apart without color: k, r, d for a one-layer network's
+    // three matrices, a, b, c, ... in file order for a stacked network's.
+    let letters: [Character] =
+      table.matrices.count == 3 ? ["k", "r", "d"] : table.matrices.indices.map { Character(UnicodeScalar(97 + $0)!) }
     chart.series += table.rows.enumerated().map { k, row in
       Chart.Series(
-        name: "", xs: levels, ys: row, style: .points,
-        markers: Array(repeating: Character(["k", "r", "d"][k]), count: levels.count))
+        name: "", xs: levels, ys: row, style: .points, markers: Array(repeating: letters[k], count: levels.count))
     }
     chart.notes = [
-      "  markers: " + zip(["k", "r", "d"], table.matrices.map(\.name)).map { "\($0) \($1)" }.joined(separator: ", ")
+      "  markers: " + zip(letters, table.matrices.map(\.name)).map { "\($0) \($1)" }.joined(separator: ", ")
     ]
     var out = lines.joined(separator: "\n") + "\n" + chart.renderTerminal(width: width, height: 14, color: ctx.color)
     if let to, let target {

@@ -107,7 +107,8 @@ import Testing
     }
     let mask = (0..<(batch * units)).map { _ in dropout ? (rng.nextUnitFloat() < 0.5 ? 0 : 2) : Float(1) }
     let grads = analytic(model, x: x, targets: targets, mask: mask, steps: steps, batch: batch, kind: kind)
-    for (p, layer) in model.layout.tensors {
+    for t in model.layout.tensors {
+      let (p, layer) = (t.name, t.layer)
       // Sampled coordinates of every named parameter (all of them for small tensors).
       let range = model.layout.range(p, layer: layer)
       let picks = range.count <= 24 ? Array(range) : (0..<24).map { range.lowerBound + ($0 * 7919) % range.count }

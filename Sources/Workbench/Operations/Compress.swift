@@ -131,9 +131,9 @@ extension Workspace {
     {
       throw CommandError("\(key)= sets one matrix's level: it needs a one-shot prune with scope=layer")
     }
-    var levels = Dictionary(uniqueKeysWithValues: Pruning.prunable.map { ($0, spec.sparsity) })
-    levels.merge(spec.matrixLevels) { $1 }
-    let perMatrix = Set(levels.values).count > 1
+    var byName = Dictionary(uniqueKeysWithValues: Pruning.prunable.map { ($0, spec.sparsity) })
+    byName.merge(spec.matrixLevels) { $1 }
+    let perMatrix = Set(byName.values).count > 1
     let prefix = spec.structured ? "s" : agp ? "agp" : perMatrix ? "pm" : "p"
     let name = spec.name ?? "\(source.name)-\(prefix)\(Int((spec.sparsity * 100).rounded()))"
     try requireFreeModelName(name)
@@ -189,7 +189,7 @@ extension Workspace {
         var net = r.floatNetwork
         let mask =
           perMatrix
-          ? Pruning.magnitudeMask(net.weights, levels: levels)
+          ? Pruning.magnitudeMask(net.weights, levels: Pruning.levels(byName, layout: net.layout))
           : Pruning.magnitudeMask(net.weights, sparsity: spec.sparsity, scope: spec.scope)
         for i in mask.indices { net.weights.values[i] *= mask[i] }
         return .float(net, storage: nil)
@@ -273,8 +273,8 @@ extension Workspace {
     for r in nets {
       let net = r.floatNetwork
       let simulated = Quantization.fakeQuantize(net.weights.values, layout: net.layout, scheme: scheme)
-      for p in Pruning.prunable {
-        for k in net.layout.range(p) {
+      for t in net.layout.kernels {
+        for k in net.layout.range(t) {
           let e = abs(simulated[k] - net.weights.values[k])
           worst = max(worst, e)
           sumError += Double(e)
@@ -306,7 +306,7 @@ extension Workspace {
   /// `factor`: the recurrent kernel as A [H, R] x B [R, 4H] from its SVD.
   public mutating func factor(_ spec: FactorSpec) throws(CommandError) -> Factored {
     let source = try model(spec.source)
-    let nets = try source.lstmReplicas(for: "factor")
+    let nets = try source.lstmReplicas(for: "factor", oneLayer: true)
     guard (1...source.units).contains(spec.rank) else {
       throw CommandError(
         "rank=\(spec.rank) is out of range", hint: "rank must be between 1 and \(source.units)")

@@ -15,7 +15,7 @@ public struct SensitivityTable: Sendable {
   public var levels: [Double]
   /// Validation score with every weight.
   public var base: Double
-  /// Per prunable matrix (Pruning.prunable order), per level: validation score with that matrix
+  /// Per prunable matrix (`layout.kernels` order: each layer's, then the Dense kernel), per level: validation score with that matrix
   /// alone pruned.
   public var rows: [[Double]]
   public var matrices: [(name: String, weights: Int)]
@@ -61,19 +61,20 @@ extension Workspace {
     command.set("levels", levels.map(formatNumber).joined(separator: ","))
     return SensitivityTable(
       model: m, metric: metric, levels: levels, base: base, rows: rows,
-      matrices: Pruning.prunable.map {
-        (nets[0].floatNetwork.layout.name($0), nets[0].floatNetwork.weights.layout.range($0).count)
+      matrices: nets[0].floatNetwork.layout.kernels.map {
+        (nets[0].floatNetwork.layout.name($0), nets[0].floatNetwork.layout.range($0).count)
       },
       command: command)
   }
 
   /// The validation score with all weights, and per prunable matrix per level with that matrix alone
-  /// pruned (mean over replicas).
+  /// pruned (mean over replicas), in `layout.kernels` order.
   func sensitivity(of m: ModelEntry, data: WindowedData, levels: [Double]) -> (base: Double, rows: [[Double]]) {
     let base = validationScore(m.replicas, of: m, data: data)
-    let rows = Pruning.prunable.map { p in
+    let nets = m.replicas.compactMap { $0 as? ForecastModel }
+    let rows = (nets.first?.floatNetwork.layout.kernels ?? []).map { p in
       levels.map { level in
-        let pruned = m.replicas.compactMap { $0 as? ForecastModel }.map { r -> any Forecaster in
+        let pruned = nets.map { r -> any Forecaster in
           var net = r.floatNetwork
           let mask = Pruning.magnitudeMask(net.weights, levels: [p: level])
           for i in mask.indices { net.weights.values[i] *= mask[i] }

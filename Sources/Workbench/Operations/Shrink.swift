@@ -107,7 +107,7 @@ public struct ShrinkOutcome: Sendable {
 extension Workspace {
   public mutating func shrink(_ spec: ShrinkSpec, progress: Progress) throws(CommandError) -> ShrinkOutcome {
     let ref = try model(spec.reference)
-    _ = try ref.lstmReplicas(for: "shrink")
+    _ = try ref.lstmReplicas(for: "shrink", oneLayer: true)
     guard case .float? = ref.replicas[0] as? ForecastModel else {
       throw CommandError(
         "\(ref.name) is \(ref.kindDescription); shrink starts from a float32 model (the teacher)")
