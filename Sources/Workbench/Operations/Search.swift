@@ -15,8 +15,8 @@ public struct SensitivityTable: Sendable {
   public var levels: [Double]
   /// Validation score with every weight.
   public var base: Double
-  /// Per prunable matrix (`layout.kernels` order: each layer's, then the Dense kernel), per level: validation score with that matrix
-  /// alone pruned.
+  /// Per prunable matrix (`layout.kernels` order: each layer's, then the Dense kernel), per level:
+  /// validation score with that matrix alone pruned.
   public var rows: [[Double]]
   public var matrices: [(name: String, weights: Int)]
   public var command: RecordedCommand
