@@ -20,25 +20,34 @@ import tensorflow as tf
 FIXTURES = os.path.join(os.path.dirname(__file__), "..", "Tests", "ModelingTests", "Fixtures")
 
 
-def build(cell, units, steps, inputs, outputs=1):
+def build(cell, units, steps, inputs, outputs=1, layers=1):
     inp = tf.keras.Input(shape=(steps, inputs))
-    if cell == "lstm":
-        h = tf.keras.layers.LSTM(units, name="lstm")(inp)
-    else:
-        h = tf.keras.layers.GRU(units, reset_after=True, name="gru")(inp)
+    h = inp
+    for l in range(layers):
+        # Every layer but the last hands its whole sequence to the next (stacked layers).
+        name = cell if l == 0 else f"{cell}_{l}"
+        more = l < layers - 1
+        if cell == "lstm":
+            h = tf.keras.layers.LSTM(units, return_sequences=more, name=name)(h)
+        else:
+            h = tf.keras.layers.GRU(units, reset_after=True, return_sequences=more, name=name)(h)
     out = tf.keras.layers.Dense(outputs, name="dense")(h)  # outputs > 1: a multi-day head
     return tf.keras.Model(inp, out)
 
 
-def case(cell, units, steps, batch, seed, inputs=1, outputs=1):
+def case(cell, units, steps, batch, seed, inputs=1, outputs=1, layers=1):
     rng = np.random.default_rng(seed)
-    model = build(cell, units, steps, inputs, outputs)
+    model = build(cell, units, steps, inputs, outputs, layers)
     gates = 4 if cell == "lstm" else 3
     bias_shape = (gates * units,) if cell == "lstm" else (2, gates * units)  # GRU: input bias, recurrent bias
-    weights = [
-        rng.uniform(-0.5, 0.5, (inputs, gates * units)).astype(np.float32),
-        rng.uniform(-0.5, 0.5, (units, gates * units)).astype(np.float32),
-        rng.uniform(-0.2, 0.2, bias_shape).astype(np.float32),
+    weights = []
+    for l in range(layers):  # a later layer reads the H-wide hidden states of the one below
+        weights += [
+            rng.uniform(-0.5, 0.5, (inputs if l == 0 else units, gates * units)).astype(np.float32),
+            rng.uniform(-0.5, 0.5, (units, gates * units)).astype(np.float32),
+            rng.uniform(-0.2, 0.2, bias_shape).astype(np.float32),
+        ]
+    weights += [
         rng.uniform(-0.5, 0.5, (units, outputs)).astype(np.float32),
         rng.uniform(-0.1, 0.1, (outputs,)).astype(np.float32),
     ]
@@ -58,10 +67,13 @@ def case(cell, units, steps, batch, seed, inputs=1, outputs=1):
         g = tape.gradient(l, model.trainable_variables)
         opt.apply_gradients(zip(g, model.trainable_variables))
 
-    names = ["kernel", "recurrent_kernel", "bias", "dense_kernel", "dense_bias"]
+    # Layer l > 0's tensors are named kernel_l, recurrent_kernel_l, bias_l.
+    names = [n + ("" if l == 0 else f"_{l}") for l in range(layers) for n in ["kernel", "recurrent_kernel", "bias"]]
+    names += ["dense_kernel", "dense_bias"]
     flat = lambda a: np.asarray(a, dtype=np.float64).reshape(-1).tolist()
     return {
         "units": units, "steps": steps, "batch": batch, "inputs_per_step": inputs, "dense_outputs": outputs,
+        **({"layers": layers} if layers > 1 else {}),
         "weights": {n: flat(w) for n, w in zip(names, weights)},
         "inputs": flat(x),  # [batch][steps][inputs], row-major
         "targets": flat(y),
@@ -88,6 +100,9 @@ def main():
         cases.append(case(cell, 6, 14, 5, 15, outputs=7))  # a 7-day head (window steps=7)
         if cell == "gru":
             cases.append(case(cell, 4, 28, 5, 14, inputs=14))  # a window with calendar channels
+        # Stacked layers: two over one input, three over several inputs with a multi-day head.
+        cases.append(case(cell, 5, 10, 4, 16, layers=2))
+        cases.append(case(cell, 4, 8, 3, 17, inputs=3, outputs=2, layers=3))
         doc = {
             "generator": "tools/make_keras_fixture.py",
             "tensorflow": tf.__version__,

@@ -61,8 +61,6 @@ public enum ArtifactFamilies {
 
   /// The C library's figures without its source: the cheap size `compare` reports.
   public static func cFootprint(_ model: any Forecaster, metadata: ModelMetadata) -> CExportArtifact? {
-    // Stacked networks have no C library yet.
-    if let m = model as? ForecastModel, m.layers > 1 { return nil }
     return family(of: model).cLibrary(model, name: "m", metadata: metadata, measuring: true)
   }
 

@@ -366,11 +366,13 @@ public enum CExport {
     var ram = 4 * (2 * H + G + D) + (S > 1 ? 4 * S : 0)  // h, c, z, the step's inputs; a multi-day head's outputs
     switch model {
     case .int8(let q, _):
-      w.int8Tensor("wx", q.kernel)
-      w.floats("wx_scale", q.kernelScales)
-      w.int8Tensor("wh", q.recurrent)
-      w.floats("wh_scale", q.recurrentScales)
-      w.floats("bias", q.bias)
+      for (l, layer) in q.allLayers.enumerated() {
+        w.int8Tensor(Writer.layerName("wx", l), layer.kernel)
+        w.floats(Writer.layerName("wx_scale", l), layer.kernelScales)
+        w.int8Tensor(Writer.layerName("wh", l), layer.recurrent)
+        w.floats(Writer.layerName("wh_scale", l), layer.recurrentScales)
+        w.floats(Writer.layerName("bias", l), layer.bias)
+      }
       w.int8Tensor("wd", q.dense)
       if S == 1 {
         w.floats("dense", [q.denseScales[0], q.denseBiases[0]], comment: "scale, bias")
@@ -378,10 +380,14 @@ public enum CExport {
         w.floats("dense_scale", q.denseScales, comment: "one per day")
         w.floats("dense_bias", q.denseBiases)
       }
-      w.integerPredict(lookback: T, cell: cell)
-      // h, c (GRU: none), z or q, qh, x, qx, ax (GRU: and a); a multi-day head's sums
-      ram = 4 * 2 * H + 4 * G + H + 4 * D + D + 4 * G + (S > 1 ? 4 * S : 0)
-      macs = T * (D * G + H * G) + H * S
+      w.integerPredict(lookback: T, cell: cell, layers: q.layers)
+      // h, c (GRU: none), z or q, qh, x, qx, ax (GRU: and a); a multi-day head's sums; each
+      // further layer's h and c, and one buffer of codes for its inputs
+      let L = q.layers
+      ram =
+        4 * 2 * H + 4 * G + H + 4 * D + D + 4 * G + (S > 1 ? 4 * S : 0)
+        + (L - 1) * 4 * (cell == .gru ? H : 2 * H) + (L > 1 ? H : 0)
+      macs = T * (D * G + H * G + (L - 1) * 2 * H * G) + H * S
     case .lowRank(let f, let n):
       let l = n.layout
       w.floatTensor("wx", Array(n.weights.values[l.range(.kernel)]), storage: nil)
@@ -402,14 +408,22 @@ public enum CExport {
       case .uint8(_, let params): scheme = .uint8(params)
       default: scheme = .float32
       }
-      w.floatTensor("wx", Array(n.weights.values[l.range(.kernel)]), storage: scheme.kernel(0))
-      w.floatTensor("wh", Array(n.weights.values[l.range(.recurrentKernel)]), storage: scheme.kernel(1))
-      w.floats("bias", Array(n.weights.values[l.range(.bias)]))
-      w.floatTensor("wd", Array(n.weights.values[l.range(.denseKernel)]), storage: scheme.kernel(2))
+      // The kernels in `layout.kernels` order: each layer's two, then the Dense kernel.
+      for layer in 0..<l.layers {
+        let name = { (base: String) in Writer.layerName(base, layer) }
+        w.floatTensor(
+          name("wx"), Array(n.weights.values[l.range(.kernel, layer: layer)]), storage: scheme.kernel(2 * layer))
+        w.floatTensor(
+          name("wh"), Array(n.weights.values[l.range(.recurrentKernel, layer: layer)]),
+          storage: scheme.kernel(2 * layer + 1))
+        w.floats(name("bias"), Array(n.weights.values[l.range(.bias, layer: layer)]))
+      }
+      w.floatTensor("wd", Array(n.weights.values[l.range(.denseKernel)]), storage: scheme.kernel(2 * l.layers))
       w.floats("dense_bias", Array(n.weights.values[l.range(.denseBias)]))
-      w.floatPredict(lookback: T, cell: cell, lowRank: false)
+      w.floatPredict(lookback: T, cell: cell, lowRank: false, layers: l.layers)
       if cell == .gru { ram += 4 * G }  // the recurrent projection, kept apart from the input's
-      macs = T * (D * G + H * G) + H * S
+      ram += (l.layers - 1) * 4 * (cell == .gru ? H : 2 * H)  // each further layer's state
+      macs = T * (D * G + H * G + (l.layers - 1) * 2 * H * G) + H * S
     }
     var weightBytes = w.constantBytes
     if let skip {
@@ -799,19 +813,24 @@ struct Writer {
       """)
   }
 
-  /// The LSTM cell update shared by both paths (z holds pre-activations i, f, g, o).
-  func cellUpdate(_ indent: String) -> String {
+  /// The LSTM cell update shared by both paths (z holds pre-activations i, f, g, o) on the state
+  /// `h`, `c` (a stacked layer's own, `h_1`, `c_1`, ...).
+  func cellUpdate(_ indent: String, h: String = "h", c: String = "c") -> String {
     let p = prefix
     return """
       \(indent)for (int u = 0; u < H; u++) {
       \(indent)  float ig = \(p)_sigmoid(z[u]), fg = \(p)_sigmoid(z[H + u]), gg = \(p)_tanh(z[2 * H + u]), og = \
       \(p)_sigmoid(z[3 * H + u]);
-      \(indent)  float cell = fg * c[u] + ig * gg;
-      \(indent)  c[u] = cell;
-      \(indent)  h[u] = og * \(p)_tanh(cell);
+      \(indent)  float cell = fg * \(c)[u] + ig * gg;
+      \(indent)  \(c)[u] = cell;
+      \(indent)  \(h)[u] = og * \(p)_tanh(cell);
       \(indent)}
       """
   }
+
+  /// Names of layer `l`'s state and tensors: layer 0 keeps the one-layer names (h, wx, bias, ...),
+  /// layer l > 0 adds `_l` (h_1, wx_1, bias_1, ...).
+  static func layerName(_ base: String, _ l: Int) -> String { l == 0 ? base : "\(base)_\(l)" }
 
   /// The holidays as sorted day numbers (flash) and a binary search for a day among them.
   mutating func holidays(_ days: [Int]) {
@@ -917,56 +936,74 @@ struct Writer {
       + sales("forecast[k] = ", indent: "    ") + "\n  }"
   }
 
-  func gruCellUpdate(_ indent: String) -> String {
+  func gruCellUpdate(_ indent: String, h: String = "h") -> String {
     let p = prefix
     return """
       \(indent)for (int u = 0; u < H; u++) {
       \(indent)  const float zg = \(p)_sigmoid(z[u] + q[u]), rg = \(p)_sigmoid(z[H + u] + q[H + u]);
       \(indent)  const float ng = \(p)_tanh(z[2 * H + u] + rg * q[2 * H + u]);
-      \(indent)  h[u] = zg * h[u] + (1.0f - zg) * ng;
+      \(indent)  \(h)[u] = zg * \(h)[u] + (1.0f - zg) * ng;
       \(indent)}
       """
   }
 
-  mutating func floatPredict(lookback T: Int, cell: RecurrentCell, lowRank: Bool) {
+  /// The float path. A stacked network (`layers` > 1) keeps each layer's state (h_1, c_1, ...)
+  /// and at every step runs its layers bottom first, each reading the new h of the one below.
+  mutating func floatPredict(lookback T: Int, cell: RecurrentCell, lowRank: Bool, layers: Int = 1) {
     let p = prefix
     let gru = cell == .gru
+    let top = Writer.layerName("h", layers - 1)
     line("\(signature) {")
     line("  float x[D], h[H], \(gru ? "q[G]" : "c[H]"), z[G];\(lowRank ? " float u[R];" : "")")
     line("  memset(h, 0, sizeof h);\(gru ? "" : " memset(c, 0, sizeof c);")")
+    for l in 1..<max(layers, 1) {
+      let (h, c) = (Writer.layerName("h", l), Writer.layerName("c", l))
+      line("  float \(h)[H]\(gru ? "" : ", \(c)[H]");  /* layer \(l)'s state */")
+      line("  memset(\(h), 0, sizeof \(h));\(gru ? "" : " memset(\(c), 0, sizeof \(c));")")
+    }
     line(inputPrelude + "  for (int t = 0; t < \(p)_LOOKBACK; t++) {")
     line(stepInputs("    "))
-    line("    for (int j = 0; j < G; j++) z[j] = \(p)_bias[j];")
-    line(forEachWeight("wx", count: "D * G", body: "z[i % G] += x[i / G] * w;", indent: "    "))
-    // The GRU keeps h Wh + b_rec apart: its candidate needs r * (h Wh + b_rec).
-    let target = gru ? "q" : "z"
-    if gru { line("    for (int j = 0; j < G; j++) q[j] = \(p)_bias[G + j];") }
-    if lowRank {
-      line("    memset(u, 0, sizeof u);")
-      line(forEachWeight("wa", count: "H * R", body: "u[i % R] += h[i / R] * w;", indent: "    "))
-      line(forEachWeight("wb", count: "R * G", body: "\(target)[i % G] += u[i / G] * w;", indent: "    "))
-    } else {
-      line(forEachWeight("wh", count: "H * G", body: "\(target)[i % G] += h[i / G] * w;", indent: "    "))
+    for l in 0..<layers {
+      let name = { (base: String) in Writer.layerName(base, l) }
+      let (input, inputCount) = l == 0 ? ("x", "D") : (Writer.layerName("h", l - 1), "H")
+      if l > 0 { line("    /* layer \(l), reading layer \(l - 1)'s new state */") }
+      line("    for (int j = 0; j < G; j++) z[j] = \(p)_\(name("bias"))[j];")
+      line(
+        forEachWeight(name("wx"), count: "\(inputCount) * G", body: "z[i % G] += \(input)[i / G] * w;", indent: "    "))
+      // The GRU keeps h Wh + b_rec apart: its candidate needs r * (h Wh + b_rec).
+      let target = gru ? "q" : "z"
+      if gru { line("    for (int j = 0; j < G; j++) q[j] = \(p)_\(name("bias"))[G + j];") }
+      if lowRank {
+        line("    memset(u, 0, sizeof u);")
+        line(forEachWeight("wa", count: "H * R", body: "u[i % R] += h[i / R] * w;", indent: "    "))
+        line(forEachWeight("wb", count: "R * G", body: "\(target)[i % G] += u[i / G] * w;", indent: "    "))
+      } else {
+        line(
+          forEachWeight(
+            name("wh"), count: "H * G", body: "\(target)[i % G] += \(name("h"))[i / G] * w;", indent: "    "))
+      }
+      line(gru ? gruCellUpdate("    ", h: name("h")) : cellUpdate("    ", h: name("h"), c: name("c")))
     }
-    line(gru ? gruCellUpdate("    ") : cellUpdate("    "))
     line("  }")
     if outputs > 1 {
       line("  float ys[S];")
       line("  for (int k = 0; k < S; k++) ys[k] = \(p)_dense_bias[k];")
-      line(forEachWeight("wd", count: "H * S", body: "ys[i % S] += h[i / S] * w;", indent: "  "))
+      line(forEachWeight("wd", count: "H * S", body: "ys[i % S] += \(top)[i / S] * w;", indent: "  "))
     } else {
       line("  float y = \(p)_dense_bias[0];")
-      line(forEachWeight("wd", count: "H", body: "y += h[i] * w;", indent: "  "))
+      line(forEachWeight("wd", count: "H", body: "y += \(top)[i] * w;", indent: "  "))
     }
     line("  \(output)")
     line("}")
   }
 
   /// The integer path, step by step as QuantizedRecurrent computes it: each step's inputs quantized
-  /// symmetrically by their largest magnitude, h by 127, int32 sums, float32 scales and gates.
-  mutating func integerPredict(lookback T: Int, cell: RecurrentCell) {
+  /// symmetrically by their largest magnitude, h by 127, int32 sums, float32 scales and gates. A
+  /// stacked network's layer l > 0 quantizes the new h of the layer below as its inputs.
+  mutating func integerPredict(lookback T: Int, cell: RecurrentCell, layers: Int = 1) {
     let p = prefix
     let gru = cell == .gru
+    let top = Writer.layerName("h", layers - 1)
     let state =
       gru
       ? """
@@ -986,59 +1023,78 @@ struct Writer {
         int32_t ax[G];
         memset(h, 0, sizeof h); memset(c, 0, sizeof c);
       """
+    var upperState = ""
+    for l in 1..<max(layers, 1) {
+      let (h, c) = (Writer.layerName("h", l), Writer.layerName("c", l))
+      upperState += "  float \(h)[H]\(gru ? "" : ", \(c)[H]");  /* layer \(l)'s state */\n"
+      upperState += "  memset(\(h), 0, sizeof \(h));\(gru ? "" : " memset(\(c), 0, sizeof \(c));")\n"
+    }
+    if layers > 1 { upperState += "  int8_t qi[H];  /* a layer's inputs: the codes of the new h below */\n" }
     line(
       """
       \(signature) {
       \(state)
-      \(inputPrelude)  for (int t = 0; t < \(p)_LOOKBACK; t++) {
+      \(upperState)\(inputPrelude)  for (int t = 0; t < \(p)_LOOKBACK; t++) {
       \(stepInputs("    "))
-          float m = 0.0f;
-          for (int d = 0; d < D; d++) {
-            uint32_t bits; memcpy(&bits, &x[d], 4); bits &= 0x7FFFFFFFu;
-            float v; memcpy(&v, &bits, 4);
-            if (v > m) m = v;
-          }
-          const float xs = m > 0.0f ? m / 127.0f : 1.0f;
-          for (int d = 0; d < D; d++) qx[d] = \(p)_q8(x[d], 1.0f / xs);
-          for (int k = 0; k < H; k++) qh[k] = \(p)_q8(h[k], 127.0f);
-          memset(ax, 0, sizeof ax);
-          memset(\(gru ? "ah" : "z.i"), 0, sizeof \(gru ? "ah" : "z.i"));
       """)
-    line(forEachWeight("wx", count: "D * G", body: "ax[i % G] += (int32_t)qx[i / G] * w;", indent: "    "))
-    line(
-      forEachWeight(
-        "wh", count: "H * G", body: "\(gru ? "ah" : "z.i")[i % G] += (int32_t)qh[i / G] * w;", indent: "    "))
-    if gru {
+    for l in 0..<layers {
+      let name = { (base: String) in Writer.layerName(base, l) }
+      let (input, count, codes) = l == 0 ? ("x", "D", "qx") : (Writer.layerName("h", l - 1), "H", "qi")
+      if l > 0 { line("    /* layer \(l), reading layer \(l - 1)'s new state */") }
       line(
         """
-            for (int j = 0; j < G; j++) {
-              a[j] = \(p)_bias[j] + (xs * \(p)_wx_scale[j]) * (float)ax[j];
-              q[j] = \(p)_bias[G + j] + (\(p)_wh_scale[j] / 127.0f) * (float)ah[j];
+            \(l == 0 ? "" : "{ ")float m = 0.0f;
+            for (int d = 0; d < \(count); d++) {
+              uint32_t bits; memcpy(&bits, &\(input)[d], 4); bits &= 0x7FFFFFFFu;
+              float v; memcpy(&v, &bits, 4);
+              if (v > m) m = v;
             }
+            const float xs = m > 0.0f ? m / 127.0f : 1.0f;
+            for (int d = 0; d < \(count); d++) \(codes)[d] = \(p)_q8(\(input)[d], 1.0f / xs);
+            for (int k = 0; k < H; k++) qh[k] = \(p)_q8(\(name("h"))[k], 127.0f);
+            memset(ax, 0, sizeof ax);
+            memset(\(gru ? "ah" : "z.i"), 0, sizeof \(gru ? "ah" : "z.i"));
         """)
-      line(gruCellUpdate("    ").replacingOccurrences(of: "z[", with: "a["))
-    } else {
       line(
-        """
-            for (int j = 0; j < G; j++) {
-              const int32_t acch = z.i[j];
-              z.f[j] = \(p)_bias[j] + (xs * \(p)_wx_scale[j]) * (float)ax[j] + (\(p)_wh_scale[j] / 127.0f) * \
-        (float)acch;
-            }
-        """)
-      line(cellUpdate("    ").replacingOccurrences(of: "z[", with: "z.f["))
+        forEachWeight(
+          name("wx"), count: "\(count) * G", body: "ax[i % G] += (int32_t)\(codes)[i / G] * w;", indent: "    "))
+      line(
+        forEachWeight(
+          name("wh"), count: "H * G", body: "\(gru ? "ah" : "z.i")[i % G] += (int32_t)qh[i / G] * w;", indent: "    "))
+      let (bias, wxScale, whScale) = (name("bias"), name("wx_scale"), name("wh_scale"))
+      if gru {
+        line(
+          """
+              for (int j = 0; j < G; j++) {
+                a[j] = \(p)_\(bias)[j] + (xs * \(p)_\(wxScale)[j]) * (float)ax[j];
+                q[j] = \(p)_\(bias)[G + j] + (\(p)_\(whScale)[j] / 127.0f) * (float)ah[j];
+              }
+          """)
+        line(gruCellUpdate("    ", h: name("h")).replacingOccurrences(of: "z[", with: "a["))
+      } else {
+        line(
+          """
+              for (int j = 0; j < G; j++) {
+                const int32_t acch = z.i[j];
+                z.f[j] = \(p)_\(bias)[j] + (xs * \(p)_\(wxScale)[j]) * (float)ax[j] + (\(p)_\(whScale)[j] / 127.0f) * \
+          (float)acch;
+              }
+          """)
+        line(cellUpdate("    ", h: name("h"), c: name("c")).replacingOccurrences(of: "z[", with: "z.f["))
+      }
+      if l > 0 { line("    }") }
     }
     line("  }")
     if outputs > 1 {
       line("  int32_t acc[S]; float ys[S];")
       line("  memset(acc, 0, sizeof acc);")
       line(
-        forEachWeight("wd", count: "H * S", body: "acc[i % S] += (int32_t)\(p)_q8(h[i / S], 127.0f) * w;", indent: "  ")
-      )
+        forEachWeight(
+          "wd", count: "H * S", body: "acc[i % S] += (int32_t)\(p)_q8(\(top)[i / S], 127.0f) * w;", indent: "  "))
       line("  for (int k = 0; k < S; k++) ys[k] = \(p)_dense_bias[k] + (\(p)_dense_scale[k] / 127.0f) * (float)acc[k];")
     } else {
       line("  int32_t acc = 0;")
-      line(forEachWeight("wd", count: "H", body: "acc += (int32_t)\(p)_q8(h[i], 127.0f) * w;", indent: "  "))
+      line(forEachWeight("wd", count: "H", body: "acc += (int32_t)\(p)_q8(\(top)[i], 127.0f) * w;", indent: "  "))
       line("  const float y = \(p)_dense[1] + (\(p)_dense[0] / 127.0f) * (float)acc;")
     }
     line("  \(output)")

@@ -10,6 +10,9 @@
 //    "weights": [kernel [D][G], recurrent_kernel [H][G], bias, dense_kernel [H][1], dense_bias [1]]}
 // LSTM: G = 4H, bias [4H], gates i, f, c (g), o. GRU (reset_after=True): G = 3H, bias [2][3H]
 // (input, recurrent), gates z, r, h. Both are Keras' own orders, so nothing is reordered.
+// Stacked layers (Keras' LSTM(H, return_sequences=True) -> ... -> LSTM(H)) add "layers": L and
+// list each layer's three arrays in turn (a later layer's kernel is [H][G]), then the Dense two,
+// as `get_weights()` does.
 
 import Compression
 import Foundation
@@ -20,9 +23,9 @@ public enum KerasWeights {
   public static func encode(_ network: RecurrentForecaster, metadata: ModelMetadata) -> String {
     let w = network.weights
     func row(_ v: ArraySlice<Float>) -> String { "[" + v.map { "\($0)" }.joined(separator: ", ") + "]" }
-    func matrix(_ p: ParameterName) -> String {
-      let (r, c) = w.layout.shape(p)
-      let base = w.layout.offset(p)
+    func matrix(_ t: TensorID) -> String {
+      let (r, c) = w.layout.shape(t)
+      let base = w.layout.range(t).lowerBound
       return "[" + (0..<r).map { row(w.values[(base + $0 * c)..<(base + ($0 + 1) * c)]) }.joined(separator: ",\n  ")
         + "]"
     }
@@ -41,20 +44,20 @@ public enum KerasWeights {
       "year": \(inputs.calendar.yearHarmonics)\(extra.isEmpty ? "" : ", " + extra.dropLast())},
 
       """
-    let bias = network.cell == .lstm ? row(w.values[w.layout.range(.bias)]) : matrix(.bias)
+    // Keras' arrays: the LSTM's bias is a vector, the GRU's two rows; the Dense bias a vector.
+    let arrays = w.layout.tensors.map { t in
+      (t.name == .bias && network.cell == .lstm) || t.name == .denseBias ? row(w.values[w.layout.range(t)]) : matrix(t)
+    }
+    let layers = w.layout.layers > 1 ? " \"layers\": \(w.layout.layers)," : ""
     return """
       {"format": "tinycast-keras-weights", "version": 1, "name": \(ModelFile.jsonString(metadata.name)),
-       "layer": "\(network.cell.rawValue)", "units": \(network.units), "lookback": \(metadata.lookback), \
+       "layer": "\(network.cell.rawValue)", "units": \(network.units),\(layers) "lookback": \(metadata.lookback), \
       "horizon": \(metadata.horizon), "dropout": \(network.dropout),
       \(inputsField)
        "scaler": {"kind": \(ModelFile.jsonString(metadata.scalerKind)), "offset": \(metadata.scalerOffset), "factor": \
       \(metadata.scalerFactor)},
        "weights": [
-      \(matrix(.kernel)),
-      \(matrix(.recurrentKernel)),
-      \(bias),
-      \(matrix(.denseKernel)),
-      \(row(w.values[w.layout.range(.denseBias)]))]}
+      \(arrays.joined(separator: ",\n"))]}
 
       """
   }
@@ -71,22 +74,29 @@ public enum KerasWeights {
     guard let doc = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
       throw ModelFileError("not a JSON object")
     }
-    guard let weights = doc["weights"] as? [Any], weights.count == 5 else {
+    // 3 arrays per recurrent layer, then the Dense kernel and bias.
+    guard let weights = doc["weights"] as? [Any], weights.count >= 5, (weights.count - 2) % 3 == 0 else {
       throw ModelFileError(
-        "needs \"weights\": the five arrays of Keras' get_weights() (kernel, recurrent_kernel, bias, dense kernel, "
-          + "dense bias)"
+        "needs \"weights\": the arrays of Keras' get_weights() (kernel, recurrent_kernel, bias per recurrent layer, "
+          + "then dense kernel, dense bias)"
       )
     }
+    let L = (weights.count - 2) / 3
+    guard L <= 16 else { throw ModelFileError("\(L) recurrent layers; Tinycast stacks up to 16") }
     func numbers(_ any: Any, _ what: String) throws(ModelFileError) -> [[Float]] {
       if let m = any as? [[NSNumber]] { return m.map { $0.map(\.floatValue) } }
       if let v = any as? [NSNumber] { return [v.map(\.floatValue)] }
       throw ModelFileError("\(what) is not an array of numbers")
     }
-    let kernel = try numbers(weights[0], "kernel")
-    let recurrent = try numbers(weights[1], "recurrent_kernel")
-    let bias = try numbers(weights[2], "bias")
-    let dense = try numbers(weights[3], "dense kernel")
-    let denseBias = try numbers(weights[4], "dense bias")
+    var arrays: [[[Float]]] = []
+    for (k, any) in weights.enumerated() {
+      let layer = k < 3 * L ? (k / 3 == 0 ? "" : " of layer \(k / 3 + 1)") : ""
+      let what =
+        k < 3 * L ? ["kernel", "recurrent_kernel", "bias"][k % 3] + layer : ["dense kernel", "dense bias"][k - 3 * L]
+      arrays.append(try numbers(any, what))
+    }
+    let (recurrent, bias) = (arrays[1], arrays[2])
+    let (dense, denseBias) = (arrays[3 * L], arrays[3 * L + 1])
     let h = recurrent.count
     // The cell from the shapes (or "layer"): four gate blocks an LSTM, three and two bias rows a GRU.
     let cell: RecurrentCell =
@@ -98,20 +108,27 @@ public enum KerasWeights {
     let D = inputs.channels
     // Dense(S): S days at once (the dense bias' length), up to a year.
     let S = denseBias.first?.count ?? 0
-    guard h >= 1, h <= 4096, kernel.count == D, kernel.allSatisfy({ $0.count == G }),
-      recurrent.allSatisfy({ $0.count == G }), bias.count == cell.biasRows, bias.allSatisfy({ $0.count == G }),
-      (1...366).contains(S), dense.count == h, dense.allSatisfy({ $0.count == S }), denseBias.count == 1
+    let layersFit = (0..<L).allSatisfy { l in
+      let (kernel, recurrent, bias) = (arrays[3 * l], arrays[3 * l + 1], arrays[3 * l + 2])
+      return kernel.count == (l == 0 ? D : h) && kernel.allSatisfy({ $0.count == G }) && recurrent.count == h
+        && recurrent.allSatisfy({ $0.count == G }) && bias.count == cell.biasRows && bias.allSatisfy({ $0.count == G })
+    }
+    guard h >= 1, h <= 4096, layersFit, (1...366).contains(S), dense.count == h, dense.allSatisfy({ $0.count == S }),
+      denseBias.count == 1
     else {
       let biasShape = cell == .lstm ? "[\(cell.gates)H]" : "[2][3H]"
       let over = "over \(D) input\(D == 1 ? "" : "s")"
+      let stacked = L > 1 ? " (\(L) layers; each later kernel [H][\(cell.gates)H])" : ""
       throw ModelFileError(
-        "shapes do not form \(cell.layerName)(H) -> Dense(S) \(over): kernel [\(D)][\(cell.gates)H], "
+        "shapes do not form \(cell.layerName)(H) -> Dense(S) \(over)\(stacked): kernel [\(D)][\(cell.gates)H], "
           + "recurrent_kernel [H][\(cell.gates)H], bias \(biasShape), dense [H][S], [S]"
       )
     }
-    var w = ParameterVector(layout: ParameterLayout(inputSize: D, units: h, cell: cell, outputs: S))
-    let flat =
-      kernel.flatMap { $0 } + recurrent.flatMap { $0 } + bias.flatMap { $0 } + dense.flatMap { $0 } + denseBias[0]
+    if let declared = doc["layers"] as? Int, declared != L {
+      throw ModelFileError("\"layers\": \(declared), but the weights hold \(L) recurrent layers")
+    }
+    var w = ParameterVector(layout: ParameterLayout(inputSize: D, units: h, cell: cell, outputs: S, layers: L))
+    let flat = arrays.flatMap { $0.flatMap { $0 } }
     guard flat.allSatisfy(\.isFinite) else { throw ModelFileError("a weight is not finite") }
     w.values = flat
     let dropout = (doc["dropout"] as? NSNumber)?.floatValue ?? 0.2

@@ -405,6 +405,9 @@ public enum ModelFile {
       }
     case "lowrank":
       guard let r = rank, (1...units).contains(r) else { throw ModelFileError("low-rank model without a valid rank") }
+      guard layers == 1 else {
+        throw ModelFileError("a low-rank model has one recurrent layer; the header has \(layers)")
+      }
       expected = [
         (layout.name(.kernel), input, G, ["f32"]), ("\(cell.rawValue)/recurrent_kernel_a", units, r, ["f32"]),
         ("\(cell.rawValue)/recurrent_kernel_b", r, G, ["f32"]), (layout.name(.bias), cell.biasRows, G, ["f32"]),

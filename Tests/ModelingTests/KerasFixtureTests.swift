@@ -1,6 +1,6 @@
-// The LSTM and the GRU against Keras: outputs, loss, every gradient and three Adam steps, from
-// the committed fixtures made by tools/make_keras_fixture.py (TensorFlow is not needed to run
-// these tests).
+// The LSTM and the GRU, one layer or stacked, against Keras: outputs, loss, every gradient and
+// three Adam steps, from the committed fixtures made by tools/make_keras_fixture.py (TensorFlow
+// is not needed to run these tests).
 
 import Foundation
 import Modeling
@@ -13,6 +13,8 @@ struct KerasCase {
   let units: Int, steps: Int, batch: Int, inputsPerStep: Int
   /// The Dense head's width: 1, or the days of a multi-day head.
   let denseOutputs: Int
+  /// Recurrent layers stacked (Keras' return_sequences=True between them).
+  let layers: Int
   let weights: [String: [Double]], gradients: [String: [Double]], afterAdam: [String: [Double]]
   let inputs: [Double], targets: [Double], outputs: [Double], loss: Double
 }
@@ -26,7 +28,7 @@ func loadKerasCases(_ cell: RecurrentCell = .lstm) throws -> [KerasCase] {
     KerasCase(
       cell: cell, units: try #require(c["units"] as? Int), steps: try #require(c["steps"] as? Int),
       batch: try #require(c["batch"] as? Int), inputsPerStep: c["inputs_per_step"] as? Int ?? 1,
-      denseOutputs: c["dense_outputs"] as? Int ?? 1,
+      denseOutputs: c["dense_outputs"] as? Int ?? 1, layers: c["layers"] as? Int ?? 1,
       weights: try #require(c["weights"] as? [String: [Double]]),
       gradients: try #require(c["gradients"] as? [String: [Double]]),
       afterAdam: try #require(c["weights_after_adam"] as? [String: [Double]]),
@@ -35,17 +37,23 @@ func loadKerasCases(_ cell: RecurrentCell = .lstm) throws -> [KerasCase] {
   }
 }
 
-/// Keras' tensor names in our order.
-let kerasNames: [(ParameterName, String)] = [
-  (.kernel, "kernel"), (.recurrentKernel, "recurrent_kernel"), (.bias, "bias"),
-  (.denseKernel, "dense_kernel"), (.denseBias, "dense_bias"),
-]
+/// The fixture's tensor names in our order: each layer's three (layer l > 0's with "_l"), then
+/// the Dense head's two.
+func kerasNames(_ layout: ParameterLayout) -> [(TensorID, String)] {
+  layout.tensors.map { t in
+    let base = ["kernel", "recurrent_kernel", "bias", "dense_kernel", "dense_bias"][t.name.rawValue]
+    return (t, t.name.isDense || t.layer == 0 ? base : "\(base)_\(t.layer)")
+  }
+}
 
 @Suite struct KerasFixtureTests {
   func model(_ c: KerasCase) -> RecurrentForecaster {
     var w = ParameterVector(
-      layout: ParameterLayout(inputSize: c.inputsPerStep, units: c.units, cell: c.cell, outputs: c.denseOutputs))
-    for (p, key) in kerasNames { w.values.replaceSubrange(w.layout.range(p), with: c.weights[key]!.map { Float($0) }) }
+      layout: ParameterLayout(
+        inputSize: c.inputsPerStep, units: c.units, cell: c.cell, outputs: c.denseOutputs, layers: c.layers))
+    for (t, key) in kerasNames(w.layout) {
+      w.values.replaceSubrange(w.layout.range(t), with: c.weights[key]!.map { Float($0) })
+    }
     return RecurrentForecaster(weights: w, dropout: 0)
   }
 
@@ -85,8 +93,8 @@ let kerasNames: [(ParameterName, String)] = [
         Issue.record(Comment(rawValue: e))
       }
       #expect(abs(loss - c.loss) <= 1e-5 * abs(c.loss), "loss H=\(c.units): \(loss) vs \(c.loss)")
-      for (p, key) in kerasNames {
-        let ours = Array(grads.values[grads.layout.range(p)])
+      for (t, key) in kerasNames(m.layout) {
+        let ours = Array(grads.values[grads.layout.range(t)])
         // Gradients are sums of many terms; allow 1e-5 relative to the tensor's largest entry.
         let scale = c.gradients[key]!.map(abs).max()!
         if let e = compareArrays(
@@ -107,8 +115,8 @@ let kerasNames: [(ParameterName, String)] = [
         let (_, _, g) = pass(m, c)
         adam.update(&m.weights.values, gradients: g.values)
       }
-      for (p, key) in kerasNames {
-        let ours = Array(m.weights.values[m.layout.range(p)])
+      for (t, key) in kerasNames(m.layout) {
+        let ours = Array(m.weights.values[m.layout.range(t)])
         if let e = compareArrays(
           ours, c.afterAdam[key]!, rtol: 1e-5, atol: 1e-6, label: "\(cell) \(key) after Adam H=\(c.units)")
         {

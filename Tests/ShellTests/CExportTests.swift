@@ -207,6 +207,45 @@ extension CExportTests {
     }
   }
 
+  /// A stacked network's C keeps one state per layer and runs the layers bottom first at every
+  /// step: int8 bit for bit with `predict` (each layer quantizing the new state below), float,
+  /// float16, uint8 and pruned within 1e-5; LSTM and GRU, one-day and multi-day, plain and dated.
+  @Test func exportedStackedNetworksForecastLikePredict() throws {
+    let cc = try #require(compiler(), "a C compiler is part of the build machine (gcc)")
+    let (engine, dir, _) = makeEngine()
+    writeFile(dir + "/newyear.csv", smallSalesCSV(firstDay: 16_252))
+    try engine.execute("load csv newyear.csv as small")
+    try engine.execute("train units=5 layers=2 epochs=2 runs=1 seed=1 as s2")
+    try engine.execute("quantize s2 int8 as s2q8")
+    try engine.execute("quantize s2 float16 as s2h")
+    try engine.execute("quantize s2 int8 granularity=tensor mode=asymmetric as s2u8")
+    try engine.execute("prune s2 0.6 as s2p")
+    try engine.execute("quantize s2p int8 as s2pq8")
+    try engine.execute("train kind=gru units=4 layers=3 epochs=2 runs=1 seed=2 norm=level weekday=on year=1 as g3")
+    try engine.execute("quantize g3 int8 as g3q8")
+    try engine.execute("prune g3 0.5 structured=on as g3s")
+    let data = engine.workspace.datasets["small"]!.windows
+    for (name, exact, dated) in [
+      ("s2", false, false), ("s2q8", true, false), ("s2h", false, false), ("s2u8", false, false),
+      ("s2p", false, false), ("s2pq8", true, false), ("g3", false, true), ("g3q8", true, true), ("g3s", false, true),
+    ] {
+      guard let c = try harnessForecasts(engine, name, dir: dir, cc: cc, input: harnessInput(data, dated: dated))
+      else { continue }
+      expectAgreement(c, try predictedForecasts(engine, name, dir: dir), name: name, exact: exact)
+    }
+    // A multi-day head on two layers.
+    try engine.execute("window steps=3")
+    try engine.execute("train units=4 layers=2 epochs=2 runs=1 seed=3 as m2")
+    try engine.execute("quantize m2 int8 as m2q8")
+    let days = engine.workspace.datasets["small"]!.windows
+    for (name, exact) in [("m2", false), ("m2q8", true)] {
+      guard let c = try harnessForecasts(engine, name, dir: dir, cc: cc, input: harnessInput(days)) else { continue }
+      let swift = try predictedForecasts(engine, name, dir: dir)
+      #expect(swift.count == days.test.count * 3, "\(name)")
+      expectAgreement(c, swift, name: name, exact: exact)
+    }
+  }
+
   /// ETS's and Theta's C keep a state per series: started at the cut, each test day forecast and then
   /// observed, it gives `predict`'s forecasts (double recursion; the float output agrees to
   /// the rounding of Tinycast's scaled float forecasts).

@@ -302,12 +302,6 @@ extension Workspace {
     command.set("lineage", on: spec.withLineage)
     command.set("overwrite", on: spec.overwrite)
     let replica = m.replicas[spec.run - 1]
-    if let net = replica as? ForecastModel, net.layers > 1, spec.format != .tcm {
-      throw CommandError(
-        "\(m.name) stacks \(net.layers) recurrent layers; format=\(spec.format.rawValue) takes one-layer networks "
-          + "so far",
-        hint: "export it as format=tcm")
-    }
     switch spec.format {
     case .keras:
       if (replica as? ForecastModel)?.skip != nil {
