@@ -390,16 +390,21 @@ public enum CExport {
       macs = T * (D * G + H * G + (L - 1) * 2 * H * G) + H * S
     case .lowRank(let f, let n):
       let l = n.layout
-      w.floatTensor("wx", Array(n.weights.values[l.range(.kernel)]), storage: nil)
-      w.floatTensor("wa", f.a.storage, storage: nil)
-      w.floatTensor("wb", f.b.storage, storage: nil)
-      w.floats("bias", Array(n.weights.values[l.range(.bias)]))
+      for layer in 0..<l.layers {
+        let name = { (base: String) in Writer.layerName(base, layer) }
+        w.floatTensor(name("wx"), Array(n.weights.values[l.range(.kernel, layer: layer)]), storage: nil)
+        w.floatTensor(name("wa"), f[layer].a.storage, storage: nil)
+        w.floatTensor(name("wb"), f[layer].b.storage, storage: nil)
+        w.floats(name("bias"), Array(n.weights.values[l.range(.bias, layer: layer)]))
+      }
       w.floatTensor("wd", Array(n.weights.values[l.range(.denseKernel)]), storage: nil)
       w.floats("dense_bias", Array(n.weights.values[l.range(.denseBias)]))
-      w.line("#define R \(f.rank)")
-      w.floatPredict(lookback: T, cell: cell, lowRank: true)
-      ram += 4 * f.rank
-      macs = T * (D * G + H * f.rank + f.rank * G) + H * S
+      let R = f[0].rank
+      w.line("#define R \(R)")
+      w.floatPredict(lookback: T, cell: cell, lowRank: true, layers: l.layers)
+      ram += 4 * R + (l.layers - 1) * 4 * (cell == .gru ? H : 2 * H)
+      if cell == .gru { ram += 4 * G }
+      macs = T * (D * G + H * R + R * G + (l.layers - 1) * (H * G + H * R + R * G)) + H * S
     case .float(let n, _), .uint8(let n, _):
       let l = n.layout
       let scheme: CStorage
@@ -975,8 +980,8 @@ struct Writer {
       if gru { line("    for (int j = 0; j < G; j++) q[j] = \(p)_\(name("bias"))[G + j];") }
       if lowRank {
         line("    memset(u, 0, sizeof u);")
-        line(forEachWeight("wa", count: "H * R", body: "u[i % R] += h[i / R] * w;", indent: "    "))
-        line(forEachWeight("wb", count: "R * G", body: "\(target)[i % G] += u[i / G] * w;", indent: "    "))
+        line(forEachWeight(name("wa"), count: "H * R", body: "u[i % R] += \(name("h"))[i / R] * w;", indent: "    "))
+        line(forEachWeight(name("wb"), count: "R * G", body: "\(target)[i % G] += u[i / G] * w;", indent: "    "))
       } else {
         line(
           forEachWeight(

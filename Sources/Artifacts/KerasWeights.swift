@@ -125,7 +125,7 @@ public enum KerasWeights {
       )
     }
     if let declared = doc["layers"] as? Int, declared != L {
-      throw ModelFileError("\"layers\": \(declared), but the weights hold \(L) recurrent layers")
+      throw ModelFileError("\"layers\": \(declared), but the weights hold \(L) recurrent layer\(L == 1 ? "" : "s")")
     }
     var w = ParameterVector(layout: ParameterLayout(inputSize: D, units: h, cell: cell, outputs: S, layers: L))
     let flat = arrays.flatMap { $0.flatMap { $0 } }

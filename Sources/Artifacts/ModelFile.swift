@@ -256,20 +256,20 @@ public enum ModelFile {
       )
     case .lowRank(let f, let n):
       let l = n.layout
-      func t(_ p: ParameterName) -> TensorRecord {
-        let (r, c) = l.shape(p)
-        return TensorRecord(name: l.name(p), rows: r, cols: c, values: .f32(Array(n.weights.values[l.range(p)])))
+      func t(_ t: TensorID) -> TensorRecord {
+        let (r, c) = l.shape(t)
+        return TensorRecord(name: l.name(t), rows: r, cols: c, values: .f32(Array(n.weights.values[l.range(t)])))
       }
-      let cell = l.cell.rawValue
-      return (
-        "lowrank", "float32", f.rank, n.dropout, l,
-        [
-          t(.kernel),
-          TensorRecord(name: "\(cell)/recurrent_kernel_a", rows: f.a.rows, cols: f.a.cols, values: .f32(f.a.storage)),
-          TensorRecord(name: "\(cell)/recurrent_kernel_b", rows: f.b.rows, cols: f.b.cols, values: .f32(f.b.storage)),
-          t(.bias), t(.denseKernel), t(.denseBias),
+      // Each layer's recurrent kernel as its two factors, named after it (lstm_1/recurrent_kernel_a).
+      let records = l.tensors.flatMap { id -> [TensorRecord] in
+        guard id.name == .recurrentKernel else { return [t(id)] }
+        let (a, b) = (f[id.layer].a, f[id.layer].b)
+        return [
+          TensorRecord(name: l.name(id) + "_a", rows: a.rows, cols: a.cols, values: .f32(a.storage)),
+          TensorRecord(name: l.name(id) + "_b", rows: b.rows, cols: b.cols, values: .f32(b.storage)),
         ]
-      )
+      }
+      return ("lowrank", "float32", f[0].rank, n.dropout, l, records)
     }
   }
 
@@ -405,15 +405,12 @@ public enum ModelFile {
       }
     case "lowrank":
       guard let r = rank, (1...units).contains(r) else { throw ModelFileError("low-rank model without a valid rank") }
-      guard layers == 1 else {
-        throw ModelFileError("a low-rank model has one recurrent layer; the header has \(layers)")
+      expected = layout.tensors.flatMap { t -> [(String, Int, Int, [String])] in
+        guard t.name == .recurrentKernel else {
+          return [(layout.name(t), layout.shape(t).rows, layout.shape(t).cols, ["f32"])]
+        }
+        return [(layout.name(t) + "_a", units, r, ["f32"]), (layout.name(t) + "_b", r, G, ["f32"])]
       }
-      expected = [
-        (layout.name(.kernel), input, G, ["f32"]), ("\(cell.rawValue)/recurrent_kernel_a", units, r, ["f32"]),
-        ("\(cell.rawValue)/recurrent_kernel_b", r, G, ["f32"]), (layout.name(.bias), cell.biasRows, G, ["f32"]),
-        (ParameterName.denseKernel.description, units, outputs, ["f32"]),
-        (ParameterName.denseBias.description, 1, outputs, ["f32"]),
-      ]
     default: throw ModelFileError("unknown model kind '\(kind)'")
     }
     guard let tensors = header["tensors"] as? [[String: Any]], tensors.count == expected.count else {
@@ -566,18 +563,24 @@ public enum ModelFile {
       q.skip = skip
       model = .int8(q, dropout: dropout)
     case "lowrank":
+      // Each layer's kernel, A, B and bias, then the Dense head's two.
       var w = ParameterVector(layout: layout)
-      w.values.replaceSubrange(layout.range(.kernel), with: floats(decoded[0], cols: G))
-      w.values.replaceSubrange(layout.range(.bias), with: floats(decoded[3], cols: G))
-      w.values.replaceSubrange(layout.range(.denseKernel), with: floats(decoded[4], cols: outputs))
-      w.values.replaceSubrange(layout.range(.denseBias), with: floats(decoded[5], cols: outputs))
-      let f = LowRankFactors(
-        a: Matrix(rows: units, cols: rank!, storage: floats(decoded[1], cols: rank!)),
-        b: Matrix(rows: rank!, cols: G, storage: floats(decoded[2], cols: G)))
+      var factors: [LowRankFactors] = []
+      var next = decoded.makeIterator()
+      for t in layout.tensors {
+        guard t.name == .recurrentKernel else {
+          w.values.replaceSubrange(layout.range(t), with: floats(next.next()!, cols: layout.shape(t).cols))
+          continue
+        }
+        let a = floats(next.next()!, cols: rank!)
+        let b = floats(next.next()!, cols: G)
+        factors.append(
+          LowRankFactors(a: Matrix(rows: units, cols: rank!, storage: a), b: Matrix(rows: rank!, cols: G, storage: b)))
+      }
       model = .lowRank(
-        f,
+        factors,
         network: LowRank.network(
-          RecurrentForecaster(weights: w, dropout: dropout, inputs: inputs, skip: skip), factors: f))
+          RecurrentForecaster(weights: w, dropout: dropout, inputs: inputs, skip: skip), factors: factors))
     default:
       var w = ParameterVector(layout: layout)
       for (t, s) in zip(layout.tensors, decoded) {

@@ -3,7 +3,7 @@
 //   quantized    quantization-aware: the forward pass sees fake-quantized weights and the
 //                gradient passes straight through to float shadow weights (Bengio et al. 2013;
 //                Jacob et al. 2018), then the result is quantized again with the same scheme;
-//   low rank     the factors A, B are trained (the product is never trained directly).
+//   low rank     each layer's factors A, B are trained (the product is never trained directly).
 // Also: AGP gradual pruning (Zhu & Gupta 2017) and distillation targets (Hinton et al. 2015).
 
 import Modeling
@@ -64,7 +64,7 @@ public enum FineTuning {
       var net = n
       hooks.reparameterization = LowRank.reparameterization(n, factors: f)
       let log = Trainer.fit(&net, data: data, config: config, rng: &rng, hooks: hooks)
-      let trained = log.bestParameters.map { LowRank.factors(from: $0, layout: n.layout, rank: f.rank) } ?? f
+      let trained = log.bestParameters.map { LowRank.factors(from: $0, layout: n.layout, rank: f[0].rank) } ?? f
       return (.lowRank(trained, network: LowRank.network(net, factors: trained)), log)
     }
   }

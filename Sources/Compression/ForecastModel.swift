@@ -18,8 +18,9 @@ public enum ForecastModel: WindowForecaster, Equatable {
   /// (reproduced in SessionTests.recordSaveReplayRoundTrip; AddressSanitizer finds no invalid
   /// access in our code there). Boxing also makes copies of the workspace cheaper.
   indirect case int8(QuantizedRecurrent, dropout: Float)
-  /// Recurrent kernel factored as A [H, R] x B [R, G]; `network` holds the product for compute.
-  case lowRank(LowRankFactors, network: RecurrentForecaster)
+  /// Each layer's recurrent kernel factored as A [H, R] x B [R, G] (bottom first); `network`
+  /// holds the products for compute.
+  case lowRank([LowRankFactors], network: RecurrentForecaster)
 
   /// "lstm" or "gru": the cell names the family.
   public var family: String { cell.rawValue }
@@ -85,7 +86,9 @@ public enum ForecastModel: WindowForecaster, Equatable {
     switch self {
     case .float(let n, _), .uint8(let n, _): return base + n.parameterCount
     case .int8(let q, _): return base + q.parameterCount
-    case .lowRank(let f, let n): return base + n.parameterCount - n.units * n.layout.gateWidth + f.a.count + f.b.count
+    case .lowRank(let f, let n):
+      return base + n.parameterCount - f.count * n.units * n.layout.gateWidth
+        + f.reduce(0) { $0 + $1.a.count + $1.b.count }
     }
   }
 
@@ -95,9 +98,11 @@ public enum ForecastModel: WindowForecaster, Equatable {
     case .float(let n, _), .uint8(let n, _): return base + n.weights.values.filter { $0 != 0 }.count
     case .int8(let q, _): return base + q.nonzeroCount
     case .lowRank(let f, let n):
-      return base + n.weights.values.filter { $0 != 0 }.count
-        - n.weights[.recurrentKernel].storage.filter { $0 != 0 }.count
-        + f.a.storage.filter { $0 != 0 }.count + f.b.storage.filter { $0 != 0 }.count
+      let kernels = (0..<n.layout.layers).reduce(0) { count, layer in
+        count + n.weights.values[n.layout.range(.recurrentKernel, layer: layer)].filter { $0 != 0 }.count
+      }
+      let factors = f.reduce(0) { $0 + ($1.a.storage + $1.b.storage).filter { $0 != 0 }.count }
+      return base + n.weights.values.filter { $0 != 0 }.count - kernels + factors
     }
   }
 
@@ -117,7 +122,7 @@ public enum ForecastModel: WindowForecaster, Equatable {
     case .float(_, .uint8Tensor?), .uint8: "uint8 per tensor (simulated)"
     case .float(_, .int8Channel?): "int8 per channel (simulated)"
     case .int8: "int8 per channel, integer path"
-    case .lowRank(let f, _): "float32, recurrent kernel rank \(f.rank)"
+    case .lowRank(let f, _): "float32, recurrent kernel\(f.count > 1 ? "s" : "") rank \(f[0].rank)"
     }
   }
 
@@ -264,60 +269,95 @@ public enum LowRank {
     return LowRankFactors(a: a, b: b)
   }
 
-  /// The forecaster whose recurrent kernel is A x B.
-  public static func network(_ base: RecurrentForecaster, factors: LowRankFactors) -> RecurrentForecaster {
+  /// The forecaster whose recurrent kernels are A x B, one pair per layer (bottom first).
+  public static func network(_ base: RecurrentForecaster, factors: [LowRankFactors]) -> RecurrentForecaster {
     var n = base
-    n.weights[.recurrentKernel] = factors.product
+    for (layer, f) in factors.enumerated() { n.weights[.recurrentKernel, layer: layer] = f.product }
     return n
   }
 
-  /// Trains the factors instead of the recurrent kernel: parameters are the network's weights
-  /// with the recurrent kernel replaced by A then B.
+  /// Where each layer's factors start in the trained parameters: the network's weights with
+  /// every layer's recurrent kernel [H, G] replaced by its A [H, R] then B [R, G].
+  static func factorOffsets(_ l: ParameterLayout, rank R: Int) -> [Int] {
+    let saved = l.units * l.gateWidth - (l.units * R + R * l.gateWidth)
+    return (0..<l.layers).map { l.offset(.recurrentKernel, layer: $0) - $0 * saved }
+  }
+
+  /// Trains the factors instead of the recurrent kernels: the parameters are the network's
+  /// weights with each layer's recurrent kernel replaced by its A then B.
   ///   expand:   W_h = A B;   pullback: dA = dW_h B^T,  dB = A^T dW_h.
-  public static func reparameterization(_ base: RecurrentForecaster, factors: LowRankFactors) -> Reparameterization {
+  public static func reparameterization(_ base: RecurrentForecaster, factors: [LowRankFactors]) -> Reparameterization {
     let l = base.layout
     let H = l.units
     let G = l.gateWidth
-    let R = factors.rank
-    let before = l.offset(.recurrentKernel)
-    let after = l.offset(.recurrentKernel) + H * G
-    let aCount = H * R
-    let bCount = R * G
-    func split(_ p: [Float]) -> (Matrix, Matrix) {
-      (
-        Matrix(rows: H, cols: R, storage: Array(p[before..<(before + aCount)])),
-        Matrix(rows: R, cols: G, storage: Array(p[(before + aCount)..<(before + aCount + bCount)]))
+    let R = factors[0].rank
+    let (aCount, bCount) = (H * R, R * G)
+    let kernels = (0..<l.layers).map { l.range(.recurrentKernel, layer: $0) }
+    let starts = factorOffsets(l, rank: R)
+    func factor(_ p: [Float], _ layer: Int) -> (Matrix, Matrix) {
+      let s = starts[layer]
+      return (
+        Matrix(rows: H, cols: R, storage: Array(p[s..<(s + aCount)])),
+        Matrix(rows: R, cols: G, storage: Array(p[(s + aCount)..<(s + aCount + bCount)]))
       )
     }
+    // Walks the weights (w) and the parameters (p) together: the pieces between recurrent kernels
+    // are the same numbers in both; each kernel in w is a layer's factors in p.
+    func interleave(outside: (Range<Int>, Range<Int>) -> [Float], kernel: (Int) -> [Float], wCount: Int) -> [Float] {
+      var out: [Float] = []
+      var (wAt, pAt) = (0, 0)
+      for (layer, r) in kernels.enumerated() {
+        out += outside(wAt..<r.lowerBound, pAt..<starts[layer])
+        out += kernel(layer)
+        (wAt, pAt) = (r.upperBound, starts[layer] + aCount + bCount)
+      }
+      return out + outside(wAt..<wCount, pAt..<(pAt + wCount - wAt))
+    }
     let w = base.weights.values
-    let initial = Array(w[0..<before]) + factors.a.storage + factors.b.storage + Array(w[after...])
+    let initial = interleave(
+      outside: { wr, _ in Array(w[wr]) }, kernel: { factors[$0].a.storage + factors[$0].b.storage },
+      wCount: w.count)
+    let total = w.count
     return Reparameterization(
       parameters: initial,
       expand: { p in
-        let (a, b) = split(p)
-        var prod = Matrix(rows: H, cols: G)
-        gemm(a, b, into: &prod)
-        return Array(p[0..<before]) + prod.storage + Array(p[(before + aCount + bCount)...])
+        interleave(
+          outside: { _, pr in Array(p[pr]) },
+          kernel: { layer in
+            let (a, b) = factor(p, layer)
+            var prod = Matrix(rows: H, cols: G)
+            gemm(a, b, into: &prod)
+            return prod.storage
+          }, wCount: total)
       },
       pullback: { p, dw in
-        let (a, b) = split(p)
-        let dW = Matrix(rows: H, cols: G, storage: Array(dw[before..<after]))
-        var da = Matrix(rows: H, cols: R)
-        var db = Matrix(rows: R, cols: G)
-        gemm(dW, b, into: &da, transposeB: true)
-        gemm(a, dW, into: &db, transposeA: true)
-        return Array(dw[0..<before]) + da.storage + db.storage + Array(dw[after...])
+        // The parameters' layout, filled from the weights' gradient.
+        var out: [Float] = []
+        var (wAt, pAt) = (0, 0)
+        for (layer, r) in kernels.enumerated() {
+          out += dw[wAt..<r.lowerBound]
+          let (a, b) = factor(p, layer)
+          let dW = Matrix(rows: H, cols: G, storage: Array(dw[r]))
+          var da = Matrix(rows: H, cols: R)
+          var db = Matrix(rows: R, cols: G)
+          gemm(dW, b, into: &da, transposeB: true)
+          gemm(a, dW, into: &db, transposeA: true)
+          out += da.storage + db.storage
+          (wAt, pAt) = (r.upperBound, starts[layer] + aCount + bCount)
+        }
+        return out + dw[wAt...]
       })
   }
 
-  /// Splits a trained parameter vector back into the factors.
-  public static func factors(from p: [Float], layout l: ParameterLayout, rank R: Int) -> LowRankFactors {
+  /// Splits trained parameters back into each layer's factors.
+  public static func factors(from p: [Float], layout l: ParameterLayout, rank R: Int) -> [LowRankFactors] {
     let H = l.units
     let G = l.gateWidth
-    let before = l.offset(.recurrentKernel)
-    return LowRankFactors(
-      a: Matrix(rows: H, cols: R, storage: Array(p[before..<(before + H * R)])),
-      b: Matrix(rows: R, cols: G, storage: Array(p[(before + H * R)..<(before + H * R + R * G)])))
+    return factorOffsets(l, rank: R).map { s in
+      LowRankFactors(
+        a: Matrix(rows: H, cols: R, storage: Array(p[s..<(s + H * R)])),
+        b: Matrix(rows: R, cols: G, storage: Array(p[(s + H * R)..<(s + H * R + R * G)])))
+    }
   }
 }
 

@@ -37,8 +37,8 @@ enum ModelCommands {
       kind=gru: the same with Keras' GRU (reset_after=True) in place of the LSTM: three gates
       instead of four, so a quarter fewer weights at the same width. Named gruUNITS.
       layers=N stacks N recurrent layers of UNITS, each reading the hidden states of the one
-      below (Keras' return_sequences=True); stacked networks train, score and save as .tcm, and
-      compression and the C and Keras exports refuse them so far.
+      below (Keras' return_sequences=True); every compression takes each layer's matrices, and
+      the C library and Keras weights hold every layer.
       For both, norm=level feeds each window divided by its mean sales (a multiplicative RevIN)
       and multiplies the forecast back; weekday=on and year=K add, at every step, the weekday
       and K yearly harmonics of the day that step forecasts, as extra input channels;
@@ -77,7 +77,7 @@ enum ModelCommands {
       OptionSpec("kind", "lstm", "the model family", values: familyOptions.keys.sorted()),
       OptionSpec("units", "64", "lstm, gru: hidden units of the recurrent layer"),
       OptionSpec("dropout", "0.2", "lstm, gru: dropout rate on the last hidden state while training"),
-      OptionSpec("layers", "1", "lstm, gru: recurrent layers stacked, each of UNITS (float and .tcm only so far)"),
+      OptionSpec("layers", "1", "lstm, gru: recurrent layers stacked (1 to 16), each of UNITS"),
     ] + trainingOptions + [
       OptionSpec(
         "stop", "", "lstm, gru: the last run stops after this many epochs (how a session records a Ctrl-C)"),

@@ -125,18 +125,13 @@ public struct ModelEntry: Sendable {
   }
 
   /// The replicas as the LSTM family's models, which compression works on; any other family is
-  /// refused with one clear line, and so is a stacked network for a command that needs `oneLayer`.
-  public func lstmReplicas(for command: String, oneLayer: Bool = false) throws(CommandError) -> [ForecastModel] {
+  /// refused with one clear line.
+  public func lstmReplicas(for command: String) throws(CommandError) -> [ForecastModel] {
     let nets = replicas.compactMap { $0 as? ForecastModel }
     guard nets.count == replicas.count else {
       throw CommandError(
         "\(name) is a \(family) model; \(command) works on LSTM and GRU models",
         hint: "it has no weights to \(command)")
-    }
-    if oneLayer, let stacked = nets.first(where: { $0.layers > 1 }) {
-      throw CommandError(
-        "\(name) stacks \(stacked.layers) recurrent layers; \(command) works on one-layer networks so far",
-        hint: "train it with layers=1 to compress it")
     }
     return nets
   }

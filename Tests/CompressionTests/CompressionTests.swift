@@ -263,12 +263,16 @@ func randomModel(units: Int, seed: UInt64 = 1, cell: RecurrentCell = .lstm) -> R
     }
   }
 
-  /// The pullback dA = dW B^T, dB = A^T dW matches finite differences of the loss in A and B.
-  @Test func factorGradientsMatchFiniteDifferences() {
-    let base = randomModel(units: 4, seed: 9)
-    let f = LowRank.factor(base.weights[.recurrentKernel], rank: 2)
+  /// The pullback dA = dW B^T, dB = A^T dW matches finite differences of the loss in A and B, for
+  /// one layer and for each layer's factors of a stacked network.
+  @Test(arguments: [1, 2])
+  func factorGradientsMatchFiniteDifferences(layers: Int) {
+    var rng = SeededGenerator(seed: 9)
+    let base = RecurrentForecaster(inputSize: 1, units: 4, layers: layers, dropout: 0, rng: &rng)
+    let f = (0..<layers).map { LowRank.factor(base.weights[.recurrentKernel, layer: $0], rank: 2) }
     let reparam = LowRank.reparameterization(base, factors: f)
-    var rng = SeededGenerator(seed: 10)
+    #expect(reparam.expand(reparam.parameters) == LowRank.network(base, factors: f).weights.values)
+    #expect(LowRank.factors(from: reparam.parameters, layout: base.layout, rank: 2) == f)
     let T = 3
     let B = 2
     let x = (0..<(T * B)).map { _ in rng.nextFloat(in: -1, 1) }
@@ -276,7 +280,7 @@ func randomModel(units: Int, seed: UInt64 = 1, cell: RecurrentCell = .lstm) -> R
     func lossAndGradient(_ p: [Float]) -> (Double, [Float]) {
       var net = base
       net.weights.values = reparam.expand(p)
-      var s = RecurrentScratch(capacity: B, steps: T, inputSize: 1, units: 4)
+      var s = net.makeScratch(capacity: B, steps: T)
       s.x = x
       net.forward(batch: B, scratch: &s)
       var sse = 0.0
@@ -291,13 +295,18 @@ func randomModel(units: Int, seed: UInt64 = 1, cell: RecurrentCell = .lstm) -> R
     }
     let p = reparam.parameters
     let (_, analytic) = lossAndGradient(p)
-    let start = base.layout.offset(.recurrentKernel)
-    let picks = Array(start..<(start + 4 * 2 + 2 * 16))
+    #expect(analytic.count == p.count)
+    // Each layer's A [4, 2] and B [2, 16], where they sit among the parameters.
+    let saved = 4 * 16 - (4 * 2 + 2 * 16)
+    let picks = (0..<layers).flatMap { layer -> [Int] in
+      let start = base.layout.offset(.recurrentKernel, layer: layer) - layer * saved
+      return Array(start..<(start + 4 * 2 + 2 * 16))
+    }
     let numeric = numericalGradient(p, at: picks) { lossAndGradient($0).0 }
     for (k, i) in picks.enumerated() {
       #expect(
         abs(Double(analytic[i]) - numeric[k]) <= 2e-2 * max(abs(Double(analytic[i])), abs(numeric[k])) + 2e-4,
-        "factor entry \(i - start)")
+        "factor entry \(i)")
     }
   }
 }
@@ -329,7 +338,7 @@ func randomModel(units: Int, seed: UInt64 = 1, cell: RecurrentCell = .lstm) -> R
       ("uint8 pruned", simulated(p70, .uint8Tensor)),
       ("int8", .int8(QuantizedRecurrent(m), dropout: 0.2)),
       ("int8 pruned", .int8(QuantizedRecurrent(p70), dropout: 0.2)),
-      ("low rank", .lowRank(f, network: LowRank.network(m, factors: f))),
+      ("low rank", .lowRank([f], network: LowRank.network(m, factors: [f]))),
     ]
   }
 

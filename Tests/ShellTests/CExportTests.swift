@@ -209,7 +209,8 @@ extension CExportTests {
 
   /// A stacked network's C keeps one state per layer and runs the layers bottom first at every
   /// step: int8 bit for bit with `predict` (each layer quantizing the new state below), float,
-  /// float16, uint8 and pruned within 1e-5; LSTM and GRU, one-day and multi-day, plain and dated.
+  /// float16, uint8, pruned and low rank within 1e-5; LSTM and GRU, one-day and multi-day, plain
+  /// and dated.
   @Test func exportedStackedNetworksForecastLikePredict() throws {
     let cc = try #require(compiler(), "a C compiler is part of the build machine (gcc)")
     let (engine, dir, _) = makeEngine()
@@ -224,10 +225,13 @@ extension CExportTests {
     try engine.execute("train kind=gru units=4 layers=3 epochs=2 runs=1 seed=2 norm=level weekday=on year=1 as g3")
     try engine.execute("quantize g3 int8 as g3q8")
     try engine.execute("prune g3 0.5 structured=on as g3s")
+    try engine.execute("factor s2 rank=2 as s2r2")
+    try engine.execute("factor g3 rank=2 as g3r2")
     let data = engine.workspace.datasets["small"]!.windows
     for (name, exact, dated) in [
       ("s2", false, false), ("s2q8", true, false), ("s2h", false, false), ("s2u8", false, false),
       ("s2p", false, false), ("s2pq8", true, false), ("g3", false, true), ("g3q8", true, true), ("g3s", false, true),
+      ("s2r2", false, false), ("g3r2", false, true),
     ] {
       guard let c = try harnessForecasts(engine, name, dir: dir, cc: cc, input: harnessInput(data, dated: dated))
       else { continue }

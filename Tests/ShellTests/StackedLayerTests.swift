@@ -39,6 +39,8 @@ import Workbench
     }
     #expect(try engine.execute("compare s2 g3").contains("g3"))
     try expectSavedSessionReplays(engine, dir: dir)
+    #expect(errorText(engine, "train layers=0")?.contains("layers") == true)
+    #expect(errorText(engine, "train layers=17")?.contains("layers") == true)
   }
 
   /// Every compression takes every layer: each tensor of each layer pruned to its level, every
@@ -89,6 +91,17 @@ import Workbench
     try engine.execute("quantize s float16 as s-f16")
     try engine.execute("finetune s-p50 epochs=1 as s-p50-ft")
     try engine.execute("finetune s-int8 epochs=1 as s-int8-ft")
+    // Low rank: each layer's recurrent kernel as its own A x B, trained as factors.
+    let factored = try engine.execute("factor s rank=2 as s-r2")
+    #expect(factored.contains("s-r2"), "\(factored)")
+    try engine.execute("finetune s-r2 epochs=1 as s-r2-ft")
+    guard case .lowRank(let factors, let product)? = engine.workspace.models["s-r2-ft"]?.replicas[0] as? ForecastModel
+    else {
+      Issue.record("s-r2-ft is not low rank")
+      return
+    }
+    #expect(factors.count == 2 && factors.allSatisfy { $0.rank == 2 })
+    for layer in 0..<2 { #expect(product.weights[.recurrentKernel, layer: layer] == factors[layer].product) }
     let ft = try network("s-p50-ft")
     for t in ft.layout.kernels { #expect(zeros(ft, t) >= zeros(p50, t), "\(t) lost zeros in fine-tuning") }
     let int8 = try #require(engine.workspace.models["s-int8"]?.replicas[0] as? ForecastModel)
@@ -102,7 +115,7 @@ import Workbench
     #expect(report.contains("s-int8") && report.contains("g-int8"), "\(report)")
     for container in ["json", "compact"] {
       try engine.execute("set container=\(container)")
-      for name in ["s-p50", "s-s50", "s-int8", "g-int8", "s-u8", "s-f16", "s-int8-ft"] {
+      for name in ["s-p50", "s-s50", "s-int8", "g-int8", "s-u8", "s-f16", "s-int8-ft", "s-r2-ft"] {
         try engine.execute("export \(name) to=\(name)-\(container).tcm")
         try engine.execute("load model \(name)-\(container).tcm as \(name)-\(container)")
         let back = try #require(engine.workspace.models["\(name)-\(container)"])
@@ -138,17 +151,18 @@ import Workbench
     #expect(errorText(engine, "load keras broken.json")?.hasPrefix("broken.json: needs \"weights\"") == true)
   }
 
-  @Test func whatDoesNotYetTakeStackedNetworksSaysSoInOneLine() throws {
+  /// shrink starts from a stacked network like any other: one-layer students distilled from it
+  /// (none narrower than four units), then the network itself quantized and pruned with
+  /// per-matrix caps that hold for every layer.
+  @Test func shrinkSearchesFromAStackedReference() throws {
     let (engine, _, _) = makeEngine()
     try engine.execute("load csv small.csv")
-    try engine.execute("train units=3 layers=2 epochs=1 runs=1 seed=1 as s")
-    for command in ["factor s rank=1", "shrink s"] {
-      let verb = command.split(separator: " ")[0]
-      #expect(
-        errorText(engine, command)
-          == "s stacks 2 recurrent layers; \(verb) works on one-layer networks so far (train it with layers=1 to "
-          + "compress it)", "\(command)")
-    }
-    #expect(errorText(engine, "train layers=0")?.contains("layers") == true)
+    // Four units: no narrower student to distil, so stage 2 compresses the stacked network itself.
+    try engine.execute("train units=4 layers=2 epochs=2 runs=1 seed=1 as ref")
+    _ = try engine.execute("shrink ref budget=+50 epochs=1 ft_epochs=1 time=5m seed=10 linear=off networks=off")
+    let log = try engine.execute("explain shrink")
+    #expect(log.contains("no student is within budget; compressing ref itself"), "\(log)")
+    #expect(log.contains("sensitivity of ref: lstm/kernel tolerates "), "\(log)")
+    #expect(log.contains("ref-p50-ft-u8: pruned (kernel "), "\(log)")
   }
 }

@@ -306,7 +306,7 @@ extension Workspace {
   /// `factor`: the recurrent kernel as A [H, R] x B [R, 4H] from its SVD.
   public mutating func factor(_ spec: FactorSpec) throws(CommandError) -> Factored {
     let source = try model(spec.source)
-    let nets = try source.lstmReplicas(for: "factor", oneLayer: true)
+    let nets = try source.lstmReplicas(for: "factor")
     guard (1...source.units).contains(spec.rank) else {
       throw CommandError(
         "rank=\(spec.rank) is out of range", hint: "rank must be between 1 and \(source.units)")
@@ -322,23 +322,28 @@ extension Workspace {
     var relativeErrors: [Double] = []
     for r in nets {
       let net = r.floatNetwork
-      let w = net.weights[.recurrentKernel]
-      let f = LowRank.factor(w, rank: spec.rank)
-      let approx = f.product
+      // Each layer's recurrent kernel; the error is over all of them together.
+      var factors: [LowRankFactors] = []
       var num = 0.0
       var den = 0.0
-      for k in 0..<w.count {
-        let d = Double(w.storage[k] - approx.storage[k])
-        num += d * d
-        den += Double(w.storage[k] * w.storage[k])
+      for layer in 0..<net.layout.layers {
+        let w = net.weights[.recurrentKernel, layer: layer]
+        let f = LowRank.factor(w, rank: spec.rank)
+        let approx = f.product
+        for k in 0..<w.count {
+          let d = Double(w.storage[k] - approx.storage[k])
+          num += d * d
+          den += Double(w.storage[k] * w.storage[k])
+        }
+        factors.append(f)
       }
       relativeErrors.append((num / max(den, 1e-30)).squareRoot())
-      replicas.append(.lowRank(f, network: LowRank.network(net, factors: f)))
+      replicas.append(.lowRank(factors, network: LowRank.network(net, factors: factors)))
     }
     var entry = source.derived(
       name: name, method: Method(.lowrank), replicas: replicas, command: command, pruned: false)
     entry = models.add(entry)
-    let shape = nets[0].floatNetwork.layout.shape(.recurrentKernel)
+    let shape = nets[0].floatNetwork.layout.shape(.recurrentKernel, layer: 0)
     return Factored(
       model: entry, source: source, command: command, relativeErrors: relativeErrors, kernelShape: shape)
   }

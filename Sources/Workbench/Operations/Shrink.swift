@@ -107,7 +107,7 @@ public struct ShrinkOutcome: Sendable {
 extension Workspace {
   public mutating func shrink(_ spec: ShrinkSpec, progress: Progress) throws(CommandError) -> ShrinkOutcome {
     let ref = try model(spec.reference)
-    _ = try ref.lstmReplicas(for: "shrink", oneLayer: true)
+    _ = try ref.lstmReplicas(for: "shrink")
     guard case .float? = ref.replicas[0] as? ForecastModel else {
       throw CommandError(
         "\(ref.name) is \(ref.kindDescription); shrink starts from a float32 model (the teacher)")
@@ -446,8 +446,14 @@ extension Workspace {
       let data = try scratch.windows(for: baseModel)
       let levels = [0.3, 0.5, 0.7, 0.8, 0.9]
       let table = scratch.sensitivity(of: baseModel, data: data, levels: levels)
-      let tolerance = zip(Pruning.prunable, table.rows).map { p, row -> (ParameterName, Double) in
-        (p, zip(levels, row).filter { $0.1 - table.base <= budget / 2 }.map(\.0).max() ?? 0)
+      // Per matrix name: the level every layer's matrix of that name tolerates (a stacked
+      // network's rows name each layer's; one per-matrix option sets them all).
+      let kernels = (baseModel.replicas[0] as? ForecastModel)?.floatNetwork.layout.kernels ?? []
+      let tolerance = Pruning.prunable.map { p -> (ParameterName, Double) in
+        let each = zip(kernels, table.rows).filter { $0.0.name == p }.map { _, row in
+          zip(levels, row).filter { $0.1 - table.base <= budget / 2 }.map(\.0).max() ?? 0
+        }
+        return (p, each.min() ?? 0)
       }
       note(
         "  sensitivity of \(base): "
