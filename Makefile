@@ -6,13 +6,14 @@ REAL_DATA ?= ../shared/data/store-item-demand/train.csv
 
 .PHONY: demo test bench bench-compare bench-classical fuzz build deps clean lint format
 
-# GNU readline is the only system library; tmux drives the terminal test. Install them when
-# they are missing.
+# System libraries: GNU readline (the shell) and HDF5 (Keras' model files); tmux drives the
+# terminal test. Install them when they are missing.
+PACKAGES = libreadline-dev libhdf5-dev pkg-config tmux
 deps:
-	@{ pkg-config --exists readline 2>/dev/null && command -v tmux >/dev/null; } || { \
-	  echo "installing libreadline-dev and tmux"; \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq libreadline-dev pkg-config tmux; \
-	  else sudo apt-get update -qq && sudo apt-get install -y -qq libreadline-dev pkg-config tmux; fi; }
+	@{ pkg-config --exists readline hdf5 2>/dev/null && command -v tmux >/dev/null; } || { \
+	  echo "installing $(PACKAGES)"; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq $(PACKAGES); \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq $(PACKAGES); fi; }
 
 build: deps
 	$(SWIFT) build -c release

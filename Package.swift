@@ -3,7 +3,7 @@
 // Layers, lowest first; each module imports only modules above it in this list
 // (docs/ARCHITECTURE.md draws the graph):
 //   CKernels -> NumericCore -> SalesData -> Modeling -> Compression -> Evaluation -> Artifacts
-//   -> Workbench -> Shell -> TinycastCLI -> tinycast
+//   -> KerasFiles -> Workbench -> Shell -> TinycastCLI -> tinycast
 import PackageDescription
 
 // The kernels are written with Swift SIMD types. On x86_64 we let the compiler emit AVX2 and
@@ -21,7 +21,8 @@ let package = Package(
     .executable(name: "tinycast", targets: ["tinycast"])
   ],
   dependencies: [
-    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
   ],
   targets: [
     // MARK: The numeric and domain core (no terminal)
@@ -39,11 +40,17 @@ let package = Package(
     .target(name: "Evaluation", dependencies: ["SalesData", "Modeling"]),
     // The files a model becomes: .tcm, Keras JSON, C99 sources, and their sizes.
     .target(name: "Artifacts", dependencies: ["CKernels", "NumericCore", "Modeling", "Compression"]),
+    // Keras' own model files (.keras: a zip of config.json and model.weights.h5; legacy .h5),
+    // read with ZIPFoundation and the HDF5 C library.
+    .target(
+      name: "KerasFiles",
+      dependencies: ["Artifacts", "Modeling", "CHDF5", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
+    .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
 
     // MARK: The workbench: typed operations on a workspace, each with the command that replays it
     .target(
       name: "Workbench",
-      dependencies: ["NumericCore", "SalesData", "Modeling", "Compression", "Evaluation", "Artifacts"]),
+      dependencies: ["NumericCore", "SalesData", "Modeling", "Compression", "Evaluation", "Artifacts", "KerasFiles"]),
 
     // MARK: The shell: parse, call the workbench, render
     .target(name: "Shell", dependencies: ["Workbench"]),
@@ -79,7 +86,7 @@ let package = Package(
     .testTarget(
       name: "ShellTests",
       dependencies: ["Shell", "TinycastCLI", "Workbench", "Artifacts", "Compression", "TestSupport"],
-      exclude: ["BadInputs"]),
+      exclude: ["BadInputs", "KerasFiles"]),
   ],
   swiftLanguageModes: [.v6]
 )

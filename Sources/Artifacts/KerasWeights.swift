@@ -66,6 +66,13 @@ public enum KerasWeights {
     public var network: RecurrentForecaster
     public var lookback: Int?
     public var scaler: (kind: String, offset: Float, factor: Float)?
+    public init(
+      network: RecurrentForecaster, lookback: Int?, scaler: (kind: String, offset: Float, factor: Float)?
+    ) {
+      self.network = network
+      self.lookback = lookback
+      self.scaler = scaler
+    }
   }
 
   /// Reads the JSON written by `encode` (or by hand from Keras' `get_weights()`: a "weights" list

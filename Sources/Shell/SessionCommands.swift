@@ -1,6 +1,7 @@
 // Session commands: param, save, history, help, explain, quit.
 
 import Foundation
+import SalesData
 import Workbench
 
 public enum TinycastVersion {
@@ -41,8 +42,8 @@ enum SessionCommands {
   }
 
   static let save = Command(
-    "save", group: .session, usage: "save session|notebook PATH",
-    summary: "write the session as a replayable .tcs file, or as a lab notebook (Markdown or Jupyter)",
+    "save", group: .session, usage: "save session|notebook|data PATH",
+    summary: "write the session as a replayable .tcs file, a lab notebook (Markdown or Jupyter), or the data",
     details: """
       save session PATH: '#! tinycast-session 1' and provenance lines, then one canonical
       command per line (every default and seed explicit). 'tinycast run PATH' replays it to the
@@ -51,6 +52,9 @@ enum SessionCommands {
       tables, plots as SVG files beside it (PATH-N-KIND.svg) and linked.
       save notebook PATH.ipynb: the same as a Jupyter notebook (nbformat 4.5), one code cell per
       command, tables as Markdown results, plots as SVG display data, all in the one file.
+      save data PATH.csv: the current dataset as Tinycast reads it (date,store,item,sales, then
+      its covariate columns; names where the file named stores and items), one row per series
+      and day: the built-in demo data for a spreadsheet or a reference script.
       Writes are atomic: a file is the old version or the new one, never half of each.
       """,
     options: [
@@ -58,17 +62,24 @@ enum SessionCommands {
     ],
     example: "save session my-experiment.tcs", recording: .never
   ) { ws, inv, ctx in
-    try inv.requireWordCount(2...2, usage: "save session|notebook PATH")
+    try inv.requireWordCount(2...2, usage: "save session|notebook|data PATH")
     let what = inv.words[0].text
-    guard what == "session" || what == "notebook" else {
+    guard ["session", "notebook", "data"].contains(what) else {
       throw CommandError(
-        "save what?", hint: "usage: save session PATH, or save notebook PATH.md|PATH.ipynb", column: inv.words[0].column
-      )
+        "save what?", hint: "usage: save session PATH, save notebook PATH.md|PATH.ipynb or save data PATH.csv",
+        column: inv.words[0].column)
     }
     let overwrite = try inv.flag("overwrite")
     try inv.checkAllConsumed()
     let given = inv.words[1].text
     let path = try ctx.outputPath(given, overwrite: overwrite)
+    if what == "data" {
+      let d = try ws.dataset()
+      let csv = salesCSV(d.dataset)
+      try AtomicFile.write(Array(csv.text.utf8), to: path)
+      return CommandOutput(
+        "wrote \(ctx.shown(given)): \(csv.rows) rows of \(d.name) (\(d.dataset.series.count) series)")
+    }
     if what == "notebook" {
       if given.lowercased().hasSuffix(".ipynb") {
         try Notebook.writeJupyter(ctx.cells, to: path)
@@ -362,4 +373,20 @@ enum Explain {
       """
     },
   ]
+}
+
+/// A dataset as the CSV Tinycast reads: date,store,item,sales and the covariate columns, series by
+/// series, day by day (numbers printed so they read back to the same Float).
+func salesCSV(_ d: SalesDataset) -> (text: String, rows: Int) {
+  var lines = [(["date", "store", "item", "sales"] + d.covariateNames).joined(separator: ",")]
+  for s in d.series {
+    let store = s.storeName ?? String(s.store)
+    let item = s.itemName ?? String(s.item)
+    for (t, v) in s.values.enumerated() {
+      let covariates = s.covariates.map { column in "\(column[t])" }
+      let sales = v == v.rounded() && abs(v) < 1e7 ? String(Int(v)) : "\(v)"
+      lines.append(([CivilDate.format(s.startDay + t), store, item, sales] + covariates).joined(separator: ","))
+    }
+  }
+  return (lines.joined(separator: "\n") + "\n", lines.count - 1)
 }

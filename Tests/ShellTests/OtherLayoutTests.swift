@@ -3,6 +3,7 @@
 // rather than numbered (M5's CA_1, FOODS_3_090) kept as names in what Tinycast writes.
 
 import Foundation
+import SalesData
 import Shell
 import TestSupport
 import Testing
@@ -108,5 +109,28 @@ import Workbench
     // A duplicate row names the series by its names.
     writeFile(dir + "/dup.csv", "date,store_id,item_id,sales\n2015-01-01,CA_1,X,1\n2015-01-01,CA_1,X,2\n")
     #expect(errorText(engine, "load csv dup.csv")?.hasPrefix("dup.csv:3: duplicate row for store CA_1 item X") == true)
+  }
+}
+
+@Suite struct SaveDataTests {
+  /// `save data` writes a dataset as the CSV `load csv` reads: loaded back, the same series,
+  /// names and covariates to the last bit, for the demo data and a file with named stores and a
+  /// promotion column.
+  @Test func savedDataLoadsBackTheSame() throws {
+    let (engine, dir, _) = makeEngine()
+    try engine.execute("load demo")
+    #expect(try engine.execute("save data demo.csv").contains("91300 rows of demo (50 series)"))
+    try engine.execute("load csv demo.csv as back")
+    #expect(engine.workspace.datasets["back"]!.dataset.series == engine.workspace.datasets["demo"]!.dataset.series)
+    writeFile(
+      dir + "/named.csv",
+      "date,store,item,sales,promo\n"
+        + (0..<40).map { d in
+          "\(CivilDate.format(16_000 + d)),CA_1,FOODS_1,\(Double(d % 7) + 0.25),\(d % 5 == 0 ? 1 : 0)"
+        }.joined(separator: "\n") + "\n")
+    try engine.execute("load csv named.csv covariates=promo as named")
+    try engine.execute("save data named-out.csv")
+    try engine.execute("load csv named-out.csv covariates=promo as named2")
+    #expect(engine.workspace.datasets["named2"]!.dataset.series == engine.workspace.datasets["named"]!.dataset.series)
   }
 }

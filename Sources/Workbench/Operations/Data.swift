@@ -3,6 +3,7 @@
 import Artifacts
 import Compression
 import Foundation
+import KerasFiles
 import Modeling
 import SalesData
 
@@ -215,7 +216,8 @@ extension Workspace {
       commands: [command, Self.windowCommand(WindowConfig())])
   }
 
-  /// `load keras PATH.json`: Keras weights become a one-replica float model.
+  /// `load keras PATH`: Keras weights become a one-replica float model. PATH is Tinycast's JSON
+  /// of `get_weights()` arrays, or a model file Keras wrote itself (`.keras`, legacy `.h5`).
   public mutating func loadKeras(path: String, given: String, name: String?) throws(CommandError) -> LoadedModel {
     guard let data = FileManager.default.contents(atPath: path) else {
       throw CommandError(
@@ -223,7 +225,11 @@ extension Workspace {
         hint: "check the path; relative paths start at the session file's folder (in the shell, the current folder)")
     }
     let imported: KerasWeights.Imported
-    do { imported = try KerasWeights.decode(data) } catch { throw CommandError("\(given): \(error.message)") }
+    do {
+      imported =
+        KerasModelFile.container(of: data) != nil
+        ? try KerasModelFile.read(path: path) : try KerasWeights.decode(data)
+    } catch { throw CommandError("\(given): \(error.message)") }
     let d = try dataset()
     if let lookback = imported.lookback, lookback != d.windows.config.lookback {
       throw CommandError(

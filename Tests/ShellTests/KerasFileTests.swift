@@ -1,0 +1,54 @@
+// Keras' own model files, read directly (`load keras FILE.keras|FILE.h5`): the native Keras 3
+// archive and the legacy HDF5 file of an LSTM-64 and of two stacked GRU-8s, each forecasting
+// every test window of the demo data within 1e-5 of Keras itself (the files and Keras' forecasts
+// come from tools/make_keras_files.py; TensorFlow is not needed here).
+
+import Foundation
+import Shell
+import TestSupport
+import Testing
+import Workbench
+
+@Suite struct KerasFileTests {
+  static let folder = packageRoot() + "/Tests/ShellTests/KerasFiles"
+
+  @Test(arguments: ["lstm64.keras", "lstm64.h5", "gru8x2.keras", "gru8x2.h5"])
+  func forecastsEveryDemoTestWindowAsKerasDoes(file: String) throws {
+    let fixture = try #require(
+      try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: Self.folder + "/forecasts.json")))
+        as? [String: Any])
+    let kind = (file as NSString).deletingPathExtension
+    let keras = try #require((fixture["models"] as? [String: [Double]])?[kind])
+    let (engine, dir, _) = makeEngine()
+    try engine.execute("load demo")
+    let out = try engine.execute("load keras \(Self.folder)/\(file) as m")
+    #expect(out.contains("imported m from ") && out.contains(kind == "lstm64" ? "LSTM-64, " : "GRU-8x2, "), "\(out)")
+    try engine.execute("predict m to=m.csv")
+    let rows = try String(contentsOfFile: dir + "/m.csv", encoding: .utf8).split(separator: "\n").dropFirst()
+      .map { $0.split(separator: ",").map(String.init) }
+    // The same windows in the same order as the script cut them from Tinycast's own predict.
+    #expect(rows.count == fixture["windows"] as? Int)
+    #expect(rows.first.map { Array($0[0..<3]) } == fixture["first"] as? [String])
+    #expect(rows.last.map { Array($0[0..<3]) } == fixture["last"] as? [String])
+    var worst = 0.0
+    for (row, k) in zip(rows, keras) {
+      let ours = Double(row[4])!
+      worst = max(worst, abs(ours - k) / max(abs(k), 1e-3))
+    }
+    #expect(worst <= 1e-5, "\(file): worst relative difference \(worst) over \(rows.count) windows")
+    // The architecture came from the file: the width, the cell and the stack.
+    let m = try #require(engine.workspace.models["m"])
+    #expect(m.architecture.contains(kind == "lstm64" ? "LSTM-64 -> Dropout(0.2)" : "GRU-8x2 -> Dropout(0.2)"))
+  }
+
+  /// A model file for another window length is refused before anything changes.
+  @Test func aFileForAnotherWindowSaysWhichWindow() throws {
+    let (engine, _, _) = makeEngine()
+    try engine.execute("load demo")
+    try engine.execute("window lookback=28")
+    #expect(
+      errorText(engine, "load keras \(Self.folder)/gru8x2.keras")?.hasPrefix(
+        "\(Self.folder)/gru8x2.keras was trained on 14-day windows") == true)
+    #expect(engine.workspace.models.names.isEmpty)
+  }
+}
