@@ -3,7 +3,7 @@
 // Layers, lowest first; each module imports only modules above it in this list
 // (docs/ARCHITECTURE.md draws the graph):
 //   CKernels -> NumericCore -> SalesData -> Modeling -> Compression -> Evaluation -> Artifacts
-//   -> KerasFiles -> Workbench -> Shell -> TinycastCLI -> tinycast
+//   -> KerasFiles, ONNXExport -> Workbench -> Shell -> TinycastCLI -> tinycast
 import PackageDescription
 
 // The kernels are written with Swift SIMD types. On x86_64 we let the compiler emit AVX2 and
@@ -23,6 +23,7 @@ let package = Package(
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
+    .package(url: "https://github.com/apple/swift-protobuf", from: "1.28.0"),
   ],
   targets: [
     // MARK: The numeric and domain core (no terminal)
@@ -46,11 +47,19 @@ let package = Package(
       name: "KerasFiles",
       dependencies: ["Artifacts", "Modeling", "CHDF5", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
     .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
+    // ONNX out: the protobuf types generated once from onnx.proto (tools/generate_onnx_proto.sh).
+    .target(
+      name: "ONNXExport",
+      dependencies: [
+        "Artifacts", "Compression", "Modeling", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+      ]),
 
     // MARK: The workbench: typed operations on a workspace, each with the command that replays it
     .target(
       name: "Workbench",
-      dependencies: ["NumericCore", "SalesData", "Modeling", "Compression", "Evaluation", "Artifacts", "KerasFiles"]),
+      dependencies: [
+        "NumericCore", "SalesData", "Modeling", "Compression", "Evaluation", "Artifacts", "KerasFiles", "ONNXExport",
+      ]),
 
     // MARK: The shell: parse, call the workbench, render
     .target(name: "Shell", dependencies: ["Workbench"]),

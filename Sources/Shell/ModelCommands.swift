@@ -438,12 +438,16 @@ enum ModelCommands {
       the flash for the weights, the RAM, the multiply-accumulates and an energy estimate.
       format=keras writes JSON whose "weights" list Keras' model.set_weights accepts (for
       LSTM(units) -> Dropout -> Dense(1)); integer models give their dequantized weights.
+      format=onnx writes an ONNX model (IR 8, opset 17) for ONNX Runtime: raw sales [N, LOOKBACK]
+      in, sales out, the scaler inside the graph, ONNX's own LSTM or GRU operator per layer; an
+      int8 model's weights in the QDQ form (int8 + DequantizeLinear), pruned weights dense. It
+      takes networks reading plain sales.
       """,
     options: [
       OptionSpec("to", "", "the output file (format=c: the folder that receives NAME.h and NAME.c)", isPath: true),
       OptionSpec(
-        "format", "tcm", "Tinycast's model file, a C99 source pair, or Keras weights (JSON)",
-        values: ["tcm", "c", "keras"]),
+        "format", "tcm", "Tinycast's model file, a C99 source pair, Keras weights (JSON), or ONNX",
+        values: ["tcm", "c", "keras", "onnx"]),
       OptionSpec("run", "1", "which replica to export (1-based)"),
       OptionSpec.flag("lineage", "write the commands that made the model into the header"),
       OptionSpec.overwrite,
@@ -494,6 +498,13 @@ enum ModelCommands {
         + "(\(m.replicaSummary(run - 1).kind)): "
         + "weights \(c.weightBytes) bytes of flash\(table), \(c.ramBytes) bytes of RAM, \(c.macs) multiply-accumulates "
         + "and about \(fixed(energy, 1)) nJ per forecast (Horowitz 2014 energies); \(call)"
+    case .onnx(let m, let run, let bytes, _):
+      let r = m.replicaSummary(run - 1)
+      text =
+        "wrote \(ctx.shown(to)): ONNX (IR \(ONNXExportVersion.ir), opset \(ONNXExportVersion.opset)), \(bytes) bytes, "
+        + "\(m.name) run \(run) (\(r.kind)\(r.kind.contains("int8") ? ", weights in QDQ form" : "")"
+        + "\(m.pruned ? "; pruned weights stored dense" : "")); input 'sales' [N, \(m.window.lookback)] in sales "
+        + "units, output 'forecast' [N, \(m.window.steps)]"
     case .modelFile(let m, let run, let bytes, _):
       let r = m.replicaSummary(run - 1)
       text =

@@ -7,6 +7,7 @@ import Compression
 import Evaluation
 import Modeling
 import NumericCore
+import ONNXExport
 import SalesData
 
 // Data
@@ -58,3 +59,9 @@ public func bestWithin(_ budgets: [Double], xs: [Double], ys: [Double]) -> [Int?
 }
 /// The weight matrices pruning touches (kernels; biases never), in the order tables list them.
 public var prunableMatrices: [ParameterName] { Pruning.prunable }
+
+/// The ONNX IR version and operator set `export ... format=onnx` writes.
+public enum ONNXExportVersion {
+  public static let ir = ONNXExport.irVersion
+  public static let opset = ONNXExport.opset
+}

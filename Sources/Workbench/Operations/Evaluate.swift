@@ -5,6 +5,7 @@ import Compression
 import Evaluation
 import Foundation
 import Modeling
+import ONNXExport
 import SalesData
 
 /// A file format of `compare to=FILE`, chosen by the file's extension.
@@ -86,7 +87,7 @@ public enum CheckedMetric: String, CaseIterable, Sendable {
 }
 
 public enum ExportFormat: String, CaseIterable, Sendable {
-  case tcm, c, keras
+  case tcm, c, keras, onnx
 }
 
 public struct ExportSpec: Sendable {
@@ -105,11 +106,12 @@ public struct ExportSpec: Sendable {
 public enum Exported: Sendable {
   case modelFile(ModelEntry, run: Int, bytes: Int, command: RecordedCommand)
   case keras(ModelEntry, run: Int, command: RecordedCommand)
+  case onnx(ModelEntry, run: Int, bytes: Int, command: RecordedCommand)
   case c(ModelEntry, run: Int, artifact: CExportArtifact, energyNanojoules: Double, command: RecordedCommand)
 
   public var command: RecordedCommand {
     switch self {
-    case .modelFile(_, _, _, let c), .keras(_, _, let c), .c(_, _, _, _, let c): c
+    case .modelFile(_, _, _, let c), .keras(_, _, let c), .onnx(_, _, _, let c), .c(_, _, _, _, let c): c
     }
   }
 }
@@ -303,6 +305,16 @@ extension Workspace {
     command.set("overwrite", on: spec.overwrite)
     let replica = m.replicas[spec.run - 1]
     switch spec.format {
+    case .onnx:
+      guard let net = replica as? ForecastModel else {
+        throw CommandError("\(m.name) is a \(m.family) model; format=onnx takes LSTM and GRU networks")
+      }
+      let bytes: [UInt8]
+      do { bytes = try ONNXExport.export(net, name: m.name, metadata: m.metadata()) } catch {
+        throw CommandError("\(m.name) \(error.message)", hint: "export it as format=tcm or format=c")
+      }
+      try AtomicFile.write(bytes, to: spec.path)
+      return .onnx(m, run: spec.run, bytes: bytes.count, command: command)
     case .keras:
       if (replica as? ForecastModel)?.skip != nil {
         throw CommandError(
