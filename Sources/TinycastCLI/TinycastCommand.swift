@@ -14,22 +14,48 @@ public struct Tinycast: ParsableCommand {
     discussion: "Without a subcommand, tinycast starts the interactive shell ('help' there lists its commands). "
       + "Sessions saved there replay with 'tinycast run FILE'.",
     version: "tinycast \(TinycastVersion.string) (session format \(TinycastVersion.sessionFormat))",
-    subcommands: [Run.self])
+    subcommands: [Run.self, Kernel.self, Jupyter.self])
 
   public init() {}
 
   /// The interactive shell is main.swift's (it owns the terminal); parsing only says so.
   public mutating func run() throws {}
 
+  /// What a command line asks for.
+  public enum Request {
+    case shell
+    case replay(ReplayOptions)
+    /// `tinycast kernel`: JSON lines for the Jupyter kernel (KernelServer).
+    case kernel
+    /// `tinycast jupyter install`: write the kernelspec (JupyterKernel).
+    case jupyterInstall(user: Bool, prefix: String?)
+  }
+
   /// Parses `arguments` (without the program name). Returns the replay to run, nil for the
   /// interactive shell, or the exit status after printing help, the version or an error.
   public static func parse(
     _ arguments: [String], stdout: (String) -> Void, stderr: (String) -> Void
   ) -> Result<ReplayOptions?, ExitStatus> {
+    switch parseRequest(arguments, stdout: stdout, stderr: stderr) {
+    case .success(.replay(let options)): return .success(options)
+    case .success(.shell): return .success(nil)
+    case .success: return .failure(ExitStatus(2))
+    case .failure(let status): return .failure(status)
+    }
+  }
+
+  /// Parses `arguments` into a request, or the exit status after printing help or an error.
+  public static func parseRequest(
+    _ arguments: [String], stdout: (String) -> Void, stderr: (String) -> Void
+  ) -> Result<Request, ExitStatus> {
     do {
       var command = try parseAsRoot(arguments)
-      if let run = command as? Run { return .success(try run.options()) }
-      if command is Tinycast { return .success(nil) }
+      if let run = command as? Run { return .success(.replay(try run.options())) }
+      if command is Kernel { return .success(.kernel) }
+      if let install = command as? Jupyter.Install {
+        return .success(.jupyterInstall(user: install.user, prefix: install.prefix))
+      }
+      if command is Tinycast { return .success(.shell) }
       // The parser's own commands (`help`, `--help`): running them throws the help to print.
       try command.run()
       return .failure(ExitStatus(0))
@@ -64,6 +90,30 @@ public struct Tinycast: ParsableCommand {
 public struct ExitStatus: Error {
   public var code: Int32
   init(_ code: Int32) { self.code = code }
+}
+
+public struct Kernel: ParsableCommand {
+  public static let configuration = CommandConfiguration(
+    abstract: "Serve a Jupyter kernel: JSON requests on stdin, replies on stdout (the kernel starts it).",
+    discussion: "One workspace for the whole session. 'tinycast jupyter install' writes the kernel that runs this.")
+  public init() {}
+}
+
+public struct Jupyter: ParsableCommand {
+  public static let configuration = CommandConfiguration(
+    abstract: "Jupyter integration.", subcommands: [Install.self])
+  public init() {}
+
+  public struct Install: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+      abstract: "Write the Tinycast kernelspec, so JupyterLab and Notebook offer a Tinycast kernel.",
+      discussion: "Needs Python with ipykernel where Jupyter runs (pip install ipykernel).")
+    @Flag(help: "Install for this user (~/.local/share/jupyter) rather than system-wide.")
+    var user = false
+    @Option(help: ArgumentHelp("Install under this prefix (PREFIX/share/jupyter/kernels).", valueName: "DIR"))
+    var prefix: String?
+    public init() {}
+  }
 }
 
 public struct Run: ParsableCommand {

@@ -52,9 +52,33 @@ func printStatus(_ s: String) {
 
 // The command line: `tinycast run FILE ...` replays and exits; help, the version, completion
 // scripts and usage errors print and exit; `tinycast` alone goes on to the interactive shell.
-switch Tinycast.parse(Array(CommandLine.arguments.dropFirst()), stdout: { print($0) }, stderr: printError) {
-case .success(let request?): exit(CLI.replay(request, stdout: printLine, stderr: printError))
-case .success(nil): break
+switch Tinycast.parseRequest(Array(CommandLine.arguments.dropFirst()), stdout: { print($0) }, stderr: printError) {
+case .success(.replay(let request)): exit(CLI.replay(request, stdout: printLine, stderr: printError))
+case .success(.shell): break
+case .success(.kernel):
+  // Jupyter's kernel process talks JSON lines to us; Ctrl-C (its interrupt) stops a command.
+  tinycast_install_interrupts(0)
+  let context = ShellContext(baseDirectory: FileManager.default.currentDirectoryPath)
+  context.shouldStop = { tinycast_take_interrupt() != 0 }
+  let engine = Engine(context: context)
+  if let abandoned = Journal.recoverAbandoned() { engine.restorePath = abandoned.path }
+  engine.journal = Journal()
+  // Unbuffered: each reply reaches the kernel when it is written.
+  KernelServer.serve(
+    engine: engine, readLine: { readLine() }, write: { FileHandle.standardOutput.write(Data(($0 + "\n").utf8)) })
+  engine.journal?.retire()
+  exit(0)
+case .success(.jupyterInstall(let user, let prefix)):
+  let executable = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.path
+  let resolved = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? executable
+  do {
+    let folder = try JupyterKernel.install(user: user, prefix: prefix, tinycast: resolved)
+    print("installed the Tinycast kernel in \(folder) (it runs \(resolved)); JupyterLab lists it as 'Tinycast'")
+    exit(0)
+  } catch {
+    printError("tinycast: cannot install the kernel: \(error.localizedDescription)")
+    exit(1)
+  }
 case .failure(let status): exit(status.code)
 }
 
