@@ -554,11 +554,7 @@ public enum ModelFile {
       case .i8c(let codes, let scales): dense = (codes, scales)
       default: throw ModelFileError("int8 model tensors have the wrong encodings")
       }
-      let bottom = stack[0]
-      var q = QuantizedRecurrent(
-        inputSize: input, units: units, cell: cell, kernel: bottom.kernel, kernelScales: bottom.kernelScales,
-        recurrent: bottom.recurrent, recurrentScales: bottom.recurrentScales, bias: bottom.bias,
-        dense: dense.codes, denseScales: dense.scales, denseBiases: db, upper: Array(stack.dropFirst()))
+      var q = QuantizedRecurrent(layers: stack, dense: dense.codes, denseScales: dense.scales, denseBiases: db)
       q.inputs = inputs
       q.skip = skip
       model = .int8(q, dropout: dropout)

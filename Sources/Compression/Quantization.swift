@@ -138,11 +138,8 @@ public enum QuantizationScheme: String, Sendable, CaseIterable {
 public struct QuantizedRecurrent: Sendable, Equatable {
   public let inputSize: Int, units: Int
   public let cell: RecurrentCell
-  public let kernel: [Int8]  // [D, G]
-  public let kernelScales: [Float]  // [G]
-  public let recurrent: [Int8]  // [H, G]
-  public let recurrentScales: [Float]  // [G]
-  public let bias: [Float]  // [G], or [2, G] for the GRU (input bias, then recurrent bias)
+  /// Every recurrent layer, bottom first: layer 0 reads the data's D inputs.
+  public let allLayers: [Layer]
   public let dense: [Int8]  // [H, S]    S outputs: the days forecast at once (usually 1)
   public let denseScales: [Float]  // [S]
   public let denseBiases: [Float]  // [S]
@@ -151,58 +148,61 @@ public struct QuantizedRecurrent: Sendable, Equatable {
   public var inputs: RecurrentInputs = .plain
   /// The linear model this network corrects (LinearSkip.swift), kept through quantization.
   public var skip: LinearAutoregression?
+  public var layers: Int { allLayers.count }
   /// Layers 1 ..< L of a stacked network (empty for one layer), bottom first.
-  public let upper: [Layer]
-  public var layers: Int { 1 + upper.count }
-  // The int8 weights as exact float32 integers, and s_Wh / 127, for the forward pass.
-  // The Dense kernel's columns are stored transposed, [S, H], so each output is one `dot`.
-  let kernelValues: [Float], recurrentValues: [Float], denseColumns: [Float], hiddenScales: [Float]
-  // The recurrent kernel packed for int8 dot-product instructions (AVX-512 VNNI), where present.
+  public var upper: [Layer] { Array(allLayers.dropFirst()) }
+  // Layer 0's tensors, which a one-layer network's forward pass and files read by name.
+  public var kernel: [Int8] { allLayers[0].kernel }  // [D, G]
+  public var kernelScales: [Float] { allLayers[0].kernelScales }  // [G]
+  public var recurrent: [Int8] { allLayers[0].recurrent }  // [H, G]
+  public var recurrentScales: [Float] { allLayers[0].recurrentScales }  // [G]
+  public var bias: [Float] { allLayers[0].bias }  // [G], or [2, G] for the GRU (input, then recurrent)
+  var kernelValues: [Float] { allLayers[0].kernelValues }
+  var recurrentValues: [Float] { allLayers[0].recurrentValues }
+  var hiddenScales: [Float] { allLayers[0].hiddenScales }
+  // The Dense kernel's columns stored transposed, [S, H], so each output is one `dot`.
+  let denseColumns: [Float]
+  // Layer 0's recurrent kernel packed for int8 dot-product instructions (AVX-512 VNNI), where present.
   let recurrentPacked: PackedInt8Matrix
 
   public init(
     inputSize: Int, units: Int, cell: RecurrentCell = .lstm, kernel: [Int8], kernelScales: [Float],
     recurrent: [Int8], recurrentScales: [Float], bias: [Float], dense: [Int8], denseScales: [Float],
-    denseBiases: [Float], upper: [Layer] = []
+    denseBiases: [Float], upper: some Collection<Layer> = []
   ) {
+    self.init(
+      layers: [
+        Layer(
+          inputSize: inputSize, units: units, cell: cell, kernel: kernel, kernelScales: kernelScales,
+          recurrent: recurrent, recurrentScales: recurrentScales, bias: bias)
+      ] + upper, dense: dense, denseScales: denseScales, denseBiases: denseBiases)
+  }
+
+  /// A network of `layers` (bottom first, each of the same width and cell) and its Dense head.
+  public init(layers: [Layer], dense: [Int8], denseScales: [Float], denseBiases: [Float]) {
+    let bottom = layers[0]
+    let (units, cell) = (bottom.units, bottom.cell)
     precondition(
-      units <= 1040 && inputSize <= 1040, "QuantizedRecurrent: sums must stay below 2^24 to be exact in float32")
+      units <= 1040 && bottom.inputSize <= 1040, "QuantizedRecurrent: sums must stay below 2^24 to be exact in float32")
     precondition(
       !denseBiases.isEmpty && denseScales.count == denseBiases.count && dense.count == units * denseBiases.count,
       "QuantizedRecurrent: a Dense kernel of \(dense.count) for \(units) units and \(denseBiases.count) outputs")
-    self.inputSize = inputSize
+    precondition(
+      layers.allSatisfy { $0.units == units && $0.cell == cell }, "QuantizedRecurrent: stacked layers of one width")
+    self.inputSize = bottom.inputSize
     self.units = units
     self.cell = cell
-    self.kernel = kernel
-    self.kernelScales = kernelScales
-    self.recurrent = recurrent
-    self.recurrentScales = recurrentScales
-    self.bias = bias
+    self.allLayers = layers
     self.dense = dense
     self.denseScales = denseScales
     self.denseBiases = denseBiases
-    precondition(
-      upper.allSatisfy { $0.units == units && $0.cell == cell }, "QuantizedRecurrent: stacked layers of one width")
-    self.upper = upper
-    kernelValues = kernel.map { Float($0) }
-    recurrentValues = recurrent.map { Float($0) }
     let S = denseBiases.count
     denseColumns = (0..<(S * units)).map { k in Float(dense[(k % units) * S + k / units]) }
-    hiddenScales = recurrentScales.map { $0 / 127 }
-    recurrentPacked = PackedInt8Matrix(rows: units, cols: cell.gates * units, values: recurrent)
+    recurrentPacked = PackedInt8Matrix(rows: units, cols: cell.gates * units, values: bottom.recurrent)
   }
 
   public var layout: ParameterLayout {
     ParameterLayout(inputSize: inputSize, units: units, cell: cell, outputs: outputs, layers: layers)
-  }
-
-  /// Every layer, bottom first: layer 0 (this value's own fields), then `upper`.
-  public var allLayers: [Layer] {
-    [
-      Layer(
-        inputSize: inputSize, units: units, cell: cell, kernel: kernel, kernelScales: kernelScales,
-        recurrent: recurrent, recurrentScales: recurrentScales, bias: bias)
-    ] + upper
   }
 
   /// One recurrent layer's int8 kernels with their per-column scales and its float biases.
@@ -275,14 +275,11 @@ public struct QuantizedRecurrent: Sendable, Equatable {
     let w = model.weights.values
     let H = l.units
     let S = l.outputs
-    let bottom = Layer(model.weights, layer: 0)
     let denseScales = Quantization.columnScales(w[l.range(.denseKernel)], rows: H, cols: S)
     self.init(
-      inputSize: l.inputSize, units: H, cell: l.cell, kernel: bottom.kernel, kernelScales: bottom.kernelScales,
-      recurrent: bottom.recurrent, recurrentScales: bottom.recurrentScales, bias: bottom.bias,
+      layers: (0..<l.layers).map { Layer(model.weights, layer: $0) },
       dense: Quantization.quantizeColumns(w[l.range(.denseKernel)], rows: H, cols: S, scales: denseScales),
-      denseScales: denseScales, denseBiases: Array(w[l.range(.denseBias)]),
-      upper: (1..<l.layers).map { Layer(model.weights, layer: $0) })
+      denseScales: denseScales, denseBiases: Array(w[l.range(.denseBias)]))
     inputs = model.inputs
     skip = model.skip
   }

@@ -204,18 +204,15 @@ struct GraphBuilder {
     n.name = "\(op.lowercased())_\(graph.node.count)"
     n.input = inputs
     n.output = outputs
-    for (key, values) in ints.sorted(by: { $0.key < $1.key }) {
+    // One attribute per key, sorted so the file is the same bytes every time.
+    let attributes =
+      ints.map { key, values in (key, Onnx_AttributeProto.AttributeType.ints, values, Int64(0)) }
+      + int.map { key, value in (key, Onnx_AttributeProto.AttributeType.int, [Int64](), value) }
+    for (key, type, values, value) in attributes.sorted(by: { $0.0 < $1.0 }) {
       var a = Onnx_AttributeProto()
       a.name = key
-      a.type = .ints
-      a.ints = values
-      n.attribute.append(a)
-    }
-    for (key, value) in int.sorted(by: { $0.key < $1.key }) {
-      var a = Onnx_AttributeProto()
-      a.name = key
-      a.type = .int
-      a.i = value
+      a.type = type
+      if type == .ints { a.ints = values } else { a.i = value }
       n.attribute.append(a)
     }
     graph.node.append(n)
