@@ -73,7 +73,7 @@ let package = Package(
       dependencies: ["Shell", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
     .executableTarget(
       name: "tinycast",
-      dependencies: ["TinycastCLI", "Shell", "Workbench", "CReadline"]),
+      dependencies: ["TinycastCLI", "Shell", "Workbench", "KerasFiles", "CReadline"]),
     .executableTarget(name: "tinycast-fuzz", dependencies: ["Shell"]),
     .executableTarget(
       name: "tinycast-bench",

@@ -25,8 +25,71 @@ public enum KerasModelFile {
     return nil
   }
 
-  /// Reads the model file at `path` (either container).
+  /// How `read` runs. HDF5 1.10 can loop forever on a damaged file (fuzzing found one in
+  /// H5HG_read, reading a variable-length string), and nothing can interrupt a C loop; so the
+  /// shell reads Keras files in a child process (`tinycast keras-json FILE`) that it stops after
+  /// `timeout` seconds. Tests and the fuzzer read in process.
+  public enum Isolation: Sendable {
+    case inProcess
+    case childProcess(executable: String, timeout: Double)
+  }
+  nonisolated(unsafe) public static var isolation = Isolation.inProcess
+
+  /// Reads the model file at `path` (either container), as `isolation` says.
   public static func read(path: String) throws(ModelFileError) -> KerasWeights.Imported {
+    switch isolation {
+    case .inProcess: return try readHere(path: path)
+    case .childProcess(let executable, let timeout): return try readInChild(path: path, executable, timeout)
+    }
+  }
+
+  /// The child's work: the file as Tinycast's Keras JSON (`KerasWeights`), which carries the
+  /// architecture and every weight exactly (floats print so they read back to the same bits).
+  public static func json(path: String) throws(ModelFileError) -> String {
+    let imported = try readHere(path: path)
+    let metadata = ModelMetadata(
+      name: "", lookback: imported.lookback ?? 0, horizon: 1, scalerKind: "none", scalerOffset: 0, scalerFactor: 1,
+      lineage: [])
+    return KerasWeights.encode(imported.network, metadata: metadata)
+  }
+
+  static func readInChild(path: String, _ executable: String, _ timeout: Double) throws(ModelFileError)
+    -> KerasWeights.Imported
+  {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = ["keras-json", path]
+    let output = Pipe()
+    let errors = Pipe()
+    process.standardOutput = output
+    process.standardError = errors
+    let finished = DispatchSemaphore(value: 0)
+    process.terminationHandler = { _ in finished.signal() }
+    do { try process.run() } catch { throw ModelFileError("cannot start \(executable) to read it") }
+    // Drain both pipes while the child runs (a large model fills a pipe's buffer).
+    nonisolated(unsafe) var (json, message) = (Data(), Data())
+    let readers = DispatchGroup()
+    DispatchQueue.global().async(group: readers) { json = output.fileHandleForReading.readDataToEndOfFile() }
+    DispatchQueue.global().async(group: readers) { message = errors.fileHandleForReading.readDataToEndOfFile() }
+    if finished.wait(timeout: .now() + timeout) == .timedOut {
+      process.terminate()
+      kill(process.processIdentifier, SIGKILL)
+      finished.wait()
+      readers.wait()
+      throw ModelFileError("HDF5 did not finish reading it in \(Int(timeout)) s (a damaged file?)")
+    }
+    readers.wait()
+    guard process.terminationStatus == 0 else {
+      let text = String(decoding: message, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+      throw ModelFileError(text.isEmpty ? "its reader stopped (status \(process.terminationStatus))" : text)
+    }
+    var imported = try KerasWeights.decode(json)
+    imported.scaler = nil  // a Keras file has none: the dataset's applies
+    if imported.lookback == 0 { imported.lookback = nil }
+    return imported
+  }
+
+  static func readHere(path: String) throws(ModelFileError) -> KerasWeights.Imported {
     guard let handle = FileHandle(forReadingAtPath: path) else { throw ModelFileError("cannot open the file") }
     let head = (try? handle.read(upToCount: 8)) ?? Data()
     try? handle.close()

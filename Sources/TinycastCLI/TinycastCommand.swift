@@ -14,7 +14,7 @@ public struct Tinycast: ParsableCommand {
     discussion: "Without a subcommand, tinycast starts the interactive shell ('help' there lists its commands). "
       + "Sessions saved there replay with 'tinycast run FILE'.",
     version: "tinycast \(TinycastVersion.string) (session format \(TinycastVersion.sessionFormat))",
-    subcommands: [Run.self, Kernel.self, Jupyter.self])
+    subcommands: [Run.self, Kernel.self, Jupyter.self, KerasJSON.self])
 
   public init() {}
 
@@ -29,6 +29,8 @@ public struct Tinycast: ParsableCommand {
     case kernel
     /// `tinycast jupyter install`: write the kernelspec (JupyterKernel).
     case jupyterInstall(user: Bool, prefix: String?)
+    /// `tinycast keras-json FILE`: the shell's child process that reads a Keras file.
+    case kerasJSON(String)
   }
 
   /// Parses `arguments` (without the program name). Returns the replay to run, nil for the
@@ -52,6 +54,7 @@ public struct Tinycast: ParsableCommand {
       var command = try parseAsRoot(arguments)
       if let run = command as? Run { return .success(.replay(try run.options())) }
       if command is Kernel { return .success(.kernel) }
+      if let keras = command as? KerasJSON { return .success(.kerasJSON(keras.file)) }
       if let install = command as? Jupyter.Install {
         return .success(.jupyterInstall(user: install.user, prefix: install.prefix))
       }
@@ -96,6 +99,14 @@ public struct Kernel: ParsableCommand {
   public static let configuration = CommandConfiguration(
     abstract: "Serve a Jupyter kernel: JSON requests on stdin, replies on stdout (the kernel starts it).",
     discussion: "One workspace for the whole session. 'tinycast jupyter install' writes the kernel that runs this.")
+  public init() {}
+}
+
+/// The child process that reads a Keras file for the shell (KerasModelFile.Isolation): hidden.
+public struct KerasJSON: ParsableCommand {
+  public static let configuration = CommandConfiguration(
+    commandName: "keras-json", abstract: "Print a Keras model file as Tinycast's Keras JSON.", shouldDisplay: false)
+  @Argument var file: String
   public init() {}
 }
 

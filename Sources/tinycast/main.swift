@@ -3,6 +3,7 @@
 
 import CReadline
 import Foundation
+import KerasFiles
 import Shell
 import TinycastCLI
 import Workbench
@@ -52,7 +53,21 @@ func printStatus(_ s: String) {
 
 // The command line: `tinycast run FILE ...` replays and exits; help, the version, completion
 // scripts and usage errors print and exit; `tinycast` alone goes on to the interactive shell.
+// Keras files are read in a child process that a damaged file cannot hang (KerasModelFile).
+let executablePath = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+// TINYCAST_KERAS_TIMEOUT (seconds) shortens the wait, for the test of a damaged file.
+let kerasTimeout = ProcessInfo.processInfo.environment["TINYCAST_KERAS_TIMEOUT"].flatMap(Double.init) ?? 30
+if let executablePath { KerasModelFile.isolation = .childProcess(executable: executablePath, timeout: kerasTimeout) }
+
 switch Tinycast.parseRequest(Array(CommandLine.arguments.dropFirst()), stdout: { print($0) }, stderr: printError) {
+case .success(.kerasJSON(let file)):
+  do {
+    print(try KerasModelFile.json(path: file), terminator: "")
+    exit(0)
+  } catch {
+    FileHandle.standardError.write(Data((error.message + "\n").utf8))
+    exit(1)
+  }
 case .success(.replay(let request)): exit(CLI.replay(request, stdout: printLine, stderr: printError))
 case .success(.shell): break
 case .success(.kernel):
@@ -69,8 +84,7 @@ case .success(.kernel):
   engine.journal?.retire()
   exit(0)
 case .success(.jupyterInstall(let user, let prefix)):
-  let executable = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.path
-  let resolved = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? executable
+  let resolved = executablePath ?? URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.path
   do {
     let folder = try JupyterKernel.install(user: user, prefix: prefix, tinycast: resolved)
     print("installed the Tinycast kernel in \(folder) (it runs \(resolved)); JupyterLab lists it as 'Tinycast'")

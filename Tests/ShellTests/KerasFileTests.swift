@@ -51,4 +51,29 @@ import Workbench
         "\(Self.folder)/gru8x2.keras was trained on 14-day windows") == true)
     #expect(engine.workspace.models.names.isEmpty)
   }
+
+  /// The shell reads Keras files in a child process: the same forecasts as in process, and a
+  /// file on which HDF5 itself loops forever (found by fuzzing: libhdf5 1.10 in H5HG_read) ends
+  /// in one line after the timeout, the shell going on.
+  @Test func theShellReadsKerasFilesInAChildItCanStop() throws {
+    let binary = try #require(tinycastBinary(), "make test builds the tinycast binary with the tests")
+    let (_, dir, _) = makeEngine()
+    writeFile(
+      dir + "/s.tcs",
+      "load demo\nload keras \(Self.folder)/gru8x2.h5 as g\npredict g to=g.csv\n"
+        + "load keras \(Self.folder)/loops-hdf5.h5\n")
+    let started = Date()
+    let out = try run("/usr/bin/env", ["TINYCAST_KERAS_TIMEOUT=3", binary, "run", dir + "/s.tcs"])
+    #expect(out.output.contains("s.tcs:4: error: \(Self.folder)/loops-hdf5.h5: HDF5 did not finish reading it in 3 s"))
+    #expect(Date().timeIntervalSince(started) < 60)
+    let fixture = try #require(
+      try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: Self.folder + "/forecasts.json")))
+        as? [String: Any])
+    let keras = try #require((fixture["models"] as? [String: [Double]])?["gru8x2"])
+    let rows = try String(contentsOfFile: dir + "/g.csv", encoding: .utf8).split(separator: "\n").dropFirst()
+    #expect(rows.count == keras.count)
+    let worst = zip(rows, keras).map { row, k in abs(Double(row.split(separator: ",")[4])! - k) / max(abs(k), 1e-3) }
+      .max()
+    #expect((worst ?? 1) <= 1e-5, "worst relative difference \(worst ?? 1)")
+  }
 }
