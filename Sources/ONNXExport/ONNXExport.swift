@@ -78,7 +78,8 @@ public enum ONNXExport {
       dense = .float(Array(n.weights.values[l.range(.denseKernel)]), rows: H)
     }
     let cell = l.cell
-    let order = cell == .lstm ? [0, 3, 1, 2] : [0, 1, 2]  // ONNX's gate blocks, as Keras' blocks
+    // ONNX's gate order as Keras' block numbers: LSTM i, o, f, c of Keras' i, f, c, o; GRU as is.
+    let order = cell == .lstm ? [0, 3, 1, 2] : [0, 1, 2]
     for (k, layer) in layers.enumerated() {
       let w = g.recurrentWeights("W_\(k)", layer.kernel, gates: order, units: H)
       let r = g.recurrentWeights("R_\(k)", layer.recurrent, gates: order, units: H)

@@ -74,13 +74,20 @@ case .success(.kernel):
   // Jupyter's kernel process talks JSON lines to us; Ctrl-C (its interrupt) stops a command.
   tinycast_install_interrupts(0)
   let context = ShellContext(baseDirectory: FileManager.default.currentDirectoryPath)
-  context.shouldStop = { tinycast_take_interrupt() != 0 }
+  context.shouldStop = { tinycast_interrupt_pending() != 0 }
   let engine = Engine(context: context)
   if let abandoned = Journal.recoverAbandoned() { engine.restorePath = abandoned.path }
   engine.journal = Journal()
   // Unbuffered: each reply reaches the kernel when it is written.
+  // An interrupt stops the request it arrives in, every loop of it; one that arrives while the
+  // kernel waits for a request is dropped when the request comes.
   KernelServer.serve(
-    engine: engine, readLine: { readLine() }, write: { FileHandle.standardOutput.write(Data(($0 + "\n").utf8)) })
+    engine: engine,
+    readLine: {
+      let request = readLine()
+      _ = tinycast_take_interrupt()
+      return request
+    }, write: { FileHandle.standardOutput.write(Data(($0 + "\n").utf8)) })
   engine.journal?.retire()
   exit(0)
 case .success(.jupyterInstall(let user, let prefix)):
