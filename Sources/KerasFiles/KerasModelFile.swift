@@ -53,6 +53,12 @@ public enum KerasModelFile {
     return KerasWeights.encode(imported.network, metadata: metadata)
   }
 
+  /// Checks a Keras config (config.json, or a legacy file's `model_config`) against what
+  /// Tinycast can represent, reading no weights: the part of the reader that is ours to fuzz.
+  public static func checkConfig(_ json: Data) throws(ModelFileError) {
+    _ = try Architecture(configJSON: json)
+  }
+
   static func readInChild(path: String, _ executable: String, _ timeout: Double) throws(ModelFileError)
     -> KerasWeights.Imported
   {

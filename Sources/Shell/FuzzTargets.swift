@@ -6,7 +6,7 @@ import Foundation
 import Workbench
 
 public enum FuzzTargets {
-  public static let names = ["command", "csv", "tcm", "session", "keras"]
+  public static let names = ["command", "csv", "tcm", "session", "keras", "kerasconfig"]
 
   public static func run(_ target: String, _ bytes: [UInt8]) {
     switch target {
@@ -15,6 +15,7 @@ public enum FuzzTargets {
     case "tcm": FormatFuzzTargets.tcm(bytes)
     case "session": session(bytes)
     case "keras": FormatFuzzTargets.keras(bytes)
+    case "kerasconfig": FormatFuzzTargets.kerasConfig(bytes)
     default: break
     }
   }

@@ -5,6 +5,7 @@
 import Artifacts
 import Compression
 import Foundation
+import KerasFiles
 import Modeling
 import SalesData
 
@@ -54,5 +55,11 @@ public enum FormatFuzzTargets {
   /// The Keras-weights reader.
   public static func keras(_ bytes: [UInt8]) {
     _ = try? KerasWeights.decode(Data(bytes))
+  }
+
+  /// The architecture check of Keras' own files (their config JSON). The weights' containers
+  /// are ZIPFoundation's and libhdf5's; the shell reads those in a child process it can stop.
+  public static func kerasConfig(_ bytes: [UInt8]) {
+    try? KerasModelFile.checkConfig(Data(bytes))
   }
 }
