@@ -303,7 +303,8 @@ public enum LowRank {
     }
     // Walks the weights (w) and the parameters (p) together: the pieces between recurrent kernels
     // are the same numbers in both; each kernel in w is a layer's factors in p.
-    func interleave(outside: (Range<Int>, Range<Int>) -> [Float], kernel: (Int) -> [Float], wCount: Int) -> [Float] {
+    let w = base.weights.values
+    func interleave(outside: (Range<Int>, Range<Int>) -> [Float], kernel: (Int) -> [Float]) -> [Float] {
       var out: [Float] = []
       var (wAt, pAt) = (0, 0)
       for (layer, r) in kernels.enumerated() {
@@ -311,13 +312,10 @@ public enum LowRank {
         out += kernel(layer)
         (wAt, pAt) = (r.upperBound, starts[layer] + aCount + bCount)
       }
-      return out + outside(wAt..<wCount, pAt..<(pAt + wCount - wAt))
+      return out + outside(wAt..<w.count, pAt..<(pAt + w.count - wAt))
     }
-    let w = base.weights.values
     let initial = interleave(
-      outside: { wr, _ in Array(w[wr]) }, kernel: { factors[$0].a.storage + factors[$0].b.storage },
-      wCount: w.count)
-    let total = w.count
+      outside: { wr, _ in Array(w[wr]) }, kernel: { factors[$0].a.storage + factors[$0].b.storage })
     return Reparameterization(
       parameters: initial,
       expand: { p in
@@ -328,24 +326,21 @@ public enum LowRank {
             var prod = Matrix(rows: H, cols: G)
             gemm(a, b, into: &prod)
             return prod.storage
-          }, wCount: total)
+          })
       },
       pullback: { p, dw in
         // The parameters' layout, filled from the weights' gradient.
-        var out: [Float] = []
-        var (wAt, pAt) = (0, 0)
-        for (layer, r) in kernels.enumerated() {
-          out += dw[wAt..<r.lowerBound]
-          let (a, b) = factor(p, layer)
-          let dW = Matrix(rows: H, cols: G, storage: Array(dw[r]))
-          var da = Matrix(rows: H, cols: R)
-          var db = Matrix(rows: R, cols: G)
-          gemm(dW, b, into: &da, transposeB: true)
-          gemm(a, dW, into: &db, transposeA: true)
-          out += da.storage + db.storage
-          (wAt, pAt) = (r.upperBound, starts[layer] + aCount + bCount)
-        }
-        return out + dw[wAt...]
+        interleave(
+          outside: { wr, _ in Array(dw[wr]) },
+          kernel: { layer in
+            let (a, b) = factor(p, layer)
+            let dW = Matrix(rows: H, cols: G, storage: Array(dw[kernels[layer]]))
+            var da = Matrix(rows: H, cols: R)
+            var db = Matrix(rows: R, cols: G)
+            gemm(dW, b, into: &da, transposeB: true)
+            gemm(a, dW, into: &db, transposeA: true)
+            return da.storage + db.storage
+          })
       })
   }
 
