@@ -4,7 +4,7 @@ SWIFT ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
 SHELL := /bin/bash
 REAL_DATA ?= ../shared/data/store-item-demand/train.csv
 
-.PHONY: demo test bench bench-compare bench-classical fuzz build deps clean lint format
+.PHONY: demo test bench bench-compare bench-classical jupyter-compare fuzz build deps clean lint format
 
 # System libraries: GNU readline (the shell) and HDF5 (Keras' model files); tmux drives the
 # terminal test. Install them when they are missing.
@@ -43,6 +43,13 @@ bench-compare: build
 # statsforecast's AutoETS and Theta, one step ahead (needs `pip install statsforecast`; never the tests).
 bench-classical:
 	python3 bench/statsforecast_reference.py $(REAL_DATA) --models ets,theta --out .build/statsforecast-reference.json
+
+# The two Jupyter kernels side by side (docs/JUPYTER.md): the shipped Python wrapper and the native
+# prototype in tools/native-kernel (needs libzmq3-dev, ipykernel and jupyter_client; never the tests).
+jupyter-compare: build
+	swift build -c release --package-path tools/native-kernel
+	rm -rf .build/kernels && .build/release/tinycast jupyter install --prefix .build/kernels
+	python3 tools/measure_jupyter_kernels.py .build/kernels tools/native-kernel/.build/release/tinycast-native-kernel
 
 # libFuzzer on the command line, the CSV reader, the model file, the session runner and Keras
 # weights, FUZZ_SECONDS each (CI uses a shorter run). Seeds: Tests/Fuzz/corpus/TARGET; a crash

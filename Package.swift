@@ -18,7 +18,10 @@ import PackageDescription
 let package = Package(
   name: "Tinycast",
   products: [
-    .executable(name: "tinycast", targets: ["tinycast"])
+    .executable(name: "tinycast", targets: ["tinycast"]),
+    // Cell execution and completion for kernels built outside this package (the native kernel
+    // prototype in tools/native-kernel, measured against the wrapper: docs/JUPYTER.md).
+    .library(name: "TinycastKernelProtocol", targets: ["TinycastCLI", "Shell", "Workbench"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

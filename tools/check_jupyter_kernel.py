@@ -2,7 +2,10 @@
 """Drives the Tinycast Jupyter kernel as JupyterLab would (issue 18), through jupyter_client.
 
   $ tinycast jupyter install --prefix DIR
-  $ python3 tools/check_jupyter_kernel.py DIR
+  $ python3 tools/check_jupyter_kernel.py DIR [KERNEL]
+
+KERNEL is the kernelspec's name, `tinycast` unless given (tools/measure_jupyter_kernels.py runs
+the same checks on the native kernel prototype, `tinycast-native`).
 
 Starts the kernel from DIR's kernelspec, runs `load demo`, a short `train`, `compare` and
 `plot tradeoff`, asks for a completion, runs a failing line, interrupts a long training, and
@@ -47,7 +50,7 @@ def run(client, code, timeout=120):
 def main():
     prefix = sys.argv[1]
     specs = KernelSpecManager(kernel_dirs=[os.path.join(prefix, "share", "jupyter", "kernels")])
-    km = KernelManager(kernel_name="tinycast", kernel_spec_manager=specs)
+    km = KernelManager(kernel_name=sys.argv[2] if len(sys.argv) > 2 else "tinycast", kernel_spec_manager=specs)
     km.start_kernel(cwd=prefix)
     client = km.client()
     client.start_channels()
@@ -92,6 +95,22 @@ def main():
         if reply["status"] != "error":
             fail("a restarted kernel still had the old workspace")
         print("ok: a restart starts a fresh workspace")
+        if km.kernel_name == "tinycast":
+            # The wrapper outlives a Tinycast that dies under a cell (the native prototype dies with
+            # it; Jupyter's restarter then starts a new one): the cell ends with an error saying so,
+            # and the fresh Tinycast restores the dead one's work from its autosave journal.
+            run(client, "load demo\ntrain units=4 epochs=2 runs=1 seed=1 as b")
+            msg_id = client.execute("train units=32 epochs=500 runs=1 seed=2 as doomed")
+            time.sleep(3)
+            children = open(f"/proc/{km.provisioner.pid}/task/{km.provisioner.pid}/children").read().split()
+            os.kill(int(children[0]), 9)
+            reply = client.get_shell_msg(timeout=30)
+            if reply["content"]["status"] != "error" or "stopped unexpectedly" not in reply["content"]["evalue"]:
+                fail(f"a killed Tinycast: {reply['content']}")
+            reply, messages = run(client, "restore\neval b")
+            if reply["status"] != "ok":
+                fail(f"restore after a killed Tinycast: {reply}")
+            print("ok: a killed Tinycast ends its cell with an error; restore brings back the work")
     finally:
         client.stop_channels()
         km.shutdown_kernel(now=True)

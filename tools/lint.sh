@@ -5,9 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="/opt/swift/usr/bin:$PATH"
-swift format lint --strict --recursive --parallel Sources Tests Package.swift
+swift format lint --strict --recursive --parallel Sources Tests Package.swift tools/native-kernel
 # Generated files (swift-protobuf's onnx.pb.swift) say so on their first line and are skipped.
-long=$(find Sources Tests -name '*.swift' -print0 | xargs -0 awk 'FNR == 1 { generated = /swift-format-ignore-file/ }
+long=$(find Sources Tests tools/native-kernel -name '*.swift' -print0 | xargs -0 awk 'FNR == 1 { generated = /swift-format-ignore-file/ }
   !generated && length > 120 { print FILENAME ":" FNR ": " length " columns" }')
 if [ -n "$long" ]; then
   echo "$long"

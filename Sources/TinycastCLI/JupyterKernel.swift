@@ -72,16 +72,32 @@ public enum JupyterKernel {
 
         def __init__(self, **kwargs):
             super().__init__(**kwargs)
+            self.start_child()
+            self.next_id = 0
+
+        def start_child(self):
             self.child = subprocess.Popen(
                 [os.environ.get("TINYCAST", "tinycast"), "kernel"], stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE, text=True, bufsize=1)
-            self.next_id = 0
+
+        def child_ended(self):
+            # Tinycast died under a request (a crash, or killed): say so in the cell, and go on
+            # with a fresh Tinycast, whose `restore` finds the dead one's autosave journal.
+            status = self.child.wait()
+            how = f"signal {-status}" if status < 0 else f"exit status {status}"
+            self.start_child()
+            return {"error": {"line": 0, "command": "", "message":
+                              f"Tinycast stopped unexpectedly ({how}); the kernel goes on with a fresh "
+                              "workspace, and 'restore' brings back the autosaved work"}}
 
         def request(self, body, on_stream=None):
             self.next_id += 1
             body["id"] = self.next_id
-            self.child.stdin.write(json.dumps(body) + "\n")
-            self.child.stdin.flush()
+            try:
+                self.child.stdin.write(json.dumps(body) + "\n")
+                self.child.stdin.flush()
+            except BrokenPipeError:
+                return self.child_ended()
             while True:
                 try:
                     line = self.child.stdout.readline()
@@ -90,7 +106,7 @@ public enum JupyterKernel {
                     self.child.send_signal(signal.SIGINT)
                     continue
                 if not line:
-                    raise RuntimeError("tinycast kernel exited")
+                    return self.child_ended()
                 reply = json.loads(line)
                 if reply.get("id") != self.next_id:
                     continue
@@ -117,8 +133,12 @@ public enum JupyterKernel {
                                            {"data": {"image/svg+xml": svg, "text/plain": "<plot>"}, "metadata": {}})
             if "error" in reply:
                 e = reply["error"]
-                content = {"ename": "TinycastError", "evalue": f"line {e['line']}: {e['message']}",
-                           "traceback": [f"cell line {e['line']}: {e['command']}", f"error: {e['message']}"]}
+                if e["line"] > 0:
+                    content = {"ename": "TinycastError", "evalue": f"line {e['line']}: {e['message']}",
+                               "traceback": [f"cell line {e['line']}: {e['command']}", f"error: {e['message']}"]}
+                else:
+                    content = {"ename": "TinycastError", "evalue": e["message"],
+                               "traceback": [f"error: {e['message']}"]}
                 if not silent:
                     self.send_response(self.iopub_socket, "error", content)
                 return dict(status="error", execution_count=self.execution_count, **content)

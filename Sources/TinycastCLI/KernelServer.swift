@@ -45,7 +45,7 @@ public enum KernelServer {
   }
 
   /// Runs a cell's lines in turn; stops at the first that fails.
-  static func execute(_ code: String, engine: Engine) -> [String: Any] {
+  public static func execute(_ code: String, engine: Engine) -> [String: Any] {
     var outputs: [[String: Any]] = []
     for (k, raw) in code.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
       let line = raw.trimmingCharacters(in: .whitespaces)
@@ -114,7 +114,7 @@ public enum KernelServer {
     return html + "</table>" + (paragraphs.isEmpty ? "" : "\n" + paragraphs.joined(separator: "\n"))
   }
 
-  static func complete(_ code: String, cursor: Int?, engine: Engine) -> [String: Any] {
+  public static func complete(_ code: String, cursor: Int?, engine: Engine) -> [String: Any] {
     // The line the cursor is on, up to the cursor (Jupyter counts in Unicode code points).
     let scalars = Array(code.unicodeScalars)
     let end = min(max(cursor ?? scalars.count, 0), scalars.count)
