@@ -79,4 +79,14 @@ int tc_avx512(void);
 int tc_gemm_nn_avx512(int m, int n, int k, const float *a, int lda, const float *b, int ldb, float *c, int ldc, int accumulate);
 int tc_gemm_tn_avx512(int m, int n, int k, const float *a, int lda, const float *b, int ldb, float *c, int ldc, int accumulate);
 
+/// A spin-wait hint (x86 PAUSE): lets the other hyperthread run and saves power while a worker
+/// polls for the next batch (Modeling's WorkerPool).
+static inline void tc_cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  __asm__ __volatile__("yield");
+#endif
+}
+
 #endif
