@@ -4,7 +4,7 @@ SWIFT ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
 SHELL := /bin/bash
 REAL_DATA ?= ../shared/data/store-item-demand/train.csv
 
-.PHONY: demo test bench bench-compare bench-classical jupyter-compare fuzz build deps clean lint format
+.PHONY: demo test bench bench-compare bench-classical jupyter-compare slurm-test fuzz build deps clean lint format
 
 # System libraries: GNU readline (the shell) and HDF5 (Keras' model files); tmux drives the
 # terminal test. Install them when they are missing.
@@ -43,6 +43,12 @@ bench-compare: build
 # statsforecast's AutoETS and Theta, one step ahead (needs `pip install statsforecast`; never the tests).
 bench-classical:
 	python3 bench/statsforecast_reference.py $(REAL_DATA) --models ets,theta --out .build/statsforecast-reference.json
+
+# A 4-point sweep as a Slurm job array on this machine (it starts munged, slurmctld and slurmd and
+# stops them), merged and checked against the in-process sweep bit for bit. Needs root and
+# Debian's slurm-wlm and munge (.ci/run installs them); docs/SCALE.md says more.
+slurm-test: build
+	tools/slurm_test.sh
 
 # The two Jupyter kernels side by side (docs/JUPYTER.md): the shipped Python wrapper and the native
 # prototype in tools/native-kernel (needs libzmq3-dev, ipykernel and jupyter_client; never the tests).

@@ -198,20 +198,40 @@ public struct Comparison: Sendable {
       ("headline", .string(headline.rawValue)), ("delta", num(r.delta)),
       // Each day's MAPE (one entry, the MAPE, for a one-day forecast).
       ("mape_by_step", .array((r.metrics.steps > 1 ? r.metrics.mapeByStep : [r.metrics.mape]).map { num($0) })),
+      // Every run's metrics, whole: what the row's means and spreads are made of (and what
+      // `tinycast merge` rebuilds the row from).
+      ("per_run", .array(r.metrics.runs.map(Self.runObject))),
     ]
   }
+
+  static func runObject(_ m: ForecastMetrics) -> JSONValue {
+    func num(_ v: Double?) -> JSONValue { v.map { $0.isFinite ? .number($0) : .null } ?? .null }
+    return .object(
+      [
+        ("mape", num(m.mape)), ("smape", num(m.smape)), ("mae", num(m.mae)), ("rmse", num(m.rmse)),
+        ("wape", num(m.wape)), ("count", .number(Double(m.count))),
+        ("zeros_excluded", .number(Double(m.zerosExcluded))),
+        ("mase", num(m.mase)), ("rmsse", num(m.rmsse)), ("bias", num(m.bias)),
+        ("by_step", .array(m.byStep.map(runObject))),
+      ].map { JSONField(key: $0.0, value: $0.1) })
+  }
+
+  /// Fields a CSV cell cannot hold (each run's metrics).
+  static let jsonOnly: Set<String> = ["per_run"]
 
   public func renderCSV() -> String {
     // The columns are the JSON's fields, in the same order.
     let header = fields(ComparisonRow(name: "", method: "", metrics: ReplicaMetrics(runs: []))).map(\.0)
+      .filter { !Self.jsonOnly.contains($0) }
     var out = [header.joined(separator: ",")]
     for r in rows {
       out.append(
-        fields(r).map { _, v in
+        fields(r).filter { !Self.jsonOnly.contains($0.0) }.map { _, v in
           switch v {
           case .string(let s): return csvQuote(s)
-          // A list is one cell: its numbers separated by semicolons.
+          // A list of numbers is one cell, separated by semicolons; the runs' objects stay in JSON.
           case .array(let items): return items.map(\.rendered).joined(separator: ";")
+          case .object: return ""
           default: return v.rendered
           }
         }.joined(separator: ","))
@@ -243,11 +263,15 @@ public enum JSONValue: Sendable, Equatable {
   case string(String)
   case number(Double)
   case array([JSONValue])
+  case object([JSONField])
   case null
   public var rendered: String {
     switch self {
     case .null: return "null"
     case .array(let items): return "[" + items.map(\.rendered).joined(separator: ", ") + "]"
+    case .object(let fields):
+      return "{" + fields.map { JSONValue.string($0.key).rendered + ": " + $0.value.rendered }.joined(separator: ", ")
+        + "}"
     case .number(let d):
       if d == d.rounded(), abs(d) < 1e15 { return String(Int64(d)) }
       return "\(d)"
@@ -264,6 +288,16 @@ public enum JSONValue: Sendable, Equatable {
       }
       return out + "\""
     }
+  }
+}
+
+/// One key and value of a JSON object, in the order written.
+public struct JSONField: Sendable, Equatable {
+  public var key: String
+  public var value: JSONValue
+  public init(key: String, value: JSONValue) {
+    self.key = key
+    self.value = value
   }
 }
 

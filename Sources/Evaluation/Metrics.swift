@@ -53,6 +53,23 @@ public struct ForecastMetrics: Sendable, Equatable {
   /// A multi-day forecast's metrics day by day (step 1 first); empty for one-day forecasts.
   public var byStep: [ForecastMetrics] = []
 
+  /// Metrics as stored (a compare JSON file's runs, read back).
+  public init(
+    mape: Double, smape: Double, mae: Double, rmse: Double, wape: Double, count: Int, zerosExcluded: Int,
+    mase: Double?, rmsse: Double?, bias: Double
+  ) {
+    self.mape = mape
+    self.smape = smape
+    self.mae = mae
+    self.rmse = rmse
+    self.wape = wape
+    self.count = count
+    self.zerosExcluded = zerosExcluded
+    self.mase = mase
+    self.rmsse = rmsse
+    self.bias = bias
+  }
+
   /// The metrics of multi-day forecasts, `steps` targets per window (window-major: window 0's
   /// days 1 ... S, then window 1's): overall, and each step's over its own targets.
   public init(actual: [Float], predicted: [Float], scales: SeriesScales? = nil, steps: Int) {

@@ -110,7 +110,8 @@ public enum SearchCommands {
   // MARK: - sweep (runs other commands through the engine)
 
   static let sweep = Command(
-    "sweep", group: .compress, usage: "sweep KEY=V1,V2,... COMMAND [ARGS...]",
+    "sweep", group: .compress,
+    usage: "sweep KEY=V1,V2,... COMMAND [ARGS...] [engine=inprocess|local|slurm] [dir=DIR] [jobs=N] [submit=on]",
     summary: "run a command once per value (e.g. sweep units=128,64,32,16 train); table and knee",
     details: """
       Runs COMMAND with KEY=V for each value, as if typed one after the other, so each result is
@@ -120,6 +121,15 @@ public enum SearchCommands {
       results and names the knee: the size below which MAPE climbs fastest (the point furthest
       below the chord from the smallest to the largest model, MAPE against log bytes).
       If one run fails, the sweep changes nothing.
+      engine=local or engine=slurm runs each value as its own process instead. DIR (default
+      sweep-KEY) gets one self-contained session per point (point-K.tcs: this session so far,
+      the command, and 'compare to=point-K.json'), the plan (sweep.json) and a Slurm job-array
+      script (sweep.sbatch). engine=local runs the points here, jobs=N at a time (default: one
+      per core), then prints the merged table: the same numbers, bit for bit, as in-process.
+      engine=slurm writes the files, and with submit=on submits the array (sbatch). Either way
+      'tinycast merge DIR' gathers the results and names every point without one; running the
+      same sweep again into the same DIR runs or submits only the points without a result.
+      The models stay in DIR's sessions (replay one to get it); the workspace is unchanged.
       """,
     example: "sweep units=128,64,32,16 train epochs=50 runs=3"
   ) { engine, tokens in try engine.sweep(tokens) }
@@ -142,6 +152,7 @@ extension Engine {
           + "one", column: tokens[2].column)
     }
     var rest = Array(tokens.dropFirst(3))
+    let fanout = try FanoutOptions.take(&rest)
     var baseName: String?
     if rest.count >= 2, rest[rest.count - 2].text == "as" {
       baseName = rest.last!.text
@@ -162,36 +173,17 @@ extension Engine {
       if let baseName { parts += ["as", "\(baseName)-\(v)"] }
       return parts.joined(separator: " ")
     }
+    if fanout.engine != .inprocess {
+      let sweep = "sweep \(key)=\(values.joined(separator: ",")) \(command.name)"
+      return try fanOut(key: key, values: values, lines: lines, sweep: sweep, options: fanout)
+    }
     let before = Set(workspace.models.names)
     _ = try executeAll(lines, label: "sweep")
     let made = workspace.models.names.filter { !before.contains($0) }
     guard made.count == values.count else { return "sweep: \(lines.count) commands run" }
     let table: String
     do { table = try execute("compare " + made.joined(separator: " ")) } catch { throw CommandError.from(error) }
-    let result = try workspace.sweepSummary(made)
-    let (bytes, mapes, label, unit) = (result.bytes, result.scores, result.metric.label, result.metric.deltaUnit)
-    var summary = ["sweep \(key)=\(values.joined(separator: ",")): \(made.count) models"]
-    switch result.knee {
-    case .flat(let smallest, let range, let ratio, let spread):
-      summary.append(
-        "knee: at or below \(made[smallest]), the smallest swept: \(label) spans only \(fixed(range, 2)) \(unit) over "
-          + "\(fixed(ratio, 0))x the bytes, within the runs' spread (std up to \(fixed(spread, 2))); "
-          + "sweep smaller sizes to find where it bends")
-    case .knee(let k, let smaller, let larger):
-      var why: [String] = []
-      if let s = smaller {
-        why.append("one size down (\(made[s])) \(label) changes by \(signed(mapes[s] - mapes[k])) \(unit)")
-      }
-      if let l = larger {
-        why.append(
-          "one size up (\(made[l])) by \(signed(mapes[l] - mapes[k])) \(unit) for "
-            + "\(fixed(bytes[l] / bytes[k], 1))x the bytes")
-      }
-      summary.append(
-        "knee: \(made[k]) (\(Int(bytes[k])) bytes, \(label) \(fixed(mapes[k], 2))): " + why.joined(separator: "; "))
-    case .none:
-      summary.append("knee: none (\(label) does not bend between the smallest and the largest model)")
-    }
+    let summary = SweepReport.lines(key: key, values: values, summary: try workspace.sweepSummary(made))
     return ([table] + summary).joined(separator: "\n")
   }
 

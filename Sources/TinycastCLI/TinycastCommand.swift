@@ -14,7 +14,7 @@ public struct Tinycast: ParsableCommand {
     discussion: "Without a subcommand, tinycast starts the interactive shell ('help' there lists its commands). "
       + "Sessions saved there replay with 'tinycast run FILE'.",
     version: "tinycast \(TinycastVersion.string) (session format \(TinycastVersion.sessionFormat))",
-    subcommands: [Run.self, Kernel.self, Jupyter.self, KerasJSON.self])
+    subcommands: [Run.self, Merge.self, Kernel.self, Jupyter.self, KerasJSON.self])
 
   public init() {}
 
@@ -31,6 +31,8 @@ public struct Tinycast: ParsableCommand {
     case jupyterInstall(user: Bool, prefix: String?)
     /// `tinycast keras-json FILE`: the shell's child process that reads a Keras file.
     case kerasJSON(String)
+    /// `tinycast merge DIR [--out FILE.json]`: a fanned-out sweep's results, gathered.
+    case merge(dir: String, out: String?)
   }
 
   /// Parses `arguments` (without the program name). Returns the replay to run, nil for the
@@ -55,6 +57,7 @@ public struct Tinycast: ParsableCommand {
       if let run = command as? Run { return .success(.replay(try run.options())) }
       if command is Kernel { return .success(.kernel) }
       if let keras = command as? KerasJSON { return .success(.kerasJSON(keras.file)) }
+      if let merge = command as? Merge { return .success(.merge(dir: merge.dir, out: merge.out)) }
       if let install = command as? Jupyter.Install {
         return .success(.jupyterInstall(user: install.user, prefix: install.prefix))
       }
@@ -74,16 +77,18 @@ public struct Tinycast: ParsableCommand {
     }
   }
 
-  /// Runs the command line in-process: parse, then replay. The interactive shell is not
+  /// Runs the command line in-process: parse, then replay or merge. The interactive shell is not
   /// started here (nil arguments mean it): the status is 2 with a usage line.
   public static func execute(
     _ arguments: [String], stdout: @escaping (String) -> Void, stderr: @escaping (String) -> Void
   ) -> Int32 {
-    switch parse(arguments, stdout: stdout, stderr: stderr) {
-    case .success(let request?): return CLI.replay(request, stdout: stdout, stderr: stderr)
-    case .success(nil):
+    switch parseRequest(arguments, stdout: stdout, stderr: stderr) {
+    case .success(.replay(let request)): return CLI.replay(request, stdout: stdout, stderr: stderr)
+    case .success(.merge(let dir, let out)): return CLI.merge(dir: dir, out: out, stdout: stdout, stderr: stderr)
+    case .success(.shell):
       stderr(helpMessage())
       return 2
+    case .success: return 2
     case .failure(let status): return status.code
     }
   }
@@ -93,6 +98,18 @@ public struct Tinycast: ParsableCommand {
 public struct ExitStatus: Error {
   public var code: Int32
   init(_ code: Int32) { self.code = code }
+}
+
+public struct Merge: ParsableCommand {
+  public static let configuration = CommandConfiguration(
+    abstract: "Gather the points of a sweep run with engine=local or engine=slurm into one comparison.",
+    discussion: "Prints the table and the knee as the sweep would have, and names every point without a "
+      + "result (with why, from its log). Exits 0 when every point has its result, 1 otherwise.")
+  @Argument(help: "The sweep's folder (its dir=).", completion: .directory)
+  var dir: String
+  @Option(help: ArgumentHelp("Also write the merged table as JSON (compare's fields).", valueName: "FILE.json"))
+  var out: String?
+  public init() {}
 }
 
 public struct Kernel: ParsableCommand {

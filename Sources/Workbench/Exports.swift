@@ -44,6 +44,7 @@ public typealias ReplicaMetrics = Evaluation.ReplicaMetrics
 public typealias ForecastMetrics = Evaluation.ForecastMetrics
 public typealias Comparison = Evaluation.Comparison
 public typealias ComparisonRow = Evaluation.ComparisonRow
+public typealias ComparisonFileError = Evaluation.ComparisonFileError
 public typealias Chart = Evaluation.Chart
 public typealias Baseline = Evaluation.Baseline
 public typealias HeadlineMetric = Evaluation.HeadlineMetric

@@ -4,6 +4,7 @@
 
 import Compression
 import Evaluation
+import Foundation
 import Modeling
 import NumericCore
 import SalesData
@@ -222,7 +223,11 @@ public struct Workspace: Sendable {
   public var notices: [String] = []
   /// Source of the seeds of commands that were not given one; reset by `seed N`.
   public var seedSource = SeededGenerator(seed: 1)
-  public var threads = Parallel.coreCount
+  /// Worker threads: the machine's cores, or TINYCAST_THREADS (a sweep's point processes share
+  /// the machine or a Slurm task's CPUs). Only speed depends on it, never a number.
+  public var threads =
+    ProcessInfo.processInfo.environment["TINYCAST_THREADS"].flatMap { Int($0) }.map { min(max($0, 1), 256) }
+    ?? Parallel.coreCount
   /// The headline every decision uses (`set metric=`): compare's delta, shrink's budget,
   /// sensitivity, sweep's knee, plot tradeoff.
   public var metric = HeadlineMetric.mape

@@ -58,6 +58,8 @@ let executablePath = (try? FileManager.default.destinationOfSymbolicLink(atPath:
 // TINYCAST_KERAS_TIMEOUT (seconds) shortens the wait, for the test of a damaged file.
 let kerasTimeout = ProcessInfo.processInfo.environment["TINYCAST_KERAS_TIMEOUT"].flatMap(Double.init) ?? 30
 if let executablePath { KerasModelFile.isolation = .childProcess(executable: executablePath, timeout: kerasTimeout) }
+// A sweep's points run as `tinycast run` processes (engine=local) or name it in their Slurm script.
+Fanout.executable = executablePath
 
 switch Tinycast.parseRequest(Array(CommandLine.arguments.dropFirst()), stdout: { print($0) }, stderr: printError) {
 case .success(.kerasJSON(let file)):
@@ -69,6 +71,7 @@ case .success(.kerasJSON(let file)):
     exit(1)
   }
 case .success(.replay(let request)): exit(CLI.replay(request, stdout: printLine, stderr: printError))
+case .success(.merge(let dir, let out)): exit(CLI.merge(dir: dir, out: out, stdout: printLine, stderr: printError))
 case .success(.shell): break
 case .success(.kernel):
   // Jupyter's kernel process talks JSON lines to us; Ctrl-C (its interrupt) stops a command.

@@ -43,6 +43,40 @@ public struct SweepSummary: Sendable {
   public var metric: HeadlineMetric
   public var scores: [Double]
   public var knee: SweepKnee
+
+  /// The knee of models of `bytes` exported bytes and test `metrics` (the same in a workspace
+  /// and in the files `tinycast merge` reads, so both name the same knee).
+  public init(names: [String], bytes: [Double], metrics: [ReplicaMetrics], headline: HeadlineMetric) {
+    var scores: [Double] = []
+    var spread = 0.0
+    for m in metrics {
+      scores.append(headline.of(m))
+      if m.runs.count > 1 {
+        // The population standard deviation over the runs, as eval's +/-.
+        let values = m.runs.map { headline.of($0) }
+        let mean = values.reduce(0, +) / Double(values.count)
+        let std = (values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count)).squareRoot()
+        spread = max(spread, std)
+      }
+    }
+    // A curve flatter than the runs' own spread has no knee to find among these sizes.
+    let range = (scores.max() ?? 0) - (scores.min() ?? 0)
+    let smallest = names.indices.min { bytes[$0] < bytes[$1] }!
+    if range <= spread {
+      knee = .flat(
+        smallest: smallest, range: range, sizeRatio: (bytes.max() ?? 1) / bytes[smallest], spread: spread)
+    } else if let k = Evaluation.knee(bytes: bytes, mape: scores) {
+      let order = names.indices.sorted { bytes[$0] < bytes[$1] }
+      let pos = order.firstIndex(of: k)!
+      knee = .knee(k, smaller: pos > 0 ? order[pos - 1] : nil, larger: pos + 1 < order.count ? order[pos + 1] : nil)
+    } else {
+      knee = .none
+    }
+    self.names = names
+    self.bytes = bytes
+    self.metric = headline
+    self.scores = scores
+  }
 }
 
 extension Workspace {
@@ -89,35 +123,11 @@ extension Workspace {
   /// The knee of the models a sweep made: the size below which the headline climbs fastest.
   public mutating func sweepSummary(_ names: [String]) throws(CommandError) -> SweepSummary {
     var bytes: [Double] = []
-    var scores: [Double] = []
-    var spread = 0.0
+    var metrics: [ReplicaMetrics] = []
     for name in names {
-      let m = try model(name)
-      let metrics = try self.metrics(of: name)
-      bytes.append(Double(m.artifact().count))
-      scores.append(metric.of(metrics))
-      if metrics.runs.count > 1 {
-        // The population standard deviation over the runs, as eval's +/-.
-        let values = metrics.runs.map { metric.of($0) }
-        let mean = values.reduce(0, +) / Double(values.count)
-        let std = (values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count)).squareRoot()
-        spread = max(spread, std)
-      }
+      bytes.append(Double(try model(name).artifact().count))
+      metrics.append(try self.metrics(of: name))
     }
-    // A curve flatter than the runs' own spread has no knee to find among these sizes.
-    let range = (scores.max() ?? 0) - (scores.min() ?? 0)
-    let smallest = names.indices.min { bytes[$0] < bytes[$1] }!
-    let result: SweepKnee
-    if range <= spread {
-      result = .flat(
-        smallest: smallest, range: range, sizeRatio: (bytes.max() ?? 1) / bytes[smallest], spread: spread)
-    } else if let k = knee(bytes: bytes, mape: scores) {
-      let order = names.indices.sorted { bytes[$0] < bytes[$1] }
-      let pos = order.firstIndex(of: k)!
-      result = .knee(k, smaller: pos > 0 ? order[pos - 1] : nil, larger: pos + 1 < order.count ? order[pos + 1] : nil)
-    } else {
-      result = .none
-    }
-    return SweepSummary(names: names, bytes: bytes, metric: metric, scores: scores, knee: result)
+    return SweepSummary(names: names, bytes: bytes, metrics: metrics, headline: metric)
   }
 }
