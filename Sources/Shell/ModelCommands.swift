@@ -230,7 +230,8 @@ enum ModelCommands {
     let text =
       (trained.runs.enumerated().map { EpochReporter.summary(run: $0, $1) } + [
         "\(m.name): \(m.replicas[0].label), \(m.parameterCount) parameters, \(runs) run\(runs == 1 ? "" : "s") in "
-          + "\(duration(trained.seconds))\(interrupted); 'eval \(m.name)' for test metrics"
+          + "\(duration(trained.seconds)) (peak memory \(peakMemoryMB()) MB)\(interrupted); 'eval \(m.name)' for test "
+          + "metrics"
       ]).joined(separator: "\n")
     return CommandOutput(text, recorded: [trained.command])
   }

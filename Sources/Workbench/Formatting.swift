@@ -3,6 +3,10 @@
 import Evaluation
 import Foundation
 
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 /// `v` right-aligned to the width of `widthOf` printed.
 public func pad(_ v: Int, _ widthOf: Int) -> String {
   let s = String(v)
@@ -23,3 +27,15 @@ public func duration(_ s: Double) -> String {
 
 /// A fraction as a percentage with one decimal ("70.0%").
 public func percent(_ v: Double) -> String { fixed(100 * v, 1) + "%" }
+
+/// The process's peak resident memory so far, in MB (what training the whole Kaggle file costs:
+/// windows are views into the series, so it is the series, the network and its buffers).
+public func peakMemoryMB() -> Int {
+  #if canImport(Glibc)
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Int(usage.ru_maxrss / 1024)
+  #else
+    return 0
+  #endif
+}
