@@ -107,6 +107,11 @@ public struct SweepPlan: Equatable, Sendable {
     guard let data = FileManager.default.contents(atPath: path) else {
       throw CommandError("\(path): no sweep here (a sweep with engine=local or engine=slurm writes it)")
     }
+    return try decode(data, path: path)
+  }
+
+  /// The plan in `data` (the text of `path`).
+  static func decode(_ data: Data, path: String) throws(CommandError) -> SweepPlan {
     guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
       object["format"] as? String == format, let sweep = object["sweep"] as? String,
       let key = object["key"] as? String, let metric = object["metric"] as? String,

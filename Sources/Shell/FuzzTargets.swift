@@ -6,7 +6,7 @@ import Foundation
 import Workbench
 
 public enum FuzzTargets {
-  public static let names = ["command", "csv", "tcm", "session", "keras", "kerasconfig"]
+  public static let names = ["command", "csv", "tcm", "session", "keras", "kerasconfig", "merge"]
 
   public static func run(_ target: String, _ bytes: [UInt8]) {
     switch target {
@@ -16,8 +16,16 @@ public enum FuzzTargets {
     case "session": session(bytes)
     case "keras": FormatFuzzTargets.keras(bytes)
     case "kerasconfig": FormatFuzzTargets.kerasConfig(bytes)
+    case "merge": merge(bytes)
     default: break
     }
+  }
+
+  /// What `tinycast merge` reads: a sweep's plan and a point's compare JSON (the same bytes
+  /// offered to both readers).
+  static func merge(_ bytes: [UInt8]) {
+    _ = try? SweepPlan.decode(Data(bytes), path: "sweep.json")
+    _ = try? ComparisonRow.rows(fromJSON: Data(bytes), source: "point.json")
   }
 
   /// An engine over a tiny built-in dataset, writing only into a scratch folder. Commands that
