@@ -28,6 +28,10 @@ extension ComparisonRow {
         name: name, method: method, units: int(object["units"]), parameters: int(object["parameters"]),
         nonzero: int(object["nonzero"]), bytes: int(object["bytes"]), articleKB: double(object["kb_article"]),
         metrics: ReplicaMetrics(runs: try runs.map { (run) throws(ComparisonFileError) in try metrics(run, place) }))
+      // The means by day ahead read every run's days: the runs must have the same number.
+      guard Set(row.metrics.runs.map(\.byStep.count)).count == 1 else {
+        throw ComparisonFileError(description: "\(place) (\(name)): its runs forecast different numbers of days")
+      }
       row.latencyMicroseconds = double(object["latency_us"])
       row.flashBytes = int(object["flash_bytes"])
       row.ramBytes = int(object["ram_bytes"])
@@ -40,9 +44,11 @@ extension ComparisonRow {
     }
   }
 
-  static func metrics(_ object: [String: Any], _ place: String) throws(ComparisonFileError) -> ForecastMetrics {
-    guard let count = int(object["count"]), let zeros = int(object["zeros_excluded"]) else {
-      throw ComparisonFileError(description: "\(place): a run without count or zeros_excluded")
+  static func metrics(
+    _ object: [String: Any], _ place: String, nested: Bool = false
+  ) throws(ComparisonFileError) -> ForecastMetrics {
+    guard let count = int(object["count"]), let zeros = int(object["zeros_excluded"]), count >= 0, zeros >= 0 else {
+      throw ComparisonFileError(description: "\(place): a run without a count or zeros_excluded")
     }
     // A null was a NaN (no target to average over).
     func value(_ key: String) -> Double { double(object[key]) ?? .nan }
@@ -50,8 +56,11 @@ extension ComparisonRow {
       mape: value("mape"), smape: value("smape"), mae: value("mae"), rmse: value("rmse"), wape: value("wape"),
       count: count, zerosExcluded: zeros, mase: double(object["mase"]), rmsse: double(object["rmsse"]),
       bias: value("bias"))
-    m.byStep = try (object["by_step"] as? [[String: Any]] ?? []).map { (step) throws(ComparisonFileError) in
-      try metrics(step, place)
+    // A day's metrics have no days of their own.
+    if !nested {
+      m.byStep = try (object["by_step"] as? [[String: Any]] ?? []).map { (step) throws(ComparisonFileError) in
+        try metrics(step, place, nested: true)
+      }
     }
     return m
   }
@@ -63,5 +72,9 @@ extension ComparisonRow {
     if let decimal = v as? NSDecimalNumber, let exact = Double(decimal.stringValue) { return exact }
     return (v as? NSNumber)?.doubleValue
   }
-  static func int(_ v: Any?) -> Int? { (v as? NSNumber).map { Int($0.doubleValue) } }
+  /// A whole number that an Int holds (a damaged file's 1e300 is not one).
+  static func int(_ v: Any?) -> Int? {
+    guard let d = double(v), d.isFinite, d == d.rounded(), abs(d) < 9e15 else { return nil }
+    return Int(d)
+  }
 }

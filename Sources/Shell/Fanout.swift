@@ -146,23 +146,29 @@ public struct SweepMerge {
     var models: [ComparisonRow] = []
     var references: [ComparisonRow]?
     var missing: [(Int, String)] = []
-    var madeByPoint: [[String]] = []
     for k in 1...plan.count {
       let path = (dir as NSString).appendingPathComponent(SweepPlan.result(k))
       guard let data = FileManager.default.contents(atPath: path) else {
         missing.append((k, why(dir, point: k)))
-        madeByPoint.append([])
         continue
       }
       let rows: [ComparisonRow]
       do { rows = try ComparisonRow.rows(fromJSON: data, source: path) } catch {
         missing.append((k, error.description))
-        madeByPoint.append([])
         continue
       }
       let made = rows.filter { $0.method != "baseline" && $0.method != "classical" }
+      // One table is one set of test targets (compare's rule): a point scored on others, or
+      // with another number of days per window, does not join it.
+      if let first = models.first ?? references?.first ?? rows.first,
+        let other = rows.first(where: {
+          $0.metrics.count != first.metrics.count || $0.metrics.steps != first.metrics.steps
+        })
+      {
+        missing.append((k, "\(path): \(other.name) was scored on other test targets than \(first.name)"))
+        continue
+      }
       models += made
-      madeByPoint.append(made.map(\.name))
       if references == nil { references = rows.filter { $0.method == "baseline" || $0.method == "classical" } }
     }
     var merge = SweepMerge(comparison: nil, summary: nil, missing: missing, plan: plan)
