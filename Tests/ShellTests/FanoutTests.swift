@@ -115,6 +115,22 @@ func sweepTable(_ output: String) -> [String] {
     #expect(errorText(engine, "sweep units=2,4 train engine=local submit=on")?.contains("for engine=slurm") == true)
   }
 
+  @Test func aPointScoredOnOtherTargetsIsNamedNotMerged() throws {
+    // The fuzz corpus' plan (4 points) and point: point 1 as written, point 2 with fewer targets.
+    let corpus = packageRoot() + "/Tests/Fuzz/corpus/merge/"
+    let dir = temporaryDirectory()
+    let point = try String(contentsOfFile: corpus + "point.json", encoding: .utf8)
+    writeFile(dir + "/sweep.json", try String(contentsOfFile: corpus + "sweep.json", encoding: .utf8))
+    writeFile(dir + "/point-1.json", point)
+    writeFile(dir + "/point-2.json", point.replacingOccurrences(of: "\"count\": 18150", with: "\"count\": 100"))
+    var out: [String] = []
+    #expect(Tinycast.execute(["merge", dir], stdout: { out.append($0) }, stderr: { out.append($0) }) == 1)
+    let text = out.joined(separator: "\n")
+    #expect(text.contains("1 of 4 points merged"), "\(text)")
+    #expect(text.contains("point 2 (units=4) missing: ") && text.contains("was scored on other test targets"))
+    #expect(text.contains("point 3 (units=6) missing: not run yet (no point-3.log)"))
+  }
+
   @Test func mergeNamesWhatIsNotASweep() {
     let dir = temporaryDirectory()
     var err: [String] = []
