@@ -23,6 +23,8 @@ replay_into() {
   local f=$1 out=$2 args=()
   rm -rf "$out"; mkdir -p "$out"
   cp "$f" "$out/session.tcs"
+  # Data beside the session (examples/data) stays where its relative paths say.
+  [ -d "$(dirname "$f")/data" ] && ln -s "$PWD/$(dirname "$f")/data" "$out/data"
   printf '\nsave session %s overwrite=on\n' "$out/recorded.tcs" >>"$out/session.tcs"
   [ "$(dirname "$f")" = sessions ] && args=("${short[@]}")
   (cd "$out" && "$binpath" run session.tcs --out . --allow-write ANYWHERE "${args[@]}" >log.txt 2>&1)
@@ -56,7 +58,7 @@ verify)
     replay_into "$f" "$check" || { echo "$f: failed to run"; tail -3 "$check/log.txt"; status=1; continue; }
     for file in "$rec"/*; do
       base=$(basename "$file")
-      case $base in session.tcs | recorded.tcs) continue ;; esac
+      case $base in session.tcs | recorded.tcs | data) continue ;; esac
       if [ ! -e "$check/$base" ]; then
         echo "$f: $base not written"; status=1
       elif ! cmp -s "$file" "$check/$base"; then
