@@ -29,6 +29,14 @@ stop() {
   for pid in "${started[@]}"; do kill -9 "$pid" 2>/dev/null; done
 }
 trap stop EXIT
+# Starts daemon $1 (the rest: its command line), which writes its pid to $work/$1.pid.
+daemon() {
+  local name=$1
+  shift
+  "$@" 2>"$work/$name.err" || fail "$name did not start: $(cat "$work/$name.err")"
+  sleep 1
+  started+=("$(cat "$work/$name.pid")")
+}
 
 [ "$(id -u)" = 0 ] || fail "needs root (the daemons run as root here)"
 for tool in munged slurmctld slurmd sbatch squeue sinfo; do
@@ -45,9 +53,7 @@ if [ ! -s /etc/munge/munge.key ]; then
 fi
 mkdir -p /run/munge /var/log/munge /var/lib/munge
 if ! munge -n >/dev/null 2>&1; then
-  munged --force --pid-file="$work/munged.pid" 2>"$work/munged.err" || fail "munged did not start: $(cat "$work/munged.err")"
-  sleep 1
-  started+=("$(cat "$work/munged.pid")")
+  daemon munged munged --force --pid-file="$work/munged.pid"
   munge -n | unmunge >/dev/null || fail "munge cannot encode and decode a credential"
 fi
 
@@ -81,12 +87,8 @@ NodeName=$host NodeAddr=127.0.0.1 CPUs=$cpus State=UNKNOWN
 PartitionName=test Nodes=$host Default=YES MaxTime=INFINITE State=UP
 EOF
 export SLURM_CONF=$work/slurm.conf
-slurmctld -c || fail "slurmctld did not start"
-sleep 1
-started+=("$(cat "$work/slurmctld.pid")")
-slurmd -c || fail "slurmd did not start"
-sleep 1
-started+=("$(cat "$work/slurmd.pid")")
+daemon slurmctld slurmctld -c
+daemon slurmd slurmd -c
 for _ in $(seq 60); do
   state=$(sinfo -h -n "$host" -o %t 2>/dev/null || true)
   [ "$state" = idle ] && break
@@ -110,7 +112,7 @@ for _ in $(seq 600); do
   [ -z "$(squeue -h -j "$job" 2>/dev/null)" ] && break
   sleep 1
 done
-[ -z "$(squeue -h -j "$job" 2>/dev/null)" ] && job_done=1 || fail "job $job still queued or running after 10 minutes"
+[ -z "$(squeue -h -j "$job" 2>/dev/null)" ] || fail "job $job still queued or running after 10 minutes"
 job=""
 
 (cd "$work" && "$TINYCAST" merge points --out merged.json >merge.out 2>&1) || fail "merge: $(cat "$work/merge.out")"

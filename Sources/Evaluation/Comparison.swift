@@ -181,8 +181,11 @@ public struct Comparison: Sendable {
     return out.joined(separator: "\n") + "\n"
   }
 
+  /// A number, or null for none and for NaN or infinity (which JSON cannot hold).
+  static func num(_ v: Double?) -> JSONValue { v.map { $0.isFinite ? .number($0) : .null } ?? .null }
+
   func fields(_ r: ComparisonRow) -> [(String, JSONValue)] {
-    func num(_ v: Double?) -> JSONValue { v.map { $0.isFinite ? .number($0) : .null } ?? .null }
+    let num = Self.num
     func int(_ v: Int?) -> JSONValue { v.map { .number(Double($0)) } ?? .null }
     return [
       ("name", .string(r.name)), ("method", .string(r.method)), ("units", int(r.units)),
@@ -205,8 +208,7 @@ public struct Comparison: Sendable {
   }
 
   static func runObject(_ m: ForecastMetrics) -> JSONValue {
-    func num(_ v: Double?) -> JSONValue { v.map { $0.isFinite ? .number($0) : .null } ?? .null }
-    return .object(
+    .object(
       [
         ("mape", num(m.mape)), ("smape", num(m.smape)), ("mae", num(m.mae)), ("rmse", num(m.rmse)),
         ("wape", num(m.wape)), ("count", .number(Double(m.count))),

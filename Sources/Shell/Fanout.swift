@@ -179,7 +179,9 @@ public struct SweepMerge {
     }
     let headline = HeadlineMetric(rawValue: plan.metric) ?? .mape
     merge.comparison = Comparison(rows: models + others, reference: models[0].name, headline: headline)
-    if models.count >= 2, let bytes = Optional(models.map { Double($0.bytes ?? 0) }), !bytes.contains(0) {
+    // The knee needs two sizes or more, each with its bytes.
+    let bytes = models.compactMap(\.bytes).filter { $0 > 0 }.map(Double.init)
+    if models.count >= 2, bytes.count == models.count {
       merge.summary = SweepSummary(
         names: models.map(\.name), bytes: bytes, metrics: models.map(\.metrics), headline: headline)
     }
@@ -310,25 +312,24 @@ public enum Fanout {
   }
 
   /// Runs `points` as processes, `jobs` at a time, each on `threads` threads; stops (and stops
-  /// them) when `shouldStop` says so. Returns each point's exit status (nil: stopped).
+  /// them) when `shouldStop` says so. How each ended is in its log and result file, which the
+  /// merge reads.
   static func runLocal(
     _ points: [Int], dir: String, jobs: Int, threads: Int, executable: String, emit: (String) -> Void,
     shouldStop: () -> Bool
-  ) throws(CommandError) -> [Int: Int32?] {
+  ) throws(CommandError) {
     var queue = points[...]
     var running: [Int: (Process, Date)] = [:]
-    var status: [Int: Int32?] = [:]
     var environment = ProcessInfo.processInfo.environment
     environment["TINYCAST_THREADS"] = String(threads)
     while !queue.isEmpty || !running.isEmpty {
       if shouldStop() {
-        for (k, (p, _)) in running {
+        for (p, _) in running.values {
           p.interrupt()
           p.waitUntilExit()
-          status[k] = .some(nil)
         }
         emit("sweep: stopped; the points that finished keep their results (run the sweep again for the rest)")
-        return status
+        return
       }
       while running.count < jobs, let k = queue.popFirst() {
         let p = Process()
@@ -352,13 +353,11 @@ public enum Fanout {
       }
       for (k, (p, started)) in running where !p.isRunning {
         running[k] = nil
-        status[k] = p.terminationStatus
         let seconds = String(format: "%.1f", Date().timeIntervalSince(started))
         emit("sweep point \(k) \(p.terminationStatus == 0 ? "done" : "FAILED") in \(seconds) s")
       }
       usleep(20_000)
     }
-    return status
   }
 
   /// Submits the array tasks of `points` (all, or the missing ones) with sbatch; returns its
@@ -412,7 +411,7 @@ extension Engine {
           "sweep: \(todo.count) of \(plan.count) points in \(shown), \(min(jobs, todo.count)) at a time, "
             + "\(threads) thread\(threads == 1 ? "" : "s") each")
       }
-      _ = try Fanout.runLocal(
+      try Fanout.runLocal(
         todo, dir: dir, jobs: jobs, threads: threads, executable: executable, emit: context.emit,
         shouldStop: context.shouldStop)
       return try SweepMerge.read(dir).report()

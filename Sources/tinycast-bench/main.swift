@@ -18,18 +18,25 @@ func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.
 func f(_ v: Double, _ digits: Int = 2) -> String { String(format: "%.\(digits)f", v) }
 let clock = ContinuousClock()
 
+/// The article's network (LSTM, Dropout 0.2, Dense) of `units` trained `epochs` epochs from seed
+/// `seed` on `threads` threads: what the timings below time.
+func trainLSTM(units: Int, on data: WindowedData, seed: UInt64, epochs: Int, threads: Int) -> TrainingLog {
+  var rng = SeededGenerator(seed: seed)
+  var model = RecurrentForecaster(units: units, dropout: 0.2, rng: &rng)
+  var config = TrainingConfig()
+  config.epochs = epochs
+  config.patience = epochs
+  config.threads = threads
+  return Trainer.fit(&model, data: data, config: config, rng: &rng)
+}
+
 // The whole-file measurement's own process: read the file, train one epoch, report, exit.
 if let k = CommandLine.arguments.firstIndex(of: "--full-file-only"), k + 1 < CommandLine.arguments.count {
   do {
     let table = try SalesCSV.read(path: CommandLine.arguments[k + 1])
     let all = try SalesDataset.assemble(table, stores: .all, items: .all, gaps: .error)
     let data = try WindowedData(dataset: all, config: WindowConfig())
-    var rng = SeededGenerator(seed: 3)
-    var model = RecurrentForecaster(units: 64, dropout: 0.2, rng: &rng)
-    var config = TrainingConfig()
-    config.epochs = 1
-    config.threads = 2
-    let log = Trainer.fit(&model, data: data, config: config, rng: &rng)
+    let log = trainLSTM(units: 64, on: data, seed: 3, epochs: 1, threads: 2)
     var usage = rusage()
     getrusage(RUSAGE_SELF.rawValue, &usage)
     print(
@@ -169,15 +176,9 @@ print(
 )
 var windowsPerSecond: [Int: Double] = [:]
 for threads in (latencyOnly ? [] : [1, 2]) {
-  var rng = SeededGenerator(seed: 1)
-  var model = RecurrentForecaster(units: units, dropout: 0.2, rng: &rng)
-  var config = TrainingConfig()
   // The median of three epochs: one epoch alone is at the mercy of whatever else this shared
   // machine is doing at that moment.
-  config.epochs = 3
-  config.patience = 3
-  config.threads = threads
-  let log = Trainer.fit(&model, data: data, config: config, rng: &rng)
+  let log = trainLSTM(units: units, on: data, seed: 1, epochs: 3, threads: threads)
   let s = log.epochs.map(\.seconds).sorted()[log.epochs.count / 2]
   let flops = flopsPerWindow * Double(data.fit.count) + flopsPerWindow / 3 * Double(data.validation.count)
   windowsPerSecond[threads] = Double(data.fit.count) / s
@@ -205,12 +206,7 @@ if !quick && !latencyOnly {
     var config = WindowConfig()
     config.lookback = lookback
     guard let windowed = try? WindowedData(dataset: dataset, config: config) else { continue }
-    var rng = SeededGenerator(seed: 5)
-    var model = RecurrentForecaster(units: 16, dropout: 0.2, rng: &rng)
-    var training = TrainingConfig()
-    training.epochs = 1
-    training.threads = 2
-    let log = Trainer.fit(&model, data: windowed, config: training, rng: &rng)
+    let log = trainLSTM(units: 16, on: windowed, seed: 5, epochs: 1, threads: 2)
     let s = log.epochs[0].seconds
     let steps = Double(windowed.fit.count) * Double(lookback)
     print(

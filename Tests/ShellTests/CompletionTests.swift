@@ -215,17 +215,8 @@ func spawnWithoutInheritedDescriptors(_ path: String, _ arguments: [String]) thr
     let saved = try String(contentsOfFile: dir + "/s.tcs", encoding: .utf8)
     #expect(saved.contains("runs=1") && saved.contains("stop="), "\(saved)")
     #expect(saved.contains("as short.1") == false && saved.components(separatedBy: " as short\n").count == 3)
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: binary)
-    process.arguments = ["run", "s.tcs", "--verify"]
-    process.currentDirectoryURL = URL(fileURLWithPath: dir)
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    try process.run()
-    let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    process.waitUntilExit()
-    #expect(process.terminationStatus == 0, "\(output)")
+    let (status, output) = try runBinary(binary, ["run", "s.tcs", "--verify"], in: dir)
+    #expect(status == 0, "\(output)")
     #expect(
       output.contains("verifying into s.verify/") && output.contains("result lines match the session"), "\(output)")
     #expect(FileManager.default.fileExists(atPath: dir + "/s.verify/long_p70_ft_int8.h"))

@@ -17,6 +17,21 @@ func tinycastBinary() -> String? {
   return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
 }
 
+/// Runs the tinycast binary with `arguments` in `dir`; returns its exit status and output.
+func runBinary(_ binary: String, _ arguments: [String], in dir: String) throws -> (Int32, String) {
+  let process = Process()
+  process.executableURL = URL(fileURLWithPath: binary)
+  process.arguments = arguments
+  process.currentDirectoryURL = URL(fileURLWithPath: dir)
+  let output = Pipe()
+  process.standardOutput = output
+  process.standardError = output
+  try process.run()
+  let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+  process.waitUntilExit()
+  return (process.terminationStatus, text)
+}
+
 /// The real shell in `dir`, journaling to `home`, with its standard input and output piped.
 func startShell(_ binary: String, in dir: String, home: String) throws -> (Process, Pipe, Pipe) {
   let process = Process()

@@ -9,21 +9,6 @@ import Testing
 import TinycastCLI
 import Workbench
 
-/// Runs the tinycast binary with `arguments` in `dir`; returns its exit status and output.
-func runBinary(_ binary: String, _ arguments: [String], in dir: String) throws -> (Int32, String) {
-  let process = Process()
-  process.executableURL = URL(fileURLWithPath: binary)
-  process.arguments = arguments
-  process.currentDirectoryURL = URL(fileURLWithPath: dir)
-  let output = Pipe()
-  process.standardOutput = output
-  process.standardError = output
-  try process.run()
-  let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-  process.waitUntilExit()
-  return (process.terminationStatus, text)
-}
-
 /// The comparison table and the knee in a sweep's output: from the table's header line to the
 /// knee line.
 func sweepTable(_ output: String) -> [String] {
