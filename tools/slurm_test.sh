@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make slurm-test: a sweep fanned out as a real Slurm job array on this machine, merged, and
-# checked against the same sweep run in-process, bit for bit (issue 19).
+# checked against the same sweep run in-process, bit for bit; then a shrink whose candidates
+# train as array jobs, checked against the same shrink in-process (issue 19).
 #
 # Starts munged, slurmctld and slurmd (one node: this machine, all its CPUs; a configuration of
 # its own in a temporary folder, SLURM_CONF), runs a 4-point sweep on the demo data as an array
@@ -121,4 +122,26 @@ table() { sed -n '/^model /,/^knee:/{p;/^knee:/q}' "$1"; }
 [ -n "$(table "$work/inprocess.out")" ] || fail "the in-process sweep printed no table"
 [ "$(table "$work/merge.out")" = "$(table "$work/inprocess.out")" ] || fail "the merged table differs from the in-process one"
 echo "slurm-test: ok: 4 array tasks merged; the table and every number equal the in-process sweep's, bit for bit"
+
+# A shrink whose candidates train as array jobs (submit=on waits for each group), against the
+# same shrink in-process: the same candidate table, and the same recorded winner.
+shrink="shrink base budget=+5 epochs=1 ft_epochs=1 seed=100 linear=off"
+printf '%s\n%s\nsave session shrink-inprocess-saved.tcs\n' "$prefix" "$shrink" >"$work/shrink-inprocess.tcs"
+printf '%s\n%s engine=slurm dir=trainings submit=on\nsave session shrink-slurm-saved.tcs\n' "$prefix" "$shrink" \
+  >"$work/shrink-slurm.tcs"
+(cd "$work" && "$TINYCAST" run shrink-inprocess.tcs >shrink-inprocess.out 2>&1) ||
+  fail "the in-process shrink: $(tail -3 "$work/shrink-inprocess.out")"
+(cd "$work" && timeout 900 "$TINYCAST" run shrink-slurm.tcs >shrink-slurm.out 2>&1) ||
+  fail "the Slurm shrink: $(tail -5 "$work/shrink-slurm.out")"
+groups=$(grep -c "as a Slurm job array" "$work/shrink-slurm.out" || true)
+[ "$groups" -ge 1 ] || fail "the Slurm shrink submitted nothing: $(tail -3 "$work/shrink-slurm.out")"
+candidates() { sed -n '/^  candidate /,/^[^ ]/p' "$1" | grep '^  '; }
+[ -n "$(candidates "$work/shrink-inprocess.out")" ] || fail "the in-process shrink printed no candidates"
+[ "$(candidates "$work/shrink-slurm.out")" = "$(candidates "$work/shrink-inprocess.out")" ] ||
+  fail "the Slurm shrink's candidates differ from the in-process ones"
+body() { grep -v '^#!' "$1"; }
+[ "$(body "$work/shrink-slurm-saved.tcs")" = "$(body "$work/shrink-inprocess-saved.tcs")" ] ||
+  fail "the Slurm shrink recorded another winner than the in-process one"
+echo "slurm-test: ok: shrink trained its candidates in $groups array job(s); every candidate, number and the" \
+  "recorded winner equal the in-process search's"
 rm -rf "$work"

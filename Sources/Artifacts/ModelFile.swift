@@ -610,11 +610,11 @@ public enum ModelFile {
     return bits
   }
 
-  static func appendLE<T: FixedWidthInteger>(_ out: inout [UInt8], _ v: T) {
+  public static func appendLE<T: FixedWidthInteger>(_ out: inout [UInt8], _ v: T) {
     var x = v.littleEndian
     withUnsafeBytes(of: &x) { out.append(contentsOf: $0) }
   }
-  static func readLE<T: FixedWidthInteger>(_ b: [UInt8], _ at: Int, _: T.Type) -> T {
+  public static func readLE<T: FixedWidthInteger>(_ b: [UInt8], _ at: Int, _: T.Type) -> T {
     var v: T = 0
     for i in 0..<MemoryLayout<T>.size { v |= T(b[at + i]) << (8 * i) }
     return v

@@ -25,6 +25,12 @@ public struct EpochRecord: Sendable, Equatable {
   public var loss: Double  // mean training loss (the network's unit, with dropout)
   public var validationLoss: Double
   public var seconds: Double
+  public init(epoch: Int, loss: Double, validationLoss: Double, seconds: Double) {
+    self.epoch = epoch
+    self.loss = loss
+    self.validationLoss = validationLoss
+    self.seconds = seconds
+  }
 }
 
 public struct TrainingLog: Sendable, Equatable {

@@ -43,7 +43,9 @@ enum DataCommands {
       Loading also windows the data with the defaults of 'window' (shown, and recorded).
       'load demo' is a deterministic stand-in with the Kaggle file's shape (see README).
       'load model PATH' reads a model written by 'export ... format=tcm' and evaluates it on the
-      current dataset (its window length must match; the model keeps its own scaler).
+      current dataset (its window length must match; the model keeps its own scaler), or a
+      whole model written by 'export ... format=bundle' (every replica, seed and training log)
+      on the dataset of the name it was trained on.
       'load keras PATH.json' imports weights trained in Keras (the five arrays of get_weights(),
       as 'export ... format=keras' writes them), with the file's scaler or else the dataset's.
       """,

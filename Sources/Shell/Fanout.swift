@@ -189,15 +189,7 @@ public struct SweepMerge {
   }
 
   /// Why point `k` has no result: its log's error, or that it has not run.
-  static func why(_ dir: String, point k: Int) -> String {
-    let log = (dir as NSString).appendingPathComponent(SweepPlan.log(k))
-    guard let text = try? String(contentsOfFile: log, encoding: .utf8) else {
-      return "not run yet (no \(SweepPlan.log(k)))"
-    }
-    let lines = text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-    if let error = lines.last(where: { $0.contains("error") }) { return "failed: \(error)" }
-    return "no result; \(SweepPlan.log(k)) ends: \(lines.last ?? "(empty)")"
-  }
+  static func why(_ dir: String, point k: Int) -> String { Fanout.why(dir, log: SweepPlan.log(k)) }
 
   /// The merged table, the knee and the missing points, as the sweep prints them.
   public func report() -> String {
@@ -311,15 +303,23 @@ public enum Fanout {
     """
   }
 
-  /// Runs `points` as processes, `jobs` at a time, each on `threads` threads; stops (and stops
-  /// them) when `shouldStop` says so. How each ended is in its log and result file, which the
-  /// merge reads.
+  /// A session one process replays in DIR: what the progress lines call it, and its files.
+  struct Task {
+    var label: String
+    var session: String
+    var log: String
+  }
+
+  /// Runs `tasks` as processes, `jobs` at a time, each on `threads` threads; stops (and stops
+  /// them) when `shouldStop` says so, and then returns false. How each ended is in its log and
+  /// result file, which the caller reads.
+  @discardableResult
   static func runLocal(
-    _ points: [Int], dir: String, jobs: Int, threads: Int, executable: String, emit: (String) -> Void,
+    _ tasks: [Task], dir: String, jobs: Int, threads: Int, executable: String, emit: (String) -> Void,
     shouldStop: () -> Bool
-  ) throws(CommandError) {
-    var queue = points[...]
-    var running: [Int: (Process, Date)] = [:]
+  ) throws(CommandError) -> Bool {
+    var queue = tasks[...]
+    var running: [String: (Process, Date)] = [:]
     var environment = ProcessInfo.processInfo.environment
     environment["TINYCAST_THREADS"] = String(threads)
     while !queue.isEmpty || !running.isEmpty {
@@ -328,16 +328,15 @@ public enum Fanout {
           p.interrupt()
           p.waitUntilExit()
         }
-        emit("sweep: stopped; the points that finished keep their results (run the sweep again for the rest)")
-        return
+        return false
       }
-      while running.count < jobs, let k = queue.popFirst() {
+      while running.count < jobs, let task = queue.popFirst() {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: executable)
-        p.arguments = ["run", SweepPlan.session(k)]
+        p.arguments = ["run", task.session]
         p.currentDirectoryURL = URL(fileURLWithPath: dir)
         p.environment = environment
-        let logPath = (dir as NSString).appendingPathComponent(SweepPlan.log(k))
+        let logPath = (dir as NSString).appendingPathComponent(task.log)
         FileManager.default.createFile(atPath: logPath, contents: nil)
         guard let log = FileHandle(forWritingAtPath: logPath) else {
           throw CommandError("cannot write \(logPath)")
@@ -349,15 +348,48 @@ public enum Fanout {
           throw CommandError("cannot start \(executable): \(error.localizedDescription)")
         }
         try? log.close()
-        running[k] = (p, Date())
+        running[task.label] = (p, Date())
       }
-      for (k, (p, started)) in running where !p.isRunning {
-        running[k] = nil
+      for (label, (p, started)) in running where !p.isRunning {
+        running[label] = nil
         let seconds = String(format: "%.1f", Date().timeIntervalSince(started))
-        emit("sweep point \(k) \(p.terminationStatus == 0 ? "done" : "FAILED") in \(seconds) s")
+        emit("\(label) \(p.terminationStatus == 0 ? "done" : "FAILED") in \(seconds) s")
       }
       usleep(20_000)
     }
+    return true
+  }
+
+  /// Submits `script` with `sbatch --wait` and returns when every task of its array has ended.
+  /// Failed tasks are not an error here: the caller names them from their missing results.
+  static func submitAndWait(_ script: String) throws(CommandError) {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    p.arguments = ["sbatch", "--parsable", "--wait", script]
+    let out = Pipe()
+    p.standardOutput = out
+    p.standardError = out
+    do { try p.run() } catch { throw CommandError("cannot run sbatch: \(error.localizedDescription)") }
+    let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+      .trimmingCharacters(in: .whitespacesAndNewlines)
+    p.waitUntilExit()
+    // The job's id comes first when it was submitted; without it, sbatch said why not.
+    guard let first = text.split(separator: "\n").first, Int(first.split(separator: ";")[0]) != nil else {
+      throw CommandError(
+        "sbatch failed: \(text.split(separator: "\n").last ?? "exit status \(p.terminationStatus)")",
+        hint: "is Slurm running here? The files are written: submit \(script) yourself")
+    }
+  }
+
+  /// Why a task has no result, from its log in `dir`: its error line, or that it has not run.
+  static func why(_ dir: String, log: String) -> String {
+    let path = (dir as NSString).appendingPathComponent(log)
+    guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+      return "not run yet (no \(log))"
+    }
+    let lines = text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    if let error = lines.last(where: { $0.contains("error") }) { return "failed: \(error)" }
+    return "no result; \(log) ends: \(lines.last ?? "(empty)")"
   }
 
   /// Submits the array tasks of `points` (all, or the missing ones) with sbatch; returns its
@@ -411,9 +443,15 @@ extension Engine {
           "sweep: \(todo.count) of \(plan.count) points in \(shown), \(min(jobs, todo.count)) at a time, "
             + "\(threads) thread\(threads == 1 ? "" : "s") each")
       }
-      try Fanout.runLocal(
-        todo, dir: dir, jobs: jobs, threads: threads, executable: executable, emit: context.emit,
+      let tasks = todo.map {
+        Fanout.Task(label: "sweep point \($0)", session: SweepPlan.session($0), log: SweepPlan.log($0))
+      }
+      let finished = try Fanout.runLocal(
+        tasks, dir: dir, jobs: jobs, threads: threads, executable: executable, emit: context.emit,
         shouldStop: context.shouldStop)
+      if !finished {
+        context.emit("sweep: stopped; the points that finished keep their results (run the sweep again for the rest)")
+      }
       return try SweepMerge.read(dir).report()
     case .slurm:
       var out = ["wrote \(shown)/: \(plan.count) point sessions and sweep.sbatch (a job array, 1-\(plan.count))"]

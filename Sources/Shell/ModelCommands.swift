@@ -439,6 +439,9 @@ enum ModelCommands {
       the flash for the weights, the RAM, the multiply-accumulates and an energy estimate.
       format=keras writes JSON whose "weights" list Keras' model.set_weights accepts (for
       LSTM(units) -> Dropout -> Dense(1)); integer models give their dequantized weights.
+      format=bundle writes the whole model (every replica, with its seeds, training logs and
+      lineage) for another Tinycast: 'load model PATH' there brings back the same model, bit for
+      bit, on the dataset of the same name (a fanned-out shrink ships models so).
       format=onnx writes an ONNX model (IR 8, opset 17) for ONNX Runtime: raw sales [N, LOOKBACK]
       in, sales out, the scaler inside the graph, ONNX's own LSTM or GRU operator per layer; an
       int8 model's weights in the QDQ form (int8 + DequantizeLinear), pruned weights dense. It
@@ -447,8 +450,8 @@ enum ModelCommands {
     options: [
       OptionSpec("to", "", "the output file (format=c: the folder that receives NAME.h and NAME.c)", isPath: true),
       OptionSpec(
-        "format", "tcm", "Tinycast's model file, a C99 source pair, Keras weights (JSON), or ONNX",
-        values: ["tcm", "c", "keras", "onnx"]),
+        "format", "tcm", "Tinycast's model file, a C99 source pair, Keras weights (JSON), ONNX, or the whole model",
+        values: ["tcm", "c", "keras", "onnx", "bundle"]),
       OptionSpec("run", "1", "which replica to export (1-based)"),
       OptionSpec.flag("lineage", "write the commands that made the model into the header"),
       OptionSpec.overwrite,
@@ -506,6 +509,10 @@ enum ModelCommands {
         + "\(m.name) run \(run) (\(r.kind)\(r.kind.contains("int8") ? ", weights in QDQ form" : "")"
         + "\(m.pruned ? "; pruned weights stored dense" : "")); input 'sales' [N, \(m.window.lookback)] in sales "
         + "units, output 'forecast' [N, \(m.window.steps)]"
+    case .bundle(let m, let bytes, _):
+      text =
+        "wrote \(ctx.shown(to)): \(bytes) bytes, \(m.name) whole (\(m.replicas.count) replica"
+        + "\(m.replicas.count == 1 ? "" : "s") with seeds and training logs); 'load model \(to)' brings it back"
     case .modelFile(let m, let run, let bytes, _):
       let r = m.replicaSummary(run - 1)
       text =

@@ -21,6 +21,12 @@ extension SearchCommands {
       "networks", "on", "try LSTMs and GRUs of 2, 4, 8 units reading the level and calendar", values: ["off", "on"]),
     OptionSpec("beat", "", "a model every candidate must also score better than, e.g. beat=ets"),
     OptionSpec("lookbacks", "", "other window lengths for the linear models and networks, e.g. lookbacks=28,56"),
+    OptionSpec(
+      "engine", "inprocess", "where candidates train: here, as processes (local) or as a Slurm job array",
+      values: SweepEngine.allCases.map(\.rawValue)),
+    OptionSpec("dir", "", "engine=local|slurm: the folder of the trainings' sessions and results (shrink-NAME)"),
+    OptionSpec("jobs", "", "engine=local: trainings at once (default: the cores)"),
+    OptionSpec("submit", "off", "engine=slurm: submit each group of trainings and wait for it", values: ["off", "on"]),
   ]
 
   static let shrink = Command(
@@ -44,6 +50,13 @@ extension SearchCommands {
       artifact wins; with max_bytes it must also fit. Prints every
       candidate on a table and a plot with the Pareto front, and records the winner's commands
       (so the session replays without searching). 'explain shrink' shows the last search's log.
+      engine=local trains the candidates as processes (jobs= at a time), engine=slurm as Slurm
+      job arrays (submit=on submits and waits; without it the script is written and the same
+      shrink, run again after it, goes on from the results): each training is a session in
+      dir= that loads its inputs from bundles there and writes its model back as one. The
+      search judges them here exactly as in-process, with the same seeds: the same candidates,
+      numbers and winner, though it trains some candidates the in-process search would skip
+      (and time= does not apply). The same shrink again trains only what has no result.
       """,
     options: shrinkOptions,
     example: "shrink lstm64 budget=+0.5 max_bytes=2048", recording: .always
@@ -91,9 +104,45 @@ extension SearchCommands {
       spec.lookbacks = values.map { $0! }
     }
     spec.name = inv.asName
+    let trainer = try fanoutTrainer(&inv, ws, ctx, reference: spec.reference)
     try inv.checkAllConsumed()
-    let outcome = try ws.shrink(spec, progress: ctx.progress(notePrefix: "shrink: "))
+    let outcome = try ws.shrink(spec, progress: ctx.progress(notePrefix: "shrink: "), trainer: trainer)
     return render(outcome, ctx)
+  }
+
+  /// engine=local|slurm: the trainer that runs the candidates' trainings elsewhere (nil: here).
+  static func fanoutTrainer(_ inv: inout Invocation, _ ws: Workspace, _ ctx: ShellContext, reference: String?)
+    throws -> FanoutTrainer?
+  {
+    let engine = SweepEngine(rawValue: try inv.choice("engine"))!
+    let dirText = inv.optionalString("dir")
+    let jobs = inv.options["jobs"] != nil ? try inv.int("jobs", in: 1...256) : nil
+    let submit = try inv.flag("submit")
+    guard engine != .inprocess else {
+      if dirText != nil || jobs != nil || submit {
+        throw CommandError(
+          "dir=, jobs= and submit= are for engine=local or engine=slurm",
+          hint: "e.g. shrink lstm64 budget=+0.5 engine=local jobs=2")
+      }
+      return nil
+    }
+    if engine == .local, submit {
+      throw CommandError("submit=on is for engine=slurm; engine=local runs the trainings at once")
+    }
+    if let time = inv.options["time"] {
+      throw CommandError(
+        "time= bounds an in-process search; with engine=\(engine.rawValue) every planned candidate is trained",
+        column: time.column)
+    }
+    guard let executable = Fanout.executable else {
+      throw CommandError("engine=\(engine.rawValue) needs the tinycast executable, which is unknown here")
+    }
+    let given = dirText ?? "shrink-\(reference ?? ws.models.current ?? "model")"
+    let count = jobs ?? ProcessInfo.processInfo.activeProcessorCount
+    return FanoutTrainer(
+      engine: engine, dir: try ctx.outputPath(given, overwrite: true), shown: ctx.shown(given), jobs: count,
+      threads: max(1, ws.threads / count), submit: submit, executable: executable, emit: ctx.emit,
+      shouldStop: ctx.shouldStop)
   }
 
   /// The table and plot of every candidate, then the verdict. Only the winner's commands are

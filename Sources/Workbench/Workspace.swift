@@ -296,6 +296,19 @@ public struct Workspace: Sendable {
     given ?? seedSource.nextSeed()
   }
 
+  /// The recorded commands that made the datasets and settings, none that made a model: what
+  /// another process replays before it loads the models it is sent (a fanned-out shrink).
+  public var dataCommands: [RecordedCommand] {
+    recorded.filter { c in
+      switch c.verb {
+      case "load": !["model", "keras"].contains(c.words.first?.text ?? "")
+      case "window", "set": true
+      case "use": datasets[c.words.first?.text ?? ""] != nil
+      default: false
+      }
+    }
+  }
+
   /// The canonical commands that made a dataset (its load and window lines).
   public func lineage(ofDataset name: String) -> [String] {
     var lines: [String] = []

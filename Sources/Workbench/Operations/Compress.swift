@@ -61,6 +61,17 @@ public struct FinetuneSpec: Sendable {
   public var seed: UInt64?
   public var name: String?
   public init() {}
+
+  /// The canonical command of this fine-tuning of a network (see TrainSpec's).
+  public func recordedCommand(source: String, name: String, firstSeed: UInt64) -> RecordedCommand {
+    var command = RecordedCommand("finetune", words: [RecordedValue(source)], asName: name)
+    command.set("epochs", epochs)
+    command.set("lr", learningRate)
+    command.set("batch", batch)
+    command.set("patience", patience)
+    command.set("seed", firstSeed)
+    return command
+  }
 }
 
 // MARK: - quantize
@@ -219,12 +230,7 @@ extension Workspace {
     guard spec.batch <= data.fit.count else {
       throw CommandError("batch=\(spec.batch) is larger than the \(data.fit.count) training windows")
     }
-    var command = RecordedCommand("finetune", words: [RecordedValue(source.name)], asName: name)
-    command.set("epochs", spec.epochs)
-    command.set("lr", spec.learningRate)
-    command.set("batch", spec.batch)
-    command.set("patience", spec.patience)
-    command.set("seed", firstSeed)
+    let command = spec.recordedCommand(source: source.name, name: name, firstSeed: firstSeed)
     var config = TrainingConfig()
     config.epochs = spec.epochs
     config.learningRate = Float(spec.learningRate)

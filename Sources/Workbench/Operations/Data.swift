@@ -173,6 +173,9 @@ extension Workspace {
         "\(given): no such file",
         hint: "check the path; relative paths start at the session file's folder (in the shell, the current folder)")
     }
+    if ModelBundle.isBundle([UInt8](data)) {
+      return try loadBundle([UInt8](data), path: path, given: given, name: name)
+    }
     let (model, meta): (any Forecaster, ModelMetadata)
     do { (model, meta) = try ArtifactFamilies.readModelFile([UInt8](data)) } catch {
       throw CommandError("\(given): \(error.message)")
@@ -214,6 +217,31 @@ extension Workspace {
     return LoadedModel(
       model: entry, dataset: d.name, fileBytes: data.count, ownScaler: true,
       commands: [command, Self.windowCommand(WindowConfig())])
+  }
+
+  /// `load model PATH.tcb`: a bundle brings back the whole model another Tinycast had (every
+  /// replica, seed and training log), on the dataset of the same name, which must be loaded.
+  mutating func loadBundle(_ bytes: [UInt8], path: String, given: String, name: String?) throws(CommandError)
+    -> LoadedModel
+  {
+    var entry: ModelEntry
+    do { entry = try ModelBundle.decode(bytes) } catch { throw CommandError("\(given): \(error.message)") }
+    guard let d = datasets[entry.datasetName] else {
+      throw CommandError(
+        "\(given) was trained on dataset '\(entry.datasetName)', which is not loaded",
+        hint: "load that data first (as the session that made it did)")
+    }
+    for (k, replica) in entry.replicas.enumerated() {
+      if let problem = replica.incompatibility(with: d.windows) {
+        throw CommandError("\(given) cannot forecast \(d.name): replica \(k + 1) \(problem)")
+      }
+    }
+    if let name { entry.name = name }
+    try requireFreeModelName(entry.name)
+    let command = RecordedCommand(
+      "load", words: [RecordedValue("model"), RecordedValue(path, isPath: true)], asName: name)
+    entry = models.add(entry)
+    return LoadedModel(model: entry, dataset: d.name, fileBytes: bytes.count, ownScaler: true, commands: [command])
   }
 
   /// `load keras PATH`: Keras weights become a one-replica float model. PATH is Tinycast's JSON

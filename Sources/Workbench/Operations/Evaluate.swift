@@ -87,7 +87,7 @@ public enum CheckedMetric: String, CaseIterable, Sendable {
 }
 
 public enum ExportFormat: String, CaseIterable, Sendable {
-  case tcm, c, keras, onnx
+  case tcm, c, keras, onnx, bundle
 }
 
 public struct ExportSpec: Sendable {
@@ -105,13 +105,17 @@ public struct ExportSpec: Sendable {
 
 public enum Exported: Sendable {
   case modelFile(ModelEntry, run: Int, bytes: Int, command: RecordedCommand)
+  /// Every replica with its seeds, logs and lineage (ModelBundle).
+  case bundle(ModelEntry, bytes: Int, command: RecordedCommand)
   case keras(ModelEntry, run: Int, command: RecordedCommand)
   case onnx(ModelEntry, run: Int, bytes: Int, command: RecordedCommand)
   case c(ModelEntry, run: Int, artifact: CExportArtifact, energyNanojoules: Double, command: RecordedCommand)
 
   public var command: RecordedCommand {
     switch self {
-    case .modelFile(_, _, _, let c), .keras(_, _, let c), .onnx(_, _, _, let c), .c(_, _, _, _, let c): c
+    case .modelFile(_, _, _, let c), .keras(_, _, let c), .onnx(_, _, _, let c), .c(_, _, _, _, let c),
+      .bundle(_, _, let c):
+      c
     }
   }
 }
@@ -347,6 +351,10 @@ extension Workspace {
         m, run: spec.run, artifact: c,
         energyNanojoules: ArtifactFamilies.energyNanojoules(replica, artifact: c, lookback: m.window.lookback),
         command: command)
+    case .bundle:
+      let bytes = ModelBundle.encode(m)
+      try AtomicFile.write(bytes, to: spec.path)
+      return .bundle(m, bytes: bytes.count, command: command)
     case .tcm:
       let bytes = m.artifact(run: spec.run - 1, withLineage: spec.withLineage)
       try AtomicFile.write(bytes, to: spec.path)

@@ -14,6 +14,14 @@
 // so far is skipped without training. Candidates are made by the same operations as the
 // commands, in a scratch copy of the workspace; only the winner's chain of commands (with
 // their seeds) enters the session, so a replay rebuilds the same model without searching.
+//
+// Fanned out (a `CandidateTrainer`, `shrink ... engine=local|slurm`): every candidate of the
+// plan has its own seed (the first seed plus its place in the plan), so a candidate's model does
+// not depend on which others were trained before it. When the search needs a training it hands
+// the trainer the whole group it belongs to (the small networks and the students; the wider
+// students; one base's pruning levels), trained at once elsewhere, and judges them here in the
+// same order with the same rules: the same candidates, numbers and winner as in-process, at the
+// price of training some candidates the sequential search would have skipped.
 
 import Compression
 import Evaluation
@@ -66,6 +74,29 @@ public struct ShrinkSpec: Sendable {
   }
 }
 
+/// A training a fanned-out search hands to other processes.
+public struct CandidateTraining: Sendable {
+  /// The model it makes.
+  public var name: String
+  /// The canonical command that makes it, seed included.
+  public var command: RecordedCommand
+  /// Models the command reads (a teacher, a pruned model): shipped to the process whole.
+  public var inputs: [String]
+  /// The `window` command to run first, when it trains on other windows than the session's.
+  public var window: RecordedCommand?
+}
+
+/// Trains a search's candidates elsewhere (Shell/FanoutTrainer: processes or a Slurm array).
+public protocol CandidateTrainer: AnyObject {
+  /// What it is, for the search's log ("2 processes at a time in DIR").
+  var description: String { get }
+  /// Trains every one of `jobs` (they may run at once): each process replays the data commands
+  /// of `prefix`, loads its inputs from `models`, and runs its command. Returns each model made,
+  /// by name, or throws naming every training without a result.
+  func train(_ jobs: [CandidateTraining], prefix: [RecordedCommand], models: [String: ModelEntry])
+    throws(CommandError) -> [String: ModelEntry]
+}
+
 /// One model the search evaluated.
 public struct ShrinkCandidate: Sendable {
   public var name: String
@@ -105,7 +136,9 @@ public struct ShrinkOutcome: Sendable {
 }
 
 extension Workspace {
-  public mutating func shrink(_ spec: ShrinkSpec, progress: Progress) throws(CommandError) -> ShrinkOutcome {
+  public mutating func shrink(_ spec: ShrinkSpec, progress: Progress, trainer: CandidateTrainer? = nil)
+    throws(CommandError) -> ShrinkOutcome
+  {
     let ref = try model(spec.reference)
     _ = try ref.lstmReplicas(for: "shrink")
     guard case .float? = ref.replicas[0] as? ForecastModel else {
@@ -203,7 +236,8 @@ extension Workspace {
         stopReason = "interrupted (Ctrl-C)"
         outOfTime = true
       }
-      if spec.timeLimit == 0 || elapsed() + lastTraining > spec.timeLimit {
+      // A fanned-out search trains every planned candidate: no time limit decides for it.
+      if trainer == nil, spec.timeLimit == 0 || elapsed() + lastTraining > spec.timeLimit {
         stopReason =
           "time limit \(spec.timeText) reached before \(what) (\(duration(elapsed())) spent, "
           + "the last training took \(duration(lastTraining)))"
@@ -212,9 +246,45 @@ extension Workspace {
       if outOfTime { note(stopReason) }
       return !outOfTime
     }
-    func nextSeed() -> UInt64 {
-      seed += 1
-      return seed
+    /// Each planned candidate's seed: the first seed plus its place in the plan (networks from
+    /// 1, students from 1000, fine-tunings from 2000), whatever was trained before it.
+    func plannedSeed(_ slot: Int) -> UInt64 { seed + UInt64(slot) }
+    let networkUnits = [2, 4, 8]
+    let allStudentSizes = ShrinkSpec.studentSizes(reference: ref.units)
+    let studentOrder = allStudentSizes.down + allStudentSizes.up
+    let pruneLevels = [0.5, 0.7, 0.3]
+
+    // Fanned out: the models trained elsewhere, by name, and the data commands each process
+    // replays before its own (the session as it was when shrink started).
+    var trainedElsewhere: [String: ModelEntry] = [:]
+    let prefix = dataCommands
+    /// Model `job.name` from the trainer into the scratch workspace, training `group()` (the
+    /// jobs not trained yet) first when it is not there.
+    func obtain(_ job: CandidateTraining, group: () -> [CandidateTraining], from models: Workspace)
+      throws(CommandError)
+    {
+      guard let trainer else { preconditionFailure("obtain without a trainer") }
+      if trainedElsewhere[job.name] == nil {
+        var jobs = group().filter { trainedElsewhere[$0.name] == nil }
+        if !jobs.contains(where: { $0.name == job.name }) { jobs.append(job) }
+        note("  training \(jobs.count) candidate\(jobs.count == 1 ? "" : "s") at once: \(trainer.description)")
+        let inputs = Set(jobs.flatMap(\.inputs))
+        let shipped = Dictionary(uniqueKeysWithValues: inputs.map { ($0, models.models[$0]!) })
+        let made = try trainer.train(jobs, prefix: prefix, models: shipped)
+        trainedElsewhere.merge(made) { _, new in new }
+      }
+      guard var entry = trainedElsewhere[job.name] else {
+        throw CommandError("the trainer returned no \(job.name)")
+      }
+      // Its lineage as this workspace names its data and inputs (the process's may spell a
+      // path otherwise).
+      let ancestry =
+        job.command.verb == "train"
+        ? scratch.lineage(ofDataset: (try? scratch.dataset().name) ?? entry.datasetName)
+        : scratch.models[job.inputs[0]]?.lineage ?? []
+      entry.lineage = ancestry + [job.command.render()]
+      scratch.models.add(entry)
+      commands[job.name] = job.command
     }
     func quantizeSpec(_ source: String, perTensor: Bool, as name: String) -> QuantizeSpec {
       var q = QuantizeSpec()
@@ -245,11 +315,91 @@ extension Workspace {
     let covariateNames = onReferenceWindows ? ((try? dataset())?.windows.covariateNames ?? []) : []
     let covariateRecipe = covariateNames.isEmpty ? "" : ", " + covariateNames.joined(separator: ", ")
 
+    // The planned trainings, each with its seed and command (the same in-process and fanned out).
+    let lengths = [ref.window.lookback] + spec.lookbacks.filter { $0 != ref.window.lookback }
+    // The covariates join these when training starts (with the scalers fitted on the data).
+    let networkInputs = RecurrentInputs(
+      levelNormalized: true, calendar: CalendarFeatures(weekday: true, yearHarmonics: 3))
+    func networkSpec(length index: Int, units: Int, cell: RecurrentCell) -> TrainSpec {
+      let lookback = lengths[index]
+      var t = TrainSpec()
+      t.cell = cell
+      t.inputs = networkInputs
+      t.covariates = covariateNames
+      t.loss = .mae  // as the rich linear model: absolute errors, which MAPE rewards
+      t.units = units
+      t.training.epochs = spec.epochs
+      t.training.runs = runs
+      let place = (index * networkUnits.count + networkUnits.firstIndex(of: units)!) * RecurrentCell.allCases.count
+      t.training.seed = plannedSeed(1 + place + RecurrentCell.allCases.firstIndex(of: cell)!)
+      t.name = "\(ref.name)-\(cell.rawValue)\(units)x\(lookback == ref.window.lookback ? "" : "\(lookback)")"
+      return t
+    }
+    func networkJob(length index: Int, units: Int, cell: RecurrentCell) -> CandidateTraining {
+      let t = networkSpec(length: index, units: units, cell: cell)
+      var config = ref.window
+      config.lookback = lengths[index]
+      return CandidateTraining(
+        name: t.name!, command: t.recordedCommand(name: t.name!, firstSeed: t.training.seed!), inputs: [],
+        window: index == 0 ? nil : Self.windowCommand(config))
+    }
+    func studentSpec(_ units: Int) -> DistillSpec {
+      var d = DistillSpec()
+      d.teacher = ref.name
+      d.units = units
+      d.alpha = 0.2
+      d.training.epochs = spec.epochs
+      d.training.runs = runs
+      d.training.seed = plannedSeed(1000 + studentOrder.firstIndex(of: units)!)
+      d.name = "\(ref.name)-kd\(units)"
+      return d
+    }
+    func studentJob(_ units: Int) -> CandidateTraining {
+      let d = studentSpec(units)
+      return CandidateTraining(
+        name: d.name!, command: d.recordedCommand(teacher: ref.name, name: d.name!, firstSeed: d.training.seed!),
+        inputs: [ref.name], window: nil)
+    }
+    /// Fine-tuning `base` pruned at `level` (`base` is the reference or a student).
+    func finetuneSpec(base: String, level: Int) -> FinetuneSpec {
+      let pct = Int((pruneLevels[level] * 100).rounded())
+      let baseIndex = studentOrder.firstIndex { "\(ref.name)-kd\($0)" == base } ?? studentOrder.count
+      var f = FinetuneSpec()
+      f.source = "\(base)-p\(pct)"
+      f.epochs = spec.finetuneEpochs
+      f.learningRate = 0.0003
+      f.seed = plannedSeed(2000 + 10 * baseIndex + level)
+      f.name = "\(base)-p\(pct)-ft"
+      return f
+    }
+    func finetuneJob(base: String, level: Int) -> CandidateTraining {
+      let f = finetuneSpec(base: base, level: level)
+      return CandidateTraining(
+        name: f.name!, command: f.recordedCommand(source: f.source!, name: f.name!, firstSeed: f.seed!),
+        inputs: [f.source!], window: nil)
+    }
+    /// The first group a fanned-out search trains: the small networks on every window length
+    /// (whose windows can be cut) and the students downward.
+    func firstGroup() -> [CandidateTraining] {
+      var jobs: [CandidateTraining] = []
+      if spec.networks && onReferenceWindows {
+        for index in lengths.indices {
+          var config = ref.window
+          config.lookback = lengths[index]
+          var probe = self
+          guard index == 0 || (try? probe.window(config)) != nil else { continue }
+          for units in networkUnits {
+            for cell in RecurrentCell.allCases { jobs.append(networkJob(length: index, units: units, cell: cell)) }
+          }
+        }
+      }
+      return jobs + allStudentSizes.down.map(studentJob)
+    }
+
     // Stages 0 and 0b on the reference's window length, then on each other one asked for (the
     // scratch windows cut again; a candidate there carries that `window` command in its chain).
     var windowChanged = false
-    let lengths = [ref.window.lookback] + spec.lookbacks.filter { $0 != ref.window.lookback }
-    lengths: for lookback in lengths {
+    lengths: for (lengthIndex, lookback) in lengths.enumerated() {
       var window: [String] = []
       var suffix = ""
       if lookback != ref.window.lookback {
@@ -311,12 +461,10 @@ extension Workspace {
           note(
             "stage 0b: LSTMs and GRUs reading the level, weekday and 3 yearly harmonics\(covariateRecipe)"
               + (window.isEmpty ? "" : " of \(lookback) days") + ", trained on absolute errors, \(runs) runs each")
-          // The covariates join these when training starts (with the scalers fitted on the data).
-          let inputs = RecurrentInputs(
-            levelNormalized: true, calendar: CalendarFeatures(weekday: true, yearHarmonics: 3))
-          networks: for units in [2, 4, 8] {
+          networks: for units in networkUnits {
             for cell in RecurrentCell.allCases {
-              let layout = ParameterLayout(inputSize: inputs.channels + covariateNames.count, units: units, cell: cell)
+              let layout = ParameterLayout(
+                inputSize: networkInputs.channels + covariateNames.count, units: units, cell: cell)
               let floor = layout.totalCount  // a byte per parameter at the least
               let label = "\(cell.layerName)-\(units)"
               if beaten(floor) {
@@ -324,25 +472,21 @@ extension Workspace {
                 continue
               }
               guard timeLeft(for: "training \(label)") else { break networks }
-              let name = "\(ref.name)-\(cell.rawValue)\(units)x\(suffix)"
-              var t = TrainSpec()
-              t.cell = cell
-              t.inputs = inputs
-              t.covariates = covariateNames
-              t.loss = .mae  // as the rich linear model: absolute errors, which MAPE rewards
-              t.units = units
-              t.training.epochs = spec.epochs
-              t.training.runs = runs
-              t.training.seed = nextSeed()
-              t.name = name
+              let t = networkSpec(length: lengthIndex, units: units, cell: cell)
+              let name = t.name!
               let t0 = Date()
-              guard
-                run(
-                  "train kind=\(cell.rawValue) as \(name)",
-                  { ws throws(CommandError) in
-                    try ws.train(t, progress: progress).command
-                  })
-              else { continue }
+              if trainer != nil {
+                try obtain(
+                  networkJob(length: lengthIndex, units: units, cell: cell), group: firstGroup, from: self)
+              } else {
+                guard
+                  run(
+                    "train kind=\(cell.rawValue) as \(name)",
+                    { ws throws(CommandError) in
+                      try ws.train(t, progress: progress).command
+                    })
+                else { continue }
+              }
               lastTraining = Date().timeIntervalSince(t0)
               let recipe =
                 "\(label) over the level, weekday, 3 yearly harmonics\(covariateRecipe)"
@@ -367,9 +511,9 @@ extension Workspace {
     }
 
     // Stage 1: students, downward while they pass; wider ones only if none does.
-    let sizes = ShrinkSpec.studentSizes(reference: ref.units)
+    let sizes = allStudentSizes
     var students: [(name: String, units: Int)] = []
-    func student(_ u: Int) -> ShrinkCandidate? {
+    func student(_ u: Int) throws(CommandError) -> ShrinkCandidate? {
       // Its parameters at one byte each are a floor on its size: no smaller than the best, skip.
       let floor = 4 * u * (u + 2) + u + 1
       if beaten(floor) {
@@ -377,21 +521,20 @@ extension Workspace {
         return nil
       }
       guard timeLeft(for: "distilling LSTM-\(u)") else { return nil }
-      let name = "\(ref.name)-kd\(u)"
+      let d = studentSpec(u)
+      let name = d.name!
       let t0 = Date()
-      var d = DistillSpec()
-      d.teacher = ref.name
-      d.units = u
-      d.alpha = 0.2
-      d.training.epochs = spec.epochs
-      d.training.runs = runs
-      d.training.seed = nextSeed()
-      d.name = name
-      guard
-        run(
-          "distill units=\(u) as "
-            + "\(name)", { ws throws(CommandError) in try ws.distill(d, progress: progress).command })
-      else { return nil }
+      if trainer != nil {
+        // The wider students train together, only when the narrower ones all missed.
+        let group = allStudentSizes.down.contains(u) ? firstGroup : { allStudentSizes.up.map(studentJob) }
+        try obtain(studentJob(u), group: group, from: self)
+      } else {
+        guard
+          run(
+            "distill units=\(u) as "
+              + "\(name)", { ws throws(CommandError) in try ws.distill(d, progress: progress).command })
+        else { return nil }
+      }
       lastTraining = Date().timeIntervalSince(t0)
       let c = judge(name, chain: [name], recipe: "distilled LSTM-\(u), float32")
       if c.passes { students.append((name, u)) }
@@ -400,7 +543,7 @@ extension Workspace {
     note("stage 1: distilled students from \(ref.name) (alpha 0.2), \(runs) runs each")
     var searchStopped = false
     for u in sizes.down {
-      guard let c = student(u) else {
+      guard let c = try student(u) else {
         searchStopped = true
         break
       }
@@ -408,7 +551,7 @@ extension Workspace {
     }
     if students.isEmpty && !searchStopped {
       for u in sizes.up {
-        guard let c = student(u) else { break }
+        guard let c = try student(u) else { break }
         if c.passes { break }
       }
     }
@@ -458,30 +601,50 @@ extension Workspace {
       note(
         "  sensitivity of \(base): "
           + tolerance.map { "\($0.0) tolerates \(percent($0.1))" }.joined(separator: ", "))
+      /// The pruning at `level`: per-matrix levels, capped where a matrix tolerates less.
+      /// Fine-tuning recovers some of what one-shot pruning costs, so a matrix may go 20 points
+      /// past the level it tolerates untuned, never past `level`.
+      func pruning(_ level: Double) -> (spec: PruneSpec, caps: [ParameterName: Double], key: String) {
+        let caps = Dictionary(uniqueKeysWithValues: tolerance.map { ($0.0, min(level, $0.1 + 0.2)) })
+        var p = PruneSpec()
+        p.source = base
+        p.sparsity = level
+        p.name = "\(base)-p\(Int((level * 100).rounded()))"
+        for (_, tensor) in PruneSpec.matrixOptions where caps[tensor]! != level {
+          p.matrixLevels[tensor] = caps[tensor]!
+        }
+        return (p, caps, Pruning.prunable.map { formatNumber(caps[$0]!) }.joined(separator: "/"))
+      }
+      /// The int8 probe of a pruned model: its size is known before fine-tuning (it keeps the zeros).
+      func probe(_ pruned: String, in ws: inout Workspace) throws(CommandError) -> Int {
+        try ws.quantize(quantizeSpec(pruned, perTensor: true, as: "\(pruned)-probe")).model.artifact().count
+      }
+      // Fanned out: every level this base may try is pruned in a copy of the workspace, shipped,
+      // and fine-tuned at once (those whose size is already beaten left out).
+      var staging = scratch
+      var levelJobs: [CandidateTraining] = []
+      if trainer != nil {
+        var keys: Set<String> = []
+        for (index, level) in pruneLevels.enumerated() {
+          let (p, _, key) = pruning(level)
+          guard keys.insert(key).inserted, (try? staging.prune(p, progress: progress)) != nil,
+            let probeBytes = try? probe(p.name!, in: &staging), !beaten(probeBytes)
+          else { continue }
+          levelJobs.append(finetuneJob(base: base, level: index))
+        }
+      }
       var order = [0.5, 0.7, 0.3]
       var triedCaps: Set<String> = []
       while let level = order.first {
         order.removeFirst()
-        // Fine-tuning recovers some of what one-shot pruning costs, so a matrix may go 20 points
-        // past the level it tolerates untuned, never past `level`.
-        let caps = Dictionary(uniqueKeysWithValues: tolerance.map { ($0.0, min(level, $0.1 + 0.2)) })
-        let capsKey = Pruning.prunable.map { formatNumber(caps[$0]!) }.joined(separator: "/")
+        let (p, caps, capsKey) = pruning(level)
         let pct = Int((level * 100).rounded())
         if triedCaps.contains(capsKey) {
           note("  \(base) at \(pct)%: the same per-matrix levels as before (\(capsKey)); skipped")
           continue
         }
         triedCaps.insert(capsKey)
-        let pruned = "\(base)-p\(pct)"
-        let tuned = "\(base)-p\(pct)-ft"
-        var p = PruneSpec()
-        p.source = base
-        p.sparsity = level
-        p.name = pruned
-        for (_, tensor) in PruneSpec.matrixOptions where caps[tensor]! != level {
-          p.matrixLevels[tensor] = caps[tensor]!
-        }
-        // The size is known before fine-tuning (it keeps the zeros): probe it with int8.
+        let pruned = p.name!
         let probeName = "\(pruned)-probe"
         let probe = quantizeSpec(pruned, perTensor: true, as: probeName)
         guard
@@ -497,17 +660,18 @@ extension Workspace {
         }
         guard timeLeft(for: "fine-tuning \(pruned)") else { break stage2 }
         let t0 = Date()
-        var f = FinetuneSpec()
-        f.source = pruned
-        f.epochs = spec.finetuneEpochs
-        f.learningRate = 0.0003
-        f.seed = nextSeed()
-        f.name = tuned
-        guard
-          run(
-            "finetune \(pruned) as "
-              + "\(tuned)", { ws throws(CommandError) in try ws.finetune(f, progress: progress).command })
-        else { continue }
+        let levelIndex = pruneLevels.firstIndex(of: level)!
+        let f = finetuneSpec(base: base, level: levelIndex)
+        let tuned = f.name!
+        if trainer != nil {
+          try obtain(finetuneJob(base: base, level: levelIndex), group: { levelJobs }, from: staging)
+        } else {
+          guard
+            run(
+              "finetune \(pruned) as "
+                + "\(tuned)", { ws throws(CommandError) in try ws.finetune(f, progress: progress).command })
+          else { continue }
+        }
         lastTraining = max(lastTraining, Date().timeIntervalSince(t0))
         var passed = false
         for (suffix, perTensor, label) in quantizations {

@@ -153,6 +153,44 @@ public struct DistillSpec: Sendable {
   public init() {}
 }
 
+extension TrainSpec {
+  /// The canonical command of this training, which replays it (a fanned-out search writes it
+  /// into the session another process runs).
+  public func recordedCommand(name: String, firstSeed: UInt64) -> RecordedCommand {
+    var command = RecordedCommand("train", asName: name)
+    command.set("kind", cell.rawValue)
+    if let skip { command.set("skip", skip) }
+    command.set("units", units)
+    if layers > 1 { command.set("layers", layers) }
+    command.set("dropout", dropout)
+    if inputs.levelNormalized { command.set("norm", "level") }
+    if inputs.calendar.weekday { command.set("weekday", on: true) }
+    if inputs.calendar.yearHarmonics > 0 { command.set("year", inputs.calendar.yearHarmonics) }
+    if loss != .mse { command.set("loss", loss.rawValue) }
+    if let holidaysFile { command.set("holidays", holidaysFile) }
+    if !covariates.isEmpty {
+      command.set("covariates", covariates.joined(separator: ","))
+      if !covariatesAhead { command.set("ahead", on: false) }
+    }
+    training.record(into: &command, seed: firstSeed)
+    if let stop = lastRunEpochs { command.set("stop", stop) }
+    return command
+  }
+}
+
+extension DistillSpec {
+  /// The canonical command of this distillation of an LSTM student (see TrainSpec's).
+  public func recordedCommand(teacher: String, name: String, firstSeed: UInt64) -> RecordedCommand {
+    var command = RecordedCommand("distill", asName: name)
+    command.set("teacher", teacher)
+    command.set("units", units)
+    command.set("alpha", alpha)
+    command.set("dropout", dropout)
+    training.record(into: &command, seed: firstSeed)
+    return command
+  }
+}
+
 extension Workspace {
   /// `train`: LSTM(units) or GRU(units) -> Dropout -> Dense(S) on the current dataset (S the
   /// windows' days, 1 by default), correcting a linear model when `spec.skip` names one. An
@@ -175,23 +213,7 @@ extension Workspace {
     inputs.covariatesAhead = spec.covariatesAhead
     // A multi-day head with covariates known in advance reads every forecast day's.
     inputs.covariateDays = spec.covariatesAhead && !spec.covariates.isEmpty ? data.windows.steps : 1
-    var command = RecordedCommand("train", asName: name)
-    command.set("kind", spec.cell.rawValue)
-    if let skip = spec.skip { command.set("skip", skip) }
-    command.set("units", spec.units)
-    if spec.layers > 1 { command.set("layers", spec.layers) }
-    command.set("dropout", spec.dropout)
-    if spec.inputs.levelNormalized { command.set("norm", "level") }
-    if spec.inputs.calendar.weekday { command.set("weekday", on: true) }
-    if spec.inputs.calendar.yearHarmonics > 0 { command.set("year", spec.inputs.calendar.yearHarmonics) }
-    if spec.loss != .mse { command.set("loss", spec.loss.rawValue) }
-    if let file = spec.holidaysFile { command.set("holidays", file) }
-    if !spec.covariates.isEmpty {
-      command.set("covariates", spec.covariates.joined(separator: ","))
-      if !spec.covariatesAhead { command.set("ahead", on: false) }
-    }
-    spec.training.record(into: &command, seed: firstSeed)
-    if let stop = spec.lastRunEpochs { command.set("stop", stop) }
+    var command = spec.recordedCommand(name: name, firstSeed: firstSeed)
 
     var config = spec.training.config(threads: threads)
     config.loss = spec.loss
@@ -249,12 +271,7 @@ extension Workspace {
       throw CommandError("batch=\(spec.training.batch) is larger than the \(data.fit.count) training windows")
     }
     let firstSeed = seed(spec.training.seed)
-    var command = RecordedCommand("distill", asName: name)
-    command.set("teacher", teacher.name)
-    command.set("units", spec.units)
-    command.set("alpha", spec.alpha)
-    command.set("dropout", spec.dropout)
-    spec.training.record(into: &command, seed: firstSeed)
+    let command = spec.recordedCommand(teacher: teacher.name, name: name, firstSeed: firstSeed)
 
     let config = spec.training.config(threads: threads)
     let started = ContinuousClock.now
