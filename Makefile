@@ -61,7 +61,7 @@ jupyter-compare: build
 # weights, FUZZ_SECONDS each (CI uses a shorter run). Seeds: Tests/Fuzz/corpus/TARGET; a crash
 # is written to .build-fuzz/TARGET-crash-*: add it to the corpus as a regression and fix it.
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS = command csv tcm session keras kerasconfig merge
+FUZZ_TARGETS = command csv tcm session keras kerasconfig merge bundle
 fuzz: deps
 	$(SWIFT) build -c release --product tinycast-fuzz --scratch-path .build-fuzz \
 	  -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING

@@ -6,7 +6,7 @@ import Foundation
 import Workbench
 
 public enum FuzzTargets {
-  public static let names = ["command", "csv", "tcm", "session", "keras", "kerasconfig", "merge"]
+  public static let names = ["command", "csv", "tcm", "session", "keras", "kerasconfig", "merge", "bundle"]
 
   public static func run(_ target: String, _ bytes: [UInt8]) {
     switch target {
@@ -17,6 +17,7 @@ public enum FuzzTargets {
     case "keras": FormatFuzzTargets.keras(bytes)
     case "kerasconfig": FormatFuzzTargets.kerasConfig(bytes)
     case "merge": merge(bytes)
+    case "bundle": FormatFuzzTargets.bundle(bytes)
     default: break
     }
   }

@@ -52,6 +52,25 @@ public enum FormatFuzzTargets {
     }
   }
 
+  /// The whole-model bundle reader. The bytes are sealed with their checksum first, so that
+  /// the fuzzer's changes reach the header and replicas rather than stopping at the CRC; what
+  /// it accepts must encode, and that encoding decode to the same model (a header written
+  /// otherwise, with other spacing or "05" for 5, encodes canonically: not the same bytes).
+  public static func bundle(_ bytes: [UInt8]) {
+    var sealed = bytes
+    if sealed.count >= 16 {
+      let crc = crc32(sealed[0..<(sealed.count - 4)])
+      ModelFile.appendLE(&sealed, crc)
+      sealed.removeSubrange((sealed.count - 8)..<(sealed.count - 4))
+    }
+    guard let entry = try? ModelBundle.decode(sealed), entry.replicas.allSatisfy({ $0.units <= 64 }) else { return }
+    let canonical = ModelBundle.encode(entry)
+    guard let again = try? ModelBundle.decode(canonical), ModelBundle.encode(again) == canonical,
+      again.hasIdenticalReplicas(to: entry), again.logs == entry.logs
+    else { preconditionFailure("a decoded bundle did not come back from its own encoding") }
+    _ = ModelBundle.identity(entry)
+  }
+
   /// The Keras-weights reader.
   public static func keras(_ bytes: [UInt8]) {
     _ = try? KerasWeights.decode(Data(bytes))

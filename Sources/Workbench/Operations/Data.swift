@@ -229,7 +229,7 @@ extension Workspace {
     guard let d = datasets[entry.datasetName] else {
       throw CommandError(
         "\(given) was trained on dataset '\(entry.datasetName)', which is not loaded",
-        hint: "load that data first (as the session that made it did)")
+        hint: "load that data first, as the session that made it did")
     }
     for (k, replica) in entry.replicas.enumerated() {
       if let problem = replica.incompatibility(with: d.windows) {
