@@ -5,10 +5,11 @@
 // Defaults as Keras: lr 1e-3, b1 0.9, b2 0.999, eps 1e-7. Everything in Float32.
 //
 // The trainer's step also sums the shard gradients and applies the pruning mask; all three are
-// element-wise, so they run as one pass, 8 lanes at a time, cut into contiguous pieces for the
-// threads. Each element sees the same operations in the same order whatever the cut, so the
+// element-wise, so they run as one pass, 8 lanes at a time (16 in C with AVX-512), cut into
+// contiguous pieces for the threads. Each element sees the same operations in the same order whatever the cut, so the
 // result does not depend on the thread count.
 
+import CKernels
 import NumericCore
 
 #if canImport(Glibc)
@@ -45,9 +46,10 @@ public struct Adam: Sendable, Equatable {
   /// One update of the `m.count` weights at `weights` by the gradient g0 + g1 + ... (added in
   /// that order) of `shards` vectors stored one after another at `gradientShards`, then the
   /// weights multiplied by `mask` when given; on up to `threads` threads.
+  /// `portable: true` keeps the step in Swift (the tests' reference for the AVX-512 one).
   public mutating func update(
     _ weights: UnsafeMutablePointer<Float>, gradientShards: UnsafePointer<Float>, shards: Int,
-    mask: UnsafePointer<Float>?, threads: Int
+    mask: UnsafePointer<Float>?, threads: Int, portable: Bool = false
   ) {
     precondition(shards >= 1, "Adam: no gradient")
     step += 1
@@ -67,7 +69,16 @@ public struct Adam: Sendable, Equatable {
         Parallel.forEach(pieces, threads: threads) { piece in
           let lo = piece * pieceSize
           let hi = min(n, lo + pieceSize)
-          if lo < hi { adamStep(state, range: lo..<hi, count: n, shards: shards, constants) }
+          guard lo < hi else { return }
+          // 16 lanes in C where the processor has AVX-512: the same operations, bit for bit.
+          if !portable
+            && tc_adam_avx512(
+              state.g, Int32(n), Int32(shards), state.mask, state.m, state.v, state.w, Int32(lo), Int32(hi),
+              constants.alpha, constants.b1c, constants.b2c, constants.eps) != 0
+          {
+            return
+          }
+          adamStep(state, range: lo..<hi, count: n, shards: shards, constants)
         }
       }
     }

@@ -2,6 +2,7 @@
 
 import Evaluation
 import Foundation
+import Modeling
 
 #if canImport(Glibc)
   import Glibc
@@ -30,12 +31,4 @@ public func percent(_ v: Double) -> String { fixed(100 * v, 1) + "%" }
 
 /// The process's peak resident memory so far, in MB (what training the whole Kaggle file costs:
 /// windows are views into the series, so it is the series, the network and its buffers).
-public func peakMemoryMB() -> Int {
-  #if canImport(Glibc)
-    var usage = rusage()
-    getrusage(RUSAGE_SELF.rawValue, &usage)
-    return Int(usage.ru_maxrss / 1024)
-  #else
-    return 0
-  #endif
-}
+public func peakMemoryMB() -> Int { Int(ProcessMemory.peakMB()) }

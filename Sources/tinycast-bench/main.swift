@@ -37,11 +37,9 @@ if let k = CommandLine.arguments.firstIndex(of: "--full-file-only"), k + 1 < Com
     let all = try SalesDataset.assemble(table, stores: .all, items: .all, gaps: .error)
     let data = try WindowedData(dataset: all, config: WindowConfig())
     let log = trainLSTM(units: 64, on: data, seed: 3, epochs: 1, threads: 2)
-    var usage = rusage()
-    getrusage(RUSAGE_SELF.rawValue, &usage)
     print(
       "series=\(all.series.count) windows=\(data.fit.count) epoch=\(log.epochs[0].seconds) "
-        + "rss_mb=\(Double(usage.ru_maxrss) / 1024)")
+        + "rss_mb=\(ProcessMemory.peakMB())")
     exit(0)
   } catch {
     print("error=\(error)")
