@@ -476,6 +476,15 @@ extension Engine {
 extension CLI {
   /// `tinycast merge DIR [--out FILE.json]`: 0 when every point has its result, else 1.
   public static func merge(dir: String, out: String?, stdout: (String) -> Void, stderr: (String) -> Void) -> Int32 {
+    let planPath = (dir as NSString).appendingPathComponent("sweep.json")
+    if !FileManager.default.fileExists(atPath: planPath), let shrink = ShrinkTrainings.report(dir) {
+      stdout(shrink.text)
+      if out != nil {
+        stderr("tinycast merge: --out is for a sweep's folder; a shrink writes its table itself")
+        return 1
+      }
+      return shrink.complete ? 0 : 1
+    }
     let merged: SweepMerge
     do { merged = try SweepMerge.read(dir) } catch {
       stderr("tinycast merge: \(error.description)")

@@ -183,3 +183,35 @@ final class FanoutTrainer: CandidateTrainer {
     return made
   }
 }
+
+/// `tinycast merge DIR` on a shrink's folder: each training, done or why not. The judging is the
+/// shrink's own (the same command again reads the results), so this is the list, not a table.
+enum ShrinkTrainings {
+  /// The report and whether every training has its result; nil when DIR holds no shrink training.
+  static func report(_ dir: String) -> (text: String, complete: Bool)? {
+    let files = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).sorted()
+    let names = files.filter { $0.hasPrefix("train-") && $0.hasSuffix(".tcs") }.map {
+      String($0.dropFirst("train-".count).dropLast(".tcs".count))
+    }
+    guard !names.isEmpty else { return nil }
+    var lines: [String] = []
+    var done = 0
+    for name in names {
+      let result = (dir as NSString).appendingPathComponent(FanoutTrainer.result(name))
+      if let data = FileManager.default.contents(atPath: result) {
+        do {
+          let entry = try ModelBundle.decode([UInt8](data))
+          done += 1
+          lines.append(
+            "\(name): done (\(entry.label), \(entry.replicas.count) run\(entry.replicas.count == 1 ? "" : "s"))")
+        } catch { lines.append("\(name): \(FanoutTrainer.result(name)): \(error.message)") }
+      } else {
+        lines.append("\(name): \(Fanout.why(dir, log: FanoutTrainer.log(name)))")
+      }
+    }
+    lines.append(
+      "\(dir): a shrink's trainings, \(done) of \(names.count) with their result; the same shrink command again "
+        + "judges them (and trains only what is missing)")
+    return (lines.joined(separator: "\n"), done == names.count)
+  }
+}

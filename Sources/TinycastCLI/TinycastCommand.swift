@@ -104,8 +104,10 @@ public struct Merge: ParsableCommand {
   public static let configuration = CommandConfiguration(
     abstract: "Gather the points of a sweep run with engine=local or engine=slurm into one comparison.",
     discussion: "Prints the table and the knee as the sweep would have, and names every point without a "
-      + "result (with why, from its log). Exits 0 when every point has its result, 1 otherwise.")
-  @Argument(help: "The sweep's folder (its dir=).", completion: .directory)
+      + "result (with why, from its log). Exits 0 when every point has its result, 1 otherwise. On the "
+      + "folder of a shrink run with engine=local or engine=slurm, lists each training, done or why not "
+      + "(the same shrink command again judges them).")
+  @Argument(help: "The sweep's folder (its dir=), or a shrink's.", completion: .directory)
   var dir: String
   @Option(help: ArgumentHelp("Also write the merged table as JSON (compare's fields).", valueName: "FILE.json"))
   var out: String?

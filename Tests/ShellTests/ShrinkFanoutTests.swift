@@ -68,11 +68,20 @@ func sessionBody(_ path: String) throws -> String {
         "1 of 7 trainings have no result: ref-gru4x (train-ref-gru4x.tcb: the bundle is damaged "
           + "(its checksum does not match))"), "\(badOutput)")
     #expect(!FileManager.default.fileExists(atPath: damaged))
+    // merge on the folder lists each training, done or why not, and exits 1 while one is missing.
+    let (listStatus, list) = try runBinary(binary, ["merge", "trainings"], in: dir)
+    #expect(listStatus == 1)
+    #expect(list.contains("ref-gru4x: not run yet (no train-ref-gru4x.log)") || list.contains("ref-gru4x: no result"))
+    #expect(list.contains("ref-kd4: done (LSTM-4, 1 run)"), "\(list)")
+    #expect(list.contains("trainings: a shrink's trainings, 9 of 10 with their result"), "\(list)")
     let (fixedStatus, fixedOutput) = try runBinary(binary, ["run", "local.tcs"], in: dir)
     #expect(fixedStatus == 0, "\(fixedOutput)")
     #expect(fixedOutput.contains("shrink: trained ref-gru4x done"))
     #expect(!fixedOutput.contains("shrink: trained ref-gru2x"))
     #expect(shrinkTable(fixedOutput) == table)
+    let (completeStatus, complete) = try runBinary(binary, ["merge", "trainings"], in: dir)
+    #expect(completeStatus == 0, "\(complete)")
+    #expect(complete.contains("10 of 10 with their result"))
   }
 
   @Test func aTrainingOnOtherInputsIsTrainedAgain() throws {
