@@ -31,10 +31,11 @@ replay_into() {
 }
 
 # A file without its wall-clock times: the recording time, the notebook's date, training times
-# (and, in a log, the folder the run wrote to).
+# and their estimates, the process's peak memory (and, in a log, the folder the run wrote to).
 wall_clock_free() {
   grep -v -e '^#! recorded ' -e '^Written by tinycast ' -e '^saved [0-9]* commands to ' "$1" |
-    sed -E 's/ in [0-9hms]+(;|$)/ in T\1/; s/[0-9.]+s( |$|\))/Ts\1/g; s/ETA <= [0-9hms]+/ETA/g; s/[0-9]+m[0-9]+s/T/g'
+    sed -E 's/ETA.*$/ETA/; s/ in [0-9hms]+(;|$)/ in T\1/; s/[0-9.]+s( |$|\))/Ts\1/g; s/[0-9]+m[0-9]+s/T/g' |
+    sed -E 's/peak memory [0-9]+ MB/peak memory M MB/'
 }
 
 sessions=(sessions/*.tcs examples/*.tcs)
@@ -61,6 +62,9 @@ verify)
       case $base in session.tcs | recorded.tcs | data) continue ;; esac
       if [ ! -e "$check/$base" ]; then
         echo "$f: $base not written"; status=1
+      elif [ -d "$file" ]; then
+        # A folder of files (a C export): every file in it, byte for byte.
+        diff -rq "$file" "$check/$base" >/dev/null || { echo "$f: $base/ differs"; status=1; }
       elif ! cmp -s "$file" "$check/$base"; then
         # Sessions, notebooks and the printed output say when and how long: compared without.
         case $base in
