@@ -360,12 +360,11 @@ public enum Fanout {
     return true
   }
 
-  /// Submits `script` with `sbatch --wait` and returns when every task of its array has ended.
-  /// Failed tasks are not an error here: the caller names them from their missing results.
-  static func submitAndWait(_ script: String) throws(CommandError) {
+  /// Runs `sbatch ARGUMENTS`; returns its exit status and what it printed (trimmed).
+  static func sbatch(_ arguments: [String]) throws(CommandError) -> (status: Int32, text: String) {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    p.arguments = ["sbatch", "--parsable", "--wait", script]
+    p.arguments = ["sbatch"] + arguments
     let out = Pipe()
     p.standardOutput = out
     p.standardError = out
@@ -373,11 +372,24 @@ public enum Fanout {
     let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
       .trimmingCharacters(in: .whitespacesAndNewlines)
     p.waitUntilExit()
-    // The job's id comes first when it was submitted; without it, sbatch said why not.
+    return (p.terminationStatus, text)
+  }
+
+  /// sbatch's refusal, with where the files are.
+  static func sbatchFailed(_ status: Int32, _ text: String, script: String) -> CommandError {
+    CommandError(
+      "sbatch failed: \(text.split(separator: "\n").last ?? "exit status \(status)")",
+      hint: "is Slurm running here? The files are written: submit \(script) yourself")
+  }
+
+  /// Submits `script` with `sbatch --wait` and returns when every task of its array has ended.
+  /// Failed tasks are not an error here: the caller names them from their missing results.
+  static func submitAndWait(_ script: String) throws(CommandError) {
+    let (status, text) = try sbatch(["--parsable", "--wait", script])
+    // The job's id comes first when it was submitted (then the exit status is the tasks'
+    // highest); without it, sbatch said why not.
     guard let first = text.split(separator: "\n").first, Int(first.split(separator: ";")[0]) != nil else {
-      throw CommandError(
-        "sbatch failed: \(text.split(separator: "\n").last ?? "exit status \(p.terminationStatus)")",
-        hint: "is Slurm running here? The files are written: submit \(script) yourself")
+      throw sbatchFailed(status, text, script: script)
     }
   }
 
@@ -395,23 +407,11 @@ public enum Fanout {
   /// Submits the array tasks of `points` (all, or the missing ones) with sbatch; returns its
   /// job id.
   static func submit(_ points: [Int], dir: String, count: Int) throws(CommandError) -> String {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    var arguments = ["sbatch", "--parsable"]
+    var arguments = ["--parsable"]
     if points.count < count { arguments.append("--array=" + points.map(String.init).joined(separator: ",")) }
-    p.arguments = arguments + [(dir as NSString).appendingPathComponent("sweep.sbatch")]
-    let out = Pipe()
-    p.standardOutput = out
-    p.standardError = out
-    do { try p.run() } catch { throw CommandError("cannot run sbatch: \(error.localizedDescription)") }
-    let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-      .trimmingCharacters(in: .whitespacesAndNewlines)
-    p.waitUntilExit()
-    guard p.terminationStatus == 0 else {
-      throw CommandError(
-        "sbatch failed: \(text.split(separator: "\n").last ?? "exit status \(p.terminationStatus)")",
-        hint: "is Slurm running here? The files are written: submit \(dir)/sweep.sbatch yourself")
-    }
+    let script = (dir as NSString).appendingPathComponent("sweep.sbatch")
+    let (status, text) = try sbatch(arguments + [script])
+    guard status == 0 else { throw sbatchFailed(status, text, script: script) }
     return text.split(separator: ";").first.map(String.init) ?? text
   }
 }
