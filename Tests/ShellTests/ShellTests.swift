@@ -277,4 +277,29 @@ func errorText(_ engine: Engine, _ line: String) -> String? {
     #expect(errorText(engine, "load model bad.tcm") == "bad.tcm: checksum mismatch: the file is corrupted or truncated")
     #expect(engine.workspace.models.names == ["m", "back"])
   }
+
+  /// Loading a model records only the load: the windows the session has stay, in the session and
+  /// in its record (a default `window` line recorded after it made a replay cut 14-day windows
+  /// where the session had 28).
+  @Test func loadingAModelKeepsTheWindowsInTheRecord() throws {
+    let (engine, dir, _) = makeEngine()
+    try engine.execute("load demo")
+    try engine.execute("window lookback=28")
+    try engine.execute("train units=2 epochs=1 runs=1 seed=1 as m")
+    try engine.execute("export m to=m28.tcm")
+    try engine.execute("load model m28.tcm as back")
+    #expect(try engine.workspace.dataset().windows.config.lookback == 28)
+    #expect(engine.workspace.recorded.last?.verb == "load")
+    try engine.execute("save session record.tcs")
+    let record = try String(contentsOfFile: dir + "/record.tcs", encoding: .utf8)
+    let afterLoad = record.components(separatedBy: "load model m28.tcm as back\n").last ?? ""
+    #expect(!afterLoad.contains("window "), "\(record)")
+    // Replayed, the record ends with the session's 28-day windows.
+    let (replay, _, _) = makeEngine()
+    for line in record.split(separator: "\n") where !line.hasPrefix("#") && !line.hasPrefix("export") {
+      let text = line.replacingOccurrences(of: "m28.tcm", with: dir + "/m28.tcm")
+      try replay.execute(text)
+    }
+    #expect(try replay.workspace.dataset().windows.config.lookback == 28)
+  }
 }

@@ -214,9 +214,9 @@ extension Workspace {
       lineage: meta.lineage + ["load model \(path) as \(name)"],
       pruned: model.nonzeroCount < model.parameterCount * 9 / 10)
     entry = models.add(entry)
-    return LoadedModel(
-      model: entry, dataset: d.name, fileBytes: data.count, ownScaler: true,
-      commands: [command, Self.windowCommand(WindowConfig())])
+    // Only the load: the windows stay as they are (a default `window` recorded here made a replay
+    // cut other windows than the session had).
+    return LoadedModel(model: entry, dataset: d.name, fileBytes: data.count, ownScaler: true, commands: [command])
   }
 
   /// `load model PATH.tcb`: a bundle brings back the whole model another Tinycast had (every
@@ -285,8 +285,7 @@ extension Workspace {
       lineage: ["load keras \(path) as \(name)"])
     entry = models.add(entry)
     return LoadedModel(
-      model: entry, dataset: d.name, fileBytes: data.count, ownScaler: imported.scaler != nil,
-      commands: [command, Self.windowCommand(WindowConfig())])
+      model: entry, dataset: d.name, fileBytes: data.count, ownScaler: imported.scaler != nil, commands: [command])
   }
 }
 
