@@ -6,8 +6,8 @@
 //
 // The trainer's step also sums the shard gradients and applies the pruning mask; all three are
 // element-wise, so they run as one pass, 8 lanes at a time (16 in C with AVX-512), cut into
-// contiguous pieces for the threads. Each element sees the same operations in the same order whatever the cut, so the
-// result does not depend on the thread count.
+// contiguous pieces for the threads. Each element sees the same operations in the same order
+// whatever the cut, so the result does not depend on the thread count.
 
 import CKernels
 import NumericCore

@@ -63,15 +63,19 @@ struct FanoutOptions {
       }
     }
     tokens = kept
-    if options.engine == .inprocess, options.dir != nil || options.jobs != nil || options.submit {
-      throw CommandError(
-        "dir=, jobs= and submit= are for engine=local or engine=slurm",
-        hint: "e.g. sweep units=64,32 train engine=local jobs=2 dir=sweep-units")
-    }
-    if options.engine == .local, options.submit {
-      throw CommandError("submit=on is for engine=slurm; engine=local runs the points at once")
-    }
+    try options.check(runs: "points", example: "sweep units=64,32 train engine=local jobs=2 dir=sweep-units")
     return options
+  }
+
+  /// The options fit the engine: dir=, jobs= and submit= only where they mean something.
+  /// `runs` names what engine=local starts (points, trainings); `example` is a right use.
+  func check(runs what: String, example: String) throws(CommandError) {
+    if engine == .inprocess, dir != nil || jobs != nil || submit {
+      throw CommandError("dir=, jobs= and submit= are for engine=local or engine=slurm", hint: "e.g. \(example)")
+    }
+    if engine == .local, submit {
+      throw CommandError("submit=on is for engine=slurm; engine=local runs the \(what) at once")
+    }
   }
 }
 

@@ -114,21 +114,14 @@ extension SearchCommands {
   static func fanoutTrainer(_ inv: inout Invocation, _ ws: Workspace, _ ctx: ShellContext, reference: String?)
     throws -> FanoutTrainer?
   {
-    let engine = SweepEngine(rawValue: try inv.choice("engine"))!
-    let dirText = inv.optionalString("dir")
-    let jobs = inv.options["jobs"] != nil ? try inv.int("jobs", in: 1...256) : nil
-    let submit = try inv.flag("submit")
-    guard engine != .inprocess else {
-      if dirText != nil || jobs != nil || submit {
-        throw CommandError(
-          "dir=, jobs= and submit= are for engine=local or engine=slurm",
-          hint: "e.g. shrink lstm64 budget=+0.5 engine=local jobs=2")
-      }
-      return nil
-    }
-    if engine == .local, submit {
-      throw CommandError("submit=on is for engine=slurm; engine=local runs the trainings at once")
-    }
+    var options = FanoutOptions()
+    options.engine = SweepEngine(rawValue: try inv.choice("engine"))!
+    options.dir = inv.optionalString("dir")
+    options.jobs = inv.options["jobs"] != nil ? try inv.int("jobs", in: 1...256) : nil
+    options.submit = try inv.flag("submit")
+    try options.check(runs: "trainings", example: "shrink lstm64 budget=+0.5 engine=local jobs=2")
+    let engine = options.engine
+    guard engine != .inprocess else { return nil }
     if let time = inv.options["time"] {
       throw CommandError(
         "time= bounds an in-process search; with engine=\(engine.rawValue) every planned candidate is trained",
@@ -137,11 +130,11 @@ extension SearchCommands {
     guard let executable = Fanout.executable else {
       throw CommandError("engine=\(engine.rawValue) needs the tinycast executable, which is unknown here")
     }
-    let given = dirText ?? "shrink-\(reference ?? ws.models.current ?? "model")"
-    let count = jobs ?? ProcessInfo.processInfo.activeProcessorCount
+    let given = options.dir ?? "shrink-\(reference ?? ws.models.current ?? "model")"
+    let count = options.jobs ?? ProcessInfo.processInfo.activeProcessorCount
     return FanoutTrainer(
       engine: engine, dir: try ctx.outputPath(given, overwrite: true), shown: ctx.shown(given), jobs: count,
-      threads: max(1, ws.threads / count), submit: submit, executable: executable, emit: ctx.emit,
+      threads: max(1, ws.threads / count), submit: options.submit, executable: executable, emit: ctx.emit,
       shouldStop: ctx.shouldStop)
   }
 

@@ -165,14 +165,12 @@ final class FanoutTrainer: CandidateTrainer {
     var made: [String: ModelEntry] = [:]
     var missing: [String] = []
     for job in jobs {
-      guard let data = FileManager.default.contents(atPath: path(Self.result(job.name))) else {
-        missing.append("\(job.name) (\(Fanout.why(dir, log: Self.log(job.name))))")
-        continue
-      }
-      do { made[job.name] = try ModelBundle.decode([UInt8](data)) } catch {
-        // Removed, so that the same shrink again trains it anew.
+      switch Self.outcome(of: job.name, in: dir) {
+      case .success(let entry): made[job.name] = entry
+      case .failure(let why):
+        // A damaged result is removed, so that the same shrink again trains it anew.
         try? FileManager.default.removeItem(atPath: path(Self.result(job.name)))
-        missing.append("\(job.name) (\(Self.result(job.name)): \(error.message))")
+        missing.append("\(job.name) (\(why.reason))")
       }
     }
     guard missing.isEmpty else {
@@ -181,6 +179,20 @@ final class FanoutTrainer: CandidateTrainer {
         hint: "their logs are in \(shown); the same shrink again trains only those")
     }
     return made
+  }
+
+  /// Why a training has no model: its result is damaged, or its log's reason.
+  struct Missing: Error {
+    var reason: String
+  }
+
+  /// Training `name`'s model in `dir`, or why there is none.
+  static func outcome(of name: String, in dir: String) -> Result<ModelEntry, Missing> {
+    guard let data = FileManager.default.contents(atPath: (dir as NSString).appendingPathComponent(result(name)))
+    else { return .failure(Missing(reason: Fanout.why(dir, log: log(name)))) }
+    do { return .success(try ModelBundle.decode([UInt8](data))) } catch {
+      return .failure(Missing(reason: "\(result(name)): \(error.message)"))
+    }
   }
 }
 
@@ -197,16 +209,12 @@ enum ShrinkTrainings {
     var lines: [String] = []
     var done = 0
     for name in names {
-      let result = (dir as NSString).appendingPathComponent(FanoutTrainer.result(name))
-      if let data = FileManager.default.contents(atPath: result) {
-        do {
-          let entry = try ModelBundle.decode([UInt8](data))
-          done += 1
-          lines.append(
-            "\(name): done (\(entry.label), \(entry.replicas.count) run\(entry.replicas.count == 1 ? "" : "s"))")
-        } catch { lines.append("\(name): \(FanoutTrainer.result(name)): \(error.message)") }
-      } else {
-        lines.append("\(name): \(Fanout.why(dir, log: FanoutTrainer.log(name)))")
+      switch FanoutTrainer.outcome(of: name, in: dir) {
+      case .success(let entry):
+        done += 1
+        lines.append(
+          "\(name): done (\(entry.label), \(entry.replicas.count) run\(entry.replicas.count == 1 ? "" : "s"))")
+      case .failure(let why): lines.append("\(name): \(why.reason)")
       }
     }
     lines.append(

@@ -4,10 +4,6 @@ import Evaluation
 import Foundation
 import Modeling
 
-#if canImport(Glibc)
-  import Glibc
-#endif
-
 /// `v` right-aligned to the width of `widthOf` printed.
 public func pad(_ v: Int, _ widthOf: Int) -> String {
   let s = String(v)

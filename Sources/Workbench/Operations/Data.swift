@@ -173,11 +173,10 @@ extension Workspace {
         "\(given): no such file",
         hint: "check the path; relative paths start at the session file's folder (in the shell, the current folder)")
     }
-    if ModelBundle.isBundle([UInt8](data)) {
-      return try loadBundle([UInt8](data), path: path, given: given, name: name)
-    }
+    let bytes = [UInt8](data)
+    if ModelBundle.isBundle(bytes) { return try loadBundle(bytes, path: path, given: given, name: name) }
     let (model, meta): (any Forecaster, ModelMetadata)
-    do { (model, meta) = try ArtifactFamilies.readModelFile([UInt8](data)) } catch {
+    do { (model, meta) = try ArtifactFamilies.readModelFile(bytes) } catch {
       throw CommandError("\(given): \(error.message)")
     }
     let d = try dataset()

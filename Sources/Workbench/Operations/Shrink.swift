@@ -253,6 +253,8 @@ extension Workspace {
     let allStudentSizes = ShrinkSpec.studentSizes(reference: ref.units)
     let studentOrder = allStudentSizes.down + allStudentSizes.up
     let pruneLevels = [0.5, 0.7, 0.3]
+    /// `base` pruned at `level`, as the search names it ("lstm64-kd12-p50").
+    func prunedName(_ base: String, _ level: Double) -> String { "\(base)-p\(Int((level * 100).rounded()))" }
 
     // Fanned out: the models trained elsewhere, by name, and the data commands each process
     // replays before its own (the session as it was when shrink started).
@@ -362,14 +364,13 @@ extension Workspace {
     }
     /// Fine-tuning `base` pruned at `level` (`base` is the reference or a student).
     func finetuneSpec(base: String, level: Int) -> FinetuneSpec {
-      let pct = Int((pruneLevels[level] * 100).rounded())
       let baseIndex = studentOrder.firstIndex { "\(ref.name)-kd\($0)" == base } ?? studentOrder.count
       var f = FinetuneSpec()
-      f.source = "\(base)-p\(pct)"
+      f.source = prunedName(base, pruneLevels[level])
       f.epochs = spec.finetuneEpochs
       f.learningRate = 0.0003
       f.seed = plannedSeed(2000 + 10 * baseIndex + level)
-      f.name = "\(base)-p\(pct)-ft"
+      f.name = f.source! + "-ft"
       return f
     }
     func finetuneJob(base: String, level: Int) -> CandidateTraining {
@@ -511,7 +512,6 @@ extension Workspace {
     }
 
     // Stage 1: students, downward while they pass; wider ones only if none does.
-    let sizes = allStudentSizes
     var students: [(name: String, units: Int)] = []
     func student(_ u: Int) throws(CommandError) -> ShrinkCandidate? {
       // Its parameters at one byte each are a floor on its size: no smaller than the best, skip.
@@ -542,7 +542,7 @@ extension Workspace {
     }
     note("stage 1: distilled students from \(ref.name) (alpha 0.2), \(runs) runs each")
     var searchStopped = false
-    for u in sizes.down {
+    for u in allStudentSizes.down {
       guard let c = try student(u) else {
         searchStopped = true
         break
@@ -550,7 +550,7 @@ extension Workspace {
       if !c.passes { break }
     }
     if students.isEmpty && !searchStopped {
-      for u in sizes.up {
+      for u in allStudentSizes.up {
         guard let c = try student(u) else { break }
         if c.passes { break }
       }
@@ -609,15 +609,15 @@ extension Workspace {
         var p = PruneSpec()
         p.source = base
         p.sparsity = level
-        p.name = "\(base)-p\(Int((level * 100).rounded()))"
+        p.name = prunedName(base, level)
         for (_, tensor) in PruneSpec.matrixOptions where caps[tensor]! != level {
           p.matrixLevels[tensor] = caps[tensor]!
         }
         return (p, caps, Pruning.prunable.map { formatNumber(caps[$0]!) }.joined(separator: "/"))
       }
       /// The int8 probe of a pruned model: its size is known before fine-tuning (it keeps the zeros).
-      func probe(_ pruned: String, in ws: inout Workspace) throws(CommandError) -> Int {
-        try ws.quantize(quantizeSpec(pruned, perTensor: true, as: "\(pruned)-probe")).model.artifact().count
+      func probeSpec(_ pruned: String) -> QuantizeSpec {
+        quantizeSpec(pruned, perTensor: true, as: "\(pruned)-probe")
       }
       // Fanned out: every level this base may try is pruned in a copy of the workspace, shipped,
       // and fine-tuned at once (those whose size is already beaten left out).
@@ -628,12 +628,12 @@ extension Workspace {
         for (index, level) in pruneLevels.enumerated() {
           let (p, _, key) = pruning(level)
           guard keys.insert(key).inserted, (try? staging.prune(p, progress: progress)) != nil,
-            let probeBytes = try? probe(p.name!, in: &staging), !beaten(probeBytes)
+            let probed = try? staging.quantize(probeSpec(p.name!)), !beaten(probed.model.artifact().count)
           else { continue }
           levelJobs.append(finetuneJob(base: base, level: index))
         }
       }
-      var order = [0.5, 0.7, 0.3]
+      var order = pruneLevels
       var triedCaps: Set<String> = []
       while let level = order.first {
         order.removeFirst()
@@ -645,8 +645,8 @@ extension Workspace {
         }
         triedCaps.insert(capsKey)
         let pruned = p.name!
-        let probeName = "\(pruned)-probe"
-        let probe = quantizeSpec(pruned, perTensor: true, as: probeName)
+        let probe = probeSpec(pruned)
+        let probeName = probe.name!
         guard
           run(
             "prune \(base) as "
