@@ -80,8 +80,9 @@ def main():
         if reply["status"] != "error" or not errors or "line 2" not in reply["evalue"]:
             fail(f"a failing line: {reply}")
         print("ok: an error reply naming the cell line:", reply["evalue"])
-        # Interrupt: a long training stops early and keeps what it has; the kernel lives on.
-        msg_id = client.execute("train units=32 epochs=500 runs=1 seed=2 as long")
+        # Interrupt: a long training stops early and keeps what it has; the kernel lives on. (The
+        # patience keeps early stopping from ending it first on a fast machine.)
+        msg_id = client.execute("train units=32 epochs=500 patience=500 runs=1 seed=2 as long")
         time.sleep(4)
         km.interrupt_kernel()
         reply = client.get_shell_msg(timeout=60)
@@ -100,7 +101,7 @@ def main():
             # it; Jupyter's restarter then starts a new one): the cell ends with an error saying so,
             # and the fresh Tinycast restores the dead one's work from its autosave journal.
             run(client, "load demo\ntrain units=4 epochs=2 runs=1 seed=1 as b")
-            msg_id = client.execute("train units=32 epochs=500 runs=1 seed=2 as doomed")
+            msg_id = client.execute("train units=32 epochs=500 patience=500 runs=1 seed=2 as doomed")
             time.sleep(3)
             children = open(f"/proc/{km.provisioner.pid}/task/{km.provisioner.pid}/children").read().split()
             os.kill(int(children[0]), 9)

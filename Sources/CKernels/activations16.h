@@ -85,4 +85,34 @@ AVX512 static inline void units16(int H, float *zr, const float *cp, float *cn, 
   store16(m, hn + j, mul(o, tc));
 }
 
+/// One group of 16 units for `units16_pair`: a row's buffers as units16 takes them, and j.
+typedef struct {
+  float *z;
+  const float *cPrev;
+  float *cNext, *tanhC, *hNext;
+  int j;
+} cell_group16;
+
+/// units16 on two groups at once (two rows, or two groups of one row; never overlapping). Each
+/// group's chain of activations is long and its steps depend on each other, so one group at a
+/// time leaves the vector units waiting on latencies; two independent chains side by side fill
+/// them (about 1.2x on an LSTM-64 step). Each lane's operations are units16's, in its order.
+AVX512 static inline void units16_pair(int H, cell_group16 a, cell_group16 b) {
+  __mmask16 ma = lanes(H, a.j), mb = lanes(H, b.j);
+  float *za = a.z + a.j, *zb = b.z + b.j;
+  __m512 ia = sigmoid16(load16(ma, za)), ib = sigmoid16(load16(mb, zb));
+  __m512 fa = sigmoid16(load16(ma, za + H)), fb = sigmoid16(load16(mb, zb + H));
+  __m512 ga = tanh16(load16(ma, za + 2 * H)), gb = tanh16(load16(mb, zb + 2 * H));
+  __m512 oa = sigmoid16(load16(ma, za + 3 * H)), ob = sigmoid16(load16(mb, zb + 3 * H));
+  store16(ma, za, ia); store16(ma, za + H, fa); store16(ma, za + 2 * H, ga); store16(ma, za + 3 * H, oa);
+  store16(mb, zb, ib); store16(mb, zb + H, fb); store16(mb, zb + 2 * H, gb); store16(mb, zb + 3 * H, ob);
+  __m512 ca = add(mul(fa, load16(ma, a.cPrev + a.j)), mul(ia, ga));
+  __m512 cb = add(mul(fb, load16(mb, b.cPrev + b.j)), mul(ib, gb));
+  __m512 ta = tanh16(ca), tb = tanh16(cb);
+  store16(ma, a.cNext + a.j, ca); store16(mb, b.cNext + b.j, cb);
+  if (a.tanhC) store16(ma, a.tanhC + a.j, ta);
+  if (b.tanhC) store16(mb, b.tanhC + b.j, tb);
+  store16(ma, a.hNext + a.j, mul(oa, ta)); store16(mb, b.hNext + b.j, mul(ob, tb));
+}
+
 #endif

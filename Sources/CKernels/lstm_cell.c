@@ -7,13 +7,23 @@
 #if defined(__x86_64__) && defined(__clang__)
 #include "activations16.h"
 
+/// Group k of the step is row k / groups, units 16 (k % groups) ...; they go two at a time.
+AVX512 static inline cell_group16 group16(int H, int groups, float *z, const float *cPrev, float *cNext, float *tanhC,
+                                          float *hNext, int k) {
+  int b = k / groups;
+  cell_group16 g = {z + b * 4 * H, cPrev + b * H, cNext + b * H, tanhC ? tanhC + b * H : 0, hNext + b * H,
+                    16 * (k % groups)};
+  return g;
+}
+
 AVX512 static void cell16(int batch, int H, float *z, const float *cPrev, float *cNext, float *tanhC, float *hNext) {
-  int G = 4 * H;
-  for (int b = 0; b < batch; b++) {
-    float *zr = z + b * G;
-    const float *cp = cPrev + b * H;
-    float *cn = cNext + b * H, *tcr = tanhC + b * H, *hn = hNext + b * H;
-    for (int j = 0; j < H; j += 16) units16(H, zr, cp, cn, tcr, hn, j);
+  int groups = (H + 15) / 16, count = batch * groups, k = 0;
+  for (; k + 1 < count; k += 2)
+    units16_pair(H, group16(H, groups, z, cPrev, cNext, tanhC, hNext, k),
+                 group16(H, groups, z, cPrev, cNext, tanhC, hNext, k + 1));
+  if (k < count) {
+    cell_group16 g = group16(H, groups, z, cPrev, cNext, tanhC, hNext, k);
+    units16(H, g.z, g.cPrev, g.cNext, g.tanhC, g.hNext, g.j);
   }
 }
 

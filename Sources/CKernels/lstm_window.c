@@ -38,7 +38,12 @@ AVX512 static void window(int T, int D, int H, const float *x, const float *wx, 
       for (int k = 0; k < H; k++) a = _mm512_fmadd_ps(_mm512_set1_ps(h[k]), load16(m, wh + k * G + j), a);
       store16(m, z + j, a);
     }
-    for (int u = 0; u < H; u += 16) units16(H, z, c, c, NULL, h, u);
+    int u = 0;
+    for (; u + 16 < H; u += 32) {
+      cell_group16 a = {z, c, c, NULL, h, u}, b = {z, c, c, NULL, h, u + 16};
+      units16_pair(H, a, b);
+    }
+    if (u < H) units16(H, z, c, c, NULL, h, u);
   }
 }
 

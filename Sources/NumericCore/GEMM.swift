@@ -220,13 +220,10 @@ public func gemmNT(
 }
 
 /// out[c * rows + r] = x[r * ld + c]: a [rows, cols] matrix (row stride `ld`) transposed into a
-/// dense [cols, rows] one. Reads walk down columns, which stay in L1 for the matrices here.
+/// dense [cols, rows] one, in 8 x 8 blocks (CKernels' tc_transpose; it only moves values).
 @inlinable
 public func transpose(rows: Int, cols: Int, _ x: FloatPointer, ld: Int, into out: MutableFloatPointer) {
-  for c in 0..<cols {
-    let o = out + c * rows
-    for r in 0..<rows { o[r] = x[r * ld + c] }
-  }
+  tc_transpose(Int32(rows), Int32(cols), x, Int32(ld), out)
 }
 
 /// Dot product in eight lanes (then the lanes summed 0 to 7, then the tail): the Dense layer's

@@ -60,6 +60,26 @@ import Testing
   }
 
   /// Rows do not depend on how many rows are computed together (shards give identical rows).
+  /// The blocked transpose puts every element where the element-by-element definition does,
+  /// blocks and edges alike, and writes nothing past the [cols, rows] result.
+  @Test(arguments: [(1, 1, 1), (8, 8, 8), (64, 256, 256), (13, 37, 40), (9, 8, 11), (8, 17, 17), (3, 100, 120)])
+  func transposeMovesEveryElement(rows: Int, cols: Int, ld: Int) {
+    let x = (0..<(rows * ld)).map { Float($0) }
+    var out = [Float](repeating: -1, count: rows * cols + 8)
+    x.withUnsafeBufferPointer { xb in
+      out.withUnsafeMutableBufferPointer {
+        transpose(rows: rows, cols: cols, xb.baseAddress!, ld: ld, into: $0.baseAddress!)
+      }
+    }
+    for r in 0..<rows {
+      for c in 0..<cols where out[c * rows + r] != x[r * ld + c] {
+        Issue.record("[\(r), \(c)] -> \(out[c * rows + r]), expected \(x[r * ld + c])")
+        return
+      }
+    }
+    #expect(out[(rows * cols)...].allSatisfy { $0 == -1 })
+  }
+
   @Test func rowsIndependentOfBatch() {
     var rng = SeededGenerator(seed: 9)
     let a = random(13, 64, &rng)

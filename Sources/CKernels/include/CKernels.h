@@ -100,4 +100,9 @@ static inline void tc_cpu_relax(void) {
 #endif
 }
 
+/// out[c * rows + r] = x[r * ld + c]: a [rows, cols] matrix (row stride ld) transposed into a
+/// dense [cols, rows] one (NumericCore's `transpose`), in 8 x 8 register blocks where the
+/// processor has AVX.
+void tc_transpose(int rows, int cols, const float *x, int ld, float *out);
+
 #endif
