@@ -9,17 +9,10 @@
 #include "lanes.h"
 #define AVX512 __attribute__((target("avx512f")))
 
-/// `rows` (4 or 8, a constant at each call, so the loops unroll into registers) rows x 32 columns,
-/// masked at the right edge. Eight rows take sixteen registers: sixteen independent chains keep
-/// both FMA units busy through their latency, and each load of B serves eight rows.
-AVX512 static inline void tile32(int rows, int k, const float *a, int rowStride, int kStride, const float *b, int ldb,
-                                 float *c, int ldc, int n, int j) {
-  __mmask16 m0 = lanes(n, j), m1 = n - j > 16 ? lanes(n, j + 16) : 0;
-  __m512 r0[8], r1[8];
-  for (int r = 0; r < rows; r++) {
-    r0[r] = _mm512_maskz_loadu_ps(m0, c + r * ldc + j);
-    r1[r] = _mm512_maskz_loadu_ps(m1, c + r * ldc + j + 16);
-  }
+/// r0[r], r1[r] (+)= A'[r][p] * B[p][j ..< j + 32] for p in 0 ..< k, one fused multiply-add after
+/// another in increasing p, where A'[r][p] = a[r * rowStride + p * kStride].
+AVX512 static inline void fma_rows(int rows, int k, const float *a, int rowStride, int kStride, const float *b,
+                                   int ldb, int j, __mmask16 m0, __mmask16 m1, __m512 *r0, __m512 *r1) {
   for (int p = 0; p < k; p++) {
     const float *bp = b + p * ldb + j, *ap = a + p * kStride;
     __m512 b0 = _mm512_maskz_loadu_ps(m0, bp), b1 = _mm512_maskz_loadu_ps(m1, bp + 16);
@@ -29,9 +22,44 @@ AVX512 static inline void tile32(int rows, int k, const float *a, int rowStride,
       r1[r] = _mm512_fmadd_ps(s, b1, r1[r]);
     }
   }
+}
+
+/// `rows` (1, 4 or 8, a constant at each call, so the loops unroll into registers) rows x 32
+/// columns, masked at the right edge. Eight rows take sixteen registers: sixteen independent
+/// chains keep both FMA units busy through their latency, and each load of B serves eight rows.
+AVX512 static inline void tile32(int rows, int k, const float *a, int rowStride, int kStride, const float *b, int ldb,
+                                 float *c, int ldc, int n, int j) {
+  __mmask16 m0 = lanes(n, j), m1 = n - j > 16 ? lanes(n, j + 16) : 0;
+  __m512 r0[8], r1[8];
+  for (int r = 0; r < rows; r++) {
+    r0[r] = _mm512_maskz_loadu_ps(m0, c + r * ldc + j);
+    r1[r] = _mm512_maskz_loadu_ps(m1, c + r * ldc + j + 16);
+  }
+  fma_rows(rows, k, a, rowStride, kStride, b, ldb, j, m0, m1, r0, r1);
   for (int r = 0; r < rows; r++) {
     _mm512_mask_storeu_ps(c + r * ldc + j, m0, r0[r]);
     _mm512_mask_storeu_ps(c + r * ldc + j + 16, m1, r1[r]);
+  }
+}
+
+/// The LSTM's gate pre-activations of one step for `rows` rows, columns j ..< j + 32: each element
+/// starts at the bias, then takes the input terms, then the recurrent ones, in registers from
+/// the first to the last (what the bias copy, the input product and the recurrent product give
+/// one after another, without writing the gates three times).
+AVX512 static inline void gates_tile32(int rows, int D, int H, const float *x, const float *h, const float *wx,
+                                       const float *wh, const float *bias, float *z, int G, int j) {
+  __mmask16 m0 = lanes(G, j), m1 = G - j > 16 ? lanes(G, j + 16) : 0;
+  __m512 b0 = _mm512_maskz_loadu_ps(m0, bias + j), b1 = _mm512_maskz_loadu_ps(m1, bias + j + 16);
+  __m512 r0[8], r1[8];
+  for (int r = 0; r < rows; r++) {
+    r0[r] = b0;
+    r1[r] = b1;
+  }
+  fma_rows(rows, D, x, D, 1, wx, G, j, m0, m1, r0, r1);
+  fma_rows(rows, H, h, H, 1, wh, G, j, m0, m1, r0, r1);
+  for (int r = 0; r < rows; r++) {
+    _mm512_mask_storeu_ps(z + r * G + j, m0, r0[r]);
+    _mm512_mask_storeu_ps(z + r * G + j + 16, m1, r1[r]);
   }
 }
 
@@ -100,8 +128,26 @@ int tc_gemm_tn_avx512(int m, int n, int k, const float *a, int lda, const float 
   return 1;
 }
 
+int tc_lstm_gates_avx512(int batch, int inputs, int units, const float *x, const float *h, const float *wx,
+                         const float *wh, const float *bias, float *z) {
+  if (!tc_avx512()) return 0;
+  int D = inputs, H = units, G = 4 * units, eights = batch / 8 * 8, fours = batch / 4 * 4;
+  for (int t = 0; t < eights; t += 8)
+    for (int j = 0; j < G; j += 32) gates_tile32(8, D, H, x + t * D, h + t * H, wx, wh, bias, z + t * G, G, j);
+  for (int t = eights; t < fours; t += 4)
+    for (int j = 0; j < G; j += 32) gates_tile32(4, D, H, x + t * D, h + t * H, wx, wh, bias, z + t * G, G, j);
+  for (int t = fours; t < batch; t++)
+    for (int j = 0; j < G; j += 32) gates_tile32(1, D, H, x + t * D, h + t * H, wx, wh, bias, z + t * G, G, j);
+  return 1;
+}
+
 #else
 int tc_avx512(void) { return 0; }
+int tc_lstm_gates_avx512(int batch, int inputs, int units, const float *x, const float *h, const float *wx,
+                         const float *wh, const float *bias, float *z) {
+  (void)batch; (void)inputs; (void)units; (void)x; (void)h; (void)wx; (void)wh; (void)bias; (void)z;
+  return 0;
+}
 int tc_gemm_nn_avx512(int m, int n, int k, const float *a, int lda, const float *b, int ldb, float *c, int ldc, int accumulate) {
   (void)m; (void)n; (void)k; (void)a; (void)lda; (void)b; (void)ldb; (void)c; (void)ldc; (void)accumulate;
   return 0;

@@ -65,8 +65,8 @@ int tc_lstm_cell_backward_avx512(int batch, int units, const float *acts, const 
 }
 
 // Adam's step over elements [lo, hi), as Modeling's adamStep (Adam.swift) writes it.
-AVX512 static void adam16(const float *g, int n, int shards, const float *mask, float *m, float *v, float *w,
-                          int lo, int hi, float alpha, float b1c, float b2c, float eps) {
+AVX512 static void adam16(const float *g, int n, int shards, const float *mask, float *m, float *v, const float *w,
+                          float *out, int lo, int hi, float alpha, float b1c, float b2c, float eps) {
   for (int j = lo; j < hi; j += 16) {
     __mmask16 lane = lanes(hi, j);
     __m512 grad = load16(lane, g + j);
@@ -79,14 +79,14 @@ AVX512 static void adam16(const float *g, int n, int shards, const float *mask, 
     if (mask) wv = mul(wv, load16(lane, mask + j));
     store16(lane, m + j, mv);
     store16(lane, v + j, vv);
-    store16(lane, w + j, wv);
+    store16(lane, out + j, wv);
   }
 }
 
-int tc_adam_avx512(const float *g, int n, int shards, const float *mask, float *m, float *v, float *w, int lo, int hi,
-                   float alpha, float b1c, float b2c, float eps) {
+int tc_adam_avx512(const float *g, int n, int shards, const float *mask, float *m, float *v, const float *w, float *out,
+                   int lo, int hi, float alpha, float b1c, float b2c, float eps) {
   if (!avx512dq_supported()) return 0;
-  adam16(g, n, shards, mask, m, v, w, lo, hi, alpha, b1c, b2c, eps);
+  adam16(g, n, shards, mask, m, v, w, out, lo, hi, alpha, b1c, b2c, eps);
   return 1;
 }
 #else
@@ -99,9 +99,9 @@ int tc_lstm_cell_backward_avx512(int batch, int units, const float *acts, const 
   (void)batch; (void)units; (void)acts; (void)cPrev; (void)tanhC; (void)dh; (void)dc; (void)dz;
   return 0;
 }
-int tc_adam_avx512(const float *g, int n, int shards, const float *mask, float *m, float *v, float *w, int lo, int hi,
-                   float alpha, float b1c, float b2c, float eps) {
-  (void)g; (void)n; (void)shards; (void)mask; (void)m; (void)v; (void)w; (void)lo; (void)hi;
+int tc_adam_avx512(const float *g, int n, int shards, const float *mask, float *m, float *v, const float *w, float *out,
+                   int lo, int hi, float alpha, float b1c, float b2c, float eps) {
+  (void)g; (void)n; (void)shards; (void)mask; (void)m; (void)v; (void)w; (void)out; (void)lo; (void)hi;
   (void)alpha; (void)b1c; (void)b2c; (void)eps;
   return 0;
 }

@@ -51,44 +51,79 @@ public struct Adam: Sendable, Equatable {
     _ weights: UnsafeMutablePointer<Float>, gradientShards: UnsafePointer<Float>, shards: Int,
     mask: UnsafePointer<Float>?, threads: Int, portable: Bool = false
   ) {
+    let n = m.count
+    // Contiguous pieces of whole 8-lane groups, one per thread.
+    let pieces = max(1, min(threads, n / 1024))
+    withStep(
+      from: weights, into: weights, gradientShards: gradientShards, shards: shards, mask: mask, portable: portable
+    ) { step in
+      Parallel.forEach(pieces, threads: threads) { piece in step.apply(piece: piece, of: pieces) }
+    }
+  }
+
+  /// Prepares the next step and hands it to `body`, which applies it to every element, in pieces
+  /// on any threads in any order (`AdamStep.apply`): the weights at `weights` minus the step go
+  /// to `out` (which may be `weights`), times `mask` when given.
+  public mutating func withStep<R>(
+    from weights: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, gradientShards: UnsafePointer<Float>,
+    shards: Int, mask: UnsafePointer<Float>?, portable: Bool = false, _ body: (AdamStep) -> R
+  ) -> R {
     precondition(shards >= 1, "Adam: no gradient")
     step += 1
     let t = Float(step)
     let alpha = learningRate * (1 - powf(beta2, t)).squareRoot() / (1 - powf(beta1, t))
     let constants = AdamConstants(alpha: alpha, b1c: 1 - beta1, b2c: 1 - beta2, eps: epsilon)
     let n = m.count
-    // Contiguous pieces of whole 8-lane groups, one per thread.
-    let pieces = max(1, min(threads, n / 1024))
-    let pieceSize = ((n + pieces - 1) / pieces + 7) / 8 * 8
-    m.withUnsafeMutableBufferPointer { mb in
+    return m.withUnsafeMutableBufferPointer { mb in
       v.withUnsafeMutableBufferPointer { vb in
-        let state = AdamPointers(
-          m: mb.baseAddress!, v: vb.baseAddress!, w: weights,
-          g: UnsafeMutablePointer(mutating: gradientShards),
-          mask: mask.map { UnsafeMutablePointer(mutating: $0) })
-        Parallel.forEach(pieces, threads: threads) { piece in
-          let lo = piece * pieceSize
-          let hi = min(n, lo + pieceSize)
-          guard lo < hi else { return }
-          // 16 lanes in C where the processor has AVX-512: the same operations, bit for bit.
-          if !portable
-            && tc_adam_avx512(
-              state.g, Int32(n), Int32(shards), state.mask, state.m, state.v, state.w, Int32(lo), Int32(hi),
-              constants.alpha, constants.b1c, constants.b2c, constants.eps) != 0
-          {
-            return
-          }
-          adamStep(state, range: lo..<hi, count: n, shards: shards, constants)
-        }
+        body(
+          AdamStep(
+            pointers: AdamPointers(
+              m: mb.baseAddress!, v: vb.baseAddress!, w: UnsafeMutablePointer(mutating: weights), out: out,
+              g: UnsafeMutablePointer(mutating: gradientShards), mask: mask.map { UnsafeMutablePointer(mutating: $0) }),
+            count: n, shards: shards, constants: constants, portable: portable))
       }
     }
   }
 }
 
+/// One prepared Adam step (`Adam.withStep`). Its pointers live only inside `withStep`'s body.
+public struct AdamStep: @unchecked Sendable {
+  let pointers: AdamPointers
+  let count: Int
+  let shards: Int
+  let constants: AdamConstants
+  let portable: Bool
+
+  /// Elements `range` of the step: 16 lanes in C where the processor has AVX-512 (the same
+  /// operations, bit for bit), else 8 in Swift.
+  public func apply(_ range: Range<Int>) {
+    guard !range.isEmpty else { return }
+    let p = pointers
+    let k = constants
+    if !portable
+      && tc_adam_avx512(
+        p.g, Int32(count), Int32(shards), p.mask, p.m, p.v, p.w, p.out, Int32(range.lowerBound),
+        Int32(range.upperBound), k.alpha, k.b1c, k.b2c, k.eps) != 0
+    {
+      return
+    }
+    adamStep(p, range: range, count: count, shards: shards, k)
+  }
+
+  /// Piece `piece` of `pieces` contiguous pieces of whole 8-lane groups.
+  public func apply(piece: Int, of pieces: Int) {
+    let size = ((count + pieces - 1) / pieces + 7) / 8 * 8
+    let lo = min(count, piece * size)
+    apply(lo..<min(count, lo + size))
+  }
+}
+
 struct AdamConstants { let alpha, b1c, b2c, eps: Float }
 
+/// The moments, the weights read (`w`) and written (`out`, possibly `w`), the gradient shards.
 struct AdamPointers: @unchecked Sendable {
-  let m, v, w, g: UnsafeMutablePointer<Float>
+  let m, v, w, out, g: UnsafeMutablePointer<Float>
   let mask: UnsafeMutablePointer<Float>?
 }
 
@@ -108,7 +143,7 @@ func adamStep(_ p: AdamPointers, range: Range<Int>, count n: Int, shards: Int, _
     if let mask = p.mask { w *= load8(mask + i) }
     store8(m, p.m + i)
     store8(v, p.v + i)
-    store8(w, p.w + i)
+    store8(w, p.out + i)
     i += 8
   }
   while i < range.upperBound {
@@ -116,8 +151,8 @@ func adamStep(_ p: AdamPointers, range: Range<Int>, count n: Int, shards: Int, _
     for s in 1..<shards { g += p.g[s * n + i] }
     p.m[i] += (g - p.m[i]) * k.b1c
     p.v[i] += (g * g - p.v[i]) * k.b2c
-    p.w[i] -= (p.m[i] * k.alpha) / (p.v[i].squareRoot() + k.eps)
-    if let mask = p.mask { p.w[i] *= mask[i] }
+    p.out[i] = p.w[i] - (p.m[i] * k.alpha) / (p.v[i].squareRoot() + k.eps)
+    if let mask = p.mask { p.out[i] *= mask[i] }
     i += 1
   }
 }

@@ -2,12 +2,14 @@
 // The items and what each computes never depend on the thread count, so results are
 // bit-identical for any number of threads; threads only change who does which item.
 //
-// Training calls this twice per batch of 32 windows (the shards' gradients, then Adam), about
-// 4,500 times an epoch, each region a fraction of a millisecond. Handing such regions to
-// Dispatch cost a futex wake and a sleep per region: `perf` counted 2.8 context switches per
-// batch and the scheduler in 11% of the samples, and the second core bought 1.36x. So the
-// regions run on a pool of persistent workers that spin briefly between regions (the next one
-// comes within microseconds) and sleep when none comes (WorkerPool).
+// Training runs one region per batch of 32 windows (the shards' gradients, then, past a barrier,
+// Adam's step and the next batch's dropout masks), about 2,000 times an epoch, each a fraction
+// of a millisecond. Handing such regions to Dispatch cost a futex wake and a sleep per region:
+// `perf` counted 2.8 context switches per batch and the scheduler in 11% of the samples, and the
+// second core bought 1.36x. So the regions run on a pool of persistent workers that spin briefly
+// between regions (the next one comes within microseconds) and sleep when none comes
+// (WorkerPool). Two regions per batch, with the masks drawn between them on one thread, cost
+// about 5% of the 2-thread epoch more than the one region.
 
 import CKernels
 import Dispatch
@@ -46,6 +48,36 @@ public enum Parallel {
     }
   }
 
+  /// Calls `first(i)` for every i in 0..<firstCount, then, once all of those have returned,
+  /// `second(j)` for every j in 0..<secondCount, on at most `threads` threads: one region with a
+  /// barrier inside rather than two regions (a training batch's shard gradients, then its Adam
+  /// step). Items are handed out in order to whichever thread is free, so a thread slowed by
+  /// another process on the machine takes fewer; each item must write its own part of the
+  /// output, so which thread runs it changes nothing.
+  public static func forEach(
+    _ firstCount: Int, then secondCount: Int, threads: Int, first: @Sendable (Int) -> Void,
+    second: @Sendable (Int) -> Void
+  ) {
+    let workers = min(threads, max(firstCount, secondCount), coreCount)
+    if workers <= 1 {
+      for i in 0..<firstCount { first(i) }
+      for j in 0..<secondCount { second(j) }
+      return
+    }
+    let counters = StageCounters()
+    let ran = WorkerPool.shared.run(workers) { _ in
+      counters.take(firstCount, from: counters.firstNext, first)
+      counters.arrive(workers)
+      counters.take(secondCount, from: counters.secondNext, second)
+    }
+    if !ran {
+      // No pool (a region inside a region): two regions on Dispatch's threads, which cannot wait
+      // for each other inside one.
+      forEach(firstCount, threads: threads, first)
+      forEach(secondCount, threads: threads, second)
+    }
+  }
+
   /// The machine's core count, the default for `set threads`.
   public static let coreCount: Int = {
     #if canImport(Glibc)
@@ -54,6 +86,36 @@ public enum Parallel {
       return 1
     #endif
   }()
+}
+
+/// The shared state of a two-stage region: the next item of each stage, and how many threads
+/// have finished the first stage.
+private final class StageCounters: @unchecked Sendable {
+  let firstNext = Atomic<Int>(0)
+  let secondNext = Atomic<Int>(0)
+  let arrived = Atomic<Int>(0)
+
+  /// Runs items of 0..<count, each taken from `next` once, until none is left.
+  @inline(__always)
+  func take(_ count: Int, from next: borrowing Atomic<Int>, _ body: (Int) -> Void) {
+    while true {
+      let i = next.add(1, ordering: .relaxed).oldValue
+      guard i < count else { return }
+      body(i)
+    }
+  }
+
+  /// Waits until all `participants` threads have arrived here. Release and acquire: what one
+  /// thread wrote before arriving is visible to every thread after it.
+  func arrive(_ participants: Int) {
+    arrived.add(1, ordering: .acquiringAndReleasing)
+    var spins = 0
+    while arrived.load(ordering: .acquiring) < participants {
+      // A participant descheduled by another process on the machine: give it the core.
+      spins += 1
+      if spins < 16384 { tc_cpu_relax() } else { sched_yield() }
+    }
+  }
 }
 
 /// Persistent worker threads for short parallel regions. The caller is participant 0 and the

@@ -183,9 +183,6 @@ extension RecurrentForecaster {
           denseForward(batch: 1, hT: p.h, p, wd: wd, bd: bd)
           return
         }
-        // Input contribution for all steps at once: gates = b + x Wx   [T*B, G]
-        for r in 0..<(T * B) { (p.gates + r * G).update(from: bias, count: G) }
-        gemmNN(m: T * B, n: G, k: D, a: p.x, lda: D, b: wx, ldb: G, c: p.gates, ldc: G, accumulate: true)
         p.h.update(repeating: 0, count: B * H)
         p.c.update(repeating: 0, count: B * H)
         for t in 0..<T {
@@ -195,8 +192,7 @@ extension RecurrentForecaster {
           let hNext = p.h + (t + 1) * B * H
           let cNext = p.c + (t + 1) * B * H
           let tc = p.tanhC + t * B * H
-          // Recurrent contribution: z += h_{t-1} Wh   [B, G]
-          gemmNN(m: B, n: G, k: H, a: hPrev, lda: H, b: wh, ldb: G, c: z, ldc: G, accumulate: true)
+          lstmGates(batch: B, inputs: D, units: H, x: p.x + t * B * D, h: hPrev, wx: wx, wh: wh, bias: bias, z: z)
           lstmCellForward(batch: B, units: H, z: z, cPrev: cPrev, cNext: cNext, tanhC: tc, hNext: hNext)
         }
         denseForward(batch: B, hT: p.h + T * B * H, p, wd: wd, bd: bd)
@@ -308,6 +304,22 @@ extension RecurrentForecaster {
 }
 
 // MARK: - The cell, element-wise
+
+/// One step's gate pre-activations z = b + x Wx + h Wh for B rows ([B, 4H]): the bias, then the
+/// input product, then the recurrent one, each element one chain of multiply-adds (GEMM.swift's
+/// contract). With AVX-512 the three run as one pass in registers (`tc_lstm_gates_avx512`, the
+/// same bits, tested); `portable: true` keeps the products in Swift.
+@inline(__always)
+public func lstmGates(
+  batch B: Int, inputs D: Int, units H: Int, x: FloatPointer, h: FloatPointer, wx: FloatPointer, wh: FloatPointer,
+  bias: FloatPointer, z: MutableFloatPointer, portable: Bool = false
+) {
+  if !portable && tc_lstm_gates_avx512(Int32(B), Int32(D), Int32(H), x, h, wx, wh, bias, z) != 0 { return }
+  let G = 4 * H
+  for r in 0..<B { (z + r * G).update(from: bias, count: G) }
+  gemmNN(m: B, n: G, k: D, a: x, lda: D, b: wx, ldb: G, c: z, ldc: G, accumulate: true, portable: portable)
+  gemmNN(m: B, n: G, k: H, a: h, lda: H, b: wh, ldb: G, c: z, ldc: G, accumulate: true, portable: portable)
+}
 
 /// One step's gate non-linearities and state update for B rows, 8 units at a time with the
 /// vectorised activations (a tail of fewer than 8 units goes through the same functions, lane

@@ -141,6 +141,15 @@ public enum Trainer {
     var sinceBest = 0
     let clock = ContinuousClock()
 
+    // Without a reparameterization a batch is one parallel region (`step`): the shards'
+    // gradients, then Adam writing the next weights into `spare` while the shards' reads of the
+    // current ones are done, and the next batch's dropout masks drawn beside Adam, from a copy of
+    // `rng` taken on when that batch starts (`ahead`). The masks are the same draws in the same
+    // order as drawing them at the start of each batch, so nothing but the timing changes.
+    var spare = reparam == nil ? model.weights.values : []
+    var nextMask = batchMask
+    var ahead: SeededGenerator? = nil
+
     epochs: for epoch in 1...max(config.epochs, 1) {
       let started = clock.now
       rng.shuffle(&order)
@@ -152,18 +161,21 @@ public enum Trainer {
           break epochs
         }
         let n = min(config.batchSize, fitCount - batchStart)
-        // Dropout masks for the whole batch, drawn in row order on this thread.
-        for k in 0..<(n * H) { batchMask[k] = rng.nextUnitFloat() >= model.dropout ? dropScale : 0 }
+        if let drawn = ahead {
+          rng = drawn
+          swap(&batchMask, &nextMask)
+          ahead = nil
+        } else {
+          // Dropout masks for the whole batch, drawn in row order on this thread.
+          drawMasks(&batchMask, count: n * H, dropout: model.dropout, scale: dropScale, rng: &rng)
+        }
         let shards = (n + shardSize - 1) / shardSize
-        // The forward pass sees the expanded parameters (the weights themselves, or e.g. their
-        // fake-quantized values); `model` is borrowed for this call only, so Adam below
-        // updates its weights in place without a copy.
-        computeGradients(
-          model, rows: order[batchStart..<(batchStart + n)], batchMask: batchMask, data: data,
-          targets: targets, loss: config.loss, threads: config.threads, scratches: &scratches,
-          shardGrads: &shardGrads, shardLoss: &shardLoss)
-        for s in 0..<shards { sse += shardLoss[s] }
+        let rows = order[batchStart..<(batchStart + n)]
         if let reparam {
+          // The forward pass sees the expanded parameters (e.g. their fake-quantized values).
+          computeGradients(
+            model, rows: rows, batchMask: batchMask, data: data, targets: targets, loss: config.loss,
+            threads: config.threads, scratches: &scratches, shardGrads: &shardGrads, shardLoss: &shardLoss)
           // Fixed-order reduction of the shard gradients (shard 0 + shard 1 + ...), pulled back.
           gradient.withUnsafeMutableBufferPointer { g in
             shardGrads.withUnsafeBufferPointer { sg in
@@ -178,22 +190,18 @@ public enum Trainer {
           if let mask = hooks.mask { multiplyInPlace(&parameters, mask) }
           model.weights.values = reparam.expand(parameters)
         } else {
-          // The same fixed-order sum, Adam and the mask in one pass on all threads.
-          model.weights.values.withUnsafeMutableBufferPointer { w in
-            shardGrads.withUnsafeBufferPointer { sg in
-              if let mask = hooks.mask {
-                mask.withUnsafeBufferPointer { mk in
-                  adam.update(
-                    w.baseAddress!, gradientShards: sg.baseAddress!, shards: shards, mask: mk.baseAddress!,
-                    threads: config.threads)
-                }
-              } else {
-                adam.update(
-                  w.baseAddress!, gradientShards: sg.baseAddress!, shards: shards, mask: nil, threads: config.threads)
-              }
-            }
-          }
+          // The next batch of this epoch (the next epoch's shuffle draws before its masks).
+          let following = min(config.batchSize, fitCount - batchStart - n)
+          var after = rng
+          step(
+            model, rows: rows, batchMask: batchMask, data: data, targets: targets, config: config,
+            scratches: &scratches, shardGrads: &shardGrads, shardLoss: &shardLoss, adam: &adam,
+            mask: hooks.mask, into: &spare,
+            drawing: following > 0 ? following * H : 0, into: &nextMask, dropScale: dropScale, rng: &after)
+          swap(&model.weights.values, &spare)
+          if following > 0 { ahead = after }
         }
+        for s in 0..<shards { sse += shardLoss[s] }
         batchStart += n
       }
       // Mean loss per target (a multi-day window has S).
@@ -228,20 +236,92 @@ public enum Trainer {
     return log
   }
 
+  /// The dropout masks of `count` rows x units, in order: 0, or `scale` for a kept unit.
+  static func drawMasks(
+    _ mask: inout [Float], count: Int, dropout: Float, scale: Float, rng: inout SeededGenerator
+  ) {
+    for k in 0..<count { mask[k] = rng.nextUnitFloat() >= dropout ? scale : 0 }
+  }
+
+  /// One batch without a reparameterization, as one parallel region: every shard's gradient
+  /// (`ShardGradients`), then Adam's step from the model's weights into `out` in pieces, beside
+  /// which one item draws the next batch's `maskCount` dropout masks into `nextMask` from `rng`.
+  static func step(
+    _ model: RecurrentForecaster, rows: ArraySlice<Int>, batchMask: [Float], data: WindowedData,
+    targets: [Float], config: TrainingConfig, scratches: inout [RecurrentScratch], shardGrads: inout [Float],
+    shardLoss: inout [Double], adam: inout Adam, mask: [Float]?, into out: inout [Float],
+    drawing maskCount: Int, into nextMask: inout [Float], dropScale: Float, rng: inout SeededGenerator
+  ) {
+    let P = model.parameterCount
+    let shards = (rows.count + shardSize - 1) / shardSize
+    // Pieces of at least 1024 weights, more than threads, so a thread that finishes its shard
+    // first takes more of them; the mask item goes first (it is the longest).
+    let pieces = max(1, min(8, P / 1024))
+    let dropout = model.dropout
+    withShardGradients(
+      model, rows: rows, batchMask: batchMask, data: data, targets: targets, loss: config.loss,
+      scratches: &scratches, shardGrads: &shardGrads, shardLoss: &shardLoss
+    ) { shard, gradients in
+      model.weights.values.withUnsafeBufferPointer { w in
+        out.withUnsafeMutableBufferPointer { o in
+          nextMask.withUnsafeMutableBufferPointer { nm in
+            withUnsafeMutablePointer(to: &rng) { r in
+              let random = SendablePointer(r)
+              let masks = SendablePointer(nm.baseAddress!)
+              withOptionalBaseAddress(mask) { mk in
+                adam.withStep(
+                  from: w.baseAddress!, into: o.baseAddress!, gradientShards: gradients, shards: shards, mask: mk
+                ) { adamStep in
+                  Parallel.forEach(
+                    shards, then: pieces + (maskCount > 0 ? 1 : 0), threads: config.threads, first: shard
+                  ) { item in
+                    if maskCount > 0 && item == 0 {
+                      for k in 0..<maskCount {
+                        masks.pointer[k] = random.pointer.pointee.nextUnitFloat() >= dropout ? dropScale : 0
+                      }
+                    } else {
+                      adamStep.apply(piece: item - (maskCount > 0 ? 1 : 0), of: pieces)
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+
   /// Gradients of the loss over one batch (`rows` index `data.fit`), shard by shard: shard s
   /// takes rows 16s ..< 16s + 16 and writes its own gradient buffer and loss; shards run on up
   /// to `threads` threads. Nothing here depends on the thread count.
   static func computeGradients(
     _ model: RecurrentForecaster, rows: ArraySlice<Int>, batchMask: [Float], data: WindowedData,
-    targets: [Float], loss lossFunction: TrainingLoss, threads: Int, scratches: inout [RecurrentScratch],
+    targets: [Float], loss: TrainingLoss, threads: Int, scratches: inout [RecurrentScratch],
     shardGrads: inout [Float], shardLoss: inout [Double]
   ) {
+    let shards = (rows.count + shardSize - 1) / shardSize
+    withShardGradients(
+      model, rows: rows, batchMask: batchMask, data: data, targets: targets, loss: loss, scratches: &scratches,
+      shardGrads: &shardGrads, shardLoss: &shardLoss
+    ) { shard, _ in
+      Parallel.forEach(shards, threads: threads, shard)
+    }
+  }
+
+  /// Hands `body` the work of one shard (`shard(s)`: its gradient into its own buffer, its loss)
+  /// and the gradient buffers, for the caller to run the shards as it likes.
+  static func withShardGradients<R>(
+    _ model: RecurrentForecaster, rows: ArraySlice<Int>, batchMask: [Float], data: WindowedData,
+    targets: [Float], loss lossFunction: TrainingLoss, scratches: inout [RecurrentScratch],
+    shardGrads: inout [Float], shardLoss: inout [Double],
+    _ body: (_ shard: @Sendable (Int) -> Void, _ gradients: UnsafePointer<Float>) -> R
+  ) -> R {
     let n = rows.count
     let H = model.units
     let S = model.outputs
     let P = model.parameterCount
-    let shards = (n + shardSize - 1) / shardSize
-    scratches.withUnsafeMutableBufferPointer { scratchBuf in
+    return scratches.withUnsafeMutableBufferPointer { scratchBuf in
       shardGrads.withUnsafeMutableBufferPointer { gradBuf in
         shardLoss.withUnsafeMutableBufferPointer { lossBuf in
           rows.withUnsafeBufferPointer { orderBuf in
@@ -253,35 +333,37 @@ public enum Trainer {
                 let order = SendablePointer(UnsafeMutablePointer(mutating: orderBuf.baseAddress!))
                 let mask = SendablePointer(UnsafeMutablePointer(mutating: maskBuf.baseAddress!))
                 let target = SendablePointer(UnsafeMutablePointer(mutating: targetBuf.baseAddress!))
-                Parallel.forEach(shards, threads: threads) { s in
-                  let lo = s * shardSize
-                  let count = min(shardSize, n - lo)
-                  let sc = scratch.pointer + s
-                  sc.pointee.x.withUnsafeMutableBufferPointer { x in
-                    for r in 0..<count {
-                      let index = order.pointer[lo + r]
-                      _ = model.inputs.gather(data.fit[index], data: data, row: r, batch: count, into: x.baseAddress!)
-                    }
-                  }
-                  for r in 0..<count {
-                    let window = order.pointer[lo + r]
-                    for o in 0..<S { sc.pointee.target[r * S + o] = target.pointer[window * S + o] }
-                  }
-                  for k in 0..<(count * H) { sc.pointee.mask[k] = mask.pointer[lo * H + k] }
-                  model.forward(batch: count, scratch: &sc.pointee)
-                  loss.pointer[s] = sc.pointee.y.withUnsafeBufferPointer { y in
-                    sc.pointee.target.withUnsafeBufferPointer { t in
-                      sc.pointee.dy.withUnsafeMutableBufferPointer { dy in
-                        lossFunction.backward(
-                          y: y.baseAddress!, target: t.baseAddress!, count: count * S, batchSize: n * S,
-                          dy: dy.baseAddress!)
+                return body(
+                  { s in
+                    let lo = s * shardSize
+                    let count = min(shardSize, n - lo)
+                    let sc = scratch.pointer + s
+                    sc.pointee.x.withUnsafeMutableBufferPointer { x in
+                      for r in 0..<count {
+                        let index = order.pointer[lo + r]
+                        _ = model.inputs.gather(
+                          data.fit[index], data: data, row: r, batch: count, into: x.baseAddress!)
                       }
                     }
-                  }
-                  let grad = grads.pointer + s * P
-                  grad.update(repeating: 0, count: P)
-                  model.backward(batch: count, scratch: &sc.pointee, into: grad)
-                }
+                    for r in 0..<count {
+                      let window = order.pointer[lo + r]
+                      for o in 0..<S { sc.pointee.target[r * S + o] = target.pointer[window * S + o] }
+                    }
+                    for k in 0..<(count * H) { sc.pointee.mask[k] = mask.pointer[lo * H + k] }
+                    model.forward(batch: count, scratch: &sc.pointee)
+                    loss.pointer[s] = sc.pointee.y.withUnsafeBufferPointer { y in
+                      sc.pointee.target.withUnsafeBufferPointer { t in
+                        sc.pointee.dy.withUnsafeMutableBufferPointer { dy in
+                          lossFunction.backward(
+                            y: y.baseAddress!, target: t.baseAddress!, count: count * S, batchSize: n * S,
+                            dy: dy.baseAddress!)
+                        }
+                      }
+                    }
+                    let grad = grads.pointer + s * P
+                    grad.update(repeating: 0, count: P)
+                    model.backward(batch: count, scratch: &sc.pointee, into: grad)
+                  }, UnsafePointer(grads.pointer))
               }
             }
           }
@@ -293,6 +375,12 @@ public enum Trainer {
   static func seconds(_ d: Duration) -> Double {
     Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
   }
+}
+
+/// `body` with the array's base address, or nil for no array.
+func withOptionalBaseAddress<R>(_ array: [Float]?, _ body: (UnsafePointer<Float>?) -> R) -> R {
+  guard let array else { return body(nil) }
+  return array.withUnsafeBufferPointer { body($0.baseAddress) }
 }
 
 @inline(__always) func multiplyInPlace(_ a: inout [Float], _ b: [Float]) {

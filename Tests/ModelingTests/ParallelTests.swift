@@ -27,6 +27,41 @@ import Testing
     }
   }
 
+  /// The two-stage region: every item of each stage runs once, and every second-stage item sees
+  /// every first-stage write (the barrier between them), on any thread count, inside a region too.
+  @Test func theSecondStageSeesTheWholeFirst() {
+    for threads in [1, 2, 3, 8] {
+      for (first, second) in [(0, 3), (2, 9), (7, 1), (64, 64), (1, 0)] {
+        let cells = UnsafeMutablePointer<Int>.allocate(capacity: first + second)
+        cells.initialize(repeating: 0, count: first + second)
+        defer { cells.deallocate() }
+        let shared = SendablePointer(cells)
+        let run = { @Sendable in
+          Parallel.forEach(
+            first, then: second, threads: threads,
+            first: { i in
+              // Uneven items, so threads reach the barrier at different times.
+              if i % 3 == 0 { usleep(200) }
+              shared.pointer[i] += 1
+            },
+            second: { j in
+              // What the first stage wrote, all of it.
+              shared.pointer[first + j] = (0..<first).reduce(0) { $0 + shared.pointer[$1] } + 1
+            })
+        }
+        run()
+        let expected = Array(repeating: 1, count: first) + Array(repeating: first + 1, count: second)
+        #expect(
+          Array(UnsafeBufferPointer(start: cells, count: first + second)) == expected,
+          "\(first)+\(second) on \(threads)")
+        // Inside another region the pool is taken: the same result through the fallback.
+        cells.update(repeating: 0, count: first + second)
+        Parallel.forEach(2, threads: 2) { k in if k == 0 { run() } }
+        #expect(Array(UnsafeBufferPointer(start: cells, count: first + second)) == expected, "nested, \(threads)")
+      }
+    }
+  }
+
   @Test func aRegionInsideARegionRuns() {
     let cells = UnsafeMutablePointer<Int>.allocate(capacity: 16)
     cells.initialize(repeating: 0, count: 16)
