@@ -24,6 +24,15 @@ AVX512 static inline void fma_rows(int rows, int k, const float *a, int rowStrid
   }
 }
 
+/// Stores what fma_rows accumulated: rows of C, `ldc` apart, columns j ..< j + 32 under the masks.
+AVX512 static inline void store_rows(int rows, float *c, int ldc, int j, __mmask16 m0, __mmask16 m1, const __m512 *r0,
+                                     const __m512 *r1) {
+  for (int r = 0; r < rows; r++) {
+    _mm512_mask_storeu_ps(c + r * ldc + j, m0, r0[r]);
+    _mm512_mask_storeu_ps(c + r * ldc + j + 16, m1, r1[r]);
+  }
+}
+
 /// `rows` (1, 4 or 8, a constant at each call, so the loops unroll into registers) rows x 32
 /// columns, masked at the right edge. Eight rows take sixteen registers: sixteen independent
 /// chains keep both FMA units busy through their latency, and each load of B serves eight rows.
@@ -36,10 +45,7 @@ AVX512 static inline void tile32(int rows, int k, const float *a, int rowStride,
     r1[r] = _mm512_maskz_loadu_ps(m1, c + r * ldc + j + 16);
   }
   fma_rows(rows, k, a, rowStride, kStride, b, ldb, j, m0, m1, r0, r1);
-  for (int r = 0; r < rows; r++) {
-    _mm512_mask_storeu_ps(c + r * ldc + j, m0, r0[r]);
-    _mm512_mask_storeu_ps(c + r * ldc + j + 16, m1, r1[r]);
-  }
+  store_rows(rows, c, ldc, j, m0, m1, r0, r1);
 }
 
 /// The LSTM's gate pre-activations of one step for `rows` rows, columns j ..< j + 32: each element
@@ -57,10 +63,7 @@ AVX512 static inline void gates_tile32(int rows, int D, int H, const float *x, c
   }
   fma_rows(rows, D, x, D, 1, wx, G, j, m0, m1, r0, r1);
   fma_rows(rows, H, h, H, 1, wh, G, j, m0, m1, r0, r1);
-  for (int r = 0; r < rows; r++) {
-    _mm512_mask_storeu_ps(z + r * G + j, m0, r0[r]);
-    _mm512_mask_storeu_ps(z + r * G + j + 16, m1, r1[r]);
-  }
+  store_rows(rows, z, G, j, m0, m1, r0, r1);
 }
 
 /// One row x up to 128 columns in eight registers: eight independent chains, what a single

@@ -88,6 +88,15 @@ public enum Parallel {
   }()
 }
 
+/// One poll of a spin-wait: a pause for the first 16,384 polls, then a yield of the core on each
+/// poll, so a thread of ours descheduled by another process on the machine, or that process,
+/// gets it at once.
+@inline(__always)
+private func backOff(_ spins: inout Int) {
+  spins += 1
+  if spins < 16384 { tc_cpu_relax() } else { sched_yield() }
+}
+
 /// The shared state of a two-stage region: the next item of each stage, and how many threads
 /// have finished the first stage.
 private final class StageCounters: @unchecked Sendable {
@@ -110,11 +119,7 @@ private final class StageCounters: @unchecked Sendable {
   func arrive(_ participants: Int) {
     arrived.add(1, ordering: .acquiringAndReleasing)
     var spins = 0
-    while arrived.load(ordering: .acquiring) < participants {
-      // A participant descheduled by another process on the machine: give it the core.
-      spins += 1
-      if spins < 16384 { tc_cpu_relax() } else { sched_yield() }
-    }
+    while arrived.load(ordering: .acquiring) < participants { backOff(&spins) }
   }
 }
 
@@ -170,11 +175,7 @@ final class WorkerPool: @unchecked Sendable {
       }
       body(0)
       var spins = 0
-      while pending.load(ordering: .acquiring) != 0 {
-        // A worker descheduled by another process on the machine: give it the core.
-        spins += 1
-        if spins < 16384 { tc_cpu_relax() } else { sched_yield() }
-      }
+      while pending.load(ordering: .acquiring) != 0 { backOff(&spins) }
       job = nil
     }
     return true
@@ -206,10 +207,7 @@ final class WorkerPool: @unchecked Sendable {
         let deadline = DispatchTime.now().uptimeNanoseconds + WorkerPool.spinNanoseconds
         var spins = 0
         while now == seen {
-          // Past the first few microseconds, yield the core on each poll: a thread of ours or
-          // another process's that has work gets it at once.
-          spins += 1
-          if spins < 16384 { tc_cpu_relax() } else { sched_yield() }
+          backOff(&spins)
           if spins & 63 == 0 && DispatchTime.now().uptimeNanoseconds > deadline {
             sleep(until: seen)
             spins = 0

@@ -167,7 +167,9 @@ public enum Trainer {
           ahead = nil
         } else {
           // Dropout masks for the whole batch, drawn in row order on this thread.
-          drawMasks(&batchMask, count: n * H, dropout: model.dropout, scale: dropScale, rng: &rng)
+          batchMask.withUnsafeMutableBufferPointer {
+            drawMasks($0.baseAddress!, count: n * H, dropout: model.dropout, scale: dropScale, rng: &rng)
+          }
         }
         let shards = (n + shardSize - 1) / shardSize
         let rows = order[batchStart..<(batchStart + n)]
@@ -238,13 +240,13 @@ public enum Trainer {
 
   /// The dropout masks of `count` rows x units, in order: 0, or `scale` for a kept unit.
   static func drawMasks(
-    _ mask: inout [Float], count: Int, dropout: Float, scale: Float, rng: inout SeededGenerator
+    _ mask: UnsafeMutablePointer<Float>, count: Int, dropout: Float, scale: Float, rng: inout SeededGenerator
   ) {
     for k in 0..<count { mask[k] = rng.nextUnitFloat() >= dropout ? scale : 0 }
   }
 
   /// One batch without a reparameterization, as one parallel region: every shard's gradient
-  /// (`ShardGradients`), then Adam's step from the model's weights into `out` in pieces, beside
+  /// (`withShardGradients`), then Adam's step from the model's weights into `out` in pieces, beside
   /// which one item draws the next batch's `maskCount` dropout masks into `nextMask` from `rng`.
   static func step(
     _ model: RecurrentForecaster, rows: ArraySlice<Int>, batchMask: [Float], data: WindowedData,
@@ -257,6 +259,7 @@ public enum Trainer {
     // Pieces of at least 1024 weights, more than threads, so a thread that finishes its shard
     // first takes more of them; the mask item goes first (it is the longest).
     let pieces = max(1, min(8, P / 1024))
+    let maskItems = maskCount > 0 ? 1 : 0
     let dropout = model.dropout
     withShardGradients(
       model, rows: rows, batchMask: batchMask, data: data, targets: targets, loss: config.loss,
@@ -272,15 +275,13 @@ public enum Trainer {
                 adam.withStep(
                   from: w.baseAddress!, into: o.baseAddress!, gradientShards: gradients, shards: shards, mask: mk
                 ) { adamStep in
-                  Parallel.forEach(
-                    shards, then: pieces + (maskCount > 0 ? 1 : 0), threads: config.threads, first: shard
-                  ) { item in
-                    if maskCount > 0 && item == 0 {
-                      for k in 0..<maskCount {
-                        masks.pointer[k] = random.pointer.pointee.nextUnitFloat() >= dropout ? dropScale : 0
-                      }
+                  Parallel.forEach(shards, then: maskItems + pieces, threads: config.threads, first: shard) { item in
+                    if item < maskItems {
+                      drawMasks(
+                        masks.pointer, count: maskCount, dropout: dropout, scale: dropScale,
+                        rng: &random.pointer.pointee)
                     } else {
-                      adamStep.apply(piece: item - (maskCount > 0 ? 1 : 0), of: pieces)
+                      adamStep.apply(piece: item - maskItems, of: pieces)
                     }
                   }
                 }
