@@ -34,7 +34,7 @@ replay_into() {
 # and their estimates, the process's peak memory (and, in a log, the folder the run wrote to).
 wall_clock_free() {
   grep -v -e '^#! recorded ' -e '^Written by tinycast ' -e '^saved [0-9]* commands to ' "$1" |
-    sed -E 's/ETA.*$/ETA/; s/ in [0-9hms]+(;|$)/ in T\1/; s/[0-9.]+s( |$|\))/Ts\1/g; s/[0-9]+m[0-9]+s/T/g' |
+    sed -E 's/ETA.*$/ETA/; s/ in [0-9hms]+(;|$)/ in T\1/; s/[0-9]+h[0-9]+m/T/g; s/[0-9]+m[0-9]+s/Ts/g; s/[0-9.T]+s( |$|\))/Ts\1/g' |
     sed -E 's/peak memory [0-9]+ MB/peak memory M MB/'
 }
 

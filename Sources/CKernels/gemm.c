@@ -2,7 +2,7 @@
 // element of C the same chain of fused multiply-adds in increasing k as in the Swift kernels and
 // their references (NT runs as NN on B transposed). The results are the same bits at any width
 // (tested); only the number of elements computed per instruction changes.
-#include "CKernels.h"
+#include "kernels_avx512.h"
 
 #if defined(__x86_64__) && defined(__clang__)
 #include <immintrin.h>
@@ -117,23 +117,13 @@ AVX512 static void gemm(int m, int n, int k, const float *a, int rowStride, int 
     for (int j = 0; j < n; j += 128) row128(k, a + i * rowStride, kStride, b, ldb, c + i * ldc, n, j);
 }
 
-int tc_avx512(void) { return __builtin_cpu_supports("avx512f"); }
-
-int tc_gemm_nn_avx512(int m, int n, int k, const float *a, int lda, const float *b, int ldb, float *c, int ldc, int accumulate) {
-  if (!tc_avx512()) return 0;
-  gemm(m, n, k, a, lda, 1, b, ldb, c, ldc, accumulate);
-  return 1;
+void tc_avx512_gemm(int m, int n, int k, const float *a, int rowStride, int kStride, const float *b, int ldb,
+                    float *c, int ldc, int accumulate) {
+  gemm(m, n, k, a, rowStride, kStride, b, ldb, c, ldc, accumulate);
 }
 
-int tc_gemm_tn_avx512(int m, int n, int k, const float *a, int lda, const float *b, int ldb, float *c, int ldc, int accumulate) {
-  if (!tc_avx512()) return 0;
-  gemm(m, n, k, a, 1, lda, b, ldb, c, ldc, accumulate);
-  return 1;
-}
-
-int tc_lstm_gates_avx512(int batch, int inputs, int units, const float *x, const float *h, const float *wx,
-                         const float *wh, const float *bias, float *z) {
-  if (!tc_avx512()) return 0;
+void tc_avx512_lstm_gates(int batch, int inputs, int units, const float *x, const float *h, const float *wx,
+                          const float *wh, const float *bias, float *z) {
   int D = inputs, H = units, G = 4 * units, eights = batch / 8 * 8, fours = batch / 4 * 4;
   for (int t = 0; t < eights; t += 8)
     for (int j = 0; j < G; j += 32) gates_tile32(8, D, H, x + t * D, h + t * H, wx, wh, bias, z + t * G, G, j);
@@ -141,22 +131,5 @@ int tc_lstm_gates_avx512(int batch, int inputs, int units, const float *x, const
     for (int j = 0; j < G; j += 32) gates_tile32(4, D, H, x + t * D, h + t * H, wx, wh, bias, z + t * G, G, j);
   for (int t = fours; t < batch; t++)
     for (int j = 0; j < G; j += 32) gates_tile32(1, D, H, x + t * D, h + t * H, wx, wh, bias, z + t * G, G, j);
-  return 1;
-}
-
-#else
-int tc_avx512(void) { return 0; }
-int tc_lstm_gates_avx512(int batch, int inputs, int units, const float *x, const float *h, const float *wx,
-                         const float *wh, const float *bias, float *z) {
-  (void)batch; (void)inputs; (void)units; (void)x; (void)h; (void)wx; (void)wh; (void)bias; (void)z;
-  return 0;
-}
-int tc_gemm_nn_avx512(int m, int n, int k, const float *a, int lda, const float *b, int ldb, float *c, int ldc, int accumulate) {
-  (void)m; (void)n; (void)k; (void)a; (void)lda; (void)b; (void)ldb; (void)c; (void)ldc; (void)accumulate;
-  return 0;
-}
-int tc_gemm_tn_avx512(int m, int n, int k, const float *a, int lda, const float *b, int ldb, float *c, int ldc, int accumulate) {
-  (void)m; (void)n; (void)k; (void)a; (void)lda; (void)b; (void)ldb; (void)c; (void)ldc; (void)accumulate;
-  return 0;
 }
 #endif

@@ -2,7 +2,7 @@
 // (Modeling's adamStep). The formulas and their accuracy are documented beside the Swift
 // originals (NumericCore/Activations.swift); activations16.h is their exact transcription, and
 // the products here are in the Swift code's order, unfused, so results agree to the bit (tested).
-#include "CKernels.h"
+#include "kernels_avx512.h"
 
 #if defined(__x86_64__) && defined(__clang__)
 #include "activations16.h"
@@ -27,10 +27,8 @@ AVX512 static void cell16(int batch, int H, float *z, const float *cPrev, float 
   }
 }
 
-int tc_lstm_cell_avx512(int batch, int units, float *z, const float *cPrev, float *cNext, float *tanhC, float *hNext) {
-  if (!avx512dq_supported()) return 0;
+void tc_avx512_lstm_cell(int batch, int units, float *z, const float *cPrev, float *cNext, float *tanhC, float *hNext) {
   cell16(batch, units, z, cPrev, cNext, tanhC, hNext);
-  return 1;
 }
 
 // The backward step of lstmCellBackward, each product in the order the Swift code writes it.
@@ -57,11 +55,9 @@ AVX512 static void backward16(int batch, int H, const float *acts, const float *
   }
 }
 
-int tc_lstm_cell_backward_avx512(int batch, int units, const float *acts, const float *cPrev, const float *tanhC,
-                                 const float *dh, float *dc, float *dz) {
-  if (!avx512dq_supported()) return 0;
+void tc_avx512_lstm_cell_backward(int batch, int units, const float *acts, const float *cPrev, const float *tanhC,
+                                  const float *dh, float *dc, float *dz) {
   backward16(batch, units, acts, cPrev, tanhC, dh, dc, dz);
-  return 1;
 }
 
 // Adam's step over elements [lo, hi), as Modeling's adamStep (Adam.swift) writes it.
@@ -83,26 +79,8 @@ AVX512 static void adam16(const float *g, int n, int shards, const float *mask, 
   }
 }
 
-int tc_adam_avx512(const float *g, int n, int shards, const float *mask, float *m, float *v, const float *w, float *out,
-                   int lo, int hi, float alpha, float b1c, float b2c, float eps) {
-  if (!avx512dq_supported()) return 0;
+void tc_avx512_adam(const float *g, int n, int shards, const float *mask, float *m, float *v, const float *w,
+                    float *out, int lo, int hi, float alpha, float b1c, float b2c, float eps) {
   adam16(g, n, shards, mask, m, v, w, out, lo, hi, alpha, b1c, b2c, eps);
-  return 1;
-}
-#else
-int tc_lstm_cell_avx512(int batch, int units, float *z, const float *cPrev, float *cNext, float *tanhC, float *hNext) {
-  (void)batch; (void)units; (void)z; (void)cPrev; (void)cNext; (void)tanhC; (void)hNext;
-  return 0;
-}
-int tc_lstm_cell_backward_avx512(int batch, int units, const float *acts, const float *cPrev, const float *tanhC,
-                                 const float *dh, float *dc, float *dz) {
-  (void)batch; (void)units; (void)acts; (void)cPrev; (void)tanhC; (void)dh; (void)dc; (void)dz;
-  return 0;
-}
-int tc_adam_avx512(const float *g, int n, int shards, const float *mask, float *m, float *v, const float *w, float *out,
-                   int lo, int hi, float alpha, float b1c, float b2c, float eps) {
-  (void)g; (void)n; (void)shards; (void)mask; (void)m; (void)v; (void)w; (void)out; (void)lo; (void)hi;
-  (void)alpha; (void)b1c; (void)b2c; (void)eps;
-  return 0;
 }
 #endif

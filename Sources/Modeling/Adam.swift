@@ -5,7 +5,7 @@
 // Defaults as Keras: lr 1e-3, b1 0.9, b2 0.999, eps 1e-7. Everything in Float32.
 //
 // The trainer's step also sums the shard gradients and applies the pruning mask; all three are
-// element-wise, so they run as one pass, 8 lanes at a time (16 in C with AVX-512), cut into
+// element-wise, so they run as one pass, 8 lanes at a time (in C with AVX2, 16 with AVX-512), cut into
 // contiguous pieces for the threads. Each element sees the same operations in the same order
 // whatever the cut, so the result does not depend on the thread count.
 
@@ -46,16 +46,16 @@ public struct Adam: Sendable, Equatable {
   /// One update of the `m.count` weights at `weights` by the gradient g0 + g1 + ... (added in
   /// that order) of `shards` vectors stored one after another at `gradientShards`, then the
   /// weights multiplied by `mask` when given; on up to `threads` threads.
-  /// `portable: true` keeps the step in Swift (the tests' reference for the AVX-512 one).
+  /// `kernels: .portable` keeps the step in Swift (the tests' reference for the C ones).
   public mutating func update(
     _ weights: UnsafeMutablePointer<Float>, gradientShards: UnsafePointer<Float>, shards: Int,
-    mask: UnsafePointer<Float>?, threads: Int, portable: Bool = false
+    mask: UnsafePointer<Float>?, threads: Int, kernels: KernelWidth = .widest
   ) {
     let n = m.count
     // Contiguous pieces of whole 8-lane groups, one per thread.
     let pieces = max(1, min(threads, n / 1024))
     withStep(
-      from: weights, into: weights, gradientShards: gradientShards, shards: shards, mask: mask, portable: portable
+      from: weights, into: weights, gradientShards: gradientShards, shards: shards, mask: mask, kernels: kernels
     ) { step in
       Parallel.forEach(pieces, threads: threads) { piece in step.apply(piece: piece, of: pieces) }
     }
@@ -66,7 +66,7 @@ public struct Adam: Sendable, Equatable {
   /// to `out` (which may be `weights`), times `mask` when given.
   public mutating func withStep<R>(
     from weights: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, gradientShards: UnsafePointer<Float>,
-    shards: Int, mask: UnsafePointer<Float>?, portable: Bool = false, _ body: (AdamStep) -> R
+    shards: Int, mask: UnsafePointer<Float>?, kernels: KernelWidth = .widest, _ body: (AdamStep) -> R
   ) -> R {
     precondition(shards >= 1, "Adam: no gradient")
     step += 1
@@ -81,7 +81,7 @@ public struct Adam: Sendable, Equatable {
             pointers: AdamPointers(
               m: mb.baseAddress!, v: vb.baseAddress!, w: UnsafeMutablePointer(mutating: weights), out: out,
               g: UnsafeMutablePointer(mutating: gradientShards), mask: mask.map { UnsafeMutablePointer(mutating: $0) }),
-            count: n, shards: shards, constants: constants, portable: portable))
+            count: n, shards: shards, constants: constants, kernels: kernels))
       }
     }
   }
@@ -93,18 +93,17 @@ public struct AdamStep: @unchecked Sendable {
   let count: Int
   let shards: Int
   let constants: AdamConstants
-  let portable: Bool
+  let kernels: KernelWidth
 
-  /// Elements `range` of the step: 16 lanes in C where the processor has AVX-512 (the same
-  /// operations, bit for bit), else 8 in Swift.
+  /// Elements `range` of the step: in C where the processor has AVX2 (8 lanes) or AVX-512 (16),
+  /// the same operations bit for bit, else 8 lanes in Swift.
   public func apply(_ range: Range<Int>) {
     guard !range.isEmpty else { return }
     let p = pointers
     let k = constants
-    if !portable
-      && tc_adam_avx512(
-        p.g, Int32(count), Int32(shards), p.mask, p.m, p.v, p.w, p.out, Int32(range.lowerBound),
-        Int32(range.upperBound), k.alpha, k.b1c, k.b2c, k.eps) != 0
+    if tc_adam(
+      kernels.bits, p.g, Int32(count), Int32(shards), p.mask, p.m, p.v, p.w, p.out, Int32(range.lowerBound),
+      Int32(range.upperBound), k.alpha, k.b1c, k.b2c, k.eps) != TC_PORTABLE
     {
       return
     }

@@ -106,7 +106,8 @@ public struct RecurrentScratch: Sendable {
   public var dz: [Float]  // [T*B, G]   dLoss/d(pre-activation)
   public var dh: [Float]  // [B, H]
   public var dc: [Float]  // [B, H]
-  public var whT: [Float]  // [G, H]     the recurrent kernel transposed (AVX-512 backward)
+  public var whT: [Float]  // [G, H]     the recurrent kernel transposed (the backward's dh = dz Wh^T)
+  public var gateWeights: [Float]  // LSTM: [Wx; Wh] in strips of 16 gate columns (tc_pack_gate_weights)
   /// A stacked network's layers above the first, each with buffers of its own (its `x` holds
   /// the hidden states of the layer below, its `dInput` the gradient sent back down to them).
   public var upper: [RecurrentScratch] = []
@@ -141,6 +142,8 @@ public struct RecurrentScratch: Sendable {
     dh = .init(repeating: 0, count: capacity * units)
     dc = .init(repeating: 0, count: capacity * units)  // the GRU's dL/dh_{t-1} through z * h_{t-1}
     whT = .init(repeating: 0, count: g * units)
+    gateWeights = .init(
+      repeating: 0, count: cell == .lstm ? Int(tc_pack_gate_weights_count(Int32(inputSize), Int32(units))) : 1)
     upper = (1..<max(layers, 1)).map { _ in
       var layer = RecurrentScratch(
         capacity: capacity, steps: steps, inputSize: units, units: units, cell: cell, outputs: outputs)
@@ -185,6 +188,10 @@ extension RecurrentForecaster {
         }
         p.h.update(repeating: 0, count: B * H)
         p.c.update(repeating: 0, count: B * H)
+        // The AVX2 gate kernel reads the weights packed in strips, once per pass (it does not
+        // use them for a single row).
+        let packed: FloatPointer? = B > 1 && KernelWidth.widest == .avx2 ? FloatPointer(p.gateWeights) : nil
+        if packed != nil { tc_pack_gate_weights(Int32(D), Int32(H), wx, wh, p.gateWeights) }
         for t in 0..<T {
           let z = p.gates + t * B * G
           let hPrev = p.h + t * B * H
@@ -192,7 +199,9 @@ extension RecurrentForecaster {
           let hNext = p.h + (t + 1) * B * H
           let cNext = p.c + (t + 1) * B * H
           let tc = p.tanhC + t * B * H
-          lstmGates(batch: B, inputs: D, units: H, x: p.x + t * B * D, h: hPrev, wx: wx, wh: wh, bias: bias, z: z)
+          lstmGates(
+            batch: B, inputs: D, units: H, x: p.x + t * B * D, h: hPrev, wx: wx, wh: wh, bias: bias, packed: packed,
+            z: z)
           lstmCellForward(batch: B, units: H, z: z, cPrev: cPrev, cNext: cNext, tanhC: tc, hNext: hNext)
         }
         denseForward(batch: B, hT: p.h + T * B * H, p, wd: wd, bd: bd)
@@ -307,33 +316,44 @@ extension RecurrentForecaster {
 
 /// One step's gate pre-activations z = b + x Wx + h Wh for B rows ([B, 4H]): the bias, then the
 /// input product, then the recurrent one, each element one chain of multiply-adds (GEMM.swift's
-/// contract). With AVX-512 the three run as one pass in registers (`tc_lstm_gates_avx512`, the
-/// same bits, tested); `portable: true` keeps the products in Swift.
+/// contract). With AVX2 or AVX-512 the three run as one pass in registers (`tc_lstm_gates`, the
+/// same bits, tested; with AVX2 reading `packed`, the weights from `tc_pack_gate_weights`, when
+/// given); `kernels: .portable` keeps the products in Swift.
 @inline(__always)
 public func lstmGates(
   batch B: Int, inputs D: Int, units H: Int, x: FloatPointer, h: FloatPointer, wx: FloatPointer, wh: FloatPointer,
-  bias: FloatPointer, z: MutableFloatPointer, portable: Bool = false
+  bias: FloatPointer, packed: FloatPointer? = nil, z: MutableFloatPointer, kernels: KernelWidth = .widest
 ) {
-  if !portable && tc_lstm_gates_avx512(Int32(B), Int32(D), Int32(H), x, h, wx, wh, bias, z) != 0 { return }
+  if tc_lstm_gates(kernels.bits, Int32(B), Int32(D), Int32(H), x, h, wx, wh, bias, packed, z) != TC_PORTABLE {
+    return
+  }
   let G = 4 * H
   for r in 0..<B { (z + r * G).update(from: bias, count: G) }
-  gemmNN(m: B, n: G, k: D, a: x, lda: D, b: wx, ldb: G, c: z, ldc: G, accumulate: true, portable: portable)
-  gemmNN(m: B, n: G, k: H, a: h, lda: H, b: wh, ldb: G, c: z, ldc: G, accumulate: true, portable: portable)
+  gemmNN(m: B, n: G, k: D, a: x, lda: D, b: wx, ldb: G, c: z, ldc: G, accumulate: true, kernels: kernels)
+  gemmNN(m: B, n: G, k: H, a: h, lda: H, b: wh, ldb: G, c: z, ldc: G, accumulate: true, kernels: kernels)
+}
+
+/// The gate weights [Wx; Wh] in strips of 16 gate columns, as `lstmGates(packed:)` reads them
+/// (tc_pack_gate_weights; unwritten, all zero, where the AVX2 kernels cannot run).
+public func packGateWeights(inputs D: Int, units H: Int, wx: FloatPointer, wh: FloatPointer) -> [Float] {
+  var packed = [Float](repeating: 0, count: Int(tc_pack_gate_weights_count(Int32(D), Int32(H))))
+  packed.withUnsafeMutableBufferPointer { tc_pack_gate_weights(Int32(D), Int32(H), wx, wh, $0.baseAddress!) }
+  return packed
 }
 
 /// One step's gate non-linearities and state update for B rows, 8 units at a time with the
 /// vectorised activations (a tail of fewer than 8 units goes through the same functions, lane
 /// by lane, so every unit gets identical arithmetic). Overwrites `z` with the activations.
 /// `cPrev` and `cNext` may be the same buffer (the integer model updates c in place).
-/// On processors with AVX-512 the same arithmetic runs 16 lanes at a time in C
-/// (`tc_lstm_cell_avx512`, bit-identical, tested); `portable: true` keeps it in Swift.
+/// On processors with AVX2 or AVX-512 the same arithmetic runs in C (`tc_lstm_cell`: 8 lanes, two
+/// groups side by side, or 16 lanes; bit-identical, tested); `kernels: .portable` keeps it in Swift.
 @inline(__always)
 public func lstmCellForward(
   batch B: Int, units H: Int, z: MutableFloatPointer, cPrev: FloatPointer,
   cNext: MutableFloatPointer, tanhC: MutableFloatPointer, hNext: MutableFloatPointer,
-  portable: Bool = false
+  kernels: KernelWidth = .widest
 ) {
-  if !portable && tc_lstm_cell_avx512(Int32(B), Int32(H), z, cPrev, cNext, tanhC, hNext) != 0 { return }
+  if tc_lstm_cell(kernels.bits, Int32(B), Int32(H), z, cPrev, cNext, tanhC, hNext) != TC_PORTABLE { return }
   let G = 4 * H
   for b in 0..<B {
     let zr = z + b * G
@@ -383,10 +403,10 @@ public func lstmCellForward(
 @inline(__always)
 public func lstmCellBackward(
   batch B: Int, units H: Int, acts: FloatPointer, cPrev: FloatPointer, tanhC: FloatPointer,
-  dh: FloatPointer, dc: MutableFloatPointer, dz: MutableFloatPointer, portable: Bool = false
+  dh: FloatPointer, dc: MutableFloatPointer, dz: MutableFloatPointer, kernels: KernelWidth = .widest
 ) {
-  // The same arithmetic 16 lanes at a time where the processor has AVX-512 (bit-identical, tested).
-  if !portable && tc_lstm_cell_backward_avx512(Int32(B), Int32(H), acts, cPrev, tanhC, dh, dc, dz) != 0 { return }
+  // The same arithmetic in C where the processor has AVX2 or AVX-512 (bit-identical, tested).
+  if tc_lstm_cell_backward(kernels.bits, Int32(B), Int32(H), acts, cPrev, tanhC, dh, dc, dz) != TC_PORTABLE { return }
   let G = 4 * H
   for b in 0..<B {
     let a = acts + b * G
@@ -461,7 +481,7 @@ func addColumnSums(rows: Int, cols: Int, _ x: FloatPointer, into sums: MutableFl
 // MARK: - Pointer access
 
 struct ScratchPointers {
-  let x, gates, recurrent, dRecurrent, c, h, tanhC, mask, last, y, dy, dz, dh, dc, whT: MutableFloatPointer
+  let x, gates, recurrent, dRecurrent, c, h, tanhC, mask, last, y, dy, dz, dh, dc, whT, gateWeights: MutableFloatPointer
 }
 
 /// Runs `body` with stable pointers to every scratch buffer.
@@ -482,13 +502,16 @@ func withScratchPointers<R>(_ s: inout RecurrentScratch, _ body: (ScratchPointer
                           s.dh.withUnsafeMutableBufferPointer { dh in
                             s.dc.withUnsafeMutableBufferPointer { dc in
                               s.whT.withUnsafeMutableBufferPointer { whT in
-                                body(
-                                  ScratchPointers(
-                                    x: x.baseAddress!, gates: gates.baseAddress!, recurrent: recurrent.baseAddress!,
-                                    dRecurrent: dRecurrent.baseAddress!, c: c.baseAddress!, h: h.baseAddress!,
-                                    tanhC: tanhC.baseAddress!, mask: mask.baseAddress!, last: last.baseAddress!,
-                                    y: y.baseAddress!, dy: dy.baseAddress!, dz: dz.baseAddress!, dh: dh.baseAddress!,
-                                    dc: dc.baseAddress!, whT: whT.baseAddress!))
+                                s.gateWeights.withUnsafeMutableBufferPointer { gateWeights in
+                                  body(
+                                    ScratchPointers(
+                                      x: x.baseAddress!, gates: gates.baseAddress!, recurrent: recurrent.baseAddress!,
+                                      dRecurrent: dRecurrent.baseAddress!, c: c.baseAddress!, h: h.baseAddress!,
+                                      tanhC: tanhC.baseAddress!, mask: mask.baseAddress!, last: last.baseAddress!,
+                                      y: y.baseAddress!, dy: dy.baseAddress!, dz: dz.baseAddress!,
+                                      dh: dh.baseAddress!, dc: dc.baseAddress!, whT: whT.baseAddress!,
+                                      gateWeights: gateWeights.baseAddress!))
+                                }
                               }
                             }
                           }

@@ -77,16 +77,17 @@ struct Tile4x16 {
 
 /// Fast NN kernel. Rows of C are produced four at a time with 4 x 16 register tiles, so each row
 /// of B loaded from cache serves four rows of A. `accumulate: false` overwrites C.
-/// Where the processor has AVX-512 the same chains run in 16-lane registers (CKernels/gemm.c);
-/// `portable: true` keeps the Swift SIMD code (the tests check both against the reference).
+/// Where the processor has AVX2 or AVX-512 the same chains run in C (CKernels/gemm_avx2.c,
+/// gemm.c) with tiles that fill its registers; `kernels` limits the width (`.portable` keeps this
+/// Swift SIMD code; the tests check every width against the reference).
 public func gemmNN(
   m: Int, n: Int, k: Int,
   a: FloatPointer, lda: Int, b: FloatPointer, ldb: Int,
-  c: MutableFloatPointer, ldc: Int, accumulate: Bool, portable: Bool = false
+  c: MutableFloatPointer, ldc: Int, accumulate: Bool, kernels: KernelWidth = .widest
 ) {
-  if !portable,
-    tc_gemm_nn_avx512(Int32(m), Int32(n), Int32(k), a, Int32(lda), b, Int32(ldb), c, Int32(ldc), accumulate ? 1 : 0)
-      != 0
+  if tc_gemm_nn(
+    kernels.bits, Int32(m), Int32(n), Int32(k), a, Int32(lda), b, Int32(ldb), c, Int32(ldc), accumulate ? 1 : 0)
+    != TC_PORTABLE
   {
     return
   }
@@ -208,14 +209,14 @@ public func gemmNNReference(
 public func gemmNT(
   m: Int, n: Int, k: Int,
   a: FloatPointer, lda: Int, b: FloatPointer, ldb: Int,
-  c: MutableFloatPointer, ldc: Int, accumulate: Bool, portable: Bool = false
+  c: MutableFloatPointer, ldc: Int, accumulate: Bool, kernels: KernelWidth = .widest
 ) {
   var bt = [Float](repeating: 0, count: k * n)
   bt.withUnsafeMutableBufferPointer { bt in
     transpose(rows: n, cols: k, b, ld: ldb, into: bt.baseAddress!)
     gemmNN(
       m: m, n: n, k: k, a: a, lda: lda, b: bt.baseAddress!, ldb: n, c: c, ldc: ldc, accumulate: accumulate,
-      portable: portable)
+      kernels: kernels)
   }
 }
 
@@ -265,11 +266,11 @@ public func gemmNTReference(
 public func gemmTN(
   m: Int, n: Int, k: Int,
   a: FloatPointer, lda: Int, b: FloatPointer, ldb: Int,
-  c: MutableFloatPointer, ldc: Int, accumulate: Bool, portable: Bool = false
+  c: MutableFloatPointer, ldc: Int, accumulate: Bool, kernels: KernelWidth = .widest
 ) {
-  if !portable,
-    tc_gemm_tn_avx512(Int32(m), Int32(n), Int32(k), a, Int32(lda), b, Int32(ldb), c, Int32(ldc), accumulate ? 1 : 0)
-      != 0
+  if tc_gemm_tn(
+    kernels.bits, Int32(m), Int32(n), Int32(k), a, Int32(lda), b, Int32(ldb), c, Int32(ldc), accumulate ? 1 : 0)
+    != TC_PORTABLE
   {
     return
   }
@@ -344,11 +345,11 @@ public func gemmTNReference(
 // MARK: - Matrix-level convenience
 
 /// `c = op(a) * op(b)` (or `+=` with `accumulate`) on `Matrix` values, dispatching to the fast
-/// kernels. `reference: true` uses the slow oracle instead; `portable: true` the Swift SIMD
-/// kernels even where AVX-512 ones exist.
+/// kernels. `reference: true` uses the slow oracle instead; `kernels` limits the width of the fast
+/// ones (`.portable`: the Swift SIMD kernels even where C ones run).
 public func gemm(
   _ a: Matrix, _ b: Matrix, into c: inout Matrix, transposeA: Bool = false, transposeB: Bool = false,
-  accumulate: Bool = false, reference: Bool = false, portable: Bool = false
+  accumulate: Bool = false, reference: Bool = false, kernels: KernelWidth = .widest
 ) {
   let m = transposeA ? a.cols : a.rows
   let k = transposeA ? a.rows : a.cols
@@ -365,19 +366,19 @@ public func gemm(
         case (false, false, false):
           gemmNN(
             m: m, n: n, k: k, a: A, lda: a.cols, b: B, ldb: b.cols, c: C, ldc: n, accumulate: accumulate,
-            portable: portable)
+            kernels: kernels)
         case (false, false, true):
           gemmNNReference(m: m, n: n, k: k, a: A, lda: a.cols, b: B, ldb: b.cols, c: C, ldc: n, accumulate: accumulate)
         case (false, true, false):
           gemmNT(
             m: m, n: n, k: k, a: A, lda: a.cols, b: B, ldb: b.cols, c: C, ldc: n, accumulate: accumulate,
-            portable: portable)
+            kernels: kernels)
         case (false, true, true):
           gemmNTReference(m: m, n: n, k: k, a: A, lda: a.cols, b: B, ldb: b.cols, c: C, ldc: n, accumulate: accumulate)
         case (true, false, false):
           gemmTN(
             m: m, n: n, k: k, a: A, lda: a.cols, b: B, ldb: b.cols, c: C, ldc: n, accumulate: accumulate,
-            portable: portable)
+            kernels: kernels)
         case (true, false, true):
           gemmTNReference(m: m, n: n, k: k, a: A, lda: a.cols, b: B, ldb: b.cols, c: C, ldc: n, accumulate: accumulate)
         case (true, true, _):

@@ -112,7 +112,9 @@ func fmaPeak(threads: Int) -> Double {
 }
 let peak1 = fmaPeak(threads: 1)
 let peak2 = fmaPeak(threads: 2)
-print("FMA peak (AVX2, measured): \(f(peak1, 1)) GFLOP/s on 1 core, \(f(peak2, 1)) GFLOP/s on 2")
+print(
+  "FMA peak (AVX2, measured): \(f(peak1, 1)) GFLOP/s on 1 core, \(f(peak2, 1)) GFLOP/s on 2; float kernels: "
+    + "\(KernelWidth.widest)")
 let table: SalesTable
 var t0 = clock.now
 if let path, FileManager.default.fileExists(atPath: path) {
@@ -416,7 +418,7 @@ if !latencyOnly {
 // MARK: AVX-512 FMA peak, measured last: seconds of 512-bit FMAs on both cores lower the clock
 // for a while, which would slow whatever ran next (a single forecast by 40%, measured).
 // The matrix products, the LSTM cell and the int8 products use AVX-512 where present, so the
-// training shares are also given against this peak (the Swift SIMD code is AVX2, 8 lanes).
+// training shares are also given against this peak (elsewhere the AVX2 peak above is theirs).
 do {
   let iterations = 50_000_000
   if tc_fma_chains_avx512(1_000, 0) >= 0 {
@@ -439,6 +441,6 @@ do {
       )
     }
   } else {
-    print("no AVX-512 here: the cell and the products run the portable Swift code (same results)")
+    print("no AVX-512 here: the cell and the products run the \(KernelWidth.widest) kernels (same results)")
   }
 }

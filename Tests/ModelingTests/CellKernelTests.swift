@@ -6,11 +6,12 @@ import Testing
   import Glibc
 #endif
 
-/// The LSTM cell runs 16 lanes at a time in C where the processor has AVX-512; it must give the
-/// bits of the 8-lane Swift code for every input, including the clamps of exp (beyond +-87), the
-/// switch of tanh at |x| = 0.625, tails of fewer than 8 or 16 units and c updated in place.
+/// The LSTM cell runs in C where the processor has AVX2 (8 lanes, two groups at once) or AVX-512
+/// (16 lanes); each must give the bits of the 8-lane Swift code for every input, including the
+/// clamps of exp (beyond +-87), the switch of tanh at |x| = 0.625, tails of fewer than 8 or 16
+/// units, pairs of groups that cross rows, and c updated in place.
 @Suite struct CellKernelTests {
-  @Test(arguments: [1, 3, 8, 12, 16, 20, 32, 64])
+  @Test(arguments: [1, 3, 4, 8, 12, 16, 20, 24, 32, 40, 64])
   func theFastCellGivesTheBitsOfTheSwiftCell(units H: Int) {
     var rng = SeededGenerator(seed: UInt64(H))
     let B = 5
@@ -21,7 +22,7 @@ import Testing
     let c0: [Float] = (0..<(B * H)).map { _ in rng.nextFloat(in: -3, 3) }
     for inPlace in [false, true] {
       var results: [[Float]] = []
-      for portable in [true, false] {
+      for kernels in KernelWidth.available {
         var zz = z
         var cPrev = c0
         var cNext = [Float](repeating: 0, count: B * H)
@@ -35,7 +36,7 @@ import Testing
                   lstmCellForward(
                     batch: B, units: H, z: zp.baseAddress!, cPrev: cp.baseAddress!,
                     cNext: inPlace ? cp.baseAddress! : cn.baseAddress!,
-                    tanhC: tc.baseAddress!, hNext: hp.baseAddress!, portable: portable)
+                    tanhC: tc.baseAddress!, hNext: hp.baseAddress!, kernels: kernels)
                 }
               }
             }
@@ -43,15 +44,20 @@ import Testing
         }
         results.append(zz + (inPlace ? cPrev : cNext) + tanhC + h)
       }
-      let same = zip(results[0], results[1]).allSatisfy { $0.bitPattern == $1.bitPattern }
-      #expect(same, "units \(H) in place \(inPlace)")
+      for (width, result) in zip(KernelWidth.available, results).dropFirst() {
+        let same = zip(results[0], result).allSatisfy { $0.bitPattern == $1.bitPattern }
+        #expect(same, "units \(H) in place \(inPlace), \(width)")
+      }
     }
   }
 
-  /// A step's gate pre-activations in one pass of AVX-512 registers against the bias copy and
-  /// the two Swift products, bit for bit: tiles of 8, 4 and single rows, edges of fewer than 32
-  /// gate columns, inputs of 1 to 14 channels.
-  @Test(arguments: [(1, 1, 4), (3, 1, 20), (4, 3, 64), (5, 14, 8), (8, 1, 64), (13, 2, 33), (16, 1, 64), (17, 14, 4)])
+  /// A step's gate pre-activations in one pass of registers (AVX2 or AVX-512) against the bias
+  /// copy and the two Swift products, bit for bit: tiles of 8, 6, 4, 2 and single rows, edges of
+  /// fewer than 16 or 32 gate columns, inputs of 1 to 14 channels.
+  @Test(arguments: [
+    (1, 1, 4), (3, 1, 20), (4, 3, 64), (5, 14, 8), (8, 1, 64), (13, 2, 33), (16, 1, 64), (17, 14, 4), (1, 14, 64),
+    (15, 3, 6),
+  ])
   func theFusedGatesGiveTheBitsOfTheProducts(batch B: Int, inputs D: Int, units H: Int) {
     var rng = SeededGenerator(seed: UInt64(B * 100 + D * 10 + H))
     let G = 4 * H
@@ -60,32 +66,46 @@ import Testing
     let wx: [Float] = (0..<(D * G)).map { _ in rng.nextFloat(in: -0.5, 0.5) }
     let wh: [Float] = (0..<(H * G)).map { _ in rng.nextFloat(in: -0.5, 0.5) }
     let bias: [Float] = (0..<G).map { k in k % 9 == 0 ? -0.0 : rng.nextFloat(in: -1, 1) }
+    // Each width with the weights in place, then with them packed in strips (the AVX2 kernel's
+    // layout; the others ignore it).
+    let packed = packGateWeights(inputs: D, units: H, wx: wx, wh: wh)
     var results: [[Float]] = []
-    for portable in [true, false] {
-      var z = [Float](repeating: .nan, count: B * G)
-      z.withUnsafeMutableBufferPointer { zp in
-        lstmGates(
-          batch: B, inputs: D, units: H, x: x, h: h, wx: wx, wh: wh, bias: bias, z: zp.baseAddress!,
-          portable: portable)
+    var runs: [String] = []
+    for kernels in KernelWidth.available {
+      for pack in [false, true] {
+        var z = [Float](repeating: .nan, count: B * G)
+        packed.withUnsafeBufferPointer { pp in
+          z.withUnsafeMutableBufferPointer { zp in
+            lstmGates(
+              batch: B, inputs: D, units: H, x: x, h: h, wx: wx, wh: wh, bias: bias,
+              packed: pack ? pp.baseAddress : nil,
+              z: zp.baseAddress!, kernels: kernels)
+          }
+        }
+        results.append(z)
+        runs.append("\(kernels)\(pack ? ", packed" : "")")
       }
-      results.append(z)
     }
-    #expect(results[0].map(\.bitPattern) == results[1].map(\.bitPattern))
+    for (run, result) in zip(runs, results).dropFirst() {
+      #expect(results[0].map(\.bitPattern) == result.map(\.bitPattern), "\(run)")
+    }
     // And the chain itself (fused multiply-adds), written out for one element.
     let (r, j) = (B - 1, G - 1)
     var acc = bias[j]
     for d in 0..<D { acc = acc.addingProduct(x[r * D + d], wx[d * G + j]) }
     for k in 0..<H { acc = acc.addingProduct(h[r * H + k], wh[k * G + j]) }
-    #expect(results[1][r * G + j].bitPattern == acc.bitPattern)
+    #expect(results.last![r * G + j].bitPattern == acc.bitPattern)
   }
 
-  /// The backward step, 8 units at a time in Swift and 16 in C where the processor has AVX-512,
-  /// against its unit-by-unit oracle, bit for bit (including tails of fewer than 8 or 16 units).
-  @Test(arguments: [
-    (1, false), (5, false), (8, false), (13, false), (16, false), (20, false), (32, false), (64, false),
-    (5, true), (13, true), (64, true),
-  ])
-  func theVectorBackwardStepGivesTheBitsOfTheReference(units H: Int, portable: Bool) {
+  /// The backward step, 8 units at a time in Swift and with AVX2, 16 with AVX-512 (every width
+  /// this processor runs), against its unit-by-unit oracle, bit for bit (including tails of
+  /// fewer than 8 or 16 units).
+  @Test(arguments: [1, 5, 8, 13, 16, 20, 32, 64])
+  func theVectorBackwardStepGivesTheBitsOfTheReference(units H: Int) {
+    for kernels in KernelWidth.available { theVectorBackwardStepGivesTheBitsOfTheReference(units: H, kernels: kernels) }
+  }
+
+  func theVectorBackwardStepGivesTheBitsOfTheReference(units H: Int, kernels: KernelWidth) {
     var rng = SeededGenerator(seed: UInt64(100 + H))
     let B = 3
     let G = 4 * H
@@ -106,7 +126,7 @@ import Testing
               dzFast.withUnsafeMutableBufferPointer { dz in
                 lstmCellBackward(
                   batch: B, units: H, acts: a.baseAddress!, cPrev: cp.baseAddress!, tanhC: tc.baseAddress!,
-                  dh: dhp.baseAddress!, dc: dc.baseAddress!, dz: dz.baseAddress!, portable: portable)
+                  dh: dhp.baseAddress!, dc: dc.baseAddress!, dz: dz.baseAddress!, kernels: kernels)
               }
             }
             dcSlow.withUnsafeMutableBufferPointer { dc in
@@ -123,16 +143,22 @@ import Testing
         }
       }
     }
-    #expect(dzFast.map(\.bitPattern) == dzSlow.map(\.bitPattern), "dz, units \(H)")
-    #expect(dcFast.map(\.bitPattern) == dcSlow.map(\.bitPattern), "dc, units \(H)")
+    #expect(dzFast.map(\.bitPattern) == dzSlow.map(\.bitPattern), "dz, units \(H), \(kernels)")
+    #expect(dcFast.map(\.bitPattern) == dcSlow.map(\.bitPattern), "dc, units \(H), \(kernels)")
     #expect(!dzFast.contains { $0.isNaN }, "every dz written")
   }
 
-  /// The trainer's fused step (shard sum, Adam, mask; 8 lanes in Swift, 16 in C with AVX-512,
-  /// cut across threads) against Adam written out element by element, over several steps: the
-  /// same bits with 1 to 3 threads, on either path.
-  @Test(arguments: [(1, false), (2, false), (3, false), (1, true), (2, true)])
-  func theFusedAdamStepGivesTheBitsOfAdamElementByElement(threads: Int, portable: Bool) {
+  /// The trainer's fused step (shard sum, Adam, mask; 8 lanes in Swift and with AVX2, 16 with
+  /// AVX-512, cut across threads) against Adam written out element by element, over several
+  /// steps: the same bits with 1 to 3 threads, at every width this processor runs.
+  @Test(arguments: [1, 2, 3])
+  func theFusedAdamStepGivesTheBitsOfAdamElementByElement(threads: Int) {
+    for kernels in KernelWidth.available {
+      theFusedAdamStepGivesTheBitsOfAdamElementByElement(threads: threads, kernels: kernels)
+    }
+  }
+
+  func theFusedAdamStepGivesTheBitsOfAdamElementByElement(threads: Int, kernels: KernelWidth) {
     var rng = SeededGenerator(seed: 41)
     let n = 4099
     let shards = 3
@@ -149,7 +175,7 @@ import Testing
           mask.withUnsafeBufferPointer { mk in
             adam.update(
               w.baseAddress!, gradientShards: g.baseAddress!, shards: shards, mask: mk.baseAddress!, threads: threads,
-              portable: portable)
+              kernels: kernels)
           }
         }
       }
@@ -163,7 +189,7 @@ import Testing
         expected[k] *= mask[k]
       }
     }
-    #expect(weights.map(\.bitPattern) == expected.map(\.bitPattern))
+    #expect(weights.map(\.bitPattern) == expected.map(\.bitPattern), "\(kernels)")
   }
 
   /// A single window's latency path (one AVX-512 call keeping only the last state, where the

@@ -11,33 +11,34 @@ import Testing
   /// NN and TN compute each element as the same FMA chain as the reference: bit-identical.
   @Test(arguments: [
     (1, 1, 1), (3, 5, 2), (17, 33, 9), (4, 16, 64), (65, 256, 64), (16, 256, 1), (5, 7, 130),
-    (1, 256, 64), (1, 200, 33), (6, 47, 5), (224, 256, 16),
+    (1, 256, 64), (1, 200, 33), (6, 47, 5), (224, 256, 16), (7, 24, 3), (14, 80, 11), (64, 256, 224), (3, 65, 7),
+    (30, 40, 300), (25, 17, 513),
   ])
   func nnAndTNEqualReferenceExactly(m: Int, n: Int, k: Int) {
     var rng = SeededGenerator(seed: UInt64(m * 1000 + n * 10 + k))
     let a = random(m, k, &rng)
     let b = random(k, n, &rng)
     let at = a.transposed()
-    // Both fast paths: the AVX-512 kernels (where this processor has them) and the Swift SIMD ones.
+    // Every fast path this processor runs: the Swift SIMD kernels, the AVX2 and the AVX-512 ones.
     for accumulate in [false, true] {
-      for portable in [false, true] {
+      for kernels in KernelWidth.available {
         let start = random(m, n, &rng)
         var fast = start
         var slow = start
-        gemm(a, b, into: &fast, accumulate: accumulate, portable: portable)
+        gemm(a, b, into: &fast, accumulate: accumulate, kernels: kernels)
         gemm(a, b, into: &slow, accumulate: accumulate, reference: true)
-        #expect(fast == slow, "NN \(m)x\(n)x\(k) accumulate \(accumulate) portable \(portable)")
+        #expect(fast == slow, "NN \(m)x\(n)x\(k) accumulate \(accumulate) kernels \(kernels)")
         var fastT = start
         var slowT = start
-        gemm(at, b, into: &fastT, transposeA: true, accumulate: accumulate, portable: portable)
+        gemm(at, b, into: &fastT, transposeA: true, accumulate: accumulate, kernels: kernels)
         gemm(at, b, into: &slowT, transposeA: true, accumulate: accumulate, reference: true)
-        #expect(fastT == slowT, "TN \(m)x\(n)x\(k) accumulate \(accumulate) portable \(portable)")
+        #expect(fastT == slowT, "TN \(m)x\(n)x\(k) accumulate \(accumulate) kernels \(kernels)")
       }
     }
   }
 
   /// NT runs as NN on B transposed: each element the reference's FMA chain, bit for bit, on
-  /// the AVX-512 and the Swift SIMD kernels alike.
+  /// every width of kernels this processor runs.
   @Test(arguments: [
     (1, 1, 1), (3, 5, 2), (17, 33, 9), (16, 64, 256), (5, 7, 130), (16, 32, 128), (15, 16, 64), (2, 12, 48),
   ])
@@ -46,15 +47,15 @@ import Testing
     let a = random(m, k, &rng)
     let b = random(n, k, &rng)
     for accumulate in [false, true] {
-      for portable in [false, true] {
+      for kernels in KernelWidth.available {
         let start = random(m, n, &rng)
         var fast = start
         var slow = start
-        gemm(a, b, into: &fast, transposeB: true, accumulate: accumulate, portable: portable)
+        gemm(a, b, into: &fast, transposeB: true, accumulate: accumulate, kernels: kernels)
         gemm(a, b, into: &slow, transposeB: true, accumulate: accumulate, reference: true)
         #expect(
           fast.storage.map(\.bitPattern) == slow.storage.map(\.bitPattern),
-          "NT \(m)x\(n)x\(k) accumulate \(accumulate) portable \(portable)")
+          "NT \(m)x\(n)x\(k) accumulate \(accumulate) kernels \(kernels)")
       }
     }
   }

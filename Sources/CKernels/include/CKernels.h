@@ -1,5 +1,6 @@
-// CKernels: the kernels that use instructions Swift cannot name (16-lane AVX-512, VNNI's int8
-// dot products), chosen at run time by what the processor supports. Each has a portable Swift or
+// CKernels: the kernels that use instructions Swift cannot name or does not schedule well
+// (16-lane AVX-512, AVX2 tiles in all sixteen registers, VNNI's int8 dot products), chosen at run
+// time by what the processor supports. Each has a portable Swift or
 // C path beside it doing the same arithmetic, so the results agree bit for bit (tested).
 #ifndef TINYCAST_CKERNELS_H
 #define TINYCAST_CKERNELS_H
@@ -19,32 +20,65 @@ int tc_vnni(void);
 /// * k < 2^24 for k <= 1040). Returns 0 without touching anything where tc_vnni() is 0.
 int tc_int8_matvec(int k, int n, const float *q, const int8_t *packed, const int32_t *offset, float *acc);
 
+/// The float kernels come in three widths, all giving the same bits: the callers' Swift code
+/// (8 lanes of Swift SIMD, any processor), AVX2 with FMA (8 lanes in C, tiles sized for sixteen
+/// registers) and AVX-512 (16 lanes, thirty-two registers). Each entry point below takes `limit`,
+/// the widest the caller allows (the tests run every width; everything else passes tc_widest()),
+/// runs the widest version the processor has within it, and returns the width that ran:
+/// TC_PORTABLE (0) touches nothing and leaves the work to the caller's Swift code.
+#define TC_PORTABLE 0
+#define TC_AVX2 256
+#define TC_AVX512 512
+
+/// The widest the processor runs: TC_AVX512 with AVX-512 F and DQ, else TC_AVX2 with AVX2 and FMA,
+/// else TC_PORTABLE.
+int tc_widest(void);
+
+/// 1 when the processor has AVX-512 F and DQ (what the 16-lane float kernels need), else 0.
+int tc_avx512(void);
+
+/// NumericCore's gemmNN (C[M,N] (+)= A[M,K] B[K,N]) and gemmTN (C (+)= A[K,M]^T B[K,N]), each element
+/// the same FMA chain in increasing k (the same bits at every width).
+int tc_gemm_nn(int limit, int m, int n, int k, const float *a, int lda, const float *b, int ldb, float *c, int ldc,
+               int accumulate);
+int tc_gemm_tn(int limit, int m, int n, int k, const float *a, int lda, const float *b, int ldb, float *c, int ldc,
+               int accumulate);
+
 /// One LSTM step's gate pre-activations for B rows: z[r] = bias + x[r] Wx + h[r] Wh (x [B, D],
 /// h [B, H], wx [D, 4H], wh [H, 4H], z [B, 4H]), each element one chain of fused multiply-adds
 /// from the bias through the D input terms, then the H recurrent ones: the bits of copying the
-/// bias, then NumericCore's gemmNN over x, then over h. Returns 0 where AVX-512 is missing.
-int tc_lstm_gates_avx512(int batch, int inputs, int units, const float *x, const float *h, const float *wx,
-                         const float *wh, const float *bias, float *z);
+/// bias, then NumericCore's gemmNN over x, then over h. `packed` (may be NULL) holds the same
+/// weights packed by tc_pack_gate_weights, which the AVX2 version reads instead of wx and wh.
+int tc_lstm_gates(int limit, int batch, int inputs, int units, const float *x, const float *h, const float *wx,
+                  const float *wh, const float *bias, const float *packed, float *z);
 
-/// One LSTM step's gate non-linearities and state update for B rows of H units, with AVX-512
-/// (16 lanes), operation for operation the arithmetic of Modeling's `lstmCellForward` and
-/// NumericCore's `expVector`, `sigmoidVector`, `tanhVector` (multiplies and adds unfused, the
-/// same constants), so every lane gives the bits the 8-lane Swift code gives. Returns 0 without
-/// touching anything when the processor lacks AVX-512; the caller then runs the Swift code.
-/// z [B, 4H] is overwritten with the activations i, f, g, o; cPrev may equal cNext.
-int tc_lstm_cell_avx512(int batch, int units, float *z, const float *cPrev, float *cNext, float *tanhC, float *hNext);
+/// The gate weights [wx; wh] ((D + H) rows of 4H) copied in strips of 16 columns, zeros past 4H:
+/// packed[(s (D + H) + p) 16 + c] = row p, column 16 s + c; tc_pack_gate_weights_count(D, H) floats.
+/// In place, the rows of a strip are 16 H bytes apart and fall in a few of the L1 cache's sets
+/// (with H = 64, four), so a strip evicts itself; packed, they are consecutive. Does nothing
+/// where the AVX2 kernels cannot run (they are the ones that read it).
+int tc_pack_gate_weights_count(int inputs, int units);
+void tc_pack_gate_weights(int inputs, int units, const float *wx, const float *wh, float *packed);
+
+/// One LSTM step's gate non-linearities and state update for B rows of H units, operation for
+/// operation the arithmetic of Modeling's `lstmCellForward` and NumericCore's `expVector`,
+/// `sigmoidVector`, `tanhVector` (multiplies and adds unfused, the same constants), so every lane
+/// gives the bits the 8-lane Swift code gives. z [B, 4H] is overwritten with the activations
+/// i, f, g, o; cPrev may equal cNext; tanhC may be NULL.
+int tc_lstm_cell(int limit, int batch, int units, float *z, const float *cPrev, float *cNext, float *tanhC,
+                 float *hNext);
 
 /// The backward step of the same cell (Modeling's `lstmCellBackward`: dz [B, 4H] from the
-/// activations, c_{t-1}, tanh(c_t), dh and dc, which it updates), 16 lanes, products in the Swift
-/// code's order, unfused. Returns 0 without touching anything where AVX-512 is missing.
-int tc_lstm_cell_backward_avx512(int batch, int units, const float *acts, const float *cPrev, const float *tanhC,
-                                 const float *dh, float *dc, float *dz);
+/// activations, c_{t-1}, tanh(c_t), dh and dc, which it updates), products in the Swift code's
+/// order, unfused.
+int tc_lstm_cell_backward(int limit, int batch, int units, const float *acts, const float *cPrev,
+                          const float *tanhC, const float *dh, float *dc, float *dz);
 
 /// Adam's step (Modeling's `adamStep`) on elements [lo, hi) of n: the gradient is the sum of
 /// `shards` vectors of n at g, added in order; mask may be NULL; the new weights go to out (which
-/// may be w). Returns 0 where AVX-512 is missing.
-int tc_adam_avx512(const float *g, int n, int shards, const float *mask, float *m, float *v, const float *w, float *out,
-                   int lo, int hi, float alpha, float b1c, float b2c, float eps);
+/// may be w).
+int tc_adam(int limit, const float *g, int n, int shards, const float *mask, float *m, float *v, const float *w,
+            float *out, int lo, int hi, float alpha, float b1c, float b2c, float eps);
 
 /// The integer path's tanh and sigmoid (NumericCore's tanhTable, sigmoidTable) are 16 quartic
 /// pieces of tanh, P(u) for u in [0, 16]; tanh_table.c (generated by tools/make_tanh_table.py)
@@ -89,14 +123,6 @@ int tc_int8_hidden_bytes(int n, const float *h, uint8_t *bytes);
 /// returns their sum, or -1 when the processor lacks AVX-512.
 float tc_fma_chains_avx512(long iterations, int seed);
 
-/// 1 when the processor has AVX-512 (the float kernels below run), else 0.
-int tc_avx512(void);
-
-/// NumericCore's gemmNN (C[M,N] (+)= A[M,K] B[K,N]) and gemmTN (C (+)= A[K,M]^T B[K,N]) in 16-lane
-/// AVX-512 registers, each element the same FMA chain in increasing k (the same bits). Return 0
-/// without touching anything when the processor lacks AVX-512; the Swift kernels run then.
-int tc_gemm_nn_avx512(int m, int n, int k, const float *a, int lda, const float *b, int ldb, float *c, int ldc, int accumulate);
-int tc_gemm_tn_avx512(int m, int n, int k, const float *a, int lda, const float *b, int ldb, float *c, int ldc, int accumulate);
 
 /// A spin-wait hint (x86 PAUSE): lets the other hyperthread run and saves power while a worker
 /// polls for the next batch (Modeling's WorkerPool).
