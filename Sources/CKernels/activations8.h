@@ -14,43 +14,75 @@ AVX2 static inline __m256 sub8(__m256 a, __m256 b) { return _mm256_sub_ps(a, b);
 /// v where `where` holds (an ordered compare's result), else x.
 AVX2 static inline __m256 replacing8(__m256 x, __m256 v, __m256 where) { return _mm256_blendv_ps(x, v, where); }
 
-AVX2 static inline __m256 exp8(__m256 x) {
-  __m256 high = replacing8(x, k8(88.72283f), _mm256_cmp_ps(x, k8(88.72283f), _CMP_GT_OQ));
-  __m256 clamped = replacing8(high, k8(-87.33654f), _mm256_cmp_ps(high, k8(-87.33654f), _CMP_LT_OQ));
-  __m256 fx = add8(mul8(clamped, k8(1.44269504088896341f)), k8(0.5f));
-  fx = _mm256_round_ps(fx, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
-  __m256 r = sub8(clamped, mul8(fx, k8(0.693359375f)));
-  r = sub8(r, mul8(fx, k8(-2.12194440e-4f)));
-  __m256 p = k8(1.9875691500e-4f);
-  p = add8(mul8(p, r), k8(1.3981999507e-3f));
-  p = add8(mul8(p, r), k8(8.3334519073e-3f));
-  p = add8(mul8(p, r), k8(4.1665795894e-2f));
-  p = add8(mul8(p, r), k8(1.6666665459e-1f));
-  p = add8(mul8(p, r), k8(5.0000001201e-1f));
-  __m256 y = add8(add8(mul8(p, mul8(r, r)), r), k8(1.0f));
-  __m256i n = _mm256_sub_epi32(_mm256_castps_si256(add8(fx, k8(12582912.0f))), _mm256_set1_epi32(0x4B400000));
-  __m256 scale = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(n, _mm256_set1_epi32(127)), 23));
-  return mul8(y, scale);
+// The activations work on n vectors in lockstep (n a constant after inlining, at most
+// LOCKSTEP_MAX): every step of the formula runs on each vector before the next step. One vector's
+// exp is a chain of some thirty dependent operations (about 100 cycles); with the chains of four
+// vectors interleaved in program order the processor finds independent work within its
+// reordering window (measured in a C microbenchmark: 24 -> 14 cycles per vector for the sigmoid,
+// 35 -> 23 for tanh). Each vector still gets exactly its own sequence of operations.
+#define LOCKSTEP_MAX 4
+#define EACH for (int v = 0; v < n; v++)
+
+/// e^x in place for x[0 ..< n].
+AVX2_TILE void exp8n(int n, __m256 *x) {
+  __m256 fx[LOCKSTEP_MAX], r[LOCKSTEP_MAX], p[LOCKSTEP_MAX];
+  EACH x[v] = replacing8(x[v], k8(88.72283f), _mm256_cmp_ps(x[v], k8(88.72283f), _CMP_GT_OQ));
+  EACH x[v] = replacing8(x[v], k8(-87.33654f), _mm256_cmp_ps(x[v], k8(-87.33654f), _CMP_LT_OQ));
+  EACH fx[v] = add8(mul8(x[v], k8(1.44269504088896341f)), k8(0.5f));
+  EACH fx[v] = _mm256_round_ps(fx[v], _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+  EACH r[v] = sub8(x[v], mul8(fx[v], k8(0.693359375f)));
+  EACH r[v] = sub8(r[v], mul8(fx[v], k8(-2.12194440e-4f)));
+  EACH p[v] = add8(mul8(k8(1.9875691500e-4f), r[v]), k8(1.3981999507e-3f));
+  EACH p[v] = add8(mul8(p[v], r[v]), k8(8.3334519073e-3f));
+  EACH p[v] = add8(mul8(p[v], r[v]), k8(4.1665795894e-2f));
+  EACH p[v] = add8(mul8(p[v], r[v]), k8(1.6666665459e-1f));
+  EACH p[v] = add8(mul8(p[v], r[v]), k8(5.0000001201e-1f));
+  EACH p[v] = add8(add8(mul8(p[v], mul8(r[v], r[v])), r[v]), k8(1.0f));
+  EACH {
+    __m256i e = _mm256_sub_epi32(_mm256_castps_si256(add8(fx[v], k8(12582912.0f))), _mm256_set1_epi32(0x4B400000));
+    x[v] = mul8(p[v], _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(e, _mm256_set1_epi32(127)), 23)));
+  }
 }
 
+/// 1 / (1 + e^-x) in place for x[0 ..< n].
+AVX2_TILE void sigmoid8n(int n, __m256 *x) {
+  EACH x[v] = _mm256_xor_ps(x[v], _mm256_castsi256_ps(_mm256_set1_epi32((int)0x80000000u)));
+  exp8n(n, x);
+  EACH x[v] = _mm256_div_ps(k8(1.0f), add8(k8(1.0f), x[v]));
+}
+
+/// tanh in place for x[0 ..< n]: from e^{2|x|} for |x| >= 0.625, else an odd polynomial.
+AVX2_TILE void tanh8n(int n, __m256 *x) {
+  __m256 signBit = _mm256_castsi256_ps(_mm256_set1_epi32((int)0x80000000u));
+  __m256 large[LOCKSTEP_MAX];
+  EACH {
+    __m256 ax = _mm256_andnot_ps(signBit, x[v]);
+    large[v] = add8(ax, ax);
+  }
+  exp8n(n, large);
+  EACH large[v] = sub8(k8(1.0f), _mm256_div_ps(k8(2.0f), add8(large[v], k8(1.0f))));
+  EACH large[v] = _mm256_or_ps(large[v], _mm256_and_ps(x[v], signBit));
+  EACH {
+    __m256 z = mul8(x[v], x[v]);
+    __m256 p = k8(-5.70498872745e-3f);
+    p = add8(mul8(p, z), k8(2.06390887954e-2f));
+    p = add8(mul8(p, z), k8(-5.37397155531e-2f));
+    p = add8(mul8(p, z), k8(1.33314422036e-1f));
+    p = add8(mul8(p, z), k8(-3.33332819422e-1f));
+    __m256 small = add8(x[v], mul8(mul8(x[v], z), p));
+    x[v] = replacing8(small, large[v], _mm256_cmp_ps(_mm256_andnot_ps(signBit, x[v]), k8(0.625f), _CMP_GE_OQ));
+  }
+}
+#undef EACH
+
 AVX2 static inline __m256 sigmoid8(__m256 x) {
-  __m256 minus = _mm256_xor_ps(x, _mm256_castsi256_ps(_mm256_set1_epi32((int)0x80000000u)));
-  return _mm256_div_ps(k8(1.0f), add8(k8(1.0f), exp8(minus)));
+  sigmoid8n(1, &x);
+  return x;
 }
 
 AVX2 static inline __m256 tanh8(__m256 x) {
-  __m256 signBit = _mm256_castsi256_ps(_mm256_set1_epi32((int)0x80000000u));
-  __m256 ax = _mm256_andnot_ps(signBit, x);
-  __m256 large = sub8(k8(1.0f), _mm256_div_ps(k8(2.0f), add8(exp8(add8(ax, ax)), k8(1.0f))));
-  __m256 sgn = _mm256_or_ps(large, _mm256_and_ps(x, signBit));
-  __m256 z = mul8(x, x);
-  __m256 p = k8(-5.70498872745e-3f);
-  p = add8(mul8(p, z), k8(2.06390887954e-2f));
-  p = add8(mul8(p, z), k8(-5.37397155531e-2f));
-  p = add8(mul8(p, z), k8(1.33314422036e-1f));
-  p = add8(mul8(p, z), k8(-3.33332819422e-1f));
-  __m256 small = add8(x, mul8(mul8(x, z), p));
-  return replacing8(small, sgn, _mm256_cmp_ps(ax, k8(0.625f), _CMP_GE_OQ));
+  tanh8n(1, &x);
+  return x;
 }
 
 /// One group of 8 units of one row: the row's gate pre-activations z (overwritten with the

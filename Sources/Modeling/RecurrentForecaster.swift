@@ -345,8 +345,8 @@ public func packGateWeights(inputs D: Int, units H: Int, wx: FloatPointer, wh: F
 /// vectorised activations (a tail of fewer than 8 units goes through the same functions, lane
 /// by lane, so every unit gets identical arithmetic). Overwrites `z` with the activations.
 /// `cPrev` and `cNext` may be the same buffer (the integer model updates c in place).
-/// On processors with AVX2 or AVX-512 the same arithmetic runs in C (`tc_lstm_cell`: 8 lanes, two
-/// groups side by side, or 16 lanes; bit-identical, tested); `kernels: .portable` keeps it in Swift.
+/// On processors with AVX2 or AVX-512 the same arithmetic runs in C (`tc_lstm_cell`: 8 lanes, four
+/// vectors in lockstep, or 16 lanes; bit-identical, tested); `kernels: .portable` keeps it in Swift.
 @inline(__always)
 public func lstmCellForward(
   batch B: Int, units H: Int, z: MutableFloatPointer, cPrev: FloatPointer,
