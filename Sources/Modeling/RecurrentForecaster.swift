@@ -199,9 +199,17 @@ extension RecurrentForecaster {
           let hNext = p.h + (t + 1) * B * H
           let cNext = p.c + (t + 1) * B * H
           let tc = p.tanhC + t * B * H
-          lstmGates(
-            batch: B, inputs: D, units: H, x: p.x + t * B * D, h: hPrev, wx: wx, wh: wh, bias: bias, packed: packed,
-            z: z)
+          if t == 0 {
+            // h_0 = +0: each recurrent term is +-0 (weights finite), which leaves every chain as it
+            // was but one at -0 (-0 + +0 is +0), and the cell's activations give -0 and +0 the same
+            // value (the pre-activations themselves are overwritten). So step 0 takes its input
+            // terms only, 1/T of the forward products saved (FirstStepTests: the same bits).
+            lstmInputGates(batch: B, inputs: D, units: H, x: p.x, wx: wx, bias: bias, z: z)
+          } else {
+            lstmGates(
+              batch: B, inputs: D, units: H, x: p.x + t * B * D, h: hPrev, wx: wx, wh: wh, bias: bias,
+              packed: packed, z: z)
+          }
           lstmCellForward(batch: B, units: H, z: z, cPrev: cPrev, cNext: cNext, tanhC: tc, hNext: hNext)
         }
         denseForward(batch: B, hT: p.h + T * B * H, p, wd: wd, bd: bd)
@@ -253,8 +261,12 @@ extension RecurrentForecaster {
           if t > 0 { gemmNN(m: B, n: H, k: G, a: dz, lda: G, b: p.whT, ldb: H, c: p.dh, ldc: H, accumulate: false) }
         }
         // Weight gradients for all steps in one product each:
-        // dWh += H_{0..T-1}^T dZ  [H, G],  dWx += X^T dZ  [D, G],  db += column sums of dZ.
-        gemmTN(m: H, n: G, k: T * B, a: p.h, lda: H, b: p.dz, ldb: G, c: gh, ldc: G, accumulate: true)
+        // dWh += H_{1..T-1}^T dZ_{1..T-1}  [H, G],  dWx += X^T dZ  [D, G],  db += column sums of dZ.
+        // h_0 = +0, so step 0's terms of dWh are +-0 and leave every chain as it was, except one
+        // at -0, which they may turn into +0; the trainer hands gh zeroed (+0), so dWh skips them.
+        gemmTN(
+          m: H, n: G, k: (T - 1) * B, a: p.h + B * H, lda: H, b: p.dz + B * G, ldb: G, c: gh, ldc: G,
+          accumulate: true)
         gemmTN(m: D, n: G, k: T * B, a: p.x, lda: D, b: p.dz, ldb: G, c: gx, ldc: G, accumulate: true)
         addColumnSums(rows: T * B, cols: G, p.dz, into: gb)
       }
@@ -328,9 +340,20 @@ public func lstmGates(
     return
   }
   let G = 4 * H
+  lstmInputGates(batch: B, inputs: D, units: H, x: x, wx: wx, bias: bias, z: z, kernels: kernels)
+  gemmNN(m: B, n: G, k: H, a: h, lda: H, b: wh, ldb: G, c: z, ldc: G, accumulate: true, kernels: kernels)
+}
+
+/// The first part of `lstmGates`, each element's chain up to its recurrent terms: the bias, then
+/// the input terms.
+@inline(__always)
+func lstmInputGates(
+  batch B: Int, inputs D: Int, units H: Int, x: FloatPointer, wx: FloatPointer, bias: FloatPointer,
+  z: MutableFloatPointer, kernels: KernelWidth = .widest
+) {
+  let G = 4 * H
   for r in 0..<B { (z + r * G).update(from: bias, count: G) }
   gemmNN(m: B, n: G, k: D, a: x, lda: D, b: wx, ldb: G, c: z, ldc: G, accumulate: true, kernels: kernels)
-  gemmNN(m: B, n: G, k: H, a: h, lda: H, b: wh, ldb: G, c: z, ldc: G, accumulate: true, kernels: kernels)
 }
 
 /// The gate weights [Wx; Wh] in strips of 16 gate columns, as `lstmGates(packed:)` reads them
