@@ -186,6 +186,26 @@ func errorText(_ engine: Engine, _ line: String) -> String? {
     #expect(out.contains(original[3]))
   }
 
+  /// compare's classical rows are computed once per dataset and window and kept for the process;
+  /// the ETS and Theta rows' files record the window's lookback, so windows of lookback 7 and 14
+  /// must each get their own rows (a shared row made a replay's table differ from its recording
+  /// by a byte when another test had filled the cache first).
+  @Test func classicalRowsFollowTheWindowsLookback() throws {
+    func etsBytes(lookback: Int) throws -> Int? {
+      let (engine, _, _) = makeEngine()
+      try engine.execute("load csv small.csv")
+      try engine.execute("window lookback=\(lookback)")
+      try engine.execute("train units=4 epochs=1 runs=1 seed=1")
+      let table = try engine.execute("compare")
+      let row = table.split(separator: "\n").first { $0.hasPrefix("ets ") }
+      return row.flatMap { Int($0.split(separator: " ")[5]) }
+    }
+    let at7 = try etsBytes(lookback: 7)
+    let at14 = try etsBytes(lookback: 14)
+    #expect(at7 != nil && at14 != nil)
+    #expect(at7.map { $0 + 1 } == at14, "lookback 7: \(at7 ?? -1) bytes, 14: \(at14 ?? -1)")
+  }
+
   @Test func runStopsAtTheFirstFailingLineWithFileAndLine() throws {
     let dir = temporaryDirectory()
     writeFile(dir + "/small.csv", smallSalesCSV())

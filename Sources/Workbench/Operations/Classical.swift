@@ -30,9 +30,11 @@ extension Workspace {
   public mutating func classicalReferences(dataset name: String, window: WindowConfig) -> [ClassicalReference] {
     guard let d = datasets[name] else { return [] }
     let compact = models.compactContainer
+    // The window's lookback belongs in the key: the ETS and Theta rows' files record it (their
+    // bytes differ between lookbacks 7 and 14), though their fits and forecasts do not use it.
     let key =
       "\(Self.fingerprint(d.dataset)) \(window.split) \(window.validation) \(window.horizon) \(window.scale.rawValue)"
-      + " \(window.steps)"
+      + " \(window.steps) \(window.lookback)"
       + (compact ? " compact" : "")
     if let cached = ClassicalCache.shared.get(key) { return cached }
     var references: [ClassicalReference] = []
