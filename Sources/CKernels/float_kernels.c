@@ -68,6 +68,20 @@ int tc_adam(int limit, const float *g, int n, int shards, const float *mask, flo
   return run;
 }
 
+/// The integer cell and table activations come in 8 lanes only (with AVX-512 VNNI the integer
+/// window runs whole in int8_lstm.c, with its own 16-lane cell): AVX2 wherever the limit allows it.
+int tc_integer_cell(int limit, int batch, int units, const float *z, float *c, float *h) {
+  if (width(limit) < TC_AVX2) return TC_PORTABLE;
+  tc_avx2_integer_cell(batch, units, z, c, h);
+  return TC_AVX2;
+}
+
+int tc_table_activations(int limit, int n, const float *x, float *tanh_out, float *sigmoid_out) {
+  if (width(limit) < TC_AVX2) return TC_PORTABLE;
+  tc_avx2_table_activations(n, x, tanh_out, sigmoid_out);
+  return TC_AVX2;
+}
+
 #else
 // Elsewhere every float kernel is the Swift code.
 int tc_avx512(void) { return 0; }
@@ -102,6 +116,14 @@ int tc_adam(int limit, const float *g, int n, int shards, const float *mask, flo
             float *out, int lo, int hi, float alpha, float b1c, float b2c, float eps) {
   (void)limit; (void)g; (void)n; (void)shards; (void)mask; (void)m; (void)v; (void)w; (void)out; (void)lo;
   (void)hi; (void)alpha; (void)b1c; (void)b2c; (void)eps;
+  return TC_PORTABLE;
+}
+int tc_integer_cell(int limit, int batch, int units, const float *z, float *c, float *h) {
+  (void)limit; (void)batch; (void)units; (void)z; (void)c; (void)h;
+  return TC_PORTABLE;
+}
+int tc_table_activations(int limit, int n, const float *x, float *tanh_out, float *sigmoid_out) {
+  (void)limit; (void)n; (void)x; (void)tanh_out; (void)sigmoid_out;
   return TC_PORTABLE;
 }
 #endif

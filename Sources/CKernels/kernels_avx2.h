@@ -1,5 +1,6 @@
-// The 8-lane AVX2 float kernels (gemm_avx2.c, lstm_cell_avx2.c), called by the public entry
-// points of CKernels.h when the processor lacks AVX-512 or the caller asks for at most 256 bits.
+// The 8-lane AVX2 float kernels (gemm_avx2.c, lstm_cell_avx2.c, int8_cell_avx2.c), called by
+// the public entry points of CKernels.h when the processor lacks AVX-512 or the caller asks for at
+// most 256 bits.
 // Each takes the arguments of its public entry point and assumes tc_avx2() is 1.
 #ifndef TINYCAST_KERNELS_AVX2_H
 #define TINYCAST_KERNELS_AVX2_H
@@ -17,6 +18,8 @@ void tc_avx2_lstm_gates(int batch, int inputs, int units, const float *x, const 
 void tc_avx2_lstm_cell(int batch, int units, float *z, const float *cPrev, float *cNext, float *tanhC, float *hNext);
 void tc_avx2_lstm_cell_backward(int batch, int units, const float *acts, const float *cPrev, const float *tanhC,
                                 const float *dh, float *dc, float *dz);
+void tc_avx2_integer_cell(int batch, int units, const float *z, float *c, float *h);
+void tc_avx2_table_activations(int n, const float *x, float *tanh_out, float *sigmoid_out);
 void tc_avx2_adam(const float *g, int n, int shards, const float *mask, float *m, float *v, const float *w, float *out,
                   int lo, int hi, float alpha, float b1c, float b2c, float eps);
 

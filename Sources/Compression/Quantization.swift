@@ -331,9 +331,9 @@ public struct QuantizedRecurrent: Sendable, Equatable {
 
   /// Forecasts (scaled units) for `batch` windows whose inputs are time-major in `x` ([T*B, D]):
   /// `outputs` per window.
-  public func forward(x: [Float], steps T: Int, batch B: Int, portable: Bool = false) -> [Float] {
+  public func forward(x: [Float], steps T: Int, batch B: Int, kernels: KernelWidth = .widest) -> [Float] {
     var s = makeScratch(capacity: B)
-    forward(x: x, steps: T, batch: B, scratch: &s, portable: portable)
+    forward(x: x, steps: T, batch: B, scratch: &s, kernels: kernels)
     return Array(s.y[0..<(B * outputs)])
   }
 
@@ -354,9 +354,11 @@ public struct QuantizedRecurrent: Sendable, Equatable {
 
   /// The integer forward pass; outputs in `s.y[0..<B * outputs]`.
   /// With AVX-512 VNNI all T steps run in one C call (tc_int8_lstm_forward); elsewhere, or with
-  /// `portable: true`, step by step with the float-FMA products and `integerCellForward`. The
-  /// results are the same bits (the tests check it).
-  public func forward(x: [Float], steps T: Int, batch B: Int, scratch s: inout Scratch, portable: Bool = false) {
+  /// `kernels` below `.avx512`, step by step with the float-FMA products and `integerCellForward`
+  /// (in C with AVX2, in Swift at `.portable`). The results are the same bits (the tests check it).
+  public func forward(
+    x: [Float], steps T: Int, batch B: Int, scratch s: inout Scratch, kernels: KernelWidth = .widest
+  ) {
     precondition(B <= s.capacity, "QuantizedRecurrent: batch \(B) exceeds scratch capacity \(s.capacity)")
     if layers > 1 { return stackedForward(x: x, steps: T, batch: B, scratch: &s) }
     if cell == .gru { return gruForward(x: x, steps: T, batch: B, scratch: &s) }
@@ -382,7 +384,7 @@ public struct QuantizedRecurrent: Sendable, Equatable {
                                   accX.baseAddress!, accH.baseAddress!, z.baseAddress!, c.baseAddress!, h.baseAddress!
                                 )
                                 let fused =
-                                  !portable
+                                  kernels >= .avx512
                                   && recurrentPacked.withPackedStorage { packed, offset in
                                     tc_int8_lstm_forward(
                                       Int32(T), Int32(B), Int32(D), Int32(H), x, wx.baseAddress!, packed, offset,
@@ -429,7 +431,7 @@ public struct QuantizedRecurrent: Sendable, Equatable {
                                         j += 1
                                       }
                                     }
-                                    integerCellForward(batch: B, units: H, z: z, c: c, h: h)
+                                    integerCellForward(batch: B, units: H, z: z, c: c, h: h, kernels: kernels)
                                   }
                                 }
                                 quantizeHidden(h, into: qh, count: B * H)
@@ -454,11 +456,13 @@ public struct QuantizedRecurrent: Sendable, Equatable {
 }
 
 /// The integer model's cell for B rows of H units: c = f c + i g and h = o tanh(c) with the table
-/// activations, c updated in place (z [B, 4H] holds the pre-activations i, f, g, o).
+/// activations, c updated in place (z [B, 4H] holds the pre-activations i, f, g, o). With AVX2 in
+/// C, 8 lanes at a time (tc_integer_cell, the same bits); `kernels: .portable` keeps it here.
 func integerCellForward(
   batch B: Int, units H: Int, z: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,
-  h: UnsafeMutablePointer<Float>
+  h: UnsafeMutablePointer<Float>, kernels: KernelWidth = .widest
 ) {
+  if tc_integer_cell(kernels.bits, Int32(B), Int32(H), z, c, h) != TC_PORTABLE { return }
   let G = 4 * H
   for b in 0..<B {
     let zr = z + b * G

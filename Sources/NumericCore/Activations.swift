@@ -135,6 +135,22 @@ public let tanhTableCoefficients: [Float] = withUnsafeBytes(of: tc_tanh_table) {
   return 0.5 + Float(bitPattern: half.bitPattern ^ signBit(x))
 }
 
+/// `tanhTable` and `sigmoidTable` of each x through the integer cell's C code at `kernels` (8 lanes
+/// of AVX2, CKernels/int8_cell_avx2.c), or nil where it does not run: for the tests, which hold it
+/// to the scalar functions above bit for bit.
+public func tableActivations(_ x: [Float], kernels: KernelWidth) -> (tanh: [Float], sigmoid: [Float])? {
+  var t = [Float](repeating: 0, count: x.count)
+  var s = t
+  let ran = x.withUnsafeBufferPointer { xp in
+    t.withUnsafeMutableBufferPointer { tp in
+      s.withUnsafeMutableBufferPointer { sp in
+        tc_table_activations(kernels.bits, Int32(xp.count), xp.baseAddress!, tp.baseAddress!, sp.baseAddress!)
+      }
+    }
+  }
+  return ran == TC_PORTABLE ? nil : (t, s)
+}
+
 /// `tanhTable` and `sigmoidTable` of each x through the whole-window int8 kernel's 16-lane code
 /// (CKernels/tanh_table16.h), or nil where that kernel does not run: for the tests, which hold it
 /// to the scalar functions above bit for bit.

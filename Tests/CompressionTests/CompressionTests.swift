@@ -503,17 +503,20 @@ func int32Product(_ codes: [Int8], _ weights: [Int8], columns G: Int) -> [Int32]
 
 @Suite struct IntegerPathTests {
   /// Several inputs per step (each step's inputs share one dynamic scale): the whole-window VNNI
-  /// kernel, where this processor has it, gives the bits of the step-by-step Swift path.
-  @Test(arguments: [(3, 5), (2, 12), (5, 33)])
+  /// kernel, where this processor has it, and the step-by-step path with the AVX2 integer cell give
+  /// the bits of the step-by-step Swift path. Units 5, 12, 33: cells with a masked tail of lanes.
+  @Test(arguments: [(3, 5), (2, 12), (5, 33), (1, 32)])
   func theWholeWindowKernelGivesTheBitsOfTheStepByStepPath(inputs: Int, units: Int) {
     var rng = SeededGenerator(seed: UInt64(inputs * 100 + units))
     let q = QuantizedRecurrent(RecurrentForecaster(inputSize: inputs, units: units, dropout: 0, rng: &rng))
     let T = 9
     let B = 7
     let x: [Float] = (0..<(T * B * inputs)).map { k in k % 11 == 0 ? 0 : rng.nextFloat(in: -2, 2) }
-    let fast = q.forward(x: x, steps: T, batch: B)
-    let slow = q.forward(x: x, steps: T, batch: B, portable: true)
-    #expect(fast.map(\.bitPattern) == slow.map(\.bitPattern))
+    let slow = q.forward(x: x, steps: T, batch: B, kernels: .portable)
+    for kernels in KernelWidth.available.dropFirst() {
+      let fast = q.forward(x: x, steps: T, batch: B, kernels: kernels)
+      #expect(fast.map(\.bitPattern) == slow.map(\.bitPattern), "\(kernels)")
+    }
   }
 
   /// A multi-day head's day o is the one-day network with Dense column o, bit for bit: each
@@ -527,7 +530,7 @@ func int32Product(_ codes: [Int8], _ weights: [Int8], columns G: Int) -> [Int32]
     let B = 6
     let x: [Float] = (0..<(T * B * 2)).map { _ in rng.nextFloat(in: -2, 2) }
     let all = q.forward(x: x, steps: T, batch: B)
-    #expect(all.map(\.bitPattern) == q.forward(x: x, steps: T, batch: B, portable: true).map(\.bitPattern))
+    #expect(all.map(\.bitPattern) == q.forward(x: x, steps: T, batch: B, kernels: .portable).map(\.bitPattern))
     let l = wide.layout
     for o in 0..<S {
       var one = ParameterVector(layout: ParameterLayout(inputSize: 2, units: 12))
@@ -558,7 +561,7 @@ func int32Product(_ codes: [Int8], _ weights: [Int8], columns G: Int) -> [Int32]
     let fast = q.forward(x: x, steps: 14, batch: windows.count)
     // The int8 dot-product instructions (where present) and the float-FMA product agree exactly.
     #expect(
-      fast.map(\.bitPattern) == q.forward(x: x, steps: 14, batch: windows.count, portable: true).map(\.bitPattern))
+      fast.map(\.bitPattern) == q.forward(x: x, steps: 14, batch: windows.count, kernels: .portable).map(\.bitPattern))
     let H = units
     let G = 4 * units
     let B = windows.count

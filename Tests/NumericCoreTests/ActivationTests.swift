@@ -96,6 +96,31 @@ import Testing
   /// and just below it, at the clamps, and for zeros, subnormals, infinities and NaN.
   @Test(.enabled(if: wholeWindowTableActivations([0]) != nil, "the whole-window int8 kernel needs AVX-512 VNNI"))
   func kernelLanesEqualTheScalarReference() throws {
+    let xs = tableTestInputs()
+    let (t, s) = try #require(wholeWindowTableActivations(xs))
+    for (k, x) in xs.enumerated() {
+      #expect(t[k].bitPattern == tanhTable(x).bitPattern, "tanh(\(x)): \(t[k]) vs \(tanhTable(x))")
+      #expect(s[k].bitPattern == sigmoidTable(x).bitPattern, "sigmoid(\(x)): \(s[k]) vs \(sigmoidTable(x))")
+    }
+  }
+
+  /// The same inputs through the integer cell's 8-lane AVX2 code (what runs where there is no
+  /// AVX-512 VNNI): the scalar functions' bits too, in whole and masked vectors.
+  @Test(.enabled(if: KernelWidth.widest >= .avx2, "the 8-lane table code needs AVX2"))
+  func eightLaneKernelEqualsTheScalarReference() throws {
+    let xs = tableTestInputs()
+    for n in [xs.count, xs.count - 3] {
+      let (t, s) = try #require(tableActivations(Array(xs.prefix(n)), kernels: .avx2))
+      for (k, x) in xs.prefix(n).enumerated() {
+        #expect(t[k].bitPattern == tanhTable(x).bitPattern, "tanh(\(x)): \(t[k]) vs \(tanhTable(x))")
+        #expect(s[k].bitPattern == sigmoidTable(x).bitPattern, "sigmoid(\(x)): \(s[k]) vs \(sigmoidTable(x))")
+      }
+    }
+    #expect(tableActivations(xs, kernels: .portable) == nil)
+  }
+
+  /// A grid, every piece boundary and just beside it, the clamps, zeros, subnormals, infinities, NaN.
+  func tableTestInputs() -> [Float] {
     var xs = grid().enumerated().filter { $0.offset % 7 == 0 }.map(\.element)
     for i in 0...40 {
       let boundary = Float(i) / 4
@@ -107,10 +132,6 @@ import Testing
       Float(16).nextDown, Float(16).nextUp, -Float(16).nextUp, 1e-30, 3,
     ]
     xs += special
-    let (t, s) = try #require(wholeWindowTableActivations(xs))
-    for (k, x) in xs.enumerated() {
-      #expect(t[k].bitPattern == tanhTable(x).bitPattern, "tanh(\(x)): \(t[k]) vs \(tanhTable(x))")
-      #expect(s[k].bitPattern == sigmoidTable(x).bitPattern, "sigmoid(\(x)): \(s[k]) vs \(sigmoidTable(x))")
-    }
+    return xs
   }
 }

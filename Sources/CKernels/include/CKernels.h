@@ -88,6 +88,16 @@ int tc_adam(int limit, const float *g, int n, int shards, const float *mask, flo
 #define TC_TANH_TABLE_COUNT 80
 extern const float tc_tanh_table[TC_TANH_TABLE_COUNT];
 
+/// The integer LSTM's cell for B rows of H units (Compression's integerCellForward): c = f c + i g
+/// and h = o tanh(c) with the table activations below, c updated in place, z [B, 4H] holding the
+/// pre-activations i, f, g, o; in 8 lanes of AVX2 where the limit and the processor allow, the
+/// Swift code's operations in its order. Returns the width that ran (TC_PORTABLE: nothing done).
+int tc_integer_cell(int limit, int batch, int units, const float *z, float *c, float *h);
+
+/// tanh_out[j] and sigmoid_out[j] of x[j] for j < n through the table activations that
+/// tc_integer_cell runs, for the tests; returns the width that ran (TC_PORTABLE: nothing done).
+int tc_table_activations(int limit, int n, const float *x, float *tanh_out, float *sigmoid_out);
+
 /// tanh_out[j] and sigmoid_out[j] of x[j] for j < n through the 16-lane table code that
 /// tc_int8_lstm_forward runs, for the tests. Returns 0 without touching anything where
 /// tc_int8_lstm_forward would not run.
