@@ -168,8 +168,12 @@ if !latencyOnly {
 // MARK: Training throughput
 let units = 64
 let steps = data.lookback
-// FLOPs per training window: forward 2T(D+H)G, backward twice that (dh and dW products).
-let flopsPerWindow = 6.0 * Double(steps) * Double(1 + units) * Double(4 * units)
+// FLOPs of the products per window, as the code runs them (D = 1 input, G = 4H gate columns): the
+// forward pass 2G(T D + (T-1) H) (step 0's state is zero and its recurrent terms are left out),
+// the backward dh and dWh products over the same T-1 steps, and dWx over all T.
+let gates = Double(4 * units)
+let forwardFlops = 2 * gates * (Double(steps) + Double(steps - 1) * Double(units))
+let flopsPerWindow = 2 * forwardFlops + 2 * gates * Double(steps - 1) * Double(units)
 print(
   "training: LSTM-\(units), batch 32, \(data.fit.count) windows per epoch (+\(data.validation.count) validation "
     + "forward)"
@@ -180,7 +184,7 @@ for threads in (latencyOnly ? [] : [1, 2]) {
   // machine is doing at that moment.
   let log = trainLSTM(units: units, on: data, seed: 1, epochs: 3, threads: threads)
   let s = log.epochs.map(\.seconds).sorted()[log.epochs.count / 2]
-  let flops = flopsPerWindow * Double(data.fit.count) + flopsPerWindow / 3 * Double(data.validation.count)
+  let flops = flopsPerWindow * Double(data.fit.count) + forwardFlops * Double(data.validation.count)
   windowsPerSecond[threads] = Double(data.fit.count) / s
   measured["epoch\(threads)"] = s
   measured["gflops\(threads)"] = flops / s / 1e9
