@@ -4,20 +4,12 @@
 // `replacing(with:where:)` an ordered compare and a blend, so results agree to the bit (tested).
 #ifndef TINYCAST_ACTIVATIONS16_H
 #define TINYCAST_ACTIVATIONS16_H
-#include <immintrin.h>
 #include "lanes.h"
-#define AVX512 __attribute__((target("avx512f,avx512dq")))
 
 AVX512 static inline __m512 k(float v) { return _mm512_set1_ps(v); }
 AVX512 static inline __m512 mul(__m512 a, __m512 b) { return _mm512_mul_ps(a, b); }
 AVX512 static inline __m512 add(__m512 a, __m512 b) { return _mm512_add_ps(a, b); }
 AVX512 static inline __m512 sub(__m512 a, __m512 b) { return _mm512_sub_ps(a, b); }
-
-/// What the kernels built on these need (avx512f and avx512dq); a read of the processor
-/// description the runtime filled in at start-up.
-static inline int avx512dq_supported(void) {
-  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq");
-}
 
 /// The sign bit of each lane, |x| as the bit operation, and v with a sign bit flipped.
 AVX512 static inline __m512i sign_bits16(__m512 x) {

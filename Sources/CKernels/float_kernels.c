@@ -8,7 +8,9 @@
 #include "kernels_avx512.h"
 
 #if defined(__x86_64__) && defined(__clang__)
-int tc_avx512(void) { return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq"); }
+#include "isa512.h"
+
+int tc_avx512(void) { return avx512dq_supported(); }
 
 int tc_widest(void) { return tc_avx512() ? TC_AVX512 : tc_avx2() ? TC_AVX2 : TC_PORTABLE; }
 

@@ -3,10 +3,9 @@
 #include "CKernels.h"
 
 #if defined(__x86_64__) && defined(__clang__)
-#include <immintrin.h>
+#include "isa512.h"
 
-__attribute__((target("avx512f")))
-static float chains(long iterations, int seed) {
+AVX512 static float chains(long iterations, int seed) {
   __m512 base = _mm512_set1_ps((float)(seed + 1) * 1e-3f), m = _mm512_set1_ps(0.999999f), c = _mm512_set1_ps(1e-7f);
   __m512 a[12];
   for (int i = 0; i < 12; i++) a[i] = base;
@@ -18,7 +17,7 @@ static float chains(long iterations, int seed) {
 }
 
 float tc_fma_chains_avx512(long iterations, int seed) {
-  if (!__builtin_cpu_supports("avx512f")) return -1;
+  if (!avx512dq_supported()) return -1;
   return chains(iterations, seed);
 }
 #else

@@ -5,9 +5,7 @@
 #include "kernels_avx512.h"
 
 #if defined(__x86_64__) && defined(__clang__)
-#include <immintrin.h>
 #include "lanes.h"
-#define AVX512 __attribute__((target("avx512f")))
 
 /// r0[r], r1[r] (+)= A'[r][p] * B[p][j ..< j + 32] for p in 0 ..< k, one fused multiply-add after
 /// another in increasing p, where A'[r][p] = a[r * rowStride + p * kStride].

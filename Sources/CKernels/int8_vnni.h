@@ -5,16 +5,8 @@
 // again. Integer sums are exact in any order.
 #ifndef TINYCAST_INT8_VNNI_H
 #define TINYCAST_INT8_VNNI_H
-#include <immintrin.h>
 #include <stdint.h>
 #include "lanes.h"
-#define VNNI __attribute__((target("avx512f,avx512dq,avx512bw,avx512vl,avx512vnni")))
-
-/// A read of the processor description the runtime filled in at start-up: cheap, and no state here.
-static inline int vnni_supported(void) {
-  return __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512bw")
-      && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
-}
 
 /// acc[j] = offset[j] + sum over groups g of the four byte products words[g] . W[4g..4g+3][j], for
 /// j < n, written as floats (exact). `packed` is tc_int8_pack's layout. 128 columns (eight
@@ -47,10 +39,15 @@ VNNI static inline void vnni_product(int groups, int n, const uint32_t *words, c
     __m512i a0 = _mm512_maskz_loadu_epi32(m, offset + j), a1 = _mm512_setzero_si512();
     int g = 0;
     for (; g + 2 <= groups; g += 2) {
-      a0 = _mm512_dpbusd_epi32(a0, _mm512_set1_epi32((int)words[g]), _mm512_maskz_loadu_epi32(m, packed + ((g * n) + j) * 4));
-      a1 = _mm512_dpbusd_epi32(a1, _mm512_set1_epi32((int)words[g + 1]), _mm512_maskz_loadu_epi32(m, packed + (((g + 1) * n) + j) * 4));
+      __m512i weights0 = _mm512_maskz_loadu_epi32(m, packed + ((g * n) + j) * 4);
+      __m512i weights1 = _mm512_maskz_loadu_epi32(m, packed + (((g + 1) * n) + j) * 4);
+      a0 = _mm512_dpbusd_epi32(a0, _mm512_set1_epi32((int)words[g]), weights0);
+      a1 = _mm512_dpbusd_epi32(a1, _mm512_set1_epi32((int)words[g + 1]), weights1);
     }
-    if (g < groups) a0 = _mm512_dpbusd_epi32(a0, _mm512_set1_epi32((int)words[g]), _mm512_maskz_loadu_epi32(m, packed + ((g * n) + j) * 4));
+    if (g < groups) {
+      __m512i weights0 = _mm512_maskz_loadu_epi32(m, packed + ((g * n) + j) * 4);
+      a0 = _mm512_dpbusd_epi32(a0, _mm512_set1_epi32((int)words[g]), weights0);
+    }
     store16(m, acc + j, _mm512_cvtepi32_ps(_mm512_add_epi32(a0, a1)));
   }
 }
