@@ -22,42 +22,73 @@ AVX512 static inline __m512 flip_sign16(__m512 v, __m512i sign) {
   return _mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(v), sign));
 }
 
-AVX512 static inline __m512 exp16(__m512 x) {
-  __m512 high = _mm512_mask_mov_ps(x, _mm512_cmp_ps_mask(x, k(88.72283f), _CMP_GT_OQ), k(88.72283f));
-  __m512 clamped = _mm512_mask_mov_ps(high, _mm512_cmp_ps_mask(high, k(-87.33654f), _CMP_LT_OQ), k(-87.33654f));
-  __m512 fx = add(mul(clamped, k(1.44269504088896341f)), k(0.5f));
-  fx = _mm512_roundscale_ps(fx, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
-  __m512 r = sub(clamped, mul(fx, k(0.693359375f)));
-  r = sub(r, mul(fx, k(-2.12194440e-4f)));
-  __m512 p = k(1.9875691500e-4f);
-  p = add(mul(p, r), k(1.3981999507e-3f));
-  p = add(mul(p, r), k(8.3334519073e-3f));
-  p = add(mul(p, r), k(4.1665795894e-2f));
-  p = add(mul(p, r), k(1.6666665459e-1f));
-  p = add(mul(p, r), k(5.0000001201e-1f));
-  __m512 y = add(add(mul(p, mul(r, r)), r), k(1.0f));
-  __m512i n = _mm512_sub_epi32(_mm512_castps_si512(add(fx, k(12582912.0f))), _mm512_set1_epi32(0x4B400000));
-  __m512 scale = _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_add_epi32(n, _mm512_set1_epi32(127)), 23));
-  return mul(y, scale);
+// The activations work on n vectors in lockstep (n a constant after inlining, at most
+// LOCKSTEP16_MAX), as activations8.h's do and for the same reason: one vector's exp is a chain of
+// some thirty dependent operations, and with the chains of four vectors interleaved in program
+// order the processor finds independent work within its reordering window. Each vector still
+// gets exactly its own sequence of operations.
+#define LOCKSTEP16_MAX 4
+#define EACH for (int v = 0; v < n; v++)
+
+/// e^x in place for x[0 ..< n].
+AVX512_TILE void exp16n(int n, __m512 *x) {
+  __m512 fx[LOCKSTEP16_MAX], r[LOCKSTEP16_MAX], p[LOCKSTEP16_MAX];
+  EACH x[v] = _mm512_mask_mov_ps(x[v], _mm512_cmp_ps_mask(x[v], k(88.72283f), _CMP_GT_OQ), k(88.72283f));
+  EACH x[v] = _mm512_mask_mov_ps(x[v], _mm512_cmp_ps_mask(x[v], k(-87.33654f), _CMP_LT_OQ), k(-87.33654f));
+  EACH fx[v] = add(mul(x[v], k(1.44269504088896341f)), k(0.5f));
+  EACH fx[v] = _mm512_roundscale_ps(fx[v], _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+  EACH r[v] = sub(x[v], mul(fx[v], k(0.693359375f)));
+  EACH r[v] = sub(r[v], mul(fx[v], k(-2.12194440e-4f)));
+  EACH p[v] = add(mul(k(1.9875691500e-4f), r[v]), k(1.3981999507e-3f));
+  EACH p[v] = add(mul(p[v], r[v]), k(8.3334519073e-3f));
+  EACH p[v] = add(mul(p[v], r[v]), k(4.1665795894e-2f));
+  EACH p[v] = add(mul(p[v], r[v]), k(1.6666665459e-1f));
+  EACH p[v] = add(mul(p[v], r[v]), k(5.0000001201e-1f));
+  EACH p[v] = add(add(mul(p[v], mul(r[v], r[v])), r[v]), k(1.0f));
+  EACH {
+    __m512i e = _mm512_sub_epi32(_mm512_castps_si512(add(fx[v], k(12582912.0f))), _mm512_set1_epi32(0x4B400000));
+    x[v] = mul(p[v], _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_add_epi32(e, _mm512_set1_epi32(127)), 23)));
+  }
 }
 
+/// 1 / (1 + e^-x) in place for x[0 ..< n].
+AVX512_TILE void sigmoid16n(int n, __m512 *x) {
+  EACH x[v] = flip_sign16(x[v], _mm512_set1_epi32((int)0x80000000u));
+  exp16n(n, x);
+  EACH x[v] = _mm512_div_ps(k(1.0f), add(k(1.0f), x[v]));
+}
+
+/// tanh in place for x[0 ..< n]: from e^{2|x|} for |x| >= 0.625, else an odd polynomial.
+AVX512_TILE void tanh16n(int n, __m512 *x) {
+  __m512 large[LOCKSTEP16_MAX];
+  EACH {
+    __m512 ax = magnitude16(x[v]);
+    large[v] = add(ax, ax);
+  }
+  exp16n(n, large);
+  EACH large[v] = sub(k(1.0f), _mm512_div_ps(k(2.0f), add(large[v], k(1.0f))));
+  EACH large[v] = _mm512_castsi512_ps(_mm512_or_si512(_mm512_castps_si512(large[v]), sign_bits16(x[v])));
+  EACH {
+    __m512 z = mul(x[v], x[v]);
+    __m512 p = k(-5.70498872745e-3f);
+    p = add(mul(p, z), k(2.06390887954e-2f));
+    p = add(mul(p, z), k(-5.37397155531e-2f));
+    p = add(mul(p, z), k(1.33314422036e-1f));
+    p = add(mul(p, z), k(-3.33332819422e-1f));
+    __m512 small = add(x[v], mul(mul(x[v], z), p));
+    x[v] = _mm512_mask_mov_ps(small, _mm512_cmp_ps_mask(magnitude16(x[v]), k(0.625f), _CMP_GE_OQ), large[v]);
+  }
+}
+#undef EACH
+
 AVX512 static inline __m512 sigmoid16(__m512 x) {
-  __m512 minus = flip_sign16(x, _mm512_set1_epi32((int)0x80000000u));
-  return _mm512_div_ps(k(1.0f), add(k(1.0f), exp16(minus)));
+  sigmoid16n(1, &x);
+  return x;
 }
 
 AVX512 static inline __m512 tanh16(__m512 x) {
-  __m512 ax = magnitude16(x);
-  __m512 large = sub(k(1.0f), _mm512_div_ps(k(2.0f), add(exp16(add(ax, ax)), k(1.0f))));
-  __m512 sgn = _mm512_castsi512_ps(_mm512_or_si512(_mm512_castps_si512(large), sign_bits16(x)));
-  __m512 z = mul(x, x);
-  __m512 p = k(-5.70498872745e-3f);
-  p = add(mul(p, z), k(2.06390887954e-2f));
-  p = add(mul(p, z), k(-5.37397155531e-2f));
-  p = add(mul(p, z), k(1.33314422036e-1f));
-  p = add(mul(p, z), k(-3.33332819422e-1f));
-  __m512 small = add(x, mul(mul(x, z), p));
-  return _mm512_mask_mov_ps(small, _mm512_cmp_ps_mask(ax, k(0.625f), _CMP_GE_OQ), sgn);
+  tanh16n(1, &x);
+  return x;
 }
 
 /// One row's units j..j+15 (lanes past H masked off: they load zeros and store nothing): the gate

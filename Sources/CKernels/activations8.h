@@ -14,6 +14,14 @@ AVX2 static inline __m256 sub8(__m256 a, __m256 b) { return _mm256_sub_ps(a, b);
 /// v where `where` holds (an ordered compare's result), else x.
 AVX2 static inline __m256 replacing8(__m256 x, __m256 v, __m256 where) { return _mm256_blendv_ps(x, v, where); }
 
+/// The sign bit of each lane, and |x| as the bit operation.
+AVX2 static inline __m256 sign_bits8(__m256 x) {
+  return _mm256_and_ps(x, _mm256_castsi256_ps(_mm256_set1_epi32((int)0x80000000u)));
+}
+AVX2 static inline __m256 magnitude8(__m256 x) {
+  return _mm256_andnot_ps(_mm256_castsi256_ps(_mm256_set1_epi32((int)0x80000000u)), x);
+}
+
 // The activations work on n vectors in lockstep (n a constant after inlining, at most
 // LOCKSTEP_MAX): every step of the formula runs on each vector before the next step. One vector's
 // exp is a chain of some thirty dependent operations (about 100 cycles); with the chains of four
@@ -53,15 +61,14 @@ AVX2_TILE void sigmoid8n(int n, __m256 *x) {
 
 /// tanh in place for x[0 ..< n]: from e^{2|x|} for |x| >= 0.625, else an odd polynomial.
 AVX2_TILE void tanh8n(int n, __m256 *x) {
-  __m256 signBit = _mm256_castsi256_ps(_mm256_set1_epi32((int)0x80000000u));
   __m256 large[LOCKSTEP_MAX];
   EACH {
-    __m256 ax = _mm256_andnot_ps(signBit, x[v]);
+    __m256 ax = magnitude8(x[v]);
     large[v] = add8(ax, ax);
   }
   exp8n(n, large);
   EACH large[v] = sub8(k8(1.0f), _mm256_div_ps(k8(2.0f), add8(large[v], k8(1.0f))));
-  EACH large[v] = _mm256_or_ps(large[v], _mm256_and_ps(x[v], signBit));
+  EACH large[v] = _mm256_or_ps(large[v], sign_bits8(x[v]));
   EACH {
     __m256 z = mul8(x[v], x[v]);
     __m256 p = k8(-5.70498872745e-3f);
@@ -70,7 +77,7 @@ AVX2_TILE void tanh8n(int n, __m256 *x) {
     p = add8(mul8(p, z), k8(1.33314422036e-1f));
     p = add8(mul8(p, z), k8(-3.33332819422e-1f));
     __m256 small = add8(x[v], mul8(mul8(x[v], z), p));
-    x[v] = replacing8(small, large[v], _mm256_cmp_ps(_mm256_andnot_ps(signBit, x[v]), k8(0.625f), _CMP_GE_OQ));
+    x[v] = replacing8(small, large[v], _mm256_cmp_ps(magnitude8(x[v]), k8(0.625f), _CMP_GE_OQ));
   }
 }
 #undef EACH

@@ -29,13 +29,6 @@ AVX2 static inline __m256 table_piece8(__m256 u) {
   return p;
 }
 
-AVX2 static inline __m256 sign_bits8(__m256 x) {
-  return _mm256_and_ps(x, _mm256_castsi256_ps(_mm256_set1_epi32((int)0x80000000u)));
-}
-AVX2 static inline __m256 magnitude8(__m256 x) {
-  return _mm256_andnot_ps(_mm256_castsi256_ps(_mm256_set1_epi32((int)0x80000000u)), x);
-}
-
 /// tanhTable: sign(x) P(min(|x|, 8) * 2).
 AVX2 static inline __m256 tanh_table8(__m256 x) {
   __m256 p = table_piece8(mul8(_mm256_min_ps(magnitude8(x), k8(8.0f)), k8(2.0f)));

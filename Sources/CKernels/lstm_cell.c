@@ -27,8 +27,73 @@ AVX512 static void cell16(int batch, int H, float *z, const float *cPrev, float 
   }
 }
 
+/// `n` (a constant: 4, 2 or 1) vectors of a row's gate pre-activations from z, activated in place
+/// in lockstep: the sigmoid, or tanh for the g gate.
+AVX512_TILE void activate_vectors16(int n, int useTanh, float *z) {
+  __m512 x[LOCKSTEP16_MAX];
+  for (int v = 0; v < n; v++) x[v] = _mm512_loadu_ps(z + 16 * v);
+  if (useTanh) tanh16n(n, x);
+  else sigmoid16n(n, x);
+  for (int v = 0; v < n; v++) _mm512_storeu_ps(z + 16 * v, x[v]);
+}
+
+/// `count` (a multiple of 16) consecutive gate pre-activations activated in place, four vectors
+/// at a time, then two, then one.
+AVX512 static inline void activate_range16(int useTanh, float *z, int count) {
+  int j = 0;
+  for (; j + 64 <= count; j += 64) activate_vectors16(4, useTanh, z + j);
+  for (; j + 32 <= count; j += 32) activate_vectors16(2, useTanh, z + j);
+  for (; j < count; j += 16) activate_vectors16(1, useTanh, z + j);
+}
+
+/// `n` (a constant: 4, 2 or 1) vectors of one row's units from u: c = f c_prev + i g,
+/// h = o tanh(c), the tanh in lockstep. z holds the row's activations.
+AVX512_TILE void state_vectors16(int n, int H, const float *z, const float *cPrev, float *cNext, float *tanhC,
+                                 float *hNext, int u) {
+  __m512 c[LOCKSTEP16_MAX], tc[LOCKSTEP16_MAX];
+  for (int v = 0; v < n; v++) {
+    int q = u + 16 * v;
+    __m512 i = _mm512_loadu_ps(z + q), f = _mm512_loadu_ps(z + H + q), g = _mm512_loadu_ps(z + 2 * H + q);
+    c[v] = add(mul(f, _mm512_loadu_ps(cPrev + q)), mul(i, g));
+    tc[v] = c[v];
+  }
+  tanh16n(n, tc);
+  for (int v = 0; v < n; v++) {
+    int q = u + 16 * v;
+    _mm512_storeu_ps(cNext + q, c[v]);
+    if (tanhC) _mm512_storeu_ps(tanhC + q, tc[v]);
+    _mm512_storeu_ps(hNext + q, mul(_mm512_loadu_ps(z + 3 * H + q), tc[v]));
+  }
+}
+
+/// The cell for H a multiple of 16, no lane masked, as the AVX2 cell's lockstep path
+/// (lstm_cell_avx2.c): first every row's gates activated in place (i and f, adjacent, as one
+/// range), then every row's state, each in lockstep runs of four vectors. The same operations on
+/// each element as units16.
+AVX512 static void cell_lockstep16(int batch, int H, float *z, const float *cPrev, float *cNext, float *tanhC,
+                                   float *hNext) {
+  int G = 4 * H;
+  for (int b = 0; b < batch; b++) {
+    float *zr = z + (long)b * G;
+    activate_range16(0, zr, 2 * H);
+    activate_range16(1, zr + 2 * H, H);
+    activate_range16(0, zr + 3 * H, H);
+  }
+  for (int b = 0; b < batch; b++) {
+    const float *zr = z + (long)b * G, *cp = cPrev + (long)b * H;
+    float *cn = cNext + (long)b * H, *tcr = tanhC ? tanhC + (long)b * H : 0, *hn = hNext + (long)b * H;
+    int u = 0;
+    for (; u + 64 <= H; u += 64) state_vectors16(4, H, zr, cp, cn, tcr, hn, u);
+    for (; u + 32 <= H; u += 32) state_vectors16(2, H, zr, cp, cn, tcr, hn, u);
+    for (; u < H; u += 16) state_vectors16(1, H, zr, cp, cn, tcr, hn, u);
+  }
+}
+
+/// H a multiple of 16 runs in lockstep; otherwise the groups of 16 units (the last masked) go two
+/// at a time.
 void tc_avx512_lstm_cell(int batch, int units, float *z, const float *cPrev, float *cNext, float *tanhC, float *hNext) {
-  cell16(batch, units, z, cPrev, cNext, tanhC, hNext);
+  if (units % 16 == 0) cell_lockstep16(batch, units, z, cPrev, cNext, tanhC, hNext);
+  else cell16(batch, units, z, cPrev, cNext, tanhC, hNext);
 }
 
 // The backward step of lstmCellBackward, each product in the order the Swift code writes it.
