@@ -32,8 +32,9 @@ test: deps
 # The AVX-512 kernels' tests on a processor without AVX-512 (Sources/CKernels/isa512.h): the
 # kernels built against emulate512.h's portable intrinsics in a build folder of their own, and the
 # processor checks saying yes, so the suites that hold every kernel width to the Swift code bit
-# for bit run the 16-lane code too (slowly; the suites below run it in under a minute). CI runs it.
-EMULATED_SUITES = NumericCoreTests|CellKernelTests|FirstStepTests|GradientCheckTests|TrainerTests|CompressionTests
+# for bit, and those that train and compress models, run the 16-lane code too. Every module but
+# the shell's, whose sessions train in child processes (too slow emulated): about a minute. CI runs it.
+EMULATED_SUITES = NumericCoreTests|ModelingTests|CompressionTests|WorkbenchTests|EvaluationTests
 test-avx512-emulated: deps
 	$(SWIFT) build -c release --build-tests --scratch-path .build-avx512-emulated \
 	  -Xcc -DTC_EMULATE_AVX512 -Xcc -ffp-contract=off
