@@ -11,16 +11,12 @@
 #include "emulate512.h"
 #define AVX512
 #define VNNI
-#define AVX512_TILE __attribute__((always_inline)) static inline
 static inline int avx512dq_supported(void) { return 1; }
 static inline int vnni_supported(void) { return 1; }
 #else
 #include <immintrin.h>
 #define AVX512 __attribute__((target("avx512f,avx512dq")))
 #define VNNI __attribute__((target("avx512f,avx512dq,avx512bw,avx512vl,avx512vnni")))
-/// A helper that takes its vector count as a constant, which only inlining makes one (its
-/// vectors then live in registers): force it.
-#define AVX512_TILE __attribute__((target("avx512f,avx512dq"), always_inline)) static inline
 
 /// Reads of the processor description the runtime filled in at start-up: cheap, and no state here.
 static inline int avx512dq_supported(void) {
@@ -31,5 +27,9 @@ static inline int vnni_supported(void) {
       && __builtin_cpu_supports("avx512vl");
 }
 #endif
+
+/// A helper that takes its vector count as a constant, which only inlining makes one (its
+/// vectors then live in registers): force it.
+#define AVX512_TILE AVX512 __attribute__((always_inline)) static inline
 
 #endif
