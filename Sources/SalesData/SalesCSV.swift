@@ -2,7 +2,9 @@
 // one pass over the bytes, and reports every malformed row as `path:line:column: what`.
 //
 // Files exported elsewhere are read as they come: semicolon- or tab-separated (with decimal
-// commas then), fields in double quotes (without commas inside), dates with a time after them.
+// commas then), fields in double quotes (without commas inside), dates with a time after them,
+// and dates as spreadsheets write them (1/31/2015 or 31.01.2015: the file's own dates tell
+// which number is the day, see `DateOrder`).
 // Other files name their columns otherwise (`day,shop,sku,units`): `CSVColumns` says which
 // header column plays each part, and a file of one store (or one item) has no such column at
 // all. Further columns may be read as covariates (a promotion flag, a price): numbers, or
@@ -28,6 +30,8 @@ public struct SalesTable: Sendable {
   public var itemLabels: [String]?
   /// Negative sales read as zero (`negatives=zero`).
   public var zeroedNegatives = 0
+  /// The order of the day, month and year in the file's dates as read (`.ymd`: ISO dates).
+  public var dateOrder = DateOrder.ymd
   /// Which columns were found under other names ("units as sales", "no store column: one store").
   public var columnNotes: [String] = []
   /// The columns that played each part, after looking for them under other names.
@@ -48,6 +52,24 @@ public struct SalesTable: Sendable {
 /// A negative sale (a return): an error, or counted as no sale.
 public enum NegativePolicy: String, Sendable, CaseIterable { case error, zero }
 
+/// How dates that are not ISO (`YYYY-MM-DD`) are read. ISO dates (and `YYYYMMDD`) are read in
+/// any order; `1/2/2015` is 2 January with `.mdy` (US spreadsheets) and 1 February with `.dmy`
+/// (most of the rest of the world, often with dots: `01.02.2015`). `.auto` lets the file say:
+/// a daily series of two weeks or more has a day past the 12th, which only one order allows.
+/// A two-digit year is 2000-2068 for 00-68 and 1969-1999 for 69-99 (as POSIX's %y reads it).
+public enum DateOrder: String, Sendable, CaseIterable {
+  case auto, ymd, mdy, dmy
+
+  /// How the order is written for people.
+  public var pattern: String {
+    switch self {
+    case .auto: "YYYY-MM-DD, M/D/YYYY or D/M/YYYY"
+    case .ymd: "YYYY-MM-DD"
+    case .mdy: "M/D/YYYY"
+    case .dmy: "D/M/YYYY"
+    }
+  }
+}
 /// Which header column plays each part. `store` or `item` nil: the file has no such column and
 /// every row belongs to store (item) 1.
 public struct CSVColumns: Sendable, Equatable {
@@ -110,7 +132,8 @@ public struct CSVColumns: Sendable, Equatable {
 public enum SalesCSV {
   /// Reads a file from disk. `displayPath` is what error messages call it.
   public static func read(
-    path: String, displayPath: String? = nil, columns: CSVColumns = .standard, negatives: NegativePolicy = .error
+    path: String, displayPath: String? = nil, columns: CSVColumns = .standard, negatives: NegativePolicy = .error,
+    dateOrder: DateOrder = .auto
   ) throws(DataError) -> SalesTable {
     let shown = displayPath ?? path
     var isDir: ObjCBool = false
@@ -123,18 +146,19 @@ public enum SalesCSV {
     guard let data = FileManager.default.contents(atPath: path) else {
       throw DataError("\(shown): cannot be read", hint: "check its permissions")
     }
-    return try parse(bytes: [UInt8](data), path: shown, columns: columns, negatives: negatives)
+    return try parse(bytes: [UInt8](data), path: shown, columns: columns, negatives: negatives, dateOrder: dateOrder)
   }
 
   /// Parses CSV text. The header names the columns (any order, extra columns ignored); every
   /// data row must have the header's number of fields.
   public static func parse(
-    bytes: [UInt8], path: String, columns: CSVColumns = .standard, negatives: NegativePolicy = .error
+    bytes: [UInt8], path: String, columns: CSVColumns = .standard, negatives: NegativePolicy = .error,
+    dateOrder: DateOrder = .auto
   ) throws(DataError) -> SalesTable {
     var table = SalesTable(path: path)
     let result: Result<Void, DataError> = bytes.withUnsafeBufferPointer { buf in
       do throws(DataError) {
-        try parse(buf, columns: columns, negatives: negatives, into: &table)
+        try parse(buf, columns: columns, negatives: negatives, dateOrder: dateOrder, into: &table)
         return .success(())
       } catch { return .failure(error) }
     }
@@ -143,7 +167,8 @@ public enum SalesCSV {
   }
 
   private static func parse(
-    _ buf: UnsafeBufferPointer<UInt8>, columns: CSVColumns, negatives: NegativePolicy, into table: inout SalesTable
+    _ buf: UnsafeBufferPointer<UInt8>, columns: CSVColumns, negatives: NegativePolicy, dateOrder: DateOrder,
+    into table: inout SalesTable
   ) throws(DataError) {
     let path = table.path
     let n = buf.count
@@ -232,6 +257,9 @@ public enum SalesCSV {
       problemCount += 1
       if problems.count < 20 { problems.append(e) }
     }
+    // Dates such as 1/2/2015 while the order is still unknown: their rows take day 0 until the
+    // whole file has been read and its dates have said which number is the day.
+    var undecided: [UndecidedDate] = []
     rows: while pos < n {
       line += 1
       var end = pos
@@ -280,8 +308,29 @@ public enum SalesCSV {
       func where_(_ c: Int) -> SourceLocation { .init(path: path, line: line, column: starts[c] - pos + 1) }
 
       // date
-      guard let day = parseDate(buf, starts[cDate], ends[cDate]) else {
-        problem(DataError("date '\(text(cDate))' is not a valid YYYY-MM-DD date", at: where_(cDate)))
+      var day = 0
+      var undecidedDate: UndecidedDate?
+      if let iso = parseDate(buf, starts[cDate], ends[cDate]) ?? parseYearFirstDate(buf, starts[cDate], ends[cDate]) {
+        day = iso
+      } else if dateOrder != .ymd, let parts = parseNumericDate(buf, starts[cDate], ends[cDate]),
+        parts.first <= 12 || parts.second <= 12
+      {
+        if dateOrder == .auto {
+          undecidedDate = UndecidedDate(
+            row: table.count, line: line, column: starts[cDate] - pos + 1, start: starts[cDate], end: ends[cDate],
+            parts: parts)
+        } else if let d = parts.dayNumber(dateOrder) {
+          day = d
+        } else {
+          problem(DataError("date '\(text(cDate))' is not a valid \(dateOrder.pattern) date", at: where_(cDate)))
+          continue rows
+        }
+      } else {
+        let isoShaped = looksISO(buf, starts[cDate], ends[cDate])
+        problem(
+          DataError(
+            "date '\(text(cDate))' is not a valid \(isoShaped ? DateOrder.ymd.pattern : dateOrder.pattern) date",
+            at: where_(cDate)))
         continue rows
       }
       var store = 1
@@ -342,7 +391,14 @@ public enum SalesCSV {
         values.append(v)
       }
       for k in values.indices { table.covariates[k].append(values[k]) }
+      if let undecidedDate { undecided.append(undecidedDate) }
       table.append(day: day, store: store, item: item, sales: Float(sold), line: line)
+    }
+    if dateOrder != .auto && dateOrder != .ymd { table.dateOrder = dateOrder }
+    if !undecided.isEmpty {
+      decideDates(undecided, buf, path: path, into: &table, problem: problem)
+      // The dates' problems come after the rows': each is reported at its own line.
+      problems.sort { ($0.location?.line ?? 0) < ($1.location?.line ?? 0) }
     }
     if var first = problems.first {
       // One line: the first problem in full, then where the others are.
@@ -471,6 +527,119 @@ public enum SalesCSV {
     return CivilDate.dayNumber(year: y, month: m, day: d)
   }
 
+  /// A year-first date not in ISO's exact form: `YYYYMMDD`, or `YYYY-M-D` without the zeros
+  /// (`/` or `.` also between), optionally followed by a time after a space or a `T`.
+  static func parseYearFirstDate(_ b: UnsafeBufferPointer<UInt8>, _ s: Int, _ e: Int) -> Int? {
+    var i = s
+    let year = digits(b, &i, e, most: 8)
+    if year.count == 8 && (i == e || b[i] == 32 || b[i] == 84) {
+      return CivilDate.dayNumber(year: year.value / 10_000, month: year.value / 100 % 100, day: year.value % 100)
+    }
+    guard year.count == 4, i < e, b[i] == 45 || b[i] == 47 || b[i] == 46 else { return nil }
+    let separator = b[i]
+    i += 1
+    let month = digits(b, &i, e, most: 2)
+    guard month.count > 0, i < e, b[i] == separator else { return nil }
+    i += 1
+    let day = digits(b, &i, e, most: 2)
+    guard day.count > 0, i == e || b[i] == 32 || b[i] == 84 else { return nil }
+    return CivilDate.dayNumber(year: year.value, month: month.value, day: day.value)
+  }
+
+  /// `M/D/YYYY` or `D/M/YYYY`: one or two digits, `/`, `.` or `-`, one or two digits, the same
+  /// separator, a year of four digits or two, optionally a time after a space or a `T`.
+  static func parseNumericDate(_ b: UnsafeBufferPointer<UInt8>, _ s: Int, _ e: Int) -> DateParts? {
+    var i = s
+    let first = digits(b, &i, e, most: 2)
+    guard first.count > 0, i < e, b[i] == 47 || b[i] == 46 || b[i] == 45 else { return nil }
+    let separator = b[i]
+    i += 1
+    let second = digits(b, &i, e, most: 2)
+    guard second.count > 0, i < e, b[i] == separator else { return nil }
+    i += 1
+    let year = digits(b, &i, e, most: 4)
+    guard year.count == 4 || year.count == 2, i == e || b[i] == 32 || b[i] == 84 else { return nil }
+    guard first.value > 0 && second.value > 0 else { return nil }  // neither a day nor a month
+    return DateParts(
+      first: first.value, second: second.value,
+      year: year.count == 4 ? year.value : year.value < 69 ? 2000 + year.value : 1900 + year.value)
+  }
+
+  /// The decimal digits from `i` on, at most `most` of them; `i` is left after them.
+  @inline(__always)
+  static func digits(_ b: UnsafeBufferPointer<UInt8>, _ i: inout Int, _ e: Int, most: Int) -> (value: Int, count: Int) {
+    var value = 0
+    var count = 0
+    while i < e && count < most {
+      let d = Int(b[i]) &- 48
+      guard d >= 0 && d <= 9 else { break }
+      value = value * 10 + d
+      count += 1
+      i += 1
+    }
+    return (value, count)
+  }
+
+  /// Text that starts as an ISO date does (four digits, then `-` or `/`): a bad one is reported
+  /// as a bad `YYYY-MM-DD` date.
+  static func looksISO(_ b: UnsafeBufferPointer<UInt8>, _ s: Int, _ e: Int) -> Bool {
+    var i = s
+    return digits(b, &i, e, most: 4).count == 4 && i < e && (b[i] == 45 || b[i] == 47)
+  }
+
+  /// Settles the order of the file's `undecided` dates (1/2/2015) by the file's own dates: a
+  /// number past 12 can only be the day. Fills their rows' day numbers, or reports why not: the
+  /// dates disagree, or none of them tells (then `dateorder=` must).
+  private static func decideDates(
+    _ undecided: [UndecidedDate], _ buf: UnsafeBufferPointer<UInt8>, path: String, into table: inout SalesTable,
+    problem: (DataError) -> Void
+  ) {
+    func text(_ u: UndecidedDate) -> String {
+      String(decoding: UnsafeBufferPointer(rebasing: buf[u.start..<(u.start + Int(u.length))]), as: UTF8.self)
+    }
+    func location(_ u: UndecidedDate) -> SourceLocation {
+      .init(path: path, line: Int(u.line), column: Int(u.column))
+    }
+    let dayFirst = undecided.first { $0.parts.first > 12 }
+    let monthFirst = undecided.first { $0.parts.second > 12 }
+    let order: DateOrder
+    switch (dayFirst, monthFirst) {
+    case (let d?, let m?):
+      let (earlier, later) = d.line < m.line ? (d, m) : (m, d)
+      func puts(_ u: UndecidedDate) -> String { u.parts.first > 12 ? "the day" : "the month" }
+      problem(
+        DataError(
+          "date '\(text(later))' puts \(puts(later)) first, but line \(earlier.line)'s '\(text(earlier))' puts "
+            + "\(puts(earlier)) first", at: location(later),
+          hint: "the dates of one file share one order; load with dateorder=mdy (month first) or dateorder=dmy "
+            + "(day first) to read them so, and the others are reported"))
+      return
+    case (nil, nil):
+      // Dates such as 1/1/2015 read the same either way; the first that does not is reported.
+      guard let u = undecided.first(where: { $0.first != $0.second }) else {
+        order = .mdy
+        break
+      }
+      problem(
+        DataError(
+          "date '\(text(u))' could be \(CivilDate.format(u.parts.dayNumber(.mdy)!)) (month first) or "
+            + "\(CivilDate.format(u.parts.dayNumber(.dmy)!)) (day first)", at: location(u),
+          hint: "no date in the file has a number past 12 to tell which is the day; load with dateorder=mdy or "
+            + "dateorder=dmy"))
+      return
+    case (_?, nil): order = .dmy
+    case (nil, _?): order = .mdy
+    }
+    table.dateOrder = order
+    for u in undecided {
+      if let day = u.parts.dayNumber(order) {
+        table.day[Int(u.row)] = Int32(day)
+      } else {
+        problem(DataError("date '\(text(u))' is not a valid \(order.pattern) date", at: location(u)))
+      }
+    }
+  }
+
   @inline(__always)
   static func parseID(_ b: UnsafeBufferPointer<UInt8>, _ s: Int, _ e: Int) -> Int? {
     guard e > s, e - s <= 9 else { return nil }
@@ -514,4 +683,47 @@ public enum SalesCSV {
     for _ in 0..<fracDigits { scale *= 10 }
     return Double(intPart) + Double(frac) / scale
   }
+}
+
+/// A date's two leading numbers and its year, before the order says which is the day.
+struct DateParts {
+  var first: Int
+  var second: Int
+  var year: Int
+
+  /// The day number in `order` (`.mdy` or `.dmy`), or nil if there is no such date.
+  func dayNumber(_ order: DateOrder) -> Int? {
+    switch order {
+    case .mdy: CivilDate.dayNumber(year: year, month: first, day: second)
+    case .dmy: CivilDate.dayNumber(year: year, month: second, day: first)
+    case .auto, .ymd: nil
+    }
+  }
+}
+
+/// A row's date read before its order was known, and where it stands for a message (32 bytes:
+/// a file of a million such rows keeps 32 MB of them while it is read).
+struct UndecidedDate {
+  var start: Int
+  var row: Int32
+  var line: Int32
+  var column: Int32
+  var length: UInt16
+  var first: UInt8
+  var second: UInt8
+  var year: Int16
+
+  init(row: Int, line: Int, column: Int, start: Int, end: Int, parts: DateParts) {
+    self.start = start
+    self.row = Int32(row)
+    self.line = Int32(line)
+    self.column = Int32(column)
+    self.length = UInt16(min(end - start, Int(UInt16.max)))
+    // At most two digits each, and four for the year.
+    self.first = UInt8(parts.first)
+    self.second = UInt8(parts.second)
+    self.year = Int16(parts.year)
+  }
+
+  var parts: DateParts { DateParts(first: Int(first), second: Int(second), year: Int(year)) }
 }

@@ -20,7 +20,7 @@ enum DataCommands {
     "load", group: .data,
     usage:
       "load demo | load csv PATH | load PATH.csv  [stores=1-5] [items=1-10] [gaps=error|zero] "
-      + "[duplicates=error|sum] [negatives=error|zero] [date=COLUMN] "
+      + "[duplicates=error|sum] [negatives=error|zero] [date=COLUMN] [dateorder=auto|ymd|mdy|dmy] "
       + "[store=COLUMN|none] [item=COLUMN|none] [sales=COLUMN] [covariates=COLUMN,...] [as NAME] | load model "
       + "PATH [as NAME] | load keras PATH.json [as NAME]",
     summary: "load the built-in demo data or a date,store,item,sales CSV file",
@@ -40,6 +40,9 @@ enum DataCommands {
       covariates=promo,price reads further columns for models to use (train ... covariates=):
       numbers, true/false or yes/no; an empty field, or a day gaps=zero fills, takes the
       series' previous value (before the first known value, that value).
+      Dates are ISO (2015-01-31, a time after them is not read), or as spreadsheets write them:
+      1/31/2015 (month first) or 31.01.2015 (day first), told apart by the file's own dates (a
+      number past 12 is the day); dateorder=mdy or dmy says so when no date tells.
       Loading also windows the data with the defaults of 'window' (shown, and recorded).
       'load demo' is a deterministic stand-in with the Kaggle file's shape (see README).
       'load model PATH' reads a model written by 'export ... format=tcm' and evaluates it on the
@@ -63,7 +66,10 @@ enum DataCommands {
       OptionSpec(
         "short", "error", "a series too short for the windows (skip: left out, named)",
         values: ShortPolicy.allCases.map(\.rawValue)),
-      OptionSpec("date", "date", "csv: the column of dates (YYYY-MM-DD)"),
+      OptionSpec("date", "date", "csv: the column of dates (YYYY-MM-DD, M/D/YYYY or D/M/YYYY)"),
+      OptionSpec(
+        "dateorder", "auto", "csv: dates month first (mdy) or day first (dmy)",
+        values: DateOrder.allCases.map(\.rawValue)),
       OptionSpec("store", "store", "csv: the column of store ids, or none (one store)"),
       OptionSpec("item", "item", "csv: the column of item ids, or none (one item)"),
       OptionSpec("sales", "sales", "csv: the column of sales"),
@@ -116,6 +122,7 @@ enum DataCommands {
     spec.duplicates = DuplicatePolicy(rawValue: try inv.choice("duplicates"))!
     spec.negatives = NegativePolicy(rawValue: try inv.choice("negatives"))!
     spec.short = ShortPolicy(rawValue: try inv.choice("short"))!
+    spec.dateOrder = DateOrder(rawValue: try inv.choice("dateorder"))!
     spec.columns = try columns(&inv)
     spec.name = inv.asName
     try inv.checkAllConsumed()
@@ -127,6 +134,9 @@ enum DataCommands {
     var adjusted = filled > 0 ? ", \(filled) missing days filled with 0" : ""
     if summed > 0 { adjusted += ", \(summed) rows added to their day's" }
     if loaded.zeroedNegatives > 0 { adjusted += ", \(loaded.zeroedNegatives) negative sales read as 0" }
+    if loaded.dateOrder == .mdy || loaded.dateOrder == .dmy {
+      adjusted += "; dates \(loaded.dateOrder == .mdy ? "month" : "day") first (\(loaded.dateOrder.pattern))"
+    }
     if !loaded.leftOut.isEmpty {
       let named = loaded.leftOut.prefix(5).map { "\($0.label) (\($0.days) days)" }.joined(separator: ", ")
       adjusted +=

@@ -18,6 +18,7 @@ public typealias GapPolicy = SalesData.GapPolicy
 public typealias CSVColumns = SalesData.CSVColumns
 public typealias DuplicatePolicy = SalesData.DuplicatePolicy
 public typealias NegativePolicy = SalesData.NegativePolicy
+public typealias DateOrder = SalesData.DateOrder
 public typealias ShortPolicy = SalesData.ShortPolicy
 public typealias IDSelection = SalesData.IDSelection
 public typealias CivilDate = SalesData.CivilDate

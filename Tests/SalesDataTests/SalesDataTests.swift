@@ -33,7 +33,11 @@ func error(_ text: String) -> DataError? {
       "t.csv:2:1: expected 4 fields, found 5 (the header has 4 columns: date,store,item,sales)"
     ),
     ("date,store,item,sales\n2013-02-30,1,1,5\n", "t.csv:2:1: date '2013-02-30' is not a valid YYYY-MM-DD date"),
-    ("date,store,item,sales\n01/02/2013,1,1,5\n", "t.csv:2:1: date '01/02/2013' is not a valid YYYY-MM-DD date"),
+    (
+      "date,store,item,sales\n01/02/2013,1,1,5\n",
+      "t.csv:2:1: date '01/02/2013' could be 2013-01-02 (month first) or 2013-02-01 (day first) (no date in the "
+        + "file has a number past 12 to tell which is the day; load with dateorder=mdy or dateorder=dmy)"
+    ),
     (
       "date,store,item,sales\n2013-01-01,1,1,5\n2013-01-02,x,1,5\n",
       "t.csv:3:12: store 'x' is not a whole number (the column's first row has a whole number, so every row needs one)"
@@ -120,7 +124,8 @@ func error(_ text: String) -> DataError? {
     #expect(quoted.count == 1 && quoted.store == [3] && quoted.item == [4] && quoted.sales == [7.25])
     // What stays an error: a date that could be read two ways, a time glued to the day.
     #expect(
-      error("date,store,item,sales\n01/02/2013,1,1,5\n")?.message == "date '01/02/2013' is not a valid YYYY-MM-DD date")
+      error("date,store,item,sales\n01/02/2013,1,1,5\n")?.message
+        == "date '01/02/2013' could be 2013-01-02 (month first) or 2013-02-01 (day first)")
     #expect(error("date,store,item,sales\n2013-01-0112:00,1,1,5\n") != nil)
     #expect(
       error("date;store;item;sales\n2013-01-01;1;1;5;6\n")?.description.contains("expected 4 fields, found 5") == true)
@@ -415,6 +420,100 @@ func error(_ text: String) -> DataError? {
         error.hint?.hasPrefix(
           "sales are unit counts; a file with returns loads with negatives=zero; 24 more: line 3: sales -1 is negative")
           == true, "\(error)")
+    }
+  }
+}
+
+@Suite struct DateOrderTests {
+  /// Two series of `days` days from 2015-01-01 with each date written by `write`.
+  func file(days: Int = 40, _ write: (Int, Int, Int) -> String) -> String {
+    var lines = ["date,store,item,sales"]
+    for store in 1...2 {
+      for d in 0..<days {
+        let (y, m, day) = CivilDate.components(16_436 + d)
+        lines.append("\(write(y, m, day)),\(store),1,\(d % 7)")
+      }
+    }
+    return lines.joined(separator: "\n") + "\n"
+  }
+
+  func parse(_ text: String, _ order: DateOrder = .auto) throws(DataError) -> SalesTable {
+    try SalesCSV.parse(bytes: Array(text.utf8), path: "d.csv", dateOrder: order)
+  }
+
+  func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
+
+  /// Every way of writing the dates below reads as the ISO file does, day for day.
+  @Test func spreadsheetDatesReadAsTheISOOnes() throws {
+    let iso = try parse(file { y, m, d in "\(y)-\(two(m))-\(two(d))" })
+    #expect(iso.dateOrder == .ymd && iso.day.first == 16_436 && iso.day.last == 16_436 + 39)
+    let written: [(DateOrder, (Int, Int, Int) -> String)] = [
+      (.mdy, { y, m, d in "\(m)/\(d)/\(y)" }),  // a US spreadsheet
+      (.dmy, { y, m, d in "\(two(d)).\(two(m)).\(y)" }),  // much of Europe
+      (.dmy, { y, m, d in "\(d)/\(m)/\(y % 100) 00:00" }),  // two-digit years, with a time
+      (.mdy, { y, m, d in "\(two(m))-\(two(d))-\(y)T00:00:00" }),
+      (.ymd, { y, m, d in "\(y)\(two(m))\(two(d))" }),  // YYYYMMDD
+      (.ymd, { y, m, d in "\(y)/\(m)/\(d)" }),  // year first without the zeros
+    ]
+    for (order, write) in written {
+      let table = try parse(file(write))
+      #expect(table.day == iso.day && table.dateOrder == order, "\(write(2015, 1, 2))")
+      // Said rather than told, the same days.
+      if order != .ymd { #expect(try parse(file(write), order).day == iso.day) }
+    }
+  }
+
+  @Test func aFileWhoseDatesCannotTellIsAskedWhich() throws {
+    // Twelve days: no number past 12, so 1/2/2015 could be either day.
+    let short = file(days: 12) { y, m, d in "\(m)/\(d)/\(y)" }
+    do {
+      _ = try parse(short)
+      Issue.record("an ambiguous file was read")
+    } catch {
+      #expect(error.location == SourceLocation(path: "d.csv", line: 3, column: 1))
+      #expect(error.message == "date '1/2/2015' could be 2015-01-02 (month first) or 2015-02-01 (day first)")
+      #expect(error.hint?.contains("load with dateorder=mdy or dateorder=dmy") == true)
+    }
+    #expect(try parse(short, .mdy).day.prefix(12) == ArraySlice((16_436..<16_448).map { Int32($0) }))
+    #expect(try parse(short, .dmy).day[1] == Int32(CivilDate.dayNumber(year: 2015, month: 2, day: 1)!))
+  }
+
+  @Test func datesThatDisagreeOrDoNotExistAreNamed() throws {
+    // Month first throughout, but line 32 (store 1, 30 January) written day first.
+    let mixed = file { y, m, d in m == 1 && d == 30 ? "30/1/\(y)" : "\(m)/\(d)/\(y)" }
+      .replacingOccurrences(of: "30/1/2015,2,", with: "1/30/2015,2,")
+    do {
+      _ = try parse(mixed)
+      Issue.record("dates in two orders were read")
+    } catch {
+      #expect(error.location == SourceLocation(path: "d.csv", line: 31, column: 1), "\(error)")
+      #expect(error.message == "date '30/1/2015' puts the day first, but line 14's '1/13/2015' puts the month first")
+    }
+    // Read as asked, the one that does not fit is reported where it is.
+    do {
+      _ = try parse(mixed, .mdy)
+      Issue.record("30/1/2015 was read month first")
+    } catch {
+      #expect(error.location?.line == 31 && error.message == "date '30/1/2015' is not a valid M/D/YYYY date")
+    }
+    let missing = file { y, m, d in m == 2 && d == 5 ? "2/30/\(y)" : "\(m)/\(d)/\(y)" }
+    do {
+      _ = try parse(missing)
+      Issue.record("2/30/2015 was read")
+    } catch {
+      #expect(error.location?.line == 37 && error.message == "date '2/30/2015' is not a valid M/D/YYYY date")
+      #expect(error.hint == "1 more: line 77: date '2/30/2015' is not a valid M/D/YYYY date", "\(error)")
+    }
+    // ISO only when asked, and text that is no date at all.
+    #expect(throws: DataError.self) { try parse(file { y, m, d in "\(m)/\(d)/\(y)" }, .ymd) }
+    for bad in ["0/5/2015", "5/0/2015", "1/2/201", "1/2-2015", "1/2/2015x", "13/13/2015", "soon"] {
+      let text = "date,store,item,sales\n\(bad),1,1,3\n"
+      do {
+        _ = try parse(text)
+        Issue.record("'\(bad)' was read as a date")
+      } catch {
+        #expect(error.location?.line == 2 && error.message.hasPrefix("date '\(bad)' is not a valid "), "\(error)")
+      }
     }
   }
 }

@@ -134,3 +134,27 @@ import Workbench
     #expect(engine.workspace.datasets["named2"]!.dataset.series == engine.workspace.datasets["named"]!.dataset.series)
   }
 }
+
+@Suite struct SpreadsheetDateTests {
+  /// A US spreadsheet's export (1/31/2015, a time after it): the load line says how its dates
+  /// were read, the record says so too, and the session replays.
+  @Test func monthFirstDatesAreFoundRecordedAndReplayed() throws {
+    let (engine, dir, _) = makeEngine()
+    var lines = ["Date,Store,Item,Sales"]
+    for d in 0..<120 {
+      let (y, m, day) = CivilDate.components(16_436 + d)
+      lines.append("\(m)/\(day)/\(y) 0:00,1,1,\(5 + (d * 7) % 11)")
+    }
+    writeFile(dir + "/us.csv", lines.joined(separator: "\n") + "\n")
+    let out = try engine.execute("load csv us.csv")
+    #expect(
+      out.contains("120 rows, days 2015-01-01 to 2015-04-30; dates month first (M/D/YYYY)"), "\(out)")
+    try engine.execute("train kind=linear as lin")
+    let saved = try expectSavedSessionReplays(engine, dir: dir)
+    #expect(saved.contains("load csv us.csv dateorder=mdy gaps=error "), "\(saved)")
+    // Too few days to tell: the error says how to go on, and dateorder= does.
+    writeFile(dir + "/week.csv", lines.prefix(11).joined(separator: "\n") + "\n")
+    #expect(errorText(engine, "load csv week.csv")?.contains("load with dateorder=mdy or dateorder=dmy") == true)
+    #expect(errorText(engine, "load csv week.csv dateorder=mdy as w")?.contains("too short") == true)
+  }
+}

@@ -22,6 +22,8 @@ public struct LoadSpec: Sendable {
   public var duplicates = DuplicatePolicy.error
   /// A negative sale (a return): an error, or no sale.
   public var negatives = NegativePolicy.error
+  /// How dates other than ISO's are read: day or month first, or as the file's dates tell.
+  public var dateOrder = DateOrder.auto
   /// A series too short for the default windows: an error, or left out.
   public var short = ShortPolicy.error
   /// Which columns of a CSV file play which part, and the covariates to read.
@@ -41,6 +43,8 @@ public struct Loaded: Sendable {
   public var columnNotes: [String] = []
   /// Negative sales read as zero (`negatives=zero`), in the whole file.
   public var zeroedNegatives = 0
+  /// The order the file's dates were read in (`.ymd`: ISO dates).
+  public var dateOrder = DateOrder.ymd
   /// Series left out as too short (`short=skip`): their label and days.
   public var leftOut: [(label: String, days: Int)] = []
 }
@@ -77,7 +81,8 @@ extension Workspace {
     case .csv(let path, let given):
       command.words = [RecordedValue("csv"), RecordedValue(path, isPath: true)]
       do {
-        table = try SalesCSV.read(path: path, displayPath: given, columns: spec.columns, negatives: spec.negatives)
+        table = try SalesCSV.read(
+          path: path, displayPath: given, columns: spec.columns, negatives: spec.negatives, dateOrder: spec.dateOrder)
       } catch {
         throw CommandError.from(error)
       }
@@ -92,6 +97,9 @@ extension Workspace {
       if columns.item != standard.item { command.set("item", columns.item ?? "none") }
       if columns.sales != standard.sales { command.set("sales", columns.sales) }
       if !columns.covariates.isEmpty { command.set("covariates", columns.covariates.joined(separator: ",")) }
+      // Dates in another order than ISO's, as the file's dates told it or as asked: recorded, so
+      // a replay reads them so whatever the file holds by then.
+      if table.dateOrder != .ymd { command.set("dateorder", table.dateOrder.rawValue) }
     }
     let name = spec.name ?? defaultName
     command.set("stores", spec.stores.description)
@@ -141,7 +149,7 @@ extension Workspace {
     currentDataset = name
     return Loaded(
       dataset: entry, profile: DemandProfile(windows), commands: [command, Self.windowCommand(WindowConfig())],
-      columnNotes: table.columnNotes, zeroedNegatives: table.zeroedNegatives,
+      columnNotes: table.columnNotes, zeroedNegatives: table.zeroedNegatives, dateOrder: table.dateOrder,
       leftOut: leftOut.map { ($0.label, $0.values.count) })
   }
 
