@@ -97,7 +97,7 @@ let package = Package(
     .testTarget(name: "WorkbenchTests", dependencies: ["Workbench", "Modeling", "SalesData", "TestSupport"]),
     .testTarget(
       name: "ShellTests",
-      dependencies: ["Shell", "TinycastCLI", "Workbench", "Artifacts", "Compression", "TestSupport"],
+      dependencies: ["Shell", "TinycastCLI", "Workbench", "Artifacts", "Compression", "KerasFiles", "TestSupport"],
       exclude: ["BadInputs", "KerasFiles"]),
   ],
   swiftLanguageModes: [.v6]

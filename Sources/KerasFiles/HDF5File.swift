@@ -12,12 +12,20 @@ public struct HDF5Error: Error, Sendable {
   public init(_ message: String) { self.message = message }
 }
 
+/// The library installs a clean-up routine at exit unless told first not to. Tinycast only
+/// reads, and closes every handle itself, so there is nothing for it to do; and after some
+/// damaged files it cannot finish (HDF5 issue 6677: "HDF5: infinite loop closing library" at the
+/// exit of a process that had refused one, an abort in newer releases). Set once per process,
+/// before the library's first call.
+let hdf5WithoutExitCleanUp: Void = { _ = H5dont_atexit() }()
+
 public final class HDF5File {
   let id: hid_t
   public let path: String
 
   /// Opens `path` read-only; a file HDF5 cannot open (not HDF5, truncated) is an error.
   public init(path: String) throws(HDF5Error) {
+    hdf5WithoutExitCleanUp
     tc_h5_quiet()
     guard H5Fis_hdf5(path) > 0 else { throw HDF5Error("not an HDF5 file") }
     let id = H5Fopen(path, tc_h5_read_only(), tc_h5_default())

@@ -3,7 +3,9 @@
 // every test window of the demo data within 1e-5 of Keras itself (the files and Keras' forecasts
 // come from tools/make_keras_files.py; TensorFlow is not needed here).
 
+import CHDF5
 import Foundation
+import KerasFiles
 import Shell
 import TestSupport
 import Testing
@@ -42,6 +44,16 @@ import Workbench
   }
 
   /// A model file for another window length is refused before anything changes.
+  /// HDF5 is told not to clean up at exit (Tinycast only reads, and after some damaged files the
+  /// clean-up cannot finish, printing "infinite loop closing library"): the first file opened,
+  /// even one refused, sets it, and the library then refuses to be told again.
+  @Test func hdf5RunsNoCleanUpAtExit() {
+    #expect(throws: HDF5Error.self) {
+      try HDF5File(path: packageRoot() + "/Tests/ShellTests/BadInputs/data/truncated.h5")
+    }
+    #expect(H5dont_atexit() < 0)
+  }
+
   @Test func aFileForAnotherWindowSaysWhichWindow() throws {
     let (engine, _, _) = makeEngine()
     try engine.execute("load demo")
