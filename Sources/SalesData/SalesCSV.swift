@@ -30,6 +30,8 @@ public struct SalesTable: Sendable {
   public var itemLabels: [String]?
   /// Negative sales read as zero (`negatives=zero`).
   public var zeroedNegatives = 0
+  /// Rows left out for want of a sales figure (`NA`, empty; with `gaps: .zero`).
+  public var missingSales = 0
   /// The order of the day, month and year in the file's dates as read (`.ymd`: ISO dates).
   public var dateOrder = DateOrder.ymd
   /// Which columns were found under other names ("units as sales", "no store column: one store").
@@ -131,9 +133,11 @@ public struct CSVColumns: Sendable, Equatable {
 
 public enum SalesCSV {
   /// Reads a file from disk. `displayPath` is what error messages call it.
+  /// `gaps: .zero` also leaves out a row whose sales are missing (`NA`, empty), so that its day
+  /// is filled as a missing day is; else such a row is an error.
   public static func read(
     path: String, displayPath: String? = nil, columns: CSVColumns = .standard, negatives: NegativePolicy = .error,
-    dateOrder: DateOrder = .auto
+    dateOrder: DateOrder = .auto, gaps: GapPolicy = .error
   ) throws(DataError) -> SalesTable {
     let shown = displayPath ?? path
     var isDir: ObjCBool = false
@@ -146,19 +150,20 @@ public enum SalesCSV {
     guard let data = FileManager.default.contents(atPath: path) else {
       throw DataError("\(shown): cannot be read", hint: "check its permissions")
     }
-    return try parse(bytes: [UInt8](data), path: shown, columns: columns, negatives: negatives, dateOrder: dateOrder)
+    return try parse(
+      bytes: [UInt8](data), path: shown, columns: columns, negatives: negatives, dateOrder: dateOrder, gaps: gaps)
   }
 
   /// Parses CSV text. The header names the columns (any order, extra columns ignored); every
   /// data row must have the header's number of fields.
   public static func parse(
     bytes: [UInt8], path: String, columns: CSVColumns = .standard, negatives: NegativePolicy = .error,
-    dateOrder: DateOrder = .auto
+    dateOrder: DateOrder = .auto, gaps: GapPolicy = .error
   ) throws(DataError) -> SalesTable {
     var table = SalesTable(path: path)
     let result: Result<Void, DataError> = bytes.withUnsafeBufferPointer { buf in
       do throws(DataError) {
-        try parse(buf, columns: columns, negatives: negatives, dateOrder: dateOrder, into: &table)
+        try parse(buf, columns: columns, negatives: negatives, dateOrder: dateOrder, gaps: gaps, into: &table)
         return .success(())
       } catch { return .failure(error) }
     }
@@ -168,7 +173,7 @@ public enum SalesCSV {
 
   private static func parse(
     _ buf: UnsafeBufferPointer<UInt8>, columns: CSVColumns, negatives: NegativePolicy, dateOrder: DateOrder,
-    into table: inout SalesTable
+    gaps: GapPolicy, into table: inout SalesTable
   ) throws(DataError) {
     let path = table.path
     let n = buf.count
@@ -266,16 +271,23 @@ public enum SalesCSV {
       while end < n && buf[end] != newline { end += 1 }
       var rowEnd = end
       if rowEnd > pos && buf[rowEnd - 1] == cr { rowEnd -= 1 }
-      defer { pos = end + 1 }
+      // Line breaks inside a quoted field: the row goes on past them, and so do the lines.
+      var linesWithin = 0
+      defer {
+        pos = end + 1
+        line += linesWithin
+      }
       if rowEnd == pos { continue }  // blank line
 
-      // Split into fields.
+      // Split into fields at each delimiter, unless the row has a double quote (then below).
       var field = 0
       starts[0] = pos
       var i = pos
       var tooMany = false
+      var quoted = false
       while i < rowEnd {
-        if buf[i] == delimiter {
+        let c = buf[i]
+        if c == delimiter {
           if field + 1 >= fieldCount {
             tooMany = true
             break
@@ -283,28 +295,45 @@ public enum SalesCSV {
           ends[field] = i
           field += 1
           starts[field] = i + 1
+        } else if c == quote {
+          quoted = true
+          break
         }
         i += 1
       }
-      if tooMany || field + 1 != fieldCount {
-        var found = 1
+      var found = field + 1
+      if quoted {
+        // Fields in double quotes, as RFC 4180 writes them: a product's description may hold the
+        // delimiter ("Milk, 1L"), doubled quotes and line breaks.
+        let row = splitQuoted(buf, from: pos, delimiter: delimiter, starts: &starts, ends: &ends)
+        end = row.end
+        linesWithin = row.lines
+        if let open = row.unclosedQuote {
+          problem(
+            DataError(
+              "a double quote opens a field that is never closed",
+              at: .init(path: path, line: line, column: open - pos + 1),
+              hint: "a quote inside a quoted field is written twice (\"\"); the rest of the file was read as that field"
+            ))
+          continue rows
+        }
+        found = row.fields
+        tooMany = found > fieldCount
+      } else if tooMany {
+        found = 1
         for j in pos..<rowEnd where buf[j] == delimiter { found += 1 }
+      } else {
+        ends[field] = rowEnd
+      }
+      if tooMany || found != fieldCount {
         problem(
           DataError(
             "expected \(fieldCount) fields, found \(found)", at: .init(path: path, line: line, column: 1),
             hint: "the header has \(fieldCount) columns: \(names.joined(separator: String(delimiterCharacter)))"))
         continue rows
       }
-      ends[field] = rowEnd
-      // A field in double quotes (as some exports write every field) is read without them.
-      for f in 0..<fieldCount where ends[f] - starts[f] >= 2 && buf[starts[f]] == quote && buf[ends[f] - 1] == quote {
-        starts[f] += 1
-        ends[f] -= 1
-      }
 
-      func text(_ c: Int) -> String {
-        String(decoding: UnsafeBufferPointer(rebasing: buf[starts[c]..<ends[c]]), as: UTF8.self)
-      }
+      func text(_ c: Int) -> String { fieldText(buf, starts[c], ends[c]) }
       func where_(_ c: Int) -> SourceLocation { .init(path: path, line: line, column: starts[c] - pos + 1) }
 
       // date
@@ -354,7 +383,22 @@ public enum SalesCSV {
         salesValue = v
       } else {
         let raw = text(cSales).trimmingCharacters(in: .whitespaces)
-        guard let v = Double(decimalComma ? raw.replacingOccurrences(of: ",", with: ".") : raw) else {
+        if Self.missingMarkers.contains(raw.lowercased()) {
+          // No figure for the day: a missing day, as a day without a row is.
+          guard gaps == .zero else {
+            problem(
+              DataError(
+                raw.isEmpty ? "sales field is empty" : "sales '\(raw)' is a missing value", at: where_(cSales),
+                hint: "a day without a sales figure is a missing day: gaps=zero counts it as no sale"))
+            continue rows
+          }
+          table.missingSales += 1
+          continue rows
+        }
+        guard
+          let v = Double(decimalComma ? raw.replacingOccurrences(of: ",", with: ".") : raw)
+            ?? (decimalComma ? nil : withThousandsSeparators(raw))
+        else {
           problem(DataError("sales '\(raw)' is not a number", at: where_(cSales)))
           continue rows
         }
@@ -435,8 +479,7 @@ public enum SalesCSV {
     mutating func id(_ b: UnsafeBufferPointer<UInt8>, _ s: Int, _ e: Int) -> Int? {
       if named == nil { named = SalesCSV.parseID(b, s, e) == nil }
       guard named == true else { return SalesCSV.parseID(b, s, e) }
-      let name = String(decoding: UnsafeBufferPointer(rebasing: b[s..<e]), as: UTF8.self)
-        .trimmingCharacters(in: .whitespaces)
+      let name = SalesCSV.fieldText(b, s, e).trimmingCharacters(in: .whitespaces)
       if let id = provisional[name] { return id }
       names.append(name)
       provisional[name] = names.count
@@ -525,6 +568,79 @@ public enum SalesCSV {
     }
     guard let y = digits(s, s + 4), let m = digits(s + 5, s + 7), let d = digits(s + 8, s + 10) else { return nil }
     return CivilDate.dayNumber(year: y, month: m, day: d)
+  }
+
+  /// Where a row of quoted fields ends, its fields (their count, and the first `starts.count`
+  /// of them inside their quotes), and the line breaks inside it; or where a quote opened that
+  /// the file never closes. A field is quoted when it starts with `"`; inside, `""` is a quote
+  /// and the delimiter and line breaks are text. A quote elsewhere is text (`12" pizza`).
+  static func splitQuoted(
+    _ b: UnsafeBufferPointer<UInt8>, from pos: Int, delimiter: UInt8, starts: inout [Int], ends: inout [Int]
+  ) -> (end: Int, fields: Int, lines: Int, unclosedQuote: Int?) {
+    let (quote, newline, cr) = (UInt8(ascii: "\""), UInt8(ascii: "\n"), UInt8(ascii: "\r"))
+    let n = b.count
+    var i = pos
+    var fields = 0
+    var lines = 0
+    while true {
+      var s = i
+      var e: Int
+      if i < n && b[i] == quote {
+        let opening = i
+        i += 1
+        while i < n && !(b[i] == quote && (i + 1 == n || b[i + 1] != quote)) {
+          if b[i] == quote { i += 1 }  // the first of a doubled quote
+          if b[i] == newline { lines += 1 }
+          i += 1
+        }
+        guard i < n else { return (n, fields + 1, lines, opening) }
+        e = i
+        s = opening + 1
+        i += 1
+        // Text after the closing quote makes the whole field text, quotes and all.
+        let afterQuote = i
+        while i < n && b[i] != delimiter && b[i] != newline { i += 1 }
+        if i > afterQuote && !(i == afterQuote + 1 && b[afterQuote] == cr) {
+          s = opening
+          e = i
+        }
+      } else {
+        while i < n && b[i] != delimiter && b[i] != newline { i += 1 }
+        e = i
+        if e > s && i < n && b[i] == newline && b[e - 1] == cr { e -= 1 }
+        if e > s && i == n && b[e - 1] == cr { e -= 1 }
+      }
+      if fields < starts.count {
+        starts[fields] = s
+        ends[fields] = e
+      }
+      fields += 1
+      guard i < n && b[i] == delimiter else { return (i, fields, lines, nil) }
+      i += 1
+    }
+  }
+
+  /// What exports write for a value they do not have (R's NA, SQL's NULL, pandas' empty field).
+  /// Not NaN: a computed NaN is a bug upstream, and says so.
+  static let missingMarkers: Set<String> = ["", "na", "n/a", "null", "none", "#n/a"]
+
+  /// `1,234` or `-12,345.5`: a number with commas between its thousands, as US spreadsheets
+  /// export a formatted one (quoted, in a comma-separated file). nil for anything else.
+  static func withThousandsSeparators(_ raw: String) -> Double? {
+    let unsigned = raw.hasPrefix("-") ? raw.dropFirst() : Substring(raw)
+    let whole = unsigned.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)[0]
+    let groups = whole.split(separator: ",", omittingEmptySubsequences: false)
+    guard groups.count > 1, (1...3).contains(groups[0].count),
+      groups.dropFirst().allSatisfy({ $0.count == 3 }),
+      groups.allSatisfy({ $0.allSatisfy { ("0"..."9").contains($0) } })
+    else { return nil }
+    return Double(raw.replacingOccurrences(of: ",", with: ""))
+  }
+
+  /// A field's text, a doubled quote read as one.
+  static func fieldText(_ b: UnsafeBufferPointer<UInt8>, _ s: Int, _ e: Int) -> String {
+    let text = String(decoding: UnsafeBufferPointer(rebasing: b[s..<e]), as: UTF8.self)
+    return text.contains("\"\"") ? text.replacingOccurrences(of: "\"\"", with: "\"") : text
   }
 
   /// A year-first date not in ISO's exact form: `YYYYMMDD`, or `YYYY-M-D` without the zeros

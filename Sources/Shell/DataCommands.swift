@@ -26,10 +26,11 @@ enum DataCommands {
     summary: "load the built-in demo data or a date,store,item,sales CSV file",
     details: """
       The data are one daily series per (store, item). Every series must be complete: a missing
-      day is an error naming the series and date, unless gaps=zero fills it with zero sales; two
-      rows for a day are an error unless duplicates=sum adds them (a file of transactions); a
-      negative sale (a return) is an error unless negatives=zero counts it as no sale; a series
-      too short for the windows (a new product) is an error unless short=skip leaves it out.
+      day (or a row whose sales are NA or empty) is an error naming it, unless gaps=zero fills
+      it with zero sales; two rows for a day are an error unless duplicates=sum adds them (a
+      file of transactions); a negative sale (a return) is an error unless negatives=zero counts
+      it as no sale; a series too short for the windows (a new product) is an error unless
+      short=skip leaves it out.
       A file whose columns are named otherwise is read as it is when each part has a usual
       name (day or ds, store_id or shop, sku or item_id, units or quantity or y, ...: the load
       line says what it found, and the record names them), or says which is which: date=day
@@ -132,6 +133,9 @@ enum DataCommands {
     let filledCovariates = d.dataset.series.reduce(0) { $0 + $1.filledCovariates }
     let summed = d.dataset.series.reduce(0) { $0 + $1.summedRows }
     var adjusted = filled > 0 ? ", \(filled) missing days filled with 0" : ""
+    if loaded.missingSales > 0 {
+      adjusted += ", \(loaded.missingSales) rows without a sales figure read as missing days"
+    }
     if summed > 0 { adjusted += ", \(summed) rows added to their day's" }
     if loaded.zeroedNegatives > 0 { adjusted += ", \(loaded.zeroedNegatives) negative sales read as 0" }
     if loaded.dateOrder == .mdy || loaded.dateOrder == .dmy {

@@ -517,3 +517,85 @@ func error(_ text: String) -> DataError? {
     }
   }
 }
+
+@Suite struct QuotedFieldTests {
+  func parse(_ text: String, columns: CSVColumns = .standard) throws(DataError) -> SalesTable {
+    try SalesCSV.parse(bytes: Array(text.utf8), path: "q.csv", columns: columns)
+  }
+
+  /// A product's description may hold the delimiter, quotes and line breaks (RFC 4180); a quote
+  /// inside an unquoted field is text.
+  @Test func quotedFieldsHoldDelimitersQuotesAndLineBreaks() throws {
+    let text =
+      "date,store,item,description,sales\r\n"
+      + "2015-01-01,1,\"Milk, 1L \"\"fresh\"\"\",\"the dairy, aisle 3\",4\r\n"
+      + "2015-01-02,1,\"Milk, 1L \"\"fresh\"\"\",\"two\r\nlines\",\"5\"\r\n"
+      + "2015-01-01,1,12\" pizza,plain,6\r\n"
+      + "2015-01-02,1,12\" pizza,\"\",\"7.5\"\r\n"
+    let table = try parse(text)
+    #expect(table.count == 4 && table.sales == [4, 5, 6, 7.5])
+    #expect(table.itemLabels == ["12\" pizza", "Milk, 1L \"fresh\""], "\(table.itemLabels ?? [])")
+    #expect(table.item == [2, 2, 1, 1] && table.day == [16_436, 16_437, 16_436, 16_437])
+    // Lines go on counting through the line break inside a field.
+    #expect(table.line == [2, 3, 5, 6])
+    do {
+      _ = try parse(text + "2015-01-03,1,12\" pizza,x,abc\n")
+      Issue.record("a bad row was read")
+    } catch {
+      #expect(error.location == SourceLocation(path: "q.csv", line: 7, column: 26), "\(error)")
+    }
+  }
+
+  @Test func aQuoteNeverClosedIsNamed() {
+    let text = "date,store,item,sales\n2015-01-01,1,1,3\n2015-01-02,1,\"1,4\n2015-01-03,1,1,5\n"
+    do {
+      _ = try parse(text)
+      Issue.record("an unclosed quote was read")
+    } catch {
+      #expect(error.location == SourceLocation(path: "q.csv", line: 3, column: 14))
+      #expect(error.message == "a double quote opens a field that is never closed")
+    }
+  }
+
+  /// "1,234": thousands in a comma-separated file, as a US spreadsheet formats them.
+  @Test func salesWithThousandsSeparators() throws {
+    let table = try parse("date,store,item,sales\n2015-01-01,1,1,\"1,234\"\n2015-01-02,1,1,\"12,345.5\"\n")
+    #expect(table.sales == [1234, 12_345.5])
+    for bad in ["1,23", "1,2345", ",123", "1,,234", "1.234,5"] {
+      #expect(throws: DataError.self, "\(bad)") { try parse("date,store,item,sales\n2015-01-01,1,1,\"\(bad)\"\n") }
+    }
+    // With a decimal comma (semicolons), the comma is the decimal point.
+    #expect(try parse("date;store;item;sales\n2015-01-01;1;1;\"1,5\"\n").sales == [1.5])
+  }
+}
+
+@Suite struct MissingSalesTests {
+  /// NA or an empty field: a missing day. An error that says how to go on, or with gaps=zero
+  /// the row is left out and its day filled with zero, as a day without a row is.
+  @Test func aMissingSalesFigureIsAMissingDay() throws {
+    var lines = ["date,store,item,sales"]
+    for d in 0..<30 { lines.append("\(isoDate(16_436 + d)),1,1,\(d == 10 ? "NA" : d == 11 ? "" : "\(d % 5)")") }
+    let text = lines.joined(separator: "\n") + "\n"
+    do {
+      _ = try SalesCSV.parse(bytes: Array(text.utf8), path: "m.csv")
+      Issue.record("a missing figure was read")
+    } catch {
+      #expect(error.location == SourceLocation(path: "m.csv", line: 12, column: 16))
+      #expect(error.message == "sales 'NA' is a missing value")
+      #expect(
+        error.hint
+          == "a day without a sales figure is a missing day: gaps=zero counts it as no sale; 1 more: line 13: "
+          + "sales field is empty", "\(error)")
+    }
+    let table = try SalesCSV.parse(bytes: Array(text.utf8), path: "m.csv", gaps: .zero)
+    #expect(table.count == 28 && table.missingSales == 2)
+    let dataset = try SalesDataset.assemble(table, stores: .all, items: .all, gaps: .zero)
+    let series = try #require(dataset.series.first)
+    #expect(series.values.count == 30 && series.values[10] == 0 && series.values[11] == 0 && series.filledDays == 2)
+    #expect(series.values[12] == 2)
+    // A NaN is no marker of a missing value: it is reported as it is.
+    #expect(throws: DataError.self) {
+      try SalesCSV.parse(bytes: Array("date,store,item,sales\n2015-01-01,1,1,nan\n".utf8), path: "m.csv", gaps: .zero)
+    }
+  }
+}

@@ -29,8 +29,8 @@ import Workbench
     #expect(Completion.candidates("distill teacher=base-", workspace: ws) == ["teacher=base-p50"])
     #expect(
       Completion.candidates("load ", workspace: ws) == [
-        "covariates=", "csv", "date=", "demo", "duplicates=", "gaps=", "item=", "items=", "keras", "model",
-        "negatives=", "sales=", "short=", "store=", "stores=",
+        "covariates=", "csv", "date=", "dateorder=", "demo", "duplicates=", "gaps=", "item=", "items=", "keras",
+        "model", "negatives=", "sales=", "short=", "store=", "stores=",
       ])
     #expect(Completion.candidates("load csv ", workspace: ws) == nil)  // a file path
     #expect(Completion.candidates("export base to=", workspace: ws) == nil)  // a file path

@@ -45,6 +45,8 @@ public struct Loaded: Sendable {
   public var zeroedNegatives = 0
   /// The order the file's dates were read in (`.ymd`: ISO dates).
   public var dateOrder = DateOrder.ymd
+  /// Rows left out for want of a sales figure (`NA`, empty; with `gaps=zero`).
+  public var missingSales = 0
   /// Series left out as too short (`short=skip`): their label and days.
   public var leftOut: [(label: String, days: Int)] = []
 }
@@ -82,7 +84,8 @@ extension Workspace {
       command.words = [RecordedValue("csv"), RecordedValue(path, isPath: true)]
       do {
         table = try SalesCSV.read(
-          path: path, displayPath: given, columns: spec.columns, negatives: spec.negatives, dateOrder: spec.dateOrder)
+          path: path, displayPath: given, columns: spec.columns, negatives: spec.negatives, dateOrder: spec.dateOrder,
+          gaps: spec.gaps)
       } catch {
         throw CommandError.from(error)
       }
@@ -150,7 +153,7 @@ extension Workspace {
     return Loaded(
       dataset: entry, profile: DemandProfile(windows), commands: [command, Self.windowCommand(WindowConfig())],
       columnNotes: table.columnNotes, zeroedNegatives: table.zeroedNegatives, dateOrder: table.dateOrder,
-      leftOut: leftOut.map { ($0.label, $0.values.count) })
+      missingSales: table.missingSales, leftOut: leftOut.map { ($0.label, $0.values.count) })
   }
 
   /// `window`: the current dataset cut again.
