@@ -2,7 +2,8 @@
 // one pass over the bytes, and reports every malformed row as `path:line:column: what`.
 //
 // Files exported elsewhere are read as they come: semicolon- or tab-separated (with decimal
-// commas then), fields in double quotes (without commas inside), dates with a time after them,
+// commas then), fields in double quotes (RFC 4180: holding the delimiter, doubled quotes or a
+// line break), sales of 1,234 (thousands), NA or empty sales (a missing day), dates with a time,
 // and dates as spreadsheets write them (1/31/2015 or 31.01.2015: the file's own dates tell
 // which number is the day, see `DateOrder`).
 // Other files name their columns otherwise (`day,shop,sku,units`): `CSVColumns` says which
