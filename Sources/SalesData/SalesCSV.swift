@@ -648,38 +648,44 @@ public enum SalesCSV {
   /// (`/` or `.` also between), optionally followed by a time after a space or a `T`.
   static func parseYearFirstDate(_ b: UnsafeBufferPointer<UInt8>, _ s: Int, _ e: Int) -> Int? {
     var i = s
-    let year = digits(b, &i, e, most: 8)
-    if year.count == 8 && (i == e || b[i] == 32 || b[i] == 84) {
-      return CivilDate.dayNumber(year: year.value / 10_000, month: year.value / 100 % 100, day: year.value % 100)
+    let compact = digits(b, &i, e, most: 8)
+    if compact.count == 8 && (i == e || b[i] == 32 || b[i] == 84) {
+      let v = compact.value
+      return CivilDate.dayNumber(year: v / 10_000, month: v / 100 % 100, day: v % 100)
     }
-    guard year.count == 4, i < e, b[i] == 45 || b[i] == 47 || b[i] == 46 else { return nil }
-    let separator = b[i]
-    i += 1
-    let month = digits(b, &i, e, most: 2)
-    guard month.count > 0, i < e, b[i] == separator else { return nil }
-    i += 1
-    let day = digits(b, &i, e, most: 2)
-    guard day.count > 0, i == e || b[i] == 32 || b[i] == 84 else { return nil }
+    guard let (year, month, day) = threeNumbers(b, s, e, most: (4, 2, 2)), year.count == 4 else { return nil }
     return CivilDate.dayNumber(year: year.value, month: month.value, day: day.value)
   }
 
   /// `M/D/YYYY` or `D/M/YYYY`: one or two digits, `/`, `.` or `-`, one or two digits, the same
   /// separator, a year of four digits or two, optionally a time after a space or a `T`.
   static func parseNumericDate(_ b: UnsafeBufferPointer<UInt8>, _ s: Int, _ e: Int) -> DateParts? {
-    var i = s
-    let first = digits(b, &i, e, most: 2)
-    guard first.count > 0, i < e, b[i] == 47 || b[i] == 46 || b[i] == 45 else { return nil }
-    let separator = b[i]
-    i += 1
-    let second = digits(b, &i, e, most: 2)
-    guard second.count > 0, i < e, b[i] == separator else { return nil }
-    i += 1
-    let year = digits(b, &i, e, most: 4)
-    guard year.count == 4 || year.count == 2, i == e || b[i] == 32 || b[i] == 84 else { return nil }
-    guard first.value > 0 && second.value > 0 else { return nil }  // neither a day nor a month
+    guard let (first, second, year) = threeNumbers(b, s, e, most: (2, 2, 4)), year.count == 4 || year.count == 2,
+      first.value > 0 && second.value > 0  // else neither a day nor a month
+    else { return nil }
     return DateParts(
       first: first.value, second: second.value,
       year: year.count == 4 ? year.value : year.value < 69 ? 2000 + year.value : 1900 + year.value)
+  }
+
+  /// A number read, and how many digits it had.
+  typealias Digits = (value: Int, count: Int)
+  typealias DateNumbers = (Digits, Digits, Digits)
+
+  /// Three numbers of at most `most` digits each with one separator (`-`, `/` or `.`) twice
+  /// between them, then the end or a time after a space or a `T`.
+  static func threeNumbers(_ b: UnsafeBufferPointer<UInt8>, _ s: Int, _ e: Int, most: (Int, Int, Int)) -> DateNumbers? {
+    var i = s
+    let first = digits(b, &i, e, most: most.0)
+    guard first.count > 0, i < e, b[i] == 45 || b[i] == 47 || b[i] == 46 else { return nil }
+    let separator = b[i]
+    i += 1
+    let second = digits(b, &i, e, most: most.1)
+    guard second.count > 0, i < e, b[i] == separator else { return nil }
+    i += 1
+    let third = digits(b, &i, e, most: most.2)
+    guard third.count > 0, i == e || b[i] == 32 || b[i] == 84 else { return nil }
+    return (first, second, third)
   }
 
   /// The decimal digits from `i` on, at most `most` of them; `i` is left after them.
