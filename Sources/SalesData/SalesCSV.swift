@@ -73,6 +73,7 @@ public enum DateOrder: String, Sendable, CaseIterable {
     }
   }
 }
+
 /// Which header column plays each part. `store` or `item` nil: the file has no such column and
 /// every row belongs to store (item) 1.
 public struct CSVColumns: Sendable, Equatable {
@@ -608,8 +609,7 @@ public enum SalesCSV {
       } else {
         while i < n && b[i] != delimiter && b[i] != newline { i += 1 }
         e = i
-        if e > s && i < n && b[i] == newline && b[e - 1] == cr { e -= 1 }
-        if e > s && i == n && b[e - 1] == cr { e -= 1 }
+        if e > s && b[e - 1] == cr && (i == n || b[i] == newline) { e -= 1 }  // CRLF
       }
       if fields < starts.count {
         starts[fields] = s
